@@ -1,0 +1,170 @@
+"""Numbers and durations in words or digits: "two minutes and thirty seconds" → 150."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNITS = {
+    "zero": 0, "oh": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_FRACTIONS = {"half": 0.5, "quarter": 0.25}
+_UNIT_SECONDS = {
+    "second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1,
+    "minute": 60, "minutes": 60, "min": 60, "mins": 60, "m": 60,
+    "hour": 3600, "hours": 3600, "hr": 3600, "hrs": 3600, "h": 3600,
+}
+_NUMBER_WORDS = set(_UNITS) | set(_TENS) | set(_SCALES)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase words and numbers; '2.5' and '1,000' stay whole, '90s'→'90','s'."""
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
+    return re.findall(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?", text)
+
+
+def parse_number(tokens: list[str], i: int) -> tuple[float, int] | None:
+    """Parse a number starting at tokens[i]; return (value, tokens consumed)."""
+    if i >= len(tokens):
+        return None
+    tok = tokens[i]
+    if re.fullmatch(r"\d+(?:\.\d+)?", tok):
+        value, j = float(tok), i + 1
+        # "1 and a half"
+        if tokens[j:j + 3] == ["and", "a", "half"]:
+            return value + 0.5, j + 3 - i
+        return value, j - i
+    if tok not in _NUMBER_WORDS:
+        return None
+    total, current, j = 0.0, 0.0, i
+    seen = False
+    while j < len(tokens):
+        t = tokens[j]
+        if t in ("a", "an") and seen:
+            break
+        if t in _UNITS:
+            if seen and current % 10 != 0 and current < 20 and t not in ("a", "an"):
+                break  # "two three" is two numbers
+            current += _UNITS[t]
+        elif t in _TENS:
+            if seen and current % 100 not in (0,):
+                break
+            current += _TENS[t]
+        elif t in _SCALES:
+            current = max(current, 1) * _SCALES[t]
+            if _SCALES[t] >= 1000:
+                total += current
+                current = 0
+        elif t == "and" and seen and j + 1 < len(tokens) and (
+                tokens[j + 1] in _UNITS or tokens[j + 1] in _TENS) and tokens[j + 1] not in (
+                "a", "an"):
+            pass  # "one hundred and five"
+        else:
+            break
+        seen = True
+        j += 1
+    if not seen:
+        return None
+    value = total + current
+    if tokens[j:j + 3] == ["and", "a", "half"]:
+        return value + 0.5, j + 3 - i
+    return value, j - i
+
+
+@dataclass(frozen=True)
+class DurationMatch:
+    seconds: int
+    start: int  # token span [start, end)
+    end: int
+
+
+def find_duration(text: str) -> DurationMatch | None:
+    """The first duration in `text`, summing its parts: "1 hour 20 minutes",
+    "two minutes and thirty seconds", "half an hour", "an hour and a half", "90s"."""
+    tokens = tokenize(text)
+    i = 0
+    while i < len(tokens):
+        match = _duration_at(tokens, i)
+        if match:
+            return match
+        i += 1
+    return None
+
+
+def _duration_at(tokens: list[str], i: int) -> DurationMatch | None:
+    total = 0.0
+    j = i
+    parts = 0
+    while j < len(tokens):
+        if parts and tokens[j] == "and" and not tokens[j + 1:j + 3] == ["a", "half"]:
+            k = j + 1
+        else:
+            k = j
+        part = _duration_part(tokens, k)
+        if part is None:
+            break
+        seconds, consumed, unit_s = part
+        total += seconds
+        parts += 1
+        j = k + consumed
+        # "an hour and a half" / "two minutes and a half"
+        if tokens[j:j + 3] == ["and", "a", "half"]:
+            total += 0.5 * unit_s
+            j += 3
+    if not parts or total <= 0:
+        return None
+    return DurationMatch(int(round(total)), i, j)
+
+
+def _duration_part(tokens: list[str], k: int) -> tuple[float, int, int] | None:
+    """(seconds, tokens consumed, seconds per unit) for one "<number> <unit>" part."""
+    if k >= len(tokens):
+        return None
+    # "half an hour", "a quarter of an hour", "quarter hour"
+    j = k
+    if tokens[j] in ("a", "an") and j + 1 < len(tokens) and tokens[j + 1] in _FRACTIONS:
+        j += 1
+    if tokens[j] in _FRACTIONS:
+        frac = _FRACTIONS[tokens[j]]
+        m = j + 1
+        while m < len(tokens) and tokens[m] in ("a", "an", "of"):
+            m += 1
+        if m < len(tokens) and tokens[m] in _UNIT_SECONDS and len(tokens[m]) > 1:
+            unit_s = _UNIT_SECONDS[tokens[m]]
+            return frac * unit_s, m + 1 - k, unit_s
+        return None
+    number = parse_number(tokens, k)
+    if number is None:
+        return None
+    value, consumed = number
+    m = k + consumed
+    if m < len(tokens) and tokens[m] in _UNIT_SECONDS:
+        # single letters ("5 m") only right after digits
+        if len(tokens[m]) == 1 and not re.fullmatch(r"\d+(?:\.\d+)?", tokens[m - 1]):
+            return None
+        unit_s = _UNIT_SECONDS[tokens[m]]
+        return value * unit_s, m + 1 - k, unit_s
+    return None
+
+
+def spoken_duration(seconds: int) -> str:
+    """150 → "2 minutes and 30 seconds"."""
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    for value, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second")):
+        if value:
+            parts.append(f"{value} {unit}{'s' if value != 1 else ''}")
+    if not parts:
+        return "0 seconds"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

@@ -1,0 +1,118 @@
+"""`heron models list|verify`: the catalog, its licences, and sha256 checks."""
+
+from __future__ import annotations
+
+from assistant.cli.output import print_json, progress_bar
+from assistant.doctor import model_state
+from models.catalog import CATALOG, ModelSpec, get_spec
+from models.errors import ModelError
+from models.store import ModelCheck
+
+LICENCE_NOTE = (
+    "Licences: openWakeWord's pretrained wake words (hey_jarvis, alexa, hey_mycroft, "
+    "hey_rhasspy) are CC BY-NC-SA 4.0: non-commercial use only.\n"
+    "The piper-tts runtime is GPL-3.0-or-later (so Heron is GPL-3.0-or-later); "
+    "Whisper weights and Silero VAD are MIT. Details: docs/models.md"
+)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("models", help="list or verify the bundled models",
+                       description="The model catalog: packages, files, sha256, licences.")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    lp = msub.add_parser("list", help="catalog with sizes, licences and install state")
+    lp.add_argument("--json", action="store_true", help="print JSON")
+    lp.set_defaults(handler=run_list)
+    vp = msub.add_parser(
+        "verify", help="hash every model file; assemble split models",
+        description="Hash every file against the catalog (and join split models into the "
+                    "data dir). Exit 4 when a file is missing or corrupt.",
+    )
+    vp.add_argument("models", nargs="*", metavar="MODEL", help="model ids (default: all)")
+    vp.add_argument("--json", action="store_true", help="print JSON")
+    vp.set_defaults(handler=run_verify)
+
+
+def _packages(spec: ModelSpec) -> str:
+    return " + ".join(f"{p}=={spec.version}" for p in (spec.package, *spec.extra_packages))
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def run_list(args, ctx) -> int:
+    rows = []
+    for spec in CATALOG:
+        state, detail = model_state(ctx.store, spec)
+        rows.append({
+            "id": spec.id, "role": spec.role, "title": spec.title,
+            "package": _packages(spec), "size_bytes": sum(f.size_bytes for f in spec.files),
+            "licence": spec.licence, "state": state, "detail": detail,
+            "files": [{"name": f.name, "size_bytes": f.size_bytes, "sha256": f.sha256}
+                      for f in spec.files],
+        })
+    if args.json:
+        print_json(rows)
+        return 0
+    header = ("ID", "ROLE", "PACKAGE", "SIZE", "STATE", "LICENCE")
+    table = [header] + [
+        (r["id"], r["role"], r["package"], _size(r["size_bytes"]), r["state"],
+         r["licence"]) for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]))
+    print()
+    print(LICENCE_NOTE)
+    return 0
+
+
+def _aggregate(bar, total: int):
+    """Turn the store's per-file progress into one bar per model. Totals are the
+    catalog sizes; joining and hashing may pass over a file twice, so cap below 100 %
+    until the model is done."""
+    if bar is None:
+        return None
+    state = {"base": 0, "last": 0, "last_total": 0}
+
+    def update(done: int, file_total: int) -> None:
+        if done < state["last"]:  # a new file (or a second pass) started
+            state["base"] += state["last_total"]
+        state["last"], state["last_total"] = done, file_total
+        bar(min(state["base"] + done, total - 1), total)
+
+    return update
+
+
+def run_verify(args, ctx) -> int:
+    specs = [get_spec(m) for m in args.models] if args.models else list(CATALOG)
+    results: list[ModelCheck] = []
+    for spec in specs:
+        total = sum(f.size_bytes for f in spec.files)
+        bar = None if args.json else progress_bar(f"verifying {spec.id}")
+        progress = _aggregate(bar, total)
+        results.append(ctx.store.verify(spec, progress))
+        if bar is not None:
+            bar(total, total)
+    ok = all(r.ok for r in results)
+    if args.json:
+        print_json({"ok": ok, "models": [r.to_dict() for r in results]})
+    else:
+        width = max(len(s.id) for s in specs)
+        for r in results:
+            if r.ok:
+                print(f"  ok  {r.spec.id:<{width}}  {len(r.files)} file(s), sha256 match")
+                continue
+            print(f"FAIL  {r.spec.id}")
+            for f in r.files:
+                if not f.ok:
+                    print(f"        {f.name}: {f.detail} [{f.code}]  {f.path}")
+            print(f"        fix: {r.spec.reinstall_command()}")
+    if ok:
+        return 0
+    if not args.json:
+        bad = [r.spec.id for r in results if not r.ok]
+        print(f"\n{len(bad)} model(s) missing or corrupt: {', '.join(bad)}")
+    return ModelError.exit_code

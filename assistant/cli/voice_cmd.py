@@ -1,0 +1,168 @@
+"""`heron listen FILE`, `heron transcribe FILE`, `heron say TEXT`."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from pathlib import Path
+
+from assistant.cli.output import print_json
+from assistant.core import Core
+from assistant.pipeline import NoSpeech, VoicePipeline
+from assistant.voice import VoiceStack
+from audio.errors import DeviceError
+from audio.file_source import decode_file, stream_frames
+from audio.frames import SAMPLE_RATE_HZ
+from audio.sink import SpeakerSink, WavSink
+
+
+def register(sub) -> None:
+    p = sub.add_parser("listen", help="one voice turn from an audio file, as if from the mic")
+    p.add_argument("file", type=Path, help="WAV/FLAC/MP3/OGG, any rate or channel count")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--realtime", action="store_true",
+                   help="feed the file at 1x speed so timings are honest")
+    p.add_argument("--no-wake", action="store_true", help="the file holds only the command")
+    p.add_argument("--out", type=Path, help="write the spoken reply to this WAV file")
+    p.add_argument("--wake-model", help="wake word model id or .onnx path")
+    p.add_argument("--asr-model", help="whisper-tiny.en (default) or whisper-base")
+    p.set_defaults(handler=listen)
+
+    p = sub.add_parser("transcribe", help="speech recognition alone")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--model", help="whisper-tiny.en (default) or whisper-base")
+    p.add_argument("--language", help="language code for the multilingual model")
+    p.set_defaults(handler=transcribe)
+
+    p = sub.add_parser("say", help="speech synthesis alone")
+    p.add_argument("text", nargs="+")
+    p.add_argument("--out", type=Path, help="write a WAV file instead of playing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=say)
+
+
+def _config(ctx, wake_model: str | None = None, asr_model: str | None = None,
+            language: str | None = None):
+    """The config with command-line overrides applied."""
+    cfg = ctx.config
+    if wake_model:
+        cfg = dataclasses.replace(cfg, wake=dataclasses.replace(cfg.wake, model=wake_model))
+    if asr_model or language:
+        cfg = dataclasses.replace(cfg, asr=dataclasses.replace(
+            cfg.asr, model=asr_model or cfg.asr.model, language=language or cfg.asr.language))
+    return cfg
+
+
+def _reply_sink(args, rate_hz: int, cfg):
+    if args.out:
+        return WavSink(args.out, rate_hz)
+    try:
+        return SpeakerSink(cfg.audio, rate_hz)
+    except DeviceError:
+        return None  # nowhere to play: the reply is still synthesized and timed
+
+
+def listen(args, ctx) -> int:
+    samples = decode_file(args.file)
+    cfg = _config(ctx, args.wake_model, args.asr_model)
+    use_wake = cfg.wake.enabled and not args.no_wake
+    core = Core(ctx.paths, cfg)
+    stack = VoiceStack(cfg, ctx.store)
+    try:
+        result, sink_kind = asyncio.run(_listen(core, stack, samples, args, use_wake))
+    finally:
+        stack.close()
+        core.close()
+    data = {"input": str(args.file), "realtime": args.realtime, **result.to_dict(),
+            "reply_audio": str(args.out) if args.out and result.status == "ok" else None,
+            "played_on": sink_kind, "load_ms": stack.load_ms}
+    if result.status != "ok":
+        err = _not_heard(result.status, args.file)
+        data["error"] = err.to_dict()
+        if not args.json:
+            raise err
+    if args.json:
+        print_json(data)
+    else:
+        print(f"you said: {result.transcript}")
+        for call in data["tool_calls"]:
+            print(f"tool:     {call['tool']}({call['args']}) → {call['status']}")
+        print(f"heron:    {data['response']}")
+        t = result.timings_ms
+        print("timings:  " + ", ".join(f"{k} {v:.0f} ms" for k, v in t.items()))
+    return 0 if result.status == "ok" else NoSpeech.exit_code
+
+
+async def _listen(core, stack, samples, args, use_wake):
+    await stack.load(wake=use_wake)
+    sink = _reply_sink(args, stack.tts.sample_rate_hz, stack.config)
+    kind = None if sink is None else ("file" if args.out else "speaker")
+    pipeline = VoicePipeline(stack, core.agent, core.bus)
+    try:
+        result = await pipeline.run_turn(stream_frames(samples, args.realtime), use_wake, sink)
+    finally:
+        if sink is not None:
+            sink.close()
+    if result.status != "ok" and args.out:
+        Path(args.out).unlink(missing_ok=True)
+    return result, kind
+
+
+def _not_heard(status: str, path: Path) -> NoSpeech:
+    if status == "no_wake":
+        return NoSpeech("wake.not_heard", f"the wake word was not heard in {path}",
+                        "say the wake word first, or pass --no-wake")
+    return NoSpeech("audio.no_speech", f"no speech heard in {path}",
+                    "check the recording has speech, and its volume")
+
+
+def transcribe(args, ctx) -> int:
+    samples = decode_file(args.file)
+    stack = VoiceStack(_config(ctx, asr_model=args.model, language=args.language), ctx.store)
+    try:
+        res = stack.asr.transcribe(samples)
+    finally:
+        stack.close()
+    audio_ms = len(samples) * 1000 // SAMPLE_RATE_HZ
+    if args.json:
+        print_json({"text": res.text.strip(), "language": res.language,
+                    "language_probability": res.language_probability, "audio_ms": audio_ms,
+                    "decode_ms": res.decode_ms, "model": stack.config.asr.model,
+                    "rtf": round(res.decode_ms / max(audio_ms, 1), 3)})
+    else:
+        print(res.text.strip())
+    if not res.text.strip():
+        raise _not_heard("no_speech", args.file)
+    return 0
+
+
+def say(args, ctx) -> int:
+    text = " ".join(args.text).strip()
+    stack = VoiceStack(ctx.config, ctx.store)
+    t0 = time.perf_counter()
+    try:
+        tts = stack.tts
+        sink = WavSink(args.out, tts.sample_rate_hz) if args.out else SpeakerSink(
+            ctx.config.audio, tts.sample_rate_hz)
+        samples, first_ms = 0, 0.0
+        try:
+            t_synth = time.perf_counter()
+            for chunk in tts.synthesize(text):
+                first_ms = first_ms or (time.perf_counter() - t_synth) * 1000
+                samples += len(chunk)
+                sink.write(chunk)
+        finally:
+            sink.close()
+    finally:
+        stack.close()
+    if args.json:
+        print_json({"text": text, "out": str(args.out) if args.out else None,
+                    "rate_hz": tts.sample_rate_hz,
+                    "audio_ms": samples * 1000 // tts.sample_rate_hz,
+                    "first_audio_ms": round(first_ms, 1),
+                    "total_ms": round((time.perf_counter() - t0) * 1000, 1)})
+    elif args.out:
+        print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,107 @@
+"""Heron's configuration: config.toml → frozen option dataclasses.
+
+Defaults work with no file. A malformed file, an unknown key or a wrong type is a
+ConfigError naming the line (or key) — never silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from audio.asr import AsrOptions
+from audio.devices import DeviceOptions
+from audio.segmenter import SegmenterOptions
+from audio.tts import TtsOptions
+from audio.vad import VadOptions
+from audio.wake import WakeOptions
+from models.errors import CodedError
+
+
+class ConfigError(CodedError):
+    exit_code = 5
+
+
+@dataclass(frozen=True)
+class WakeConfig(WakeOptions):
+    """enabled = false skips the wake word: every utterance is a command."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    prefer_gpu: bool = True
+
+
+@dataclass(frozen=True)
+class HeronConfig:
+    audio: DeviceOptions = field(default_factory=DeviceOptions)
+    wake: WakeConfig = field(default_factory=WakeConfig)
+    vad: VadOptions = field(default_factory=VadOptions)
+    segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    tts: TtsOptions = field(default_factory=TtsOptions)
+    runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
+
+
+def load_config(path: Path) -> HeronConfig:
+    """Read `path` (missing file = defaults)."""
+    if not path.is_file():
+        return HeronConfig()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError("config.unreadable", f"cannot read {path}: {err}",
+                          "fix the file's permissions or encoding (UTF-8)") from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        # tomllib's message ends with "(at line N, column M)".
+        raise ConfigError("config.malformed", f"{path}: {err}",
+                          "fix that line, or move the file away to use the defaults") from err
+    return from_dict(data, source=str(path))
+
+
+def from_dict(data: dict[str, Any], source: str = "config") -> HeronConfig:
+    return _build(HeronConfig, data, source, "")
+
+
+def _build(cls: type, data: Any, source: str, where: str):
+    if not isinstance(data, dict):
+        raise ConfigError("config.invalid", f"{source}: [{where}] must be a table",
+                          f"write it as a [{where}] section")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        name = f"{where}.{key}" if where else key
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError("config.unknown_key", f"{source}: unknown setting {name!r}",
+                              f"known settings here: {known}")
+        kwargs[key] = _coerce(hints[key], value, source, name)
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, source: str, name: str):
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, source, name)
+    ok = {
+        bool: isinstance(value, bool),
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, (int, float)) and not isinstance(value, bool),
+        str: isinstance(value, str),
+    }.get(tp, True)
+    if not ok:
+        raise ConfigError("config.invalid",
+                          f"{source}: {name} must be {tp.__name__}, got {value!r}",
+                          f"set {name} to a {tp.__name__} value")
+    return float(value) if tp is float else value
+
+
+def to_dict(config: HeronConfig) -> dict[str, Any]:
+    return dataclasses.asdict(config)

@@ -1,0 +1,108 @@
+"""Typed, frozen events: everything the assistant does is published as one of these.
+Units are in field names; `t_ms` is the bus's monotonic clock in ms."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    t_ms: float = field(default=0.0, kw_only=True)
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class StateChanged(Event):
+    """idle | listening | thinking | speaking | muted | error"""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class WakeDetected(Event):
+    model: str
+    score: float
+    audio_ms: int  # position in the input stream
+
+
+@dataclass(frozen=True)
+class SpeechStarted(Event):
+    audio_ms: int
+
+
+@dataclass(frozen=True)
+class SpeechEnded(Event):
+    audio_ms: int  # end of the last voiced frame
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class Transcript(Event):
+    text: str
+    is_final: bool = True
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class ToolCallStarted(Event):
+    call_id: str
+    tool: str
+    args: dict[str, Any]
+    source: str  # voice | text | cli | mcp | timer
+
+
+@dataclass(frozen=True)
+class ToolCallFinished(Event):
+    call_id: str
+    tool: str
+    status: str  # ok | denied | invalid | error | timeout
+    result: dict[str, Any] | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Reply(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class SpeechOutStarted(Event):
+    """The first reply audio sample was handed to the sink."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SpeechOutFinished(Event):
+    audio_ms: int
+
+
+@dataclass(frozen=True)
+class TimerFired(Event):
+    timer_id: int
+    label: str
+    duration_s: int
+    late_s: float = 0.0  # > 0 when it came due while Heron was not running
+
+
+@dataclass(frozen=True)
+class StageError(Event):
+    """A stage failed; the turn ends cleanly and the assistant keeps running."""
+
+    stage: str  # wake | vad | asr | agent | tool | tts | audio_in | audio_out
+    code: str
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class TurnFinished(Event):
+    timings_ms: dict[str, float]

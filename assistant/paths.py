@@ -1,0 +1,47 @@
+"""Where Heron keeps config, data and cache: HERON_HOME=DIR, else platformdirs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP = "heron"
+
+
+@dataclass(frozen=True)
+class HeronPaths:
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def db_file(self) -> Path:
+        return self.data_dir / "heron.db"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    def ensure(self) -> None:
+        for d in (self.config_dir, self.data_dir, self.cache_dir):
+            d.mkdir(parents=True, exist_ok=True)
+
+
+def resolve_paths(env: dict[str, str] | None = None) -> HeronPaths:
+    env = os.environ if env is None else env
+    home = env.get("HERON_HOME")
+    if home:
+        root = Path(home).expanduser().resolve()
+        return HeronPaths(root / "config", root / "data", root / "cache")
+    import platformdirs
+
+    return HeronPaths(
+        Path(platformdirs.user_config_dir(APP)),
+        Path(platformdirs.user_data_dir(APP)),
+        Path(platformdirs.user_cache_dir(APP)),
+    )

@@ -1,0 +1,109 @@
+"""The long-running assistant behind `heron run`: timers, the voice loop on the
+microphone, and spoken announcements. Headless; the tray observes it via the bus."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from assistant.agent.agent import AgentReply
+from assistant.bus import EventBus
+from assistant.config import HeronConfig
+from assistant.core import Core
+from assistant.events import StageError, StateChanged
+from assistant.paths import HeronPaths
+from assistant.pipeline import VoicePipeline
+from assistant.tools.timers import TimerService
+from assistant.voice import VoiceStack
+from audio.errors import DeviceError
+from audio.mic import MicSource
+from audio.sink import SpeakerSink
+from models.errors import CodedError
+from models.store import ModelStore
+
+log = logging.getLogger(__name__)
+
+
+class HeronService:
+    def __init__(self, paths: HeronPaths, config: HeronConfig, store: ModelStore,
+                 bus: EventBus | None = None, use_mic: bool = True) -> None:
+        self.bus = bus or EventBus()
+        self.core = Core(paths, config, self.bus)
+        self.stack = VoiceStack(config, store)
+        self.config = config
+        self.use_mic = use_mic
+        self.mic_error: CodedError | None = None
+        self.startup_ms: dict[str, float] = {}
+        self._speak_lock = asyncio.Lock()
+
+    async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
+        t0 = time.perf_counter()
+        try:
+            await self.stack.load(wake=self.config.wake.enabled)
+            self.startup_ms["models_loaded"] = round((time.perf_counter() - t0) * 1000, 1)
+            timers = TimerService(self.core.timers, self.bus, announce=self.announce)
+            async with asyncio.TaskGroup() as tg:
+                tasks = [tg.create_task(timers.run(), name="timers")]
+                if self.use_mic:
+                    tasks.append(tg.create_task(self._voice_loop(), name="voice"))
+                self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
+                if on_ready:
+                    on_ready()
+                await stop.wait()
+                for task in tasks:
+                    task.cancel()
+        finally:
+            self.stack.close()
+            self.core.close()
+
+    async def ask(self, text: str, source: str = "text") -> AgentReply:
+        reply = await self.core.agent.handle(text, source=source)
+        await self.announce(reply.text)
+        return reply
+
+    async def announce(self, text: str) -> None:
+        """Speak `text` on the speaker, one utterance at a time; no speaker is not fatal."""
+        async with self._speak_lock:
+            try:
+                sink = SpeakerSink(self.config.audio, self.stack.tts.sample_rate_hz)
+            except DeviceError as err:
+                log.info("not speaking %r: %s", text, err.message)
+                return
+            try:
+                self.bus.publish(StateChanged(state="speaking"))
+                async for chunk in self.stack.iterate_on_work(
+                        lambda: self.stack.tts.synthesize(text)):
+                    await self.stack.on_work(sink.write, chunk)
+            finally:
+                sink.close()
+                self.bus.publish(StateChanged(state="idle"))
+
+    async def _voice_loop(self) -> None:
+        try:
+            mic = MicSource(self.config.audio)
+            await mic.start()
+        except DeviceError as err:
+            self.mic_error = err
+            self.bus.publish(StageError(stage="audio_in", code=err.code, message=err.message,
+                                        hint=err.hint))
+            return
+        pipeline = VoicePipeline(self.stack, self.core.agent, self.bus)
+        try:
+            while True:
+                try:
+                    sink = SpeakerSink(self.config.audio, self.stack.tts.sample_rate_hz)
+                except DeviceError:
+                    sink = None
+                try:
+                    async with self._speak_lock:
+                        pass  # never listen over an announcement in progress
+                    await pipeline.run_turn(mic, self.config.wake.enabled, sink)
+                except CodedError as err:
+                    log.warning("turn failed: %s", err)  # StageError already published
+                finally:
+                    if sink is not None:
+                        sink.close()
+        finally:
+            mic.close()

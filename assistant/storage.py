@@ -1,0 +1,118 @@
+"""SQLite storage (WAL) in the data dir: timers, audit, history. Schema migrations
+run in order; every write is one short transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from models.errors import CodedError
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE timers (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL DEFAULT '',
+        duration_s INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        due_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'fired', 'cancelled')),
+        fired_at REAL
+    );
+    CREATE INDEX timers_pending ON timers(state, due_at);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        prev_mac TEXT NOT NULL,
+        mac TEXT NOT NULL
+    );
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        role TEXT NOT NULL,
+        source TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    """,
+)
+
+
+class StorageError(CodedError):
+    exit_code = 1
+
+
+class Storage:
+    """One connection shared by the loop thread and executors, serialised by a lock.
+    Statements are tiny, so holding the loop for them is acceptable."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False,
+                                         isolation_level=None, timeout=10)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+        except (OSError, sqlite3.Error) as err:
+            raise _storage_error(self.path, err) from err
+        self._lock = threading.RLock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self.transaction() as cur:
+            version = cur.execute("PRAGMA user_version").fetchone()[0]
+            for i, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    cur.execute(statement)
+                cur.execute(f"PRAGMA user_version={i}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException as err:
+                if self._conn.in_transaction:
+                    cur.execute("ROLLBACK")
+                if isinstance(err, sqlite3.Error):
+                    raise _storage_error(self.path, err) from err
+                raise
+            finally:
+                cur.close()
+
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as err:
+                raise _storage_error(self.path, err) from err
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _storage_error(path: Path, err: Exception) -> StorageError:
+    text = str(err)
+    if "disk is full" in text or getattr(err, "errno", None) == 28:
+        return StorageError("storage.full", f"cannot write {path}: the disk is full",
+                            f"free some space on the disk holding {path.parent}")
+    if "readonly" in text or "permission" in text.lower():
+        return StorageError("storage.readonly", f"cannot write {path}: {text}",
+                            f"make {path.parent} writable, or set HERON_HOME to a writable dir")
+    if "not a database" in text or "malformed" in text:
+        return StorageError("storage.corrupt", f"{path} is damaged: {text}",
+                            f"move {path} aside (it will be recreated) and run `heron doctor`")
+    return StorageError("storage.error", f"database error in {path}: {text}",
+                        "run `heron doctor`")

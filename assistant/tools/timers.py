@@ -1,0 +1,203 @@
+"""Timers: kept in SQLite so they survive a restart, fired by TimerService, and the
+built-in tools set_timer, list_timers and cancel_timer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.agent.numbers import spoken_duration
+from assistant.bus import EventBus
+from assistant.events import TimerFired
+from assistant.storage import Storage
+from assistant.tools.manifest import ToolManifest
+from assistant.tools.registry import ToolError
+
+log = logging.getLogger(__name__)
+MAX_TIMER_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Timer:
+    id: int
+    label: str
+    duration_s: int
+    due_at: float
+    state: str
+
+    def remaining_s(self, now: float | None = None) -> float:
+        return max(0.0, self.due_at - (time.time() if now is None else now))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "duration_s": self.duration_s,
+                "due_at": self.due_at, "remaining_s": round(self.remaining_s(), 1),
+                "state": self.state}
+
+
+def timer_name(t: Timer) -> str:
+    return f"{t.label} timer" if t.label else f"{spoken_duration(t.duration_s)} timer"
+
+
+class TimerStore:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
+        self._db = storage
+        self._clock = clock
+
+    @staticmethod
+    def _row(r) -> Timer:
+        return Timer(r["id"], r["label"], r["duration_s"], r["due_at"], r["state"])
+
+    def add(self, duration_s: int, label: str = "") -> Timer:
+        now = self._clock()
+        with self._db.transaction() as cur:
+            cur.execute("INSERT INTO timers(label, duration_s, created_at, due_at) "
+                        "VALUES (?,?,?,?)", (label, duration_s, now, now + duration_s))
+            tid = cur.lastrowid
+        return Timer(int(tid), label, duration_s, now + duration_s, "pending")
+
+    def pending(self) -> list[Timer]:
+        rows = self._db.query("SELECT * FROM timers WHERE state='pending' ORDER BY due_at")
+        return [self._row(r) for r in rows]
+
+    def cancel(self, label: str = "") -> list[Timer]:
+        """Cancel the timers matching `label` (all pending ones when empty)."""
+        targets = [t for t in self.pending() if not label or t.label.lower() == label.lower()]
+        with self._db.transaction() as cur:
+            for t in targets:
+                cur.execute("UPDATE timers SET state='cancelled' WHERE id=? AND "
+                            "state='pending'", (t.id,))
+        return targets
+
+    def claim_due(self, now: float) -> list[Timer]:
+        """Mark due timers fired and return them; the conditional UPDATE makes two
+        Heron processes never fire the same timer twice."""
+        fired = []
+        with self._db.transaction() as cur:
+            rows = cur.execute("SELECT * FROM timers WHERE state='pending' AND due_at<=? "
+                               "ORDER BY due_at", (now,)).fetchall()
+            for r in rows:
+                cur.execute("UPDATE timers SET state='fired', fired_at=? WHERE id=? AND "
+                            "state='pending'", (now, r["id"]))
+                if cur.rowcount:
+                    fired.append(self._row(r))
+        return fired
+
+    def next_due(self) -> float | None:
+        rows = self._db.query("SELECT MIN(due_at) AS d FROM timers WHERE state='pending'")
+        return rows[0]["d"] if rows and rows[0]["d"] is not None else None
+
+
+class TimerService:
+    """Fires due timers: publishes TimerFired and calls `announce(text)`. New timers
+    written by another process are noticed within `poll_s`."""
+
+    def __init__(self, store: TimerStore, bus: EventBus,
+                 announce: Callable[[str], Any] | None = None, poll_s: float = 0.5,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._bus = bus
+        self._announce = announce
+        self._poll_s = poll_s
+        self._clock = clock
+
+    async def run(self) -> None:
+        while True:
+            now = self._clock()
+            for t in self._store.claim_due(now):
+                late = max(0.0, now - t.due_at)
+                self._bus.publish(TimerFired(timer_id=t.id, label=t.label,
+                                             duration_s=t.duration_s, late_s=round(late, 3)))
+                text = f"Your {timer_name(t)} is done."
+                if late > 5:
+                    text = (f"Your {timer_name(t)} finished {spoken_duration(int(late))} ago, "
+                            "while I was not running.")
+                if self._announce is not None:
+                    result = self._announce(text)
+                    if asyncio.iscoroutine(result):
+                        await result
+            nxt = self._store.next_due()
+            wait = self._poll_s if nxt is None else min(self._poll_s, max(0.0, nxt - now))
+            await asyncio.sleep(max(wait, 0.01))
+
+
+class SetTimer:
+    manifest = ToolManifest(
+        name="set_timer", title="Set a timer", builtin=True, effects="write",
+        description="Start a countdown timer, optionally with a label.",
+        input_schema={
+            "type": "object", "additionalProperties": False, "required": ["seconds"],
+            "properties": {
+                "seconds": {"type": "integer", "minimum": 1, "maximum": MAX_TIMER_S,
+                            "x-slot": "duration", "description": "length in seconds"},
+                "label": {"type": "string", "maxLength": 60, "x-slot": "label"},
+            },
+        },
+        examples=("set a timer for {seconds}", "set a {label} timer for {seconds}",
+                  "start a timer for {seconds}", "start a {seconds} timer",
+                  "timer for {seconds}", "set a {seconds} timer",
+                  "set a timer for {seconds} called {label}",
+                  "count down {seconds}"),
+    )
+
+    def __init__(self, store: TimerStore) -> None:
+        self._store = store
+
+    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+        t = self._store.add(int(args["seconds"]), args.get("label", "").strip())
+        what = f"{t.label} timer" if t.label else "timer"
+        return {"timer": t.to_dict(),
+                "speech": f"OK, {what} set for {spoken_duration(t.duration_s)}."}
+
+
+class ListTimers:
+    manifest = ToolManifest(
+        name="list_timers", title="List timers", builtin=True,
+        description="Say which timers are running and how long each has left.",
+        input_schema={"type": "object", "properties": {}, "additionalProperties": False},
+        examples=("what timers do i have", "list my timers", "how much time is left",
+                  "how long is left on my timer", "show timers", "are there any timers"),
+    )
+
+    def __init__(self, store: TimerStore) -> None:
+        self._store = store
+
+    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+        timers = self._store.pending()
+        if not timers:
+            speech = "You have no timers running."
+        else:
+            parts = [f"your {timer_name(t)} has {spoken_duration(round(t.remaining_s()))} left"
+                     for t in timers]
+            speech = "; ".join(parts).capitalize() + "."
+        return {"timers": [t.to_dict() for t in timers], "speech": speech}
+
+
+class CancelTimer:
+    manifest = ToolManifest(
+        name="cancel_timer", title="Cancel timers", builtin=True, effects="write",
+        description="Cancel the timer with this label, or every timer when none is given.",
+        input_schema={
+            "type": "object", "additionalProperties": False,
+            "properties": {"label": {"type": "string", "maxLength": 60, "x-slot": "label"}},
+        },
+        examples=("cancel the timer", "cancel my timer", "stop the timer",
+                  "cancel the {label} timer", "delete the {label} timer", "cancel all timers",
+                  "stop the {label} timer"),
+    )
+
+    def __init__(self, store: TimerStore) -> None:
+        self._store = store
+
+    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+        label = args.get("label", "").strip()
+        cancelled = self._store.cancel(label)
+        if not cancelled:
+            raise ToolError("timer.not_found",
+                            f"There is no {label + ' ' if label else ''}timer running.")
+        names = ", ".join(timer_name(t) for t in cancelled)
+        return {"cancelled": [t.to_dict() for t in cancelled],
+                "speech": f"Cancelled your {names}."}

