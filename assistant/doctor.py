@@ -29,6 +29,8 @@ OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
 _SEVERITY = {OK: "", INFO: "info", WARN: "warning", FAIL: "error"}
 MIN_FREE_BYTES = 1 << 30
 GPU_INSTALL = "HERON_GPU=1 scripts/install.sh  (or: .venv/bin/pip install -e '.[gpu]')"
+ORT_KEEP_GPU = (".venv/bin/pip uninstall -y onnxruntime && "
+                ".venv/bin/pip install --force-reinstall --no-deps onnxruntime-gpu")
 CT2_GPU_WHEELS = ("nvidia-cuda-runtime-cu12", "nvidia-cublas-cu12", "nvidia-cudnn-cu12")
 NO_DEVICE_NOTE = "Heron still works without it: `heron ask \"text\"`, `heron listen FILE.wav`"
 TRAY_TIMEOUT_S = 10.0
@@ -237,6 +239,9 @@ def check_onnxruntime(prefer_gpu: bool = True) -> Check:
             "providers": list(choice.providers), "uses_gpu": choice.uses_gpu,
             "reason": choice.reason}
     detail = f"onnxruntime {ort.__version__}, providers {', '.join(choice.providers)}"
+    if _installed("onnxruntime") and _installed("onnxruntime-gpu"):
+        return Check("onnxruntime", WARN, f"{detail} — both onnxruntime and onnxruntime-gpu "
+                     "are installed and overwrite one module", ORT_KEEP_GPU, data)
     if choice.uses_gpu:
         return Check("onnxruntime", OK, detail, data=data)
     fix = "" if not prefer_gpu else GPU_INSTALL

@@ -24,6 +24,7 @@ from assistant.events import (
     TurnFinished,
     WakeDetected,
 )
+from assistant.sentences import split_for_speech
 from assistant.voice import VoiceStack
 from audio.frames import FRAME_MS, SAMPLE_RATE_HZ, AudioChunk
 from audio.segmenter import UtteranceSegmenter
@@ -183,18 +184,34 @@ class VoicePipeline:
         return utt
 
     async def _speak(self, text: str, sink: ReplySink | None) -> tuple[float, int]:
-        """Synthesize sentence by sentence; return (time of first audio, audio ms)."""
+        """Synthesize piece by piece while earlier pieces play; return (time of the
+        first audio sample, reply length in ms)."""
         self.bus.publish(StateChanged(state="speaking"))
         tts = self.stack.tts
-        first = 0.0
-        samples = 0
-        async for chunk in self.stack.iterate_on_work(lambda: tts.synthesize(text)):
-            if not first:
-                first = time.perf_counter()
-                self.bus.publish(SpeechOutStarted(text=text))
-            samples += len(chunk)
-            if sink is not None:
-                await self.stack.on_work(sink.write, chunk)
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def produce() -> None:
+            try:
+                for piece in split_for_speech(text):
+                    async for chunk in self.stack.iterate_on_work(
+                            lambda p=piece: tts.synthesize(p)):
+                        await queue.put(chunk)
+            finally:
+                await queue.put(None)
+
+        producer = asyncio.create_task(produce())
+        first, samples = 0.0, 0
+        try:
+            while (chunk := await queue.get()) is not None:
+                if not first:
+                    first = time.perf_counter()
+                    self.bus.publish(SpeechOutStarted(text=text))
+                samples += len(chunk)
+                if sink is not None:
+                    await self.stack.on_playback(sink.write, chunk)
+            await producer  # re-raise a synthesis error
+        finally:
+            producer.cancel()
         audio_ms = int(samples * 1000 / tts.sample_rate_hz)
         self.bus.publish(SpeechOutFinished(audio_ms=audio_ms))
         return first or time.perf_counter(), audio_ms

@@ -28,6 +28,8 @@ class VoiceStack:
         self.store = store
         self.frame_executor = ThreadPoolExecutor(1, thread_name_prefix="heron-frames")
         self.work_executor = ThreadPoolExecutor(2, thread_name_prefix="heron-work")
+        # Blocking speaker writes get their own thread so synthesis never waits on them.
+        self.playback_executor = ThreadPoolExecutor(1, thread_name_prefix="heron-play")
         self.load_ms: dict[str, float] = {}
 
     @cached_property
@@ -70,6 +72,9 @@ class VoiceStack:
     async def on_work(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.work_executor, fn, *args)
 
+    async def on_playback(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.playback_executor, fn, *args)
+
     async def iterate_on_work(self, make: Callable[[], Iterator[T]]) -> AsyncIterator[T]:
         """Consume a blocking generator inside the work executor (never on the loop)."""
         loop = asyncio.get_running_loop()
@@ -83,6 +88,7 @@ class VoiceStack:
     def close(self) -> None:
         self.frame_executor.shutdown(wait=False, cancel_futures=True)
         self.work_executor.shutdown(wait=False, cancel_futures=True)
+        self.playback_executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _warm(component: T) -> T:

@@ -79,6 +79,8 @@ def listen(args, ctx) -> int:
             "reply_audio": str(args.out) if args.out and result.status == "ok" else None,
             "played_on": sink_kind, "load_ms": stack.load_ms}
     if result.status != "ok":
+        if args.out:
+            args.out.unlink(missing_ok=True)  # no reply was spoken
         err = _not_heard(result.status, args.file)
         data["error"] = err.to_dict()
         if not args.json:
@@ -105,8 +107,6 @@ async def _listen(core, stack, samples, args, use_wake):
     finally:
         if sink is not None:
             sink.close()
-    if result.status != "ok" and args.out:
-        Path(args.out).unlink(missing_ok=True)
     return result, kind
 
 

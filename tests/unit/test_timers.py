@@ -1,0 +1,66 @@
+"""Timers live in SQLite: they survive a restart and still fire exactly once."""
+
+import asyncio
+
+from assistant.bus import EventBus
+from assistant.events import TimerFired
+from assistant.storage import Storage
+from assistant.tools.timers import TimerService, TimerStore
+
+
+async def _run_for(service, seconds):
+    task = asyncio.create_task(service.run())
+    await asyncio.sleep(seconds)
+    task.cancel()
+
+
+def test_timer_fires_with_an_event_and_an_announcement(tmp_path):
+    storage = Storage(tmp_path / "heron.db")
+    store = TimerStore(storage)
+    bus, fired, said = EventBus(), [], []
+    bus.subscribe(fired.append, TimerFired)
+    store.add(1, "tea")
+    asyncio.run(_run_for(TimerService(store, bus, announce=said.append, poll_s=0.05), 1.5))
+    assert [(e.label, e.duration_s) for e in fired] == [("tea", 1)]
+    assert fired[0].late_s < 0.5
+    assert said == ["Your tea timer is done."]
+    assert store.pending() == []
+
+
+def test_timer_survives_a_restart_and_fires_late_once(tmp_path):
+    db = tmp_path / "heron.db"
+    clock = [1000.0]
+    storage = Storage(db)
+    TimerStore(storage, clock=lambda: clock[0]).add(60)
+    storage.close()  # Heron stops; the timer comes due while it is off
+
+    clock[0] += 600
+    storage = Storage(db)
+    store = TimerStore(storage, clock=lambda: clock[0])
+    assert len(store.pending()) == 1
+    bus, fired, said = EventBus(), [], []
+    bus.subscribe(fired.append, TimerFired)
+    service = TimerService(store, bus, announce=said.append, poll_s=0.05, clock=lambda: clock[0])
+    asyncio.run(_run_for(service, 0.3))
+    assert len(fired) == 1 and fired[0].late_s == 540
+    assert said == ["Your 1 minute timer finished 9 minutes ago, while I was not running."]
+    # a second process (or restart) never fires it again
+    asyncio.run(_run_for(TimerService(TimerStore(Storage(db)), bus, poll_s=0.05), 0.2))
+    assert len(fired) == 1
+
+
+def test_a_timer_added_by_another_process_is_noticed(tmp_path):
+    db = tmp_path / "heron.db"
+    store = TimerStore(Storage(db))
+    bus, fired = EventBus(), []
+    bus.subscribe(fired.append, TimerFired)
+
+    async def scenario():
+        task = asyncio.create_task(TimerService(store, bus, poll_s=0.1).run())
+        await asyncio.sleep(0.2)
+        TimerStore(Storage(db)).add(1, "other")  # e.g. `heron ask` in another process
+        await asyncio.sleep(1.5)
+        task.cancel()
+
+    asyncio.run(scenario())
+    assert [e.label for e in fired] == ["other"]
