@@ -52,7 +52,8 @@ def choose_providers(available: list[str], prefer_gpu: bool = True) -> ProviderC
     if "CPUExecutionProvider" not in ordered:
         ordered.append("CPUExecutionProvider")
     if not prefer_gpu:
-        return ProviderChoice(("CPUExecutionProvider",), "GPU disabled in config (prefer_gpu = false)")
+        return ProviderChoice(("CPUExecutionProvider",),
+                              "GPU disabled in config (prefer_gpu = false)")
     gpus = [p for p in ordered if p in GPU_PROVIDERS]
     if gpus:
         return ProviderChoice(tuple(ordered), "")

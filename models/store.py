@@ -93,7 +93,8 @@ class ModelStore:
             return self.models_dir / spec.id
         first = self.source_path(spec, spec.files[0])
         if first is None:
-            raise self._missing(spec, spec.files[0].name, f"package {spec.package} is not installed")
+            raise self._missing(spec, spec.files[0].name,
+                                f"package {spec.package} is not installed")
         for f in spec.files:
             self._check_present(spec, f, first.parent / f.name)
         return first.parent

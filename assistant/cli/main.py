@@ -62,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `heron … | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except Exception as err:  # last resort: keep the traceback for a bug report
         path = ctx.paths.cache_dir / "last-error.txt"
         try:

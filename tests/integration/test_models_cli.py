@@ -100,7 +100,9 @@ def test_corrupt_text_output_names_the_problem_and_the_command(tmp_path):
     path = assembled_bin(tmp_path)
     with path.open("r+b") as fh:
         fh.seek(-8, os.SEEK_END)
-        fh.write(b"\0" * 8)
+        tail = fh.read(8)
+        fh.seek(-8, os.SEEK_END)
+        fh.write(bytes(b ^ 0x5A for b in tail))
     proc = heron(tmp_path, "models", "verify", "whisper-base")
     assert proc.returncode == 4
     assert "FAIL  whisper-base" in proc.stdout

@@ -1,0 +1,160 @@
+"""Voice-to-voice benchmark: spoken commands fed at real-time pace through the whole
+pipeline (wake → VAD → ASR → agent → TTS) in one process, models loaded once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.core import Core
+from assistant.pipeline import VoicePipeline
+from assistant.voice import VoiceStack
+from audio.file_source import decode_file, stream_frames
+from audio.frames import SAMPLE_RATE_HZ
+from bench.machine import machine_info
+
+# (spoken text, tool the router must pick). Each is preceded by the wake word.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("What time is it?", "get_time"),
+    ("What's the date today?", "get_date"),
+    ("Set a timer for five minutes.", "set_timer"),
+    ("Set a tea timer for two minutes and thirty seconds.", "set_timer"),
+    ("List my timers.", "list_timers"),
+    ("Cancel the tea timer.", "cancel_timer"),
+    ("Start a ten minute timer.", "set_timer"),
+    ("What day is it?", "get_date"),
+)
+LEAD_S, TRAIL_S = 0.5, 1.5  # silence around each command, as a microphone would give
+
+
+@dataclass(frozen=True)
+class E2eOptions:
+    out_dir: Path
+    repeat: int = 1
+    use_wake: bool = True
+
+
+def make_corpus(stack: VoiceStack, folder: Path, use_wake: bool) -> list[tuple[Path, str, str]]:
+    """Speak each command with the bundled piper voice into a 16 kHz WAV (cached)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, (text, tool) in enumerate(COMMANDS):
+        spoken = f"Hey Jarvis. {text}" if use_wake else text
+        path = folder / f"cmd{i:02d}{'_wake' if use_wake else ''}.wav"
+        if not path.is_file():
+            audio = stack.tts.synthesize_all(spoken)
+            _write_16k(path, audio, stack.tts.sample_rate_hz)
+        out.append((path, text, tool))
+    return out
+
+
+def _write_16k(path: Path, audio: np.ndarray, rate_hz: int) -> None:
+    tmp = path.with_suffix(".src.wav")
+    with wave.open(str(tmp), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate_hz)
+        w.writeframes(audio.astype(np.int16).tobytes())
+    pcm = decode_file(tmp)
+    tmp.unlink()
+    pad = lambda s: np.zeros(int(s * SAMPLE_RATE_HZ), np.int16)  # noqa: E731
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE_HZ)
+        w.writeframes(np.concatenate([pad(LEAD_S), pcm, pad(TRAIL_S)]).tobytes())
+
+
+async def _run(core: Core, stack: VoiceStack, corpus, options: E2eOptions) -> list[dict]:
+    await stack.load(wake=options.use_wake)
+    pipeline = VoicePipeline(stack, core.agent, core.bus)
+    rows = []
+    for _ in range(options.repeat):
+        for path, text, tool in corpus:
+            samples = decode_file(path)
+            result = await pipeline.run_turn(stream_frames(samples, realtime=True),
+                                             options.use_wake, sink=None)
+            called = [c.tool for c in result.reply.tool_calls] if result.reply else []
+            rows.append({"command": text, "expected_tool": tool, "status": result.status,
+                         "transcript": result.transcript, "tools": called,
+                         "routed_ok": called[:1] == [tool], "timings_ms": result.timings_ms})
+    return rows
+
+
+def run_e2e(core: Core, stack: VoiceStack, options: E2eOptions, cache_dir: Path) -> dict:
+    corpus = make_corpus(stack, cache_dir / "bench-e2e", options.use_wake)
+    t0 = time.perf_counter()
+    rows = asyncio.run(_run(core, stack, corpus, options))
+    v2v = [r["timings_ms"]["voice_to_voice"] for r in rows if r["status"] == "ok"]
+    stages = ("vad_end", "asr_final", "agent", "tts_first_audio", "voice_to_voice")
+    summary = {
+        "runs": len(rows), "ok": len(v2v),
+        "routed_ok": sum(r["routed_ok"] for r in rows),
+        "voice_to_voice_p50_ms": _pct(v2v, 50), "voice_to_voice_p95_ms": _pct(v2v, 95),
+        "stage_median_ms": {s: _median([r["timings_ms"].get(s) for r in rows]) for s in stages},
+        "target_p50_ms": 800, "wall_s": round(time.perf_counter() - t0, 1),
+    }
+    summary["meets_target"] = bool(v2v) and summary["voice_to_voice_p50_ms"] <= 800
+    report = {"benchmark": "e2e", "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "machine": machine_info(), "config": {
+                  "asr": stack.config.asr.model, "wake": stack.config.wake.model,
+                  "end_silence_ms": stack.config.segmenter.end_silence_ms,
+                  "use_wake": options.use_wake, "realtime": True},
+              "load_ms": stack.load_ms, "summary": summary, "rows": rows}
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    (options.out_dir / "e2e.json").write_text(json.dumps(report, indent=2) + "\n")
+    plot_e2e(report, options.out_dir / "e2e.png")
+    return report
+
+
+def plot_e2e(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in report["rows"] if r["status"] == "ok"]
+    s = report["summary"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
+    labels = [r["command"][:28] for r in rows]
+    parts = ("vad_end", "asr_final", "agent", "tts_first_audio")
+    bottom = np.zeros(len(rows))
+    for part in parts:
+        vals = np.array([r["timings_ms"].get(part, 0.0) for r in rows])
+        a.barh(labels, vals, left=bottom, label=part)
+        bottom += vals
+    a.axvline(s["voice_to_voice_p50_ms"], color="k", ls="--", label="p50")
+    a.axvline(s["target_p50_ms"], color="r", ls=":", label="target p50")
+    a.set_xlabel("ms from end of speech to first reply audio")
+    a.invert_yaxis()
+    a.legend(fontsize=8, loc="lower right")
+    a.set_title("voice-to-voice per command (stacked stages)")
+    med = s["stage_median_ms"]
+    b.bar(list(med), [med[k] or 0 for k in med], color="tab:gray")
+    b.set_title("median per stage (ms)")
+    b.tick_params(axis="x", rotation=30)
+    m = report["machine"]
+    fig.suptitle(f"Heron e2e — p50 {s['voice_to_voice_p50_ms']:.0f} ms, "
+                 f"p95 {s['voice_to_voice_p95_ms']:.0f} ms — {m['cpu']}, {m['cores']} cores",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _pct(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    return round(float(np.percentile(values, pct)), 1)
+
+
+def _median(values) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(statistics.median(vals), 1) if vals else None
