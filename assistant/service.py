@@ -83,7 +83,7 @@ class HeronService:
     async def _voice_loop(self) -> None:
         try:
             mic = MicSource(self.config.audio)
-            await mic.start()
+            await mic.open()
         except DeviceError as err:
             self.mic_error = err
             self.bus.publish(StageError(stage="audio_in", code=err.code, message=err.message,

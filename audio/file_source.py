@@ -50,6 +50,22 @@ def decode_file(path: Path | str) -> np.ndarray:
     return samples
 
 
+def to_internal(samples: np.ndarray, rate_hz: int) -> np.ndarray:
+    """Convert mono int16 samples at `rate_hz` to 16 kHz (e.g. TTS audio, for echo
+    reference or tests)."""
+    import av
+
+    data = np.ascontiguousarray(np.asarray(samples, dtype=np.int16).reshape(1, -1))
+    if rate_hz == SAMPLE_RATE_HZ or data.size == 0:
+        return data.reshape(-1).copy()
+    frame = av.AudioFrame.from_ndarray(data, format="s16", layout="mono")
+    frame.sample_rate = rate_hz
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE_HZ)
+    out = [f.to_ndarray().reshape(-1) for f in (*resampler.resample(frame),
+                                               *resampler.resample(None))]
+    return np.concatenate(out).astype(np.int16, copy=False)
+
+
 def _first_line(err: Exception) -> str:
     text = str(err).strip() or type(err).__name__
     return text.splitlines()[0][:160]

@@ -28,9 +28,11 @@ class WavSink:
         self.rate_hz = rate_hz
         self.samples_written = 0
         self._wav: wave.Wave_write | None = None
+        self._created = False  # only a file we created is removed on failure
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115 - closed in close()
+            self._wav = wave.open(str(self.path), "wb")  # closed in close()
+            self._created = True
             self._wav.setnchannels(1)
             self._wav.setsampwidth(2)
             self._wav.setframerate(rate_hz)
@@ -64,7 +66,11 @@ class WavSink:
                 wav.close()
             except OSError:
                 pass  # the file is removed below anyway
-        self.path.unlink(missing_ok=True)
+        if self._created:
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError as unlink_err:
+                log.warning("could not remove partial %s: %s", self.path, unlink_err)
         raise AudioError("audio.write_failed",
                          f"could not write {self.path}: {err.strerror or err}",
                          "free some disk space or choose another output path") from err
