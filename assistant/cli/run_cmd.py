@@ -33,40 +33,55 @@ def has_display() -> bool:
 
 
 def handle(args, ctx) -> int:
+    use_mic, exit_after, as_json = not args.no_mic, args.exit_after, args.json
     if not args.headless and has_display():
         from gui.app import run_tray  # the only place the CLI touches Qt
 
-        return run_tray(ctx, use_mic=not args.no_mic, exit_after_s=args.exit_after,
-                        as_json=args.json)
-    return asyncio.run(_headless(ctx, args))
+        return run_tray(ctx, use_mic=use_mic, exit_after_s=exit_after, as_json=as_json)
+    return run_headless(ctx, use_mic, exit_after, as_json)
 
 
-async def _headless(ctx, args) -> int:
-    service = HeronService(ctx.paths, ctx.config, ctx.store, use_mic=not args.no_mic)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    if args.exit_after is not None:
-        loop.call_later(args.exit_after, stop.set)
+class EventPrinter:
+    """What `heron run` prints on the terminal, headless or with the tray."""
 
-    def show(event: Event) -> None:
-        if args.json:
-            print(json.dumps(event.to_dict(), default=str), flush=True)
+    def __init__(self, as_json: bool, where: str) -> None:
+        self.as_json = as_json
+        self.where = where
+
+    def on_event(self, event: Event) -> None:
+        if self.as_json:
+            _print_line(event.to_dict())
         elif isinstance(event, StageError) and event.stage == "audio_in":
             print(NO_MIC_HELP.format(detail=event.message), file=sys.stderr, flush=True)
         elif isinstance(event, StageError):
             print(f"heron: {event.message} [{event.code}]", file=sys.stderr, flush=True)
 
-    service.bus.subscribe(show)
-
-    def ready() -> None:
-        if args.json:
-            print(json.dumps({"type": "Ready", "startup_ms": service.startup_ms}), flush=True)
+    def on_ready(self, startup_ms: dict[str, float]) -> None:
+        if self.as_json:
+            _print_line({"type": "Ready", "startup_ms": startup_ms})
         else:
-            print("Heron is running headless. Press Ctrl+C to stop.", file=sys.stderr,
+            print(f"Heron is running {self.where}. Press Ctrl+C to stop.", file=sys.stderr,
                   flush=True)
 
-    await service.run(stop, on_ready=ready)
+
+def _print_line(data: dict) -> None:
+    print(json.dumps(data, default=str), flush=True)
+
+
+def run_headless(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> int:
+    return asyncio.run(_headless(ctx, use_mic, exit_after_s, as_json))
+
+
+async def _headless(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> int:
+    service = HeronService(ctx.paths, ctx.config, ctx.store, use_mic=use_mic)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    if exit_after_s is not None:
+        loop.call_later(exit_after_s, stop.set)
+    printer = EventPrinter(as_json, "headless")
+    service.bus.subscribe(printer.on_event)
+    await service.run(stop, on_ready=lambda: printer.on_ready(service.startup_ms))
     return 0

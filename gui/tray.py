@@ -1,0 +1,155 @@
+"""The tray icon: Heron's state at a glance, painted in code (no image files).
+
+It changes state only from bus events relayed by `CoreBridge`; it never reaches
+into the core. The full tray (text box, timers, approvals) builds on the seams
+here: `menu`, `state`, `quit_requested`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from assistant.events import Event, StageError, StateChanged
+
+log = logging.getLogger(__name__)
+
+# "starting" and "no_mic" are tray-only looks; the rest are the core's states.
+STATE_COLOURS: dict[str, str] = {
+    "starting": "#8a8a8a",
+    "idle": "#2f6f8f",
+    "listening": "#2e9d4f",
+    "thinking": "#e0a020",
+    "speaking": "#3a6ee8",
+    "muted": "#6b6b6b",
+    "error": "#d03a30",
+    "no_mic": "#d03a30",
+}
+CORE_STATES = ("idle", "listening", "thinking", "speaking", "muted", "error")
+NO_MIC_TIP = "No microphone found — use `heron ask` or `heron listen`"
+ICON_SIZE_PX = 64
+
+
+def paint_icon(look: str, size_px: int = ICON_SIZE_PX) -> QPixmap:
+    """A round badge in the state's colour with a white glyph."""
+    pix = QPixmap(size_px, size_px)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.scale(size_px / 64, size_px / 64)  # glyphs are drawn on a 64x64 grid
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(QColor(STATE_COLOURS.get(look, STATE_COLOURS["error"])))
+    p.drawEllipse(QRectF(2, 2, 60, 60))
+    white = QColor("white")
+    pen = QPen(white, 4.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    if look in ("idle", "listening", "muted", "no_mic", "starting"):
+        _mic(p, white)
+        if look == "listening":
+            for r in (14.0, 20.0):  # sound arriving from both sides
+                p.drawArc(QRectF(32 - r, 26 - r, 2 * r, 2 * r), -35 * 16, 70 * 16)
+                p.drawArc(QRectF(32 - r, 26 - r, 2 * r, 2 * r), 145 * 16, 70 * 16)
+        elif look in ("muted", "no_mic"):
+            p.setPen(QPen(white, 5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            p.drawLine(QPointF(16, 14), QPointF(48, 50))
+    elif look == "thinking":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(white)
+        for x in (18, 32, 46):
+            p.drawEllipse(QPointF(x, 32), 5, 5)
+    elif look == "speaking":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(white)
+        cone = QPainterPath()
+        cone.moveTo(13, 26)
+        for x, y in ((20, 26), (30, 17), (30, 47), (20, 38), (13, 38)):
+            cone.lineTo(x, y)
+        cone.closeSubpath()
+        p.drawPath(cone)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for r in (8.0, 15.0):
+            p.drawArc(QRectF(32 - r, 32 - r, 2 * r, 2 * r), -40 * 16, 80 * 16)
+    else:  # error: an exclamation mark
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(white)
+        p.drawRoundedRect(QRectF(28.5, 13, 7, 26), 3, 3)
+        p.drawEllipse(QPointF(32, 47), 4.2, 4.2)
+    p.end()
+    return pix
+
+
+def _mic(p: QPainter, white: QColor) -> None:
+    p.save()
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(white)
+    p.drawRoundedRect(QRectF(26, 12, 12, 24), 6, 6)
+    p.restore()
+    p.drawArc(QRectF(19, 18, 26, 24), 200 * 16, 140 * 16)
+    p.drawLine(QPointF(32, 42), QPointF(32, 50))
+    p.drawLine(QPointF(25, 51), QPointF(39, 51))
+
+
+class HeronTray(QSystemTrayIcon):
+    """The tray icon and its menu. Feed it bus events with `on_event`."""
+
+    quit_requested = Signal()
+
+    def __init__(self, mic_enabled: bool = True, parent=None) -> None:
+        super().__init__(parent)
+        self.mic_enabled = mic_enabled
+        self.state = "starting"  # the core's last StateChanged (or "starting")
+        self.mic_problem = ""  # message of the last audio_in StageError
+        self.look = ""
+        self._icons: dict[str, QIcon] = {}
+        self.menu = QMenu()
+        self.status_action = QAction("Heron — starting…", self.menu)
+        self.status_action.setEnabled(False)
+        self.menu.addAction(self.status_action)
+        self.menu.addSeparator()
+        quit_action = self.menu.addAction("Quit Heron")
+        quit_action.triggered.connect(self.quit_requested.emit)
+        self.setContextMenu(self.menu)
+        self._refresh()
+
+    def on_ready(self) -> None:
+        """The core is running: leave the 'starting' look unless an event already came."""
+        if self.state == "starting":
+            self.state = "idle"
+            self._refresh()
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, StateChanged):
+            if event.state not in CORE_STATES:
+                log.warning("unknown state %r", event.state)
+            self.state = event.state
+        elif isinstance(event, StageError) and event.stage == "audio_in":
+            self.mic_problem = event.message
+            if self.state == "starting":
+                self.state = "idle"
+        else:
+            return
+        self._refresh()
+
+    def _refresh(self) -> None:
+        look, tip = self._describe()
+        self.look = look
+        if look not in self._icons:
+            self._icons[look] = QIcon(paint_icon(look))
+        self.setIcon(self._icons[look])
+        self.setToolTip(tip)
+        self.status_action.setText(tip.splitlines()[0])
+
+    def _describe(self) -> tuple[str, str]:
+        """(look, tooltip) for the current state; the first tooltip line is the status."""
+        if self.state == "starting":
+            return "starting", "Heron — starting…"
+        if self.state == "idle" and self.mic_problem:  # busy states still show as usual
+            return "no_mic", f"Heron — no microphone\n{NO_MIC_TIP}"
+        if self.state == "idle" and not self.mic_enabled:
+            return "muted", "Heron — muted (started with --no-mic)"
+        return self.state if self.state in STATE_COLOURS else "error", f"Heron — {self.state}"

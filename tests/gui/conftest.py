@@ -1,0 +1,136 @@
+"""A real X display (Xvfb) with a real tray host (trayer) for the GUI tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+FIX = "install the GUI test tools with `scripts/system-deps.sh test`"
+TRAY_CHECK = ("from PySide6.QtWidgets import QApplication, QSystemTrayIcon\n"
+              "app = QApplication([])\n"
+              "raise SystemExit(0 if QSystemTrayIcon.isSystemTrayAvailable() else 1)\n")
+
+
+@dataclass(frozen=True)
+class TrayDisplay:
+    display: str  # ":N"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY",
+                                                                  "QT_QPA_PLATFORM")}
+        return {**env, "DISPLAY": self.display, **extra}
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:  # never skip: a missing tool is a broken test setup
+        pytest.fail(f"`{name}` is not installed; {FIX}", pytrace=False)
+    return path
+
+
+def _start_xvfb() -> tuple[subprocess.Popen, str]:
+    """Xvfb on a display number it picks itself (-displayfd): no races with others."""
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen([_tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0",
+                             "1280x800x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()  # written once the server accepts clients
+    if not number:
+        proc.kill()
+        pytest.fail(f"Xvfb did not start: {proc.communicate()[1].decode()[-500:]}",
+                    pytrace=False)
+    return proc, f":{number}"
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="session")
+def tray_display() -> Iterator[TrayDisplay]:
+    _tool("xdotool")  # the tests click the tray menu with it
+    xvfb, display = _start_xvfb()
+    screen = TrayDisplay(display)
+    trayer = subprocess.Popen(
+        [_tool("trayer"), "--edge", "top", "--align", "right", "--widthtype", "request",
+         "--height", "32", "--SetDockType", "true", "--transparent", "false",
+         "--tint", "0x303030"],
+        env=screen.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # the check needs its own QApplication, hence a subprocess
+            check = subprocess.run([sys.executable, "-c", TRAY_CHECK], env=screen.env(),
+                                   capture_output=True, timeout=30, check=False)
+            if check.returncode == 0:
+                break
+            if trayer.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"no system tray on {display} (trayer exit {trayer.poll()}): "
+                            f"{check.stderr.decode()[-500:]}; {FIX}", pytrace=False)
+            time.sleep(0.3)
+        yield screen
+    finally:
+        _stop(trayer)
+        _stop(xvfb)
+
+
+@pytest.fixture
+def bare_display() -> Iterator[TrayDisplay]:
+    """An X display with no tray host: a desktop where the tray cannot appear."""
+    xvfb, display = _start_xvfb()
+    try:
+        yield TrayDisplay(display)
+    finally:
+        _stop(xvfb)
+
+
+@pytest.fixture(scope="session")
+def qapp(tray_display):
+    """This process's QApplication, on the Xvfb display with the tray host."""
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is not None:
+        pytest.fail("a QApplication already exists; GUI tests need one on Xvfb",
+                    pytrace=False)
+    keys = ("WAYLAND_DISPLAY", "DISPLAY", "QT_QPA_PLATFORM")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.pop("WAYLAND_DISPLAY", None)
+    os.environ["DISPLAY"] = tray_display.display
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    app = QApplication(["heron-tests"])
+    app.setQuitOnLastWindowClosed(False)
+    yield app
+    for key, value in saved.items():  # later tests' subprocesses must not see Xvfb
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture
+def wait_for(qapp) -> Callable[..., bool]:
+    """wait_for(predicate, timeout_s=10): run the Qt loop until it holds; False on timeout."""
+
+    def wait(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while not predicate():
+            if time.monotonic() > deadline:
+                return False
+            qapp.processEvents()
+            time.sleep(0.01)
+        return True
+
+    return wait
