@@ -39,7 +39,10 @@ TAIL_PAD_MS = 160  # audio kept after the last voiced frame: whisper likes a lit
 class ReplySink(Protocol):
     rate_hz: int
 
-    def write(self, samples: np.ndarray) -> None: ...
+    def write(self, samples: np.ndarray) -> object: ...
+
+    def drain(self) -> None:
+        """Block until everything written has been played."""
 
 
 class NoSpeech(CodedError):
@@ -210,6 +213,8 @@ class VoicePipeline:
                 if sink is not None:
                     await self.stack.on_playback(sink.write, chunk)
             await producer  # re-raise a synthesis error
+            if sink is not None:
+                await self.stack.on_playback(sink.drain)
         finally:
             producer.cancel()
         audio_ms = int(samples * 1000 / tts.sample_rate_hz)

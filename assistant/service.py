@@ -19,7 +19,7 @@ from assistant.tools.timers import TimerService
 from assistant.voice import VoiceStack
 from audio.errors import DeviceError
 from audio.mic import MicSource
-from audio.sink import SpeakerSink
+from audio.sink import ReplySpeaker
 from models.errors import CodedError
 from models.store import ModelStore
 
@@ -66,16 +66,15 @@ class HeronService:
     async def announce(self, text: str) -> None:
         """Speak `text` on the speaker, one utterance at a time; no speaker is not fatal."""
         async with self._speak_lock:
-            try:
-                sink = SpeakerSink(self.config.audio, self.stack.tts.sample_rate_hz)
-            except DeviceError as err:
-                log.info("not speaking %r: %s", text, err.message)
-                return
+            sink = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz)
             try:
                 self.bus.publish(StateChanged(state="speaking"))
                 async for chunk in self.stack.iterate_on_work(
                         lambda: self.stack.tts.synthesize(text)):
-                    await self.stack.on_work(sink.write, chunk)
+                    await self.stack.on_playback(sink.write, chunk)
+                await self.stack.on_playback(sink.drain)
+            except DeviceError as err:
+                log.info("not speaking %r: %s", text, err.message)
             finally:
                 sink.close()
                 self.bus.publish(StateChanged(state="idle"))
@@ -90,20 +89,16 @@ class HeronService:
                                         hint=err.hint))
             return
         pipeline = VoicePipeline(self.stack, self.core.agent, self.bus)
+        speaker = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz)
         try:
             while True:
                 try:
-                    sink = SpeakerSink(self.config.audio, self.stack.tts.sample_rate_hz)
-                except DeviceError:
-                    sink = None
-                try:
                     async with self._speak_lock:
                         pass  # never listen over an announcement in progress
-                    await pipeline.run_turn(mic, self.config.wake.enabled, sink)
+                    await pipeline.run_turn(mic, self.config.wake.enabled, speaker)
                 except CodedError as err:
                     log.warning("turn failed: %s", err)  # StageError already published
                 finally:
-                    if sink is not None:
-                        sink.close()
+                    speaker.close()
         finally:
             mic.close()

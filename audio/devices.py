@@ -13,10 +13,13 @@ _NO_SPEAKER_HINT = "plug in a speaker or headphones, or write replies to a file 
 
 @dataclass(frozen=True)
 class DeviceOptions:
-    """Device name (substring) or index as text; "" = the system default."""
+    """Device name (substring) or index as text; "" = the system default.
+    latency_ms: the stream buffer asked of PortAudio. Below ~100 ms the ALSA→PulseAudio
+    bridge starves: capture runs slow and playback races through its queue."""
 
     input_device: str = ""
     output_device: str = ""
+    latency_ms: int = 100
 
 
 @dataclass(frozen=True)

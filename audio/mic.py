@@ -10,7 +10,7 @@ import numpy as np
 
 from audio.devices import DeviceInfo, DeviceOptions, find_input, sounddevice
 from audio.errors import DeviceError
-from audio.frames import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ, AudioChunk
+from audio.frames import FRAME_SAMPLES, SAMPLE_RATE_HZ, AudioChunk
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,8 @@ class MicSource:
         try:
             self._stream = sd.InputStream(
                 device=device.index, samplerate=rate, channels=1, dtype="int16",
-                blocksize=rate * FRAME_MS // 1000, callback=self._callback,
+                blocksize=rate * 20 // 1000, latency=self.options.latency_ms / 1000,
+                callback=self._callback,
                 finished_callback=self._finished)
             self._stream.start()
         except sd.PortAudioError as err:
@@ -69,23 +70,11 @@ class MicSource:
                               "or run `heron listen FILE`") from err
         log.info("microphone %s open at %d Hz", device.name, rate)
 
-    # -- PortAudio thread ------------------------------------------------------------
+    # -- PortAudio thread: copy only; a slow callback makes the device overrun -------
     def _callback(self, indata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         if status:
             log.debug("microphone status: %s", status)
-        import av
-
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(indata[:, 0]).reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = self._rate_hz
-        converted = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
-        self._pending = np.concatenate([self._pending, *converted])
-        while len(self._pending) >= FRAME_SAMPLES:
-            samples, self._pending = self._pending[:FRAME_SAMPLES], self._pending[FRAME_SAMPLES:]
-            chunk = AudioChunk(samples.astype(np.int16, copy=False),
-                               self._emitted * 1000 // SAMPLE_RATE_HZ)
-            self._emitted += FRAME_SAMPLES
-            self._post(chunk)
+        self._post(indata[:, 0].copy())
 
     def _finished(self) -> None:
         if not self._closed:  # the device went away under us (hot-plug seam)
@@ -95,7 +84,7 @@ class MicSource:
                                    "check the device is still plugged in"))
         self._post(None)
 
-    def _post(self, item: AudioChunk | BaseException | None) -> None:
+    def _post(self, item: np.ndarray | BaseException | None) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -105,11 +94,31 @@ class MicSource:
             pass  # loop closed between the check and the call
 
     # -- loop thread -----------------------------------------------------------------
-    def _deliver(self, item: AudioChunk | BaseException | None) -> None:
-        if isinstance(item, AudioChunk) and self._queue.qsize() >= MAX_QUEUED_FRAMES:
-            self._queue.get_nowait()
-            self.dropped_frames += 1
-        self._queue.put_nowait(item)
+    def _deliver(self, item: np.ndarray | BaseException | None) -> None:
+        if not isinstance(item, np.ndarray):
+            self._queue.put_nowait(item)
+            return
+        for chunk in self._convert(item):
+            if self._queue.qsize() >= MAX_QUEUED_FRAMES:
+                self._queue.get_nowait()
+                self.dropped_frames += 1
+            self._queue.put_nowait(chunk)
+
+    def _convert(self, block: np.ndarray) -> list[AudioChunk]:
+        """Device-rate block → whole 80 ms frames at 16 kHz (the rest waits)."""
+        import av
+
+        frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = self._rate_hz
+        converted = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
+        self._pending = np.concatenate([self._pending, *converted])
+        chunks = []
+        while len(self._pending) >= FRAME_SAMPLES:
+            samples, self._pending = self._pending[:FRAME_SAMPLES], self._pending[FRAME_SAMPLES:]
+            chunks.append(AudioChunk(samples.astype(np.int16, copy=False),
+                                     self._emitted * 1000 // SAMPLE_RATE_HZ))
+            self._emitted += FRAME_SAMPLES
+        return chunks
 
     def __aiter__(self) -> MicSource:
         return self

@@ -50,6 +50,9 @@ class WavSink:
             self._fail(err)
         self.samples_written += len(data)
 
+    def drain(self) -> None:
+        """Nothing is pending: writes go straight to the file."""
+
     def close(self) -> None:
         """Finish the header and close the file."""
         wav, self._wav = self._wav, None
@@ -92,6 +95,7 @@ class SpeakerSink:
         sd = sounddevice()
         self.device: DeviceInfo = find_output(options)
         self.source_rate_hz = rate_hz
+        self._latency_s = options.latency_ms / 1000
         self._cond = threading.Condition()
         self._queue: deque[np.ndarray] = deque()
         self._queued = 0
@@ -114,7 +118,7 @@ class SpeakerSink:
         self._block = rate * BLOCK_MS // 1000
         self._stream = sd.OutputStream(
             device=self.device.index, samplerate=rate, channels=1, dtype="int16",
-            blocksize=self._block, callback=self._callback)
+            blocksize=self._block, latency=self._latency_s, callback=self._callback)
         self._stream.start()
 
     def _callback(self, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
@@ -153,6 +157,12 @@ class SpeakerSink:
                 self._queued += len(block)
         return True
 
+    def drain(self) -> None:
+        """Return once everything written has been played (bounded, in case the device
+        stalls)."""
+        queued_s = self._queued / self.rate_hz if self.rate_hz else 0.0
+        self.wait_done(timeout_s=queued_s + 2.0)
+
     def wait_done(self, timeout_s: float | None = None) -> bool:
         """Block until everything queued has been played (or stopped); True if so."""
         with self._cond:
@@ -185,6 +195,37 @@ class SpeakerSink:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class ReplySpeaker:
+    """A speaker opened only while a reply plays: the first write opens it, `drain()`
+    waits for the end of the reply and closes it, so an idle assistant holds no
+    output stream (no underruns, and other programs keep the device)."""
+
+    def __init__(self, options: DeviceOptions, rate_hz: int) -> None:
+        self.options = options
+        self.rate_hz = rate_hz
+        self._sink: SpeakerSink | None = None
+
+    def write(self, samples: np.ndarray) -> bool:
+        if self._sink is None:
+            self._sink = SpeakerSink(self.options, self.rate_hz)
+        return self._sink.write(samples)
+
+    def drain(self) -> None:
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.drain()
+            sink.close()
+
+    def stop(self) -> None:
+        if self._sink is not None:
+            self._sink.stop()
+
+    def close(self) -> None:
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.close()
 
 
 def _resample(data: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:

@@ -36,3 +36,13 @@ def speak(speech_store: ModelStore) -> SpeakFn:
         return np.concatenate([pad(lead_ms), cache[text], pad(tail_ms)])
 
     return _speak
+
+
+@pytest.fixture
+def pulse(tmp_path_factory: pytest.TempPathFactory):
+    """A private PulseAudio server (null sink + its monitor as the microphone)."""
+    from helpers import PulseServer
+
+    server = PulseServer(Path(tmp_path_factory.mktemp("pulse"))).start()
+    yield server
+    server.stop()

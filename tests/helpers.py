@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import wave
 from pathlib import Path
 
@@ -70,3 +71,51 @@ def wer(reference: str, hypothesis: str) -> float:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
         prev = cur
     return prev[-1] / max(1, len(ref))
+
+
+class PulseServer:
+    """A private PulseAudio server with a null sink `heron_out`: playback goes to the
+    sink and the default source (its monitor) hears it — a real audio path with no
+    sound card. Clients find it through `env` (PULSE_RUNTIME_PATH)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        runtime = root / "pulse"
+        runtime.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "PULSE_RUNTIME_PATH": str(runtime), "HOME": str(root)}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout_s: float = 15) -> PulseServer:
+        if shutil.which("pulseaudio") is None:
+            raise RuntimeError("pulseaudio is missing: run `scripts/system-deps.sh test`")
+        self.proc = subprocess.Popen(
+            ["pulseaudio", "--daemonize=no", "--exit-idle-time=-1", "-n",
+             "--load=module-null-sink sink_name=heron_out",
+             "--load=module-native-protocol-unix auth-anonymous=1"],
+            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            ok = subprocess.run(["pactl", "info"], env=self.env, capture_output=True)
+            if ok.returncode == 0:
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the test PulseAudio server did not start")
+
+    def play(self, wav: Path) -> None:
+        subprocess.run(["paplay", "-d", "heron_out", str(wav)], env=self.env, check=True,
+                       timeout=60)
+
+    def record(self, wav: Path) -> subprocess.Popen:
+        """Record what the sink plays until the returned process is terminated."""
+        return subprocess.Popen(["parecord", "-d", "heron_out.monitor", "--file-format=wav",
+                                 str(wav)], env=self.env)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None

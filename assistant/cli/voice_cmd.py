@@ -11,10 +11,11 @@ from assistant.cli.output import print_json
 from assistant.core import Core
 from assistant.pipeline import NoSpeech, VoicePipeline
 from assistant.voice import VoiceStack
+from audio.devices import find_output
 from audio.errors import DeviceError
 from audio.file_source import decode_file, stream_frames
 from audio.frames import SAMPLE_RATE_HZ
-from audio.sink import SpeakerSink, WavSink
+from audio.sink import ReplySpeaker, SpeakerSink, WavSink
 
 
 def register(sub) -> None:
@@ -59,9 +60,10 @@ def _reply_sink(args, rate_hz: int, cfg):
     if args.out:
         return WavSink(args.out, rate_hz)
     try:
-        return SpeakerSink(cfg.audio, rate_hz)
+        find_output(cfg.audio)
     except DeviceError:
         return None  # nowhere to play: the reply is still synthesized and timed
+    return ReplySpeaker(cfg.audio, rate_hz)
 
 
 def listen(args, ctx) -> int:
@@ -153,6 +155,7 @@ def say(args, ctx) -> int:
                 first_ms = first_ms or (time.perf_counter() - t_synth) * 1000
                 samples += len(chunk)
                 sink.write(chunk)
+            sink.drain()
         finally:
             sink.close()
     finally:
