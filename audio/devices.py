@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from audio.errors import DeviceError
 
+log = logging.getLogger(__name__)
 _NO_MIC_HINT = "plug one in, or run `heron listen FILE` / `heron ask TEXT`"
 _NO_SPEAKER_HINT = "plug in a speaker or headphones, or write replies to a file with --out"
 
@@ -112,3 +115,14 @@ def _find(devices: list[DeviceInfo], wanted: str, output: bool) -> DeviceInfo:
     setting = "output_device" if output else "input_device"
     raise DeviceError(code, f"no {kind} matches {wanted!r}",
                       f"set [audio] {setting} to one of: {names}")
+
+
+def close_stream(stream: Any) -> None:
+    """Abort and close a PortAudio stream, tolerating a device that already went away."""
+    if stream is None:
+        return
+    try:
+        stream.abort()
+        stream.close()
+    except Exception as err:  # PortAudio errors while the device goes away
+        log.debug("closing %r failed: %s", stream, err)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from audio.devices import DeviceInfo, DeviceOptions, find_input, sounddevice
+from audio.devices import DeviceInfo, DeviceOptions, close_stream, find_input, sounddevice
 from audio.errors import DeviceError
 from audio.frames import FRAME_SAMPLES, SAMPLE_RATE_HZ, AudioChunk
 
@@ -139,11 +139,6 @@ class MicSource:
             return
         self._closed = True
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception as err:  # PortAudio errors while the device goes away
-                log.debug("closing the input stream failed: %s", err)
+        close_stream(stream)
         if stream is None:
             self._post(None)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from audio.devices import DeviceInfo, DeviceOptions, find_output, sounddevice
+from audio.devices import DeviceInfo, DeviceOptions, close_stream, find_output, sounddevice
 from audio.errors import AudioError, DeviceError
 
 log = logging.getLogger(__name__)
@@ -183,12 +183,7 @@ class SpeakerSink:
             self._queued = 0
             self._cond.notify_all()
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except Exception as err:  # PortAudio errors while the device goes away
-                log.debug("closing the output stream failed: %s", err)
+        close_stream(stream)
 
     def __enter__(self) -> SpeakerSink:
         return self

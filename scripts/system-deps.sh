@@ -16,6 +16,8 @@ TEST_PKGS=(
 )
 
 want=("${RUN_PKGS[@]}")
+# Debian's own python3 needs python3-venv for `python3 -m venv`.
+python3 -c 'import ensurepip, venv' 2>/dev/null || want+=(python3-venv)
 [ "${1:-run}" = "test" ] && want+=("${TEST_PKGS[@]}")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
