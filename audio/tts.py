@@ -23,10 +23,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TtsOptions:
     """voice: catalog id or path to a piper .onnx voice (its .onnx.json beside it).
-    length_scale > 1 speaks slower."""
+    length_scale > 1 speaks slower. noise_scale / noise_w_scale: piper's random
+    variation (negative = the voice's own); 0 makes the same text always give the
+    same audio, which test and benchmark corpora want."""
 
     voice: str = "piper-joe-medium"
     length_scale: float = 1.0
+    noise_scale: float = -1.0
+    noise_w_scale: float = -1.0
 
 
 class PiperSynthesizer:
@@ -56,7 +60,11 @@ class PiperSynthesizer:
         from piper import SynthesisConfig
 
         voice = self._load()
-        config = SynthesisConfig(length_scale=self.options.length_scale)
+        o = self.options
+        config = SynthesisConfig(
+            length_scale=o.length_scale,
+            noise_scale=o.noise_scale if o.noise_scale >= 0 else None,
+            noise_w_scale=o.noise_w_scale if o.noise_w_scale >= 0 else None)
         for chunk in voice.synthesize(text, syn_config=config):
             audio = chunk.audio_int16_array
             if audio.size:

@@ -8,7 +8,7 @@ import json
 import statistics
 import time
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from assistant.pipeline import VoicePipeline
 from assistant.voice import VoiceStack
 from audio.file_source import decode_file, stream_frames
 from audio.frames import SAMPLE_RATE_HZ
+from audio.tts import PiperSynthesizer
 from bench.machine import machine_info
 
 # (spoken text, tool the router must pick). Each is preceded by the wake word.
@@ -42,15 +43,17 @@ class E2eOptions:
 
 
 def make_corpus(stack: VoiceStack, folder: Path, use_wake: bool) -> list[tuple[Path, str, str]]:
-    """Speak each command with the bundled piper voice into a 16 kHz WAV (cached)."""
+    """Speak each command with the bundled piper voice into a 16 kHz WAV (cached).
+    Piper's random variation is off, so every machine benchmarks the same audio."""
     folder.mkdir(parents=True, exist_ok=True)
+    tts = PiperSynthesizer(replace(stack.config.tts, noise_scale=0.0, noise_w_scale=0.0),
+                           stack.store)
     out = []
     for i, (text, tool) in enumerate(COMMANDS):
         spoken = f"Hey Jarvis. {text}" if use_wake else text
         path = folder / f"cmd{i:02d}{'_wake' if use_wake else ''}.wav"
         if not path.is_file():
-            audio = stack.tts.synthesize_all(spoken)
-            _write_16k(path, audio, stack.tts.sample_rate_hz)
+            _write_16k(path, tts.synthesize_all(spoken), tts.sample_rate_hz)
         out.append((path, text, tool))
     return out
 
@@ -120,14 +123,18 @@ def plot_e2e(report: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [r for r in report["rows"] if r["status"] == "ok"]
+    by_command: dict[str, list[dict]] = {}
+    for r in report["rows"]:
+        if r["status"] == "ok":
+            by_command.setdefault(r["command"], []).append(r["timings_ms"])
     s = report["summary"]
     fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
-    labels = [r["command"][:28] for r in rows]
+    labels = [c[:36] for c in by_command]
     parts = ("vad_end", "asr_final", "agent", "tts_first_audio")
-    bottom = np.zeros(len(rows))
+    bottom = np.zeros(len(labels))
     for part in parts:
-        vals = np.array([r["timings_ms"].get(part, 0.0) for r in rows])
+        vals = np.array([_median([t.get(part) for t in runs]) or 0.0
+                         for runs in by_command.values()])
         a.barh(labels, vals, left=bottom, label=part)
         bottom += vals
     a.axvline(s["voice_to_voice_p50_ms"], color="k", ls="--", label="p50")
@@ -135,7 +142,7 @@ def plot_e2e(report: dict, path: Path) -> None:
     a.set_xlabel("ms from end of speech to first reply audio")
     a.invert_yaxis()
     a.legend(fontsize=8, loc="lower right")
-    a.set_title("voice-to-voice per command (stacked stages)")
+    a.set_title("voice-to-voice per command (median of each stage)")
     med = s["stage_median_ms"]
     b.bar(list(med), [med[k] or 0 for k in med], color="tab:gray")
     b.set_title("median per stage (ms)")

@@ -22,11 +22,12 @@ def speech_store(tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
 @pytest.fixture(scope="session")
 def speak(speech_store: ModelStore) -> SpeakFn:
     """speak(text, lead_ms=1000, tail_ms=1000) -> 16 kHz int16 mono speech by piper,
-    with digital silence around it. Synthesis is cached per text."""
+    with digital silence around it, the same on every run. Cached per text."""
     from audio.file_source import to_internal
     from audio.tts import PiperSynthesizer, TtsOptions
 
-    tts = PiperSynthesizer(TtsOptions(), speech_store)
+    # No random variation: the same text is the same audio on every run.
+    tts = PiperSynthesizer(TtsOptions(noise_scale=0.0, noise_w_scale=0.0), speech_store)
     cache: dict[str, np.ndarray] = {}
 
     def _speak(text: str, lead_ms: int = 1000, tail_ms: int = 1000) -> np.ndarray:

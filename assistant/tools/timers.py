@@ -167,12 +167,14 @@ class ListTimers:
 
     async def run(self, args: dict[str, Any]) -> dict[str, Any]:
         timers = self._store.pending()
+        parts = [f"Your {timer_name(t)} has {spoken_duration(round(t.remaining_s()))} left."
+                 for t in timers]
         if not timers:
             speech = "You have no timers running."
-        else:
-            parts = [f"your {timer_name(t)} has {spoken_duration(round(t.remaining_s()))} left"
-                     for t in timers]
-            speech = "; ".join(parts).capitalize() + "."
+        elif len(timers) == 1:
+            speech = parts[0]
+        else:  # a short first sentence: it is spoken while the rest is synthesized
+            speech = " ".join([f"You have {len(timers)} timers.", *parts])
         return {"timers": [t.to_dict() for t in timers], "speech": speech}
 
 

@@ -1,0 +1,33 @@
+"""`heron bench e2e` runs the whole pipeline at real-time pace and writes its report.
+(It checks the report is complete and honest, never how fast this machine is.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import run_heron
+
+from bench.e2e import COMMANDS
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_e2e_writes_json_and_png(tmp_path):
+    out = tmp_path / "bench"
+    proc = run_heron(tmp_path, "bench", "e2e", "--repeat", "1", "--out", str(out), "--json",
+                     timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report == json.loads((out / "e2e.json").read_text())
+    assert (out / "e2e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    s = report["summary"]
+    assert s["runs"] == len(COMMANDS) and s["ok"] == len(COMMANDS)
+    assert s["routed_ok"] == len(COMMANDS)
+    assert report["config"]["realtime"] is True
+    for row in report["rows"]:
+        t = row["timings_ms"]
+        # voice-to-voice covers the silence waited for, decoding, the tool and first audio
+        assert t["voice_to_voice"] >= t["vad_end"] >= 0
+    assert 0 < s["voice_to_voice_p50_ms"] <= s["voice_to_voice_p95_ms"]
+    assert report["machine"]["cores"] >= 1 and report["machine"]["cpu"]
