@@ -91,6 +91,28 @@ async def _run(core: Core, stack: VoiceStack, corpus, options: E2eOptions) -> li
     return rows
 
 
+def run(ctx, out_dir: Path, quick: bool) -> dict:
+    """`heron bench e2e`: 3 passes over the commands (1 with quick)."""
+    core = Core(ctx.paths, ctx.config)
+    stack = VoiceStack(ctx.config, ctx.store)
+    try:
+        return run_e2e(core, stack, E2eOptions(out_dir, repeat=1 if quick else 3),
+                       ctx.paths.cache_dir)
+    finally:
+        stack.close()
+        core.close()
+
+
+def summary(report: dict) -> list[str]:
+    s = report["summary"]
+    lines = [f"e2e: {s['ok']}/{s['runs']} turns ok, {s['routed_ok']} routed to the right tool",
+             f"voice-to-voice p50 {s['voice_to_voice_p50_ms']:.0f} ms, "
+             f"p95 {s['voice_to_voice_p95_ms']:.0f} ms (target p50 ≤ {s['target_p50_ms']} ms)"]
+    for stage, ms in s["stage_median_ms"].items():
+        lines.append(f"  {stage:<16} median {ms if ms is not None else '-':>8} ms")
+    return lines
+
+
 def run_e2e(core: Core, stack: VoiceStack, options: E2eOptions, cache_dir: Path) -> dict:
     corpus = make_corpus(stack, cache_dir / "bench-e2e", options.use_wake)
     t0 = time.perf_counter()

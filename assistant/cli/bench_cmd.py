@@ -1,43 +1,40 @@
-"""`heron bench e2e`: benchmarks that write JSON + PNG under docs/bench/."""
+"""`heron bench e2e|wake|asr|all`: benchmarks that write JSON + PNG under docs/bench/.
+
+Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
+(the report it also wrote as <name>.json next to <name>.png) and
+`summary(report) -> list[str]` (lines for the terminal)."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from assistant.cli.output import print_json
-from assistant.core import Core
-from assistant.voice import VoiceStack
+
+BENCHMARKS = {
+    "e2e": "bench.e2e",  # voice-to-voice latency
+}
 
 
 def register(sub) -> None:
     p = sub.add_parser("bench", help="benchmarks (JSON + PNG under docs/bench/)")
-    p.add_argument("which", choices=["e2e", "all"], help="e2e: voice-to-voice latency")
+    p.add_argument("which", choices=[*BENCHMARKS, "all"])
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", type=Path, default=Path("docs/bench"), help="output folder")
-    p.add_argument("--repeat", type=int, default=3, help="passes over the command set")
-    p.add_argument("--no-wake", action="store_true", help="commands without the wake word")
+    p.add_argument("--quick", action="store_true",
+                   help="a small sample (tests use it); the published numbers never do")
     p.set_defaults(handler=handle)
 
 
 def handle(args, ctx) -> int:
-    from bench.e2e import E2eOptions, run_e2e  # matplotlib only when benchmarking
-
-    core = Core(ctx.paths, ctx.config)
-    stack = VoiceStack(ctx.config, ctx.store)
-    try:
-        report = run_e2e(core, stack, E2eOptions(args.out, max(1, args.repeat),
-                                                 not args.no_wake), ctx.paths.cache_dir)
-    finally:
-        stack.close()
-        core.close()
-    s = report["summary"]
+    names = list(BENCHMARKS) if args.which == "all" else [args.which]
+    reports = {}
+    for name in names:
+        module = importlib.import_module(BENCHMARKS[name])  # matplotlib only when used
+        reports[name] = module.run(ctx, args.out, args.quick)
+        if not args.json:
+            print("\n".join(module.summary(reports[name])))
+            print(f"wrote {args.out / (name + '.json')} and {args.out / (name + '.png')}")
     if args.json:
-        print_json(report)
-    else:
-        print(f"e2e: {s['ok']}/{s['runs']} turns ok, {s['routed_ok']} routed to the right tool")
-        print(f"voice-to-voice p50 {s['voice_to_voice_p50_ms']:.0f} ms, "
-              f"p95 {s['voice_to_voice_p95_ms']:.0f} ms (target p50 ≤ {s['target_p50_ms']} ms)")
-        for stage, ms in s["stage_median_ms"].items():
-            print(f"  {stage:<16} median {ms if ms is not None else '-':>8} ms")
-        print(f"wrote {args.out / 'e2e.json'} and {args.out / 'e2e.png'}")
+        print_json(reports[names[0]] if len(names) == 1 else reports)
     return 0

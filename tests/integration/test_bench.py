@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_bench_e2e_writes_json_and_png(tmp_path):
     out = tmp_path / "bench"
-    proc = run_heron(tmp_path, "bench", "e2e", "--repeat", "1", "--out", str(out), "--json",
+    proc = run_heron(tmp_path, "bench", "e2e", "--quick", "--out", str(out), "--json",
                      timeout=600)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
