@@ -86,6 +86,23 @@ class SpeechOutFinished(Event):
 
 
 @dataclass(frozen=True)
+class Interrupted(Event):
+    """The user cut a reply short (barge-in); playback stopped, Heron listens."""
+
+    reason: str  # wake | stop_word | speech
+    spoken_ms: int = 0  # how much of the reply had played
+
+
+@dataclass(frozen=True)
+class MicStateChanged(Event):
+    """open | muted (the input stream is closed) | lost (device gone) | retrying"""
+
+    state: str
+    device: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class TimerFired(Event):
     timer_id: int
     label: str

@@ -10,12 +10,22 @@ import traceback
 from collections.abc import Sequence
 
 from assistant import __version__
-from assistant.cli import ask_cmd, bench_cmd, doctor_cmd, models_cmd, run_cmd, voice_cmd
+from assistant.cli import (
+    ask_cmd,
+    bench_cmd,
+    devices_cmd,
+    doctor_cmd,
+    models_cmd,
+    run_cmd,
+    voice_cmd,
+    wake_cmd,
+)
 from assistant.cli.context import Context
 from assistant.cli.output import print_error
 from models.errors import CodedError
 
-COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, bench_cmd)
+COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
+                   bench_cmd)
 
 EXIT_CODES = """exit codes:
   0  success
