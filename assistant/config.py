@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
@@ -84,12 +85,31 @@ def _build(cls: type, data: Any, source: str, where: str):
             raise ConfigError("config.unknown_key", f"{source}: unknown setting {name!r}",
                               f"known settings here: {known}")
         kwargs[key] = _coerce(hints[key], value, source, name)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as err:  # the options' own checks (__post_init__)
+        raise ConfigError("config.invalid", f"{source}: {err}",
+                          f"fix the [{where}] section" if where else "fix the file") from err
 
 
 def _coerce(tp: Any, value: Any, source: str, name: str):
+    """Check `value` against the annotation `tp`: dataclass (a table), X | None (TOML
+    has no null: X), tuple[X, ...] (an array), dict[str, X] (a table of X), scalars."""
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, source, name)
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in (Union, types.UnionType):
+        return _coerce(next(a for a in args if a is not type(None)), value, source, name)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError("config.invalid", f"{source}: {name} must be a list, got {value!r}",
+                              f'write it as {name.rsplit(".", 1)[-1]} = ["…", "…"]')
+        return tuple(_coerce(args[0], v, source, f"{name}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError("config.invalid", f"{source}: [{name}] must be a table",
+                              f"write it as [{name}.NAME] sections")
+        return {k: _coerce(args[1], v, source, f"{name}.{k}") for k, v in value.items()}
     ok = {
         bool: isinstance(value, bool),
         int: isinstance(value, int) and not isinstance(value, bool),

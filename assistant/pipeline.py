@@ -1,5 +1,6 @@
 """One voice turn: wake → VAD/endpoint → ASR → agent → TTS, an event per stage,
-StageError on failure, cleanup always (DESIGN.md §2)."""
+StageError on failure, cleanup always (DESIGN.md §2). While the reply plays the
+microphone is still heard (echo removed): the user can barge in."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant import barge_in
 from assistant.agent.agent import Agent, AgentReply
 from assistant.bus import EventBus
 from assistant.events import (
+    Interrupted,
+    Reply,
     SpeechEnded,
     SpeechOutFinished,
     SpeechOutStarted,
@@ -24,16 +28,18 @@ from assistant.events import (
     TurnFinished,
     WakeDetected,
 )
+from assistant.feed import FrameFeed
+from assistant.languages import language_name
 from assistant.sentences import split_for_speech
+from assistant.utterance import Utterance
 from assistant.voice import VoiceStack
-from audio.frames import FRAME_MS, SAMPLE_RATE_HZ, AudioChunk
+from audio.frames import FRAME_MS, AudioChunk
 from audio.segmenter import UtteranceSegmenter
 from models.errors import CodedError
 
 # Silence after speech before a speculative decode starts: if the endpoint then
 # confirms, the transcript is already (nearly) ready.
 SPECULATIVE_AFTER_MS = 160
-TAIL_PAD_MS = 160  # audio kept after the last voiced frame: whisper likes a little silence
 
 
 class ReplySink(Protocol):
@@ -44,6 +50,9 @@ class ReplySink(Protocol):
     def drain(self) -> None:
         """Block until everything written has been played."""
 
+    def stop(self) -> None:
+        """Silence at once (barge-in)."""
+
 
 class NoSpeech(CodedError):
     exit_code = 3
@@ -51,12 +60,13 @@ class NoSpeech(CodedError):
 
 @dataclass
 class TurnResult:
-    status: str = "ok"  # ok | no_wake | no_speech
+    status: str = "ok"  # ok | no_wake | no_speech | stopped
     wake: dict[str, Any] = field(default_factory=dict)
     transcript: str = ""
     language: str = ""
     reply: AgentReply | None = None
     reply_audio_ms: int = 0
+    interrupted: str = ""  # why the reply was cut short: wake | speech
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,7 +75,8 @@ class TurnResult:
             "wake": self.wake,
             "tool_calls": [o.to_dict() for o in self.reply.tool_calls] if self.reply else [],
             "response": self.reply.text if self.reply else "",
-            "reply_audio_ms": self.reply_audio_ms, "timings_ms": self.timings_ms,
+            "reply_audio_ms": self.reply_audio_ms, "interrupted": self.interrupted,
+            "timings_ms": self.timings_ms,
         }
 
 
@@ -85,6 +96,12 @@ class _Stage:
         return False
 
 
+@dataclass
+class _Playback:
+    first: float = 0.0  # perf_counter of the first audio sample
+    samples: int = 0
+
+
 class VoicePipeline:
     def __init__(self, stack: VoiceStack, agent: Agent, bus: EventBus) -> None:
         self.stack = stack
@@ -92,13 +109,17 @@ class VoicePipeline:
         self.bus = bus
 
     async def run_turn(self, frames: AsyncIterator[AudioChunk], use_wake: bool,
-                       sink: ReplySink | None) -> TurnResult:
+                       sink: ReplySink | None, barge_in_allowed: bool = False) -> TurnResult:
+        """One turn. With `barge_in_allowed` (a live microphone) the user can interrupt
+        the reply; the audio they started is kept in `frames` (a FrameFeed) for the
+        next turn, which should then not wait for the wake word."""
+        feed = frames if isinstance(frames, FrameFeed) else FrameFeed(frames)
         result = TurnResult()
         try:
             if use_wake:
                 self.bus.publish(StateChanged(state="idle"))
                 with _Stage(self.bus, "wake"):
-                    result.wake = await self._wait_for_wake(frames)
+                    result.wake = await self._wait_for_wake(feed)
                 if not result.wake["detected"]:
                     result.status = "no_wake"
                     return result
@@ -106,7 +127,7 @@ class VoicePipeline:
                 result.wake = {"detected": False, "enabled": False}
             self.bus.publish(StateChanged(state="listening"))
             with _Stage(self.bus, "vad"):
-                utterance = await self._listen(frames)
+                utterance = await self._listen(feed)
             if utterance is None:
                 result.status = "no_speech"
                 return result
@@ -118,32 +139,49 @@ class VoicePipeline:
                 result.status = "no_speech"
                 return result
             self.bus.publish(Transcript(text=result.transcript, language=asr.language))
+            if barge_in.is_stop_request(result.transcript):
+                result.status = "stopped"  # "stop" after a barge-in: be quiet
+                return result
             t_agent = time.perf_counter()
             with _Stage(self.bus, "agent"):
-                result.reply = await self.agent.handle(result.transcript, source="voice")
+                result.reply = await self._answer(result.transcript, asr.language)
             t_reply = time.perf_counter()
             with _Stage(self.bus, "tts"):
-                first, audio_ms = await self._speak(result.reply.text, sink)
-            result.reply_audio_ms = audio_ms
+                played, cut = await self._speak(result.reply.text, sink,
+                                                feed if barge_in_allowed else None, use_wake)
+            result.reply_audio_ms = int(played.samples * 1000 / self.stack.tts.sample_rate_hz)
+            result.interrupted = cut
             t = result.timings_ms
             if use_wake:
                 t["wake"] = float(result.wake["audio_ms"])
             t["vad_end"] = _ms(utterance.end_wall, utterance.endpoint_wall)
             t["asr_final"] = _ms(utterance.endpoint_wall, t_asr_done)
             t["agent"] = _ms(t_agent, t_reply)
-            t["tts_first_audio"] = _ms(t_reply, first)
-            t["voice_to_voice"] = _ms(utterance.end_wall, first)
+            t["tts_first_audio"] = _ms(t_reply, played.first)
+            t["voice_to_voice"] = _ms(utterance.end_wall, played.first)
             t["speech_ms"] = float(utterance.end_ms - utterance.start_ms)
             self.bus.publish(TurnFinished(timings_ms=dict(t)))
             return result
         finally:
             self.bus.publish(StateChanged(state="idle"))
 
-    async def _wait_for_wake(self, frames: AsyncIterator[AudioChunk]) -> dict[str, Any]:
+    async def _answer(self, text: str, language: str) -> AgentReply:
+        """The agent's reply, or — for speech in a language Heron has no voice for —
+        a short explanation in English instead of failing."""
+        voice_language = self.stack.tts.language
+        if language and voice_language and language != voice_language:
+            reply = AgentReply(
+                f"I heard {language_name(language)}, but I can only answer in "
+                f"{language_name(voice_language)} for now.")
+            self.bus.publish(Reply(text=reply.text))
+            return reply
+        return await self.agent.handle(text, source="voice")
+
+    async def _wait_for_wake(self, feed: FrameFeed) -> dict[str, Any]:
         detector = self.stack.wake
         await self.stack.on_frames(detector.reset)
         best = 0.0
-        async for frame in frames:
+        async for frame in feed:
             score = float(await self.stack.on_frames(detector.process, frame.samples))
             best = max(best, score)
             if score >= detector.threshold:
@@ -154,17 +192,17 @@ class VoicePipeline:
                         "audio_ms": event.audio_ms}
         return {"detected": False, "model": detector.name, "score": round(best, 4)}
 
-    async def _listen(self, frames: AsyncIterator[AudioChunk]) -> _Utterance | None:
+    async def _listen(self, feed: FrameFeed) -> Utterance | None:
         vad, options = self.stack.vad, self.stack.config
         await self.stack.on_frames(vad.reset)
         seg = UtteranceSegmenter(options.segmenter, frame_ms=FRAME_MS)
-        utt = _Utterance(self.stack, options.segmenter.pre_roll_ms)
+        utt = Utterance(self.stack, options.segmenter.pre_roll_ms)
         started = False
-        async for frame in frames:
+        async for frame in feed:
             prob = await self.stack.on_frames(vad.process, frame.samples)
             voiced = prob >= options.vad.threshold
             utt.add(frame, voiced)
-            event = _event_name(seg.process(voiced))
+            event = seg.process(voiced)
             if event == "start":
                 started = True
                 utt.start_ms = seg.speech_start_ms
@@ -186,10 +224,39 @@ class VoicePipeline:
                                      duration_ms=utt.end_ms - utt.start_ms))
         return utt
 
-    async def _speak(self, text: str, sink: ReplySink | None) -> tuple[float, int]:
-        """Synthesize piece by piece while earlier pieces play; return (time of the
-        first audio sample, reply length in ms)."""
+    async def _speak(self, text: str, sink: ReplySink | None, feed: FrameFeed | None,
+                     use_wake: bool) -> tuple[_Playback, str]:
+        """Play the reply; with a `feed`, listen for barge-in meanwhile. Returns what
+        played and why it was cut short ("" when it was not)."""
         self.bus.publish(StateChanged(state="speaking"))
+        played = _Playback()
+        speaking = asyncio.create_task(self._play(text, sink, played))
+        if feed is None:
+            await speaking
+            return played, ""
+        watcher = asyncio.create_task(barge_in.watch(
+            self.stack, feed, use_wake, self.stack.config.segmenter.pre_roll_ms))
+        try:
+            await asyncio.wait({speaking, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            barged = watcher.result() if watcher.done() else None
+            if barged is None or speaking.done() and not speaking.cancelled():
+                await speaking  # finished (or failed: re-raise)
+                return played, ""
+            if sink is not None:
+                sink.stop()  # silence first, then tidy up
+            speaking.cancel()
+            await asyncio.gather(speaking, return_exceptions=True)
+            feed.push_back(list(barged.frames))
+            rate = self.stack.tts.sample_rate_hz
+            self.bus.publish(Interrupted(reason=barged.reason,
+                                         spoken_ms=int(played.samples * 1000 / rate)))
+            return played, barged.reason
+        finally:
+            watcher.cancel()
+            speaking.cancel()
+
+    async def _play(self, text: str, sink: ReplySink | None, played: _Playback) -> None:
+        """Synthesize piece by piece while earlier pieces play."""
         tts = self.stack.tts
         queue: asyncio.Queue = asyncio.Queue()
 
@@ -203,13 +270,12 @@ class VoicePipeline:
                 await queue.put(None)
 
         producer = asyncio.create_task(produce())
-        first, samples = 0.0, 0
         try:
             while (chunk := await queue.get()) is not None:
-                if not first:
-                    first = time.perf_counter()
+                if not played.first:
+                    played.first = time.perf_counter()
                     self.bus.publish(SpeechOutStarted(text=text))
-                samples += len(chunk)
+                played.samples += len(chunk)
                 if sink is not None:
                     await self.stack.on_playback(sink.write, chunk)
             await producer  # re-raise a synthesis error
@@ -217,84 +283,10 @@ class VoicePipeline:
                 await self.stack.on_playback(sink.drain)
         finally:
             producer.cancel()
-        audio_ms = int(samples * 1000 / tts.sample_rate_hz)
-        self.bus.publish(SpeechOutFinished(audio_ms=audio_ms))
-        return first or time.perf_counter(), audio_ms
-
-
-class _Utterance:
-    """Frames heard since listening began, with their arrival times, and at most one
-    speculative transcription of the audio so far."""
-
-    def __init__(self, stack: VoiceStack, pre_roll_ms: int) -> None:
-        self.stack = stack
-        self.pre_roll_ms = pre_roll_ms
-        self.frames: list[np.ndarray] = []
-        self.arrivals: list[float] = []
-        self.first_ms = -1  # stream position of frame 0
-        self.start_ms = 0
-        self.end_ms = 0
-        self.silence_ms = 0
-        self.end_wall = 0.0
-        self.endpoint_wall = 0.0
-        self._spec: tuple[int, asyncio.Future] | None = None
-
-    def add(self, frame: AudioChunk, voiced: bool) -> None:
-        if self.first_ms < 0:
-            self.first_ms = frame.timestamp_ms
-        self.frames.append(frame.samples)
-        self.arrivals.append(time.perf_counter())
-        self.silence_ms = 0 if voiced else self.silence_ms + FRAME_MS
-
-    @property
-    def length_ms(self) -> int:
-        return len(self.frames) * FRAME_MS
-
-    def abs_ms(self, rel_ms: int) -> int:
-        return self.first_ms + rel_ms
-
-    def _audio(self, end_ms: int) -> np.ndarray:
-        start = max(0, self.start_ms - self.pre_roll_ms) // FRAME_MS
-        stop = min(len(self.frames), (end_ms + TAIL_PAD_MS + FRAME_MS - 1) // FRAME_MS)
-        return np.concatenate(self.frames[start:stop]) if stop > start else np.zeros(
-            SAMPLE_RATE_HZ // 10, np.int16)
-
-    def _decode(self, end_ms: int) -> asyncio.Future:
-        audio = self._audio(end_ms)
-        asr = self.stack.asr
-
-        def run():
-            return asr.transcribe(audio), time.perf_counter()
-
-        return asyncio.ensure_future(self.stack.on_work(run))
-
-    def speculate(self, end_ms: int) -> None:
-        if self._spec is None:
-            self._spec = (end_ms, self._decode(end_ms))
-
-    def drop_speculation(self) -> None:
-        if self._spec is not None:
-            self._spec[1].cancel()  # the executor finishes it; the result is ignored
-            self._spec = None
-
-    def finish(self, end_ms: int) -> None:
-        self.end_ms = end_ms
-        self.endpoint_wall = time.perf_counter()
-        # The frame holding the last voiced audio arrived when that speech ended.
-        idx = min(len(self.arrivals) - 1, max(0, end_ms // FRAME_MS - 1))
-        self.end_wall = self.arrivals[idx]
-
-    async def transcript(self):
-        if self._spec is not None and self._spec[0] == self.end_ms:
-            return await self._spec[1]
-        self.drop_speculation()
-        return await self._decode(self.end_ms)
-
-
-def _event_name(event: Any) -> str | None:
-    if event is None:
-        return None
-    return getattr(event, "value", event)
+            self.bus.publish(SpeechOutFinished(
+                audio_ms=int(played.samples * 1000 / tts.sample_rate_hz)))
+        if not played.first:
+            played.first = time.perf_counter()
 
 
 def _ms(t0: float, t1: float) -> float:

@@ -13,10 +13,12 @@ from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.events import StageError, StateChanged
+from assistant.feed import FrameFeed
 from assistant.paths import HeronPaths
 from assistant.pipeline import VoicePipeline
 from assistant.tools.timers import TimerService
 from assistant.voice import VoiceStack
+from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
 from audio.mic import MicSource
 from audio.sink import ReplySpeaker
@@ -36,6 +38,7 @@ class HeronService:
         self.use_mic = use_mic
         self.mic_error: CodedError | None = None
         self.startup_ms: dict[str, float] = {}
+        self.echo = EchoReference()  # everything the speaker plays, for echo removal
         self._speak_lock = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
@@ -66,7 +69,7 @@ class HeronService:
     async def announce(self, text: str) -> None:
         """Speak `text` on the speaker, one utterance at a time; no speaker is not fatal."""
         async with self._speak_lock:
-            sink = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz)
+            sink = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz, self.echo)
             try:
                 self.bus.publish(StateChanged(state="speaking"))
                 async for chunk in self.stack.iterate_on_work(
@@ -89,15 +92,19 @@ class HeronService:
                                         hint=err.hint))
             return
         pipeline = VoicePipeline(self.stack, self.core.agent, self.bus)
-        speaker = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz)
+        speaker = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz, self.echo)
+        feed = FrameFeed(mic, EchoCanceller(self.echo))
+        follow_up = False  # after a barge-in the user is already talking: no wake word
         try:
             while True:
                 try:
-                    async with self._speak_lock:
-                        pass  # never listen over an announcement in progress
-                    await pipeline.run_turn(mic, self.config.wake.enabled, speaker)
+                    result = await pipeline.run_turn(
+                        feed, self.config.wake.enabled and not follow_up, speaker,
+                        barge_in_allowed=True)
+                    follow_up = bool(result.interrupted)
                 except CodedError as err:
                     log.warning("turn failed: %s", err)  # StageError already published
+                    follow_up = False
                 finally:
                     speaker.close()
         finally:

@@ -35,12 +35,23 @@ class AsrOptions:
 
 
 @dataclass(frozen=True)
+class AsrWord:
+    """One recognised word; times in ms from the start of the decoded audio."""
+
+    text: str  # as whisper wrote it, usually with a leading space
+    start_ms: int
+    end_ms: int
+    probability: float
+
+
+@dataclass(frozen=True)
 class AsrResult:
     text: str
     language: str
     language_probability: float
     audio_ms: int
     decode_ms: int
+    words: tuple[AsrWord, ...] = ()  # only with transcribe(..., word_timestamps=True)
 
 
 def resolve_device(options: AsrOptions) -> tuple[str, str]:
@@ -70,12 +81,18 @@ class WhisperTranscriber:
     def loaded(self) -> bool:
         return self._model is not None
 
-    def transcribe(self, samples: np.ndarray, initial_prompt: str | None = None) -> AsrResult:
-        """Decode a whole utterance (the segment generator is consumed here)."""
+    def transcribe(self, samples: np.ndarray, initial_prompt: str | None = None, *,
+                   word_timestamps: bool = False, hotwords: str | None = None,
+                   language: str | None = None) -> AsrResult:
+        """Decode a whole utterance (the segment generator is consumed here).
+        word_timestamps fills `words`; hotwords is faster-whisper's hint phrase;
+        language forces a language on a multilingual model."""
         audio_ms = len(samples) * 1000 // SAMPLE_RATE_HZ
         with self._lock:
             model = self._load_locked()
             forced = self._language(model)
+            if language and model.model.is_multilingual:
+                forced = language
             if len(samples) == 0:
                 return AsrResult("", forced or "", 0.0, 0, 0)
             audio = np.asarray(samples, dtype=np.int16).astype(np.float32) / 32768.0
@@ -84,11 +101,16 @@ class WhisperTranscriber:
                 audio, language=forced, beam_size=self.options.beam_size,
                 initial_prompt=initial_prompt or None, without_timestamps=True,
                 condition_on_previous_text=False, vad_filter=False,
+                word_timestamps=word_timestamps, hotwords=hotwords or None,
             )
+            segments = list(segments)
             text = "".join(segment.text for segment in segments).strip()
             decode_ms = round((time.perf_counter() - t0) * 1000)
+        words = tuple(AsrWord(w.word, round(w.start * 1000), round(w.end * 1000),
+                              float(w.probability))
+                      for segment in segments for w in (segment.words or ()))
         return AsrResult(text, info.language, float(info.language_probability), audio_ms,
-                         decode_ms)
+                         decode_ms, words)
 
     def warm_up(self) -> None:
         """Load the model and decode 1 s of silence."""

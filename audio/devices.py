@@ -126,3 +126,19 @@ def close_stream(stream: Any) -> None:
         stream.close()
     except Exception as err:  # PortAudio errors while the device goes away
         log.debug("closing %r failed: %s", stream, err)
+
+
+def refresh_devices() -> None:
+    """Re-initialise PortAudio so devices plugged in since it started are listed.
+
+    PortAudio (Debian libportaudio2 19.6) builds its device list once, at initialisation.
+    Re-initialising also closes every stream still open in this process, so call it only
+    when no device could be found (nothing of ours is then open)."""
+    sd = sounddevice()
+    try:
+        if sd._initialized:  # 0 after an earlier _initialize() failed
+            sd._terminate()
+        sd._initialize()
+    except sd.PortAudioError as err:
+        raise DeviceError("audio.device_error", f"could not rescan audio devices: {err}",
+                          "check that the sound server is running (`pactl info`)") from err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import wave
 from collections import deque
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from audio.devices import DeviceInfo, DeviceOptions, close_stream, find_output, sounddevice
+from audio.echo import EchoReference
 from audio.errors import AudioError, DeviceError
 
 log = logging.getLogger(__name__)
@@ -91,9 +93,11 @@ class SpeakerSink:
     the audio is queued (at most ~2 blocks ahead); `stop()` from any thread drops what
     is queued and makes a blocked `write()` return within one 80 ms block."""
 
-    def __init__(self, options: DeviceOptions, rate_hz: int) -> None:
+    def __init__(self, options: DeviceOptions, rate_hz: int,
+                 reference: EchoReference | None = None) -> None:
         sd = sounddevice()
         self.device: DeviceInfo = find_output(options)
+        self._reference = reference  # told what is played, for echo suppression
         self.source_rate_hz = rate_hz
         self._latency_s = options.latency_ms / 1000
         self._cond = threading.Condition()
@@ -137,6 +141,9 @@ class SpeakerSink:
             self._queued -= filled
             self._cond.notify_all()
         out[filled:] = 0
+        if self._reference is not None:
+            # It will sound about one output latency from now.
+            self._reference.add(out, self.rate_hz, time.monotonic() + self._latency_s)
 
     def write(self, samples: np.ndarray) -> bool:
         """Queue audio for playback, blocking while more than ~2 blocks are queued.
@@ -197,14 +204,19 @@ class ReplySpeaker:
     waits for the end of the reply and closes it, so an idle assistant holds no
     output stream (no underruns, and other programs keep the device)."""
 
-    def __init__(self, options: DeviceOptions, rate_hz: int) -> None:
+    def __init__(self, options: DeviceOptions, rate_hz: int,
+                 reference: EchoReference | None = None) -> None:
         self.options = options
         self.rate_hz = rate_hz
+        self.reference = reference
         self._sink: SpeakerSink | None = None
+        self._stopped = False  # after stop(), writes are dropped until close()
 
     def write(self, samples: np.ndarray) -> bool:
+        if self._stopped:
+            return False
         if self._sink is None:
-            self._sink = SpeakerSink(self.options, self.rate_hz)
+            self._sink = SpeakerSink(self.options, self.rate_hz, self.reference)
         return self._sink.write(samples)
 
     def drain(self) -> None:
@@ -214,10 +226,16 @@ class ReplySpeaker:
             sink.close()
 
     def stop(self) -> None:
-        if self._sink is not None:
-            self._sink.stop()
+        """Silence now (barge-in): drop the queue and abort the device buffer too."""
+        self._stopped = True
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.stop()
+            sink.close()
 
     def close(self) -> None:
+        """Release the device; the next write opens it again."""
+        self._stopped = False
         sink, self._sink = self._sink, None
         if sink is not None:
             sink.close()

@@ -52,6 +52,13 @@ class PiperSynthesizer:
     def sample_rate_hz(self) -> int:
         return int(self._config_dict()["audio"]["sample_rate"])
 
+    @property
+    def language(self) -> str:
+        """The voice's language as an ISO 639-1 code ("en"), "" when unknown."""
+        lang = self._config_dict().get("language") or {}
+        code = lang.get("family") or lang.get("code") or ""
+        return code.replace("-", "_").split("_")[0].lower()
+
     def synthesize(self, text: str) -> Iterator[np.ndarray]:
         """Yield int16 audio per sentence; nothing for empty text. Consume it in the
         executor (piper synthesises while you iterate)."""

@@ -9,11 +9,12 @@ last 16 embeddings.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from audio.enroll import EnrolledWakeWord
 from audio.frames import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ
 from models.catalog import get_spec, specs_for_role
 from models.errors import ModelError
@@ -29,13 +30,80 @@ _INIT_NOISE_SECONDS = 4
 
 
 @dataclass(frozen=True)
+class WakeTuning:
+    """A per-model override of the [wake] defaults; unset fields use the defaults."""
+
+    threshold: float | None = None
+    patience: int | None = None
+    cooldown_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class WakeOptions:
-    """model: catalog id (hey_jarvis, alexa, hey_mycroft, hey_rhasspy) or a path to an
-    openWakeWord-compatible .onnx file; a score >= threshold is a detection."""
+    """Wake word settings ([wake] in config.toml).
+
+    model: one wake word — a catalog id (hey_jarvis, alexa, hey_mycroft, hey_rhasspy),
+        the name of an enrolled word (`heron wake enroll NAME`), or a path to an
+        openWakeWord-compatible .onnx file (input [1, N, 96] embeddings, output a score).
+    models: several wake words at once (same kinds of names); when set, `model` is
+        ignored. Whichever fires first wins; the detector's `name` says which.
+    threshold: a score >= threshold counts; patience: that many consecutive frames
+        (80 ms each) must count before the word fires; cooldown_ms: after firing, the
+        same word cannot fire again for this much audio.
+    tuning: per-model overrides, keyed by the name as written in model/models::
+
+        [wake]
+        models = ["hey_jarvis", "alexa", "hey_heron"]
+        threshold = 0.5
+        patience = 1
+        cooldown_ms = 1500
+
+        [wake.tuning.alexa]
+        threshold = 0.6
+        patience = 2
+    """
 
     model: str = "hey_jarvis"
+    models: tuple[str, ...] = ()
     threshold: float = 0.5
+    patience: int = 1
     cooldown_ms: int = 1500
+    tuning: dict[str, WakeTuning] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        resolved = [(n, self.tuning_for(n)) for n in self.tuning]
+        for name, t in [("", self._defaults()), *resolved]:
+            where = f"wake.tuning.{name}" if name else "wake"
+            if not 0.0 < t.threshold <= 1.0:
+                raise ValueError(f"{where}.threshold must be in (0, 1], got {t.threshold}")
+            if t.patience < 1:
+                raise ValueError(f"{where}.patience must be >= 1, got {t.patience}")
+            if t.cooldown_ms < 0:
+                raise ValueError(f"{where}.cooldown_ms must be >= 0, got {t.cooldown_ms}")
+        unknown = set(self.tuning) - set(self.model_names())
+        if unknown:
+            raise ValueError(f"wake.tuning names models not in use: {', '.join(sorted(unknown))}")
+
+    def model_names(self) -> tuple[str, ...]:
+        return tuple(self.models) if self.models else (self.model,)
+
+    def _defaults(self) -> ResolvedTuning:
+        return ResolvedTuning(self.threshold, self.patience, self.cooldown_ms)
+
+    def tuning_for(self, model: str) -> ResolvedTuning:
+        """Threshold, patience and cooldown for one entry of model_names()."""
+        t, d = self.tuning.get(model, WakeTuning()), self._defaults()
+        return ResolvedTuning(
+            d.threshold if t.threshold is None else t.threshold,
+            d.patience if t.patience is None else t.patience,
+            d.cooldown_ms if t.cooldown_ms is None else t.cooldown_ms)
+
+
+@dataclass(frozen=True)
+class ResolvedTuning:
+    threshold: float
+    patience: int
+    cooldown_ms: int
 
 
 def _reinstall_hint(model_id: str) -> str:
@@ -109,20 +177,61 @@ class WakeFeatures:
         return self._embed(np.stack([spec[i:i + MEL_WINDOW_ROWS] for i in starts]))
 
 
-class OpenWakeWordDetector:
-    """One openWakeWord model: `process(frame) -> score` in 0..1. Loads its models in
-    the constructor (blocking, ~0.2 s); use from one thread."""
+class OnnxWakeModel:
+    """An openWakeWord model: scores the last N embeddings ([1, N, 96] -> [1, 1])."""
 
-    def __init__(self, options: WakeOptions, store: ModelStore) -> None:
-        self.options = options
-        path, self.name, hint = _resolve_model(options.model, store)
-        self._session = create_session(path, SessionOptions(), model_id=self.name,
+    def __init__(self, path: Path, name: str, hint: str) -> None:
+        self.name = name
+        self._session = create_session(path, SessionOptions(), model_id=name,
                                        reinstall_hint=hint)
         inp = self._session.get_inputs()[0]
+        shape = list(inp.shape)
+        if len(shape) != 3 or (isinstance(shape[2], int) and shape[2] != EMBEDDING_DIM):
+            raise ModelError("model.bad_shape",
+                             f"wake word model {name} takes input {shape}, not openWakeWord "
+                             f"embeddings [1, N, {EMBEDDING_DIM}]",
+                             "use a model exported by openWakeWord's training notebook, or "
+                             "enroll your own word: heron wake enroll NAME")
         self._input = inp.name
-        n = inp.shape[1] if isinstance(inp.shape[1], int) else 16
-        self.features = WakeFeatures(store, max_embeddings=n)
-        self._n_embeddings = n
+        self.window = shape[1] if isinstance(shape[1], int) else 16
+
+    def score(self, features: WakeFeatures) -> float:
+        x = features.embeddings(self.window)[None]
+        return float(np.asarray(self._session.run(None, {self._input: x})[0]).reshape(-1)[0])
+
+
+WakeModel = OnnxWakeModel | EnrolledWakeWord  # both: name, window, score(features)
+
+
+def load_wake_model(model: str, store: ModelStore, enrolled_dir: Path | None) -> WakeModel:
+    """A catalog id, an enrolled name (in enrolled_dir) or a path to a .onnx file."""
+    wake_ids = [s.id for s in specs_for_role("wake")]
+    if model in wake_ids:
+        return OnnxWakeModel(store.path(model), model, _reinstall_hint(model))
+    if enrolled_dir is not None and (enrolled_dir / f"{model}.npz").is_file():
+        return EnrolledWakeWord.load(enrolled_dir, model)
+    path = Path(model).expanduser()
+    if path.suffix == ".onnx" or len(path.parts) > 1:
+        if not path.is_file():
+            raise ModelError("model.missing", f"wake word model {path} not found",
+                             f"fix [wake] model in config.toml: a path to a .onnx file, "
+                             f"an enrolled word or one of {', '.join(wake_ids)}")
+        return OnnxWakeModel(path, path.stem, "retrain or re-export the custom wake word model")
+    raise ModelError("model.unknown", f"unknown wake word model {model!r}",
+                     f"choose one of: {', '.join(wake_ids)}, a word you enrolled "
+                     "(`heron wake list`), or a path to a .onnx file")
+
+
+class OpenWakeWordDetector:
+    """One model's raw score per frame (no threshold logic): `process(frame) -> score`
+    in 0..1. Loads in the constructor (blocking, ~0.2 s); use from one thread."""
+
+    def __init__(self, options: WakeOptions, store: ModelStore,
+                 enrolled_dir: Path | None = None) -> None:
+        self.options = options
+        self.model = load_wake_model(options.model, store, enrolled_dir)
+        self.name = self.model.name
+        self.features = WakeFeatures(store, max_embeddings=max(16, self.model.window))
         self._predictions = 0
 
     @property
@@ -132,8 +241,7 @@ class OpenWakeWordDetector:
     def process(self, frame: np.ndarray) -> float:
         """Score one 1280-sample int16 frame."""
         self.features.process(frame)
-        x = self.features.embeddings(self._n_embeddings)[None]
-        score = float(np.asarray(self._session.run(None, {self._input: x})[0]).reshape(-1)[0])
+        score = self.model.score(self.features)
         self._predictions += 1
         return 0.0 if self._predictions <= _STARTUP_PREDICTIONS else score
 
@@ -143,42 +251,108 @@ class OpenWakeWordDetector:
         self._predictions = 0
 
 
-def _resolve_model(model: str, store: ModelStore) -> tuple[Path, str, str]:
-    """(path, name, reinstall hint) for a catalog id or a custom .onnx path."""
-    wake_ids = [s.id for s in specs_for_role("wake")]
-    if model in wake_ids:
-        return store.path(model), model, _reinstall_hint(model)
-    path = Path(model).expanduser()
-    if path.suffix == ".onnx" or len(path.parts) > 1:
-        if not path.is_file():
-            raise ModelError("model.missing", f"wake word model {path} not found",
-                             f"fix [wake] model in config.toml: a path to a .onnx file "
-                             f"or one of {', '.join(wake_ids)}")
-        return path, path.stem, "retrain or re-export the custom wake word model"
-    raise ModelError("model.unknown", f"unknown wake word model {model!r}",
-                     f"choose one of: {', '.join(wake_ids)}, or a path to a .onnx file")
+@dataclass(frozen=True)
+class WakeDecision:
+    """One frame's outcome: `fired` names the model that fired (or None)."""
+
+    fired: str | None
+    score: float  # the fired model's score, else the best score this frame
+    scores: dict[str, float]
 
 
-class WakeCooldown:
-    """Pure debounce: a score >= threshold is a detection unless one was reported
-    within the last `cooldown_ms` of audio. Feed one score per frame."""
+class WakeWordDetector:
+    """Every configured wake word on one shared feature stream, each behind its own
+    threshold/patience/cooldown gate. The interface the pipeline uses:
 
-    def __init__(self, threshold: float, cooldown_ms: int, frame_ms: int = FRAME_MS) -> None:
+    - `process(frame) -> score`: >= `threshold` exactly when a word fired this frame
+      (its raw score); otherwise a value below `threshold`.
+    - `name`: the word that fired last (before any, the first configured word).
+    - `reset()`: forget audio, patience runs and cooldowns.
+    - `step(frame) -> WakeDecision` gives the full picture (every model's score).
+    """
+
+    def __init__(self, options: WakeOptions, store: ModelStore,
+                 enrolled_dir: Path | None = None) -> None:
+        self.options = options
+        names = options.model_names()
+        self.models = [load_wake_model(m, store, enrolled_dir) for m in names]
+        seen = [m.name for m in self.models]
+        if len(set(seen)) != len(seen):
+            raise ModelError("model.duplicate", f"the same wake word is configured twice: {seen}",
+                             "list each wake word once in [wake] models")
+        self.gates = [WakeGate.from_tuning(options.tuning_for(m)) for m in names]
+        self.threshold = min(g.threshold for g in self.gates)
+        self.name = self.models[0].name
+        self.features = WakeFeatures(store, max_embeddings=max(m.window for m in self.models))
+        self._predictions = 0
+
+    def step(self, frame: np.ndarray) -> WakeDecision:
+        self.features.process(frame)
+        self._predictions += 1
+        warm = self._predictions > _STARTUP_PREDICTIONS
+        scores = {m.name: (m.score(self.features) if warm else 0.0) for m in self.models}
+        fired = None
+        for model, gate in zip(self.models, self.gates, strict=True):
+            if gate.update(scores[model.name]) and fired is None:
+                fired = model.name
+        if fired is not None:
+            self.name = fired
+            return WakeDecision(fired, scores[fired], scores)
+        return WakeDecision(None, max(scores.values()), scores)
+
+    def process(self, frame: np.ndarray) -> float:
+        """Score one 1280-sample frame (see the class docstring)."""
+        decision = self.step(frame)
+        if decision.fired is not None:
+            return decision.score
+        return min(decision.score, float(np.nextafter(self.threshold, 0.0)))
+
+    def reset(self) -> None:
+        self.features.reset()
+        self._predictions = 0
+        for gate in self.gates:
+            gate.reset()
+
+
+class WakeGate:
+    """Pure per-frame logic: fires when `patience` consecutive scores are >= threshold,
+    then not again until `cooldown_ms` of audio has passed (frames inside the cooldown
+    do not count towards patience). Feed one score per frame."""
+
+    def __init__(self, threshold: float, patience: int = 1, cooldown_ms: int = 0,
+                 frame_ms: int = FRAME_MS) -> None:
         self.threshold = threshold
+        self.patience = patience
         self.cooldown_ms = cooldown_ms
         self.frame_ms = frame_ms
         self.reset()
 
+    @classmethod
+    def from_tuning(cls, tuning: ResolvedTuning) -> WakeGate:
+        return cls(tuning.threshold, tuning.patience, tuning.cooldown_ms)
+
     def reset(self) -> None:
         self._elapsed_ms = 0
+        self._run = 0
         self._last_ms: int | None = None
 
     def update(self, score: float) -> bool:
         now = self._elapsed_ms
         self._elapsed_ms += self.frame_ms
-        if score < self.threshold:
+        cooling = self._last_ms is not None and now - self._last_ms < self.cooldown_ms
+        if score < self.threshold or cooling:
+            self._run = 0
             return False
-        if self._last_ms is not None and now - self._last_ms < self.cooldown_ms:
+        self._run += 1
+        if self._run < self.patience:
             return False
+        self._run = 0
         self._last_ms = now
         return True
+
+
+class WakeCooldown(WakeGate):
+    """A gate with patience 1 (kept for callers that only debounce)."""
+
+    def __init__(self, threshold: float, cooldown_ms: int, frame_ms: int = FRAME_MS) -> None:
+        super().__init__(threshold, 1, cooldown_ms, frame_ms)
