@@ -38,7 +38,8 @@ async def watch(stack: VoiceStack, feed: FrameFeed, use_wake: bool,
         score, prob = await stack.on_frames(_score, wake, vad, frame)
         if wake is not None and score >= wake.threshold:
             return BargeIn("wake", ())
-        voiced_ms = voiced_ms + FRAME_MS if prob >= stack.config.vad.threshold else 0
+        voiced = feed.voiced(prob, stack.config.vad.threshold)
+        voiced_ms = voiced_ms + FRAME_MS if voiced else 0
         if voiced_ms >= BARGE_IN_SPEECH_MS:
             return BargeIn("speech", tuple(recent))
     return None

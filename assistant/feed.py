@@ -3,12 +3,20 @@ stage heard but did not use handed back to the next one (pre-roll after barge-in
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 from audio.echo import EchoCanceller
 from audio.frames import AudioChunk
+
+log = logging.getLogger(__name__)
+
+
+# A frame whose energy was mostly Heron's own voice is not the user speaking, even if
+# the VAD still finds speech in what is left of it.
+ECHO_DOMINATED = 0.8
 
 
 class FrameFeed:
@@ -17,6 +25,11 @@ class FrameFeed:
         self._frames = frames
         self._echo = echo
         self._pushed: list[AudioChunk] = []
+        self.echo_fraction = 0.0  # share of the last frame's energy that was echo
+
+    def voiced(self, speech_probability: float, threshold: float) -> bool:
+        """Is the last frame the user's speech (not the echo of a reply)?"""
+        return speech_probability >= threshold and self.echo_fraction < ECHO_DOMINATED
 
     def push_back(self, chunks: list[AudioChunk]) -> None:
         """Hand already-read (already echo-cancelled) frames back, oldest first."""
@@ -27,9 +40,21 @@ class FrameFeed:
 
     async def __anext__(self) -> AudioChunk:
         if self._pushed:
+            self.echo_fraction = 0.0
             return self._pushed.pop(0)
         chunk = await self._frames.__anext__()
         if self._echo is None:
             return chunk
+        # ~1 ms of numpy per frame: cheap enough to stay on the loop thread.
         clean = self._echo.process(chunk.samples, chunk.timestamp_ms, time.monotonic())
+        self.echo_fraction = self._echo.last_echo_fraction
+        if clean is not chunk.samples and log.isEnabledFor(logging.DEBUG):
+            log.debug("echo: mic rms %.0f → %.0f (%.0f%% removed)",
+                      _rms(chunk.samples), _rms(clean), 100 * self._echo.last_echo_fraction)
         return chunk if clean is chunk.samples else replace(chunk, samples=clean)
+
+
+def _rms(samples) -> float:
+    import numpy as np
+
+    return float(np.sqrt(np.mean(np.asarray(samples, dtype=np.float32) ** 2)))

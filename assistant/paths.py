@@ -27,6 +27,11 @@ class HeronPaths:
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def wake_dir(self) -> Path:
+        """Enrolled wake words: NAME.npz + NAME.json."""
+        return self.data_dir / "wake"
+
     def ensure(self) -> None:
         for d in (self.config_dir, self.data_dir, self.cache_dir):
             d.mkdir(parents=True, exist_ok=True)

@@ -200,7 +200,7 @@ class VoicePipeline:
         started = False
         async for frame in feed:
             prob = await self.stack.on_frames(vad.process, frame.samples)
-            voiced = prob >= options.vad.threshold
+            voiced = feed.voiced(prob, options.vad.threshold)
             utt.add(frame, voiced)
             event = seg.process(voiced)
             if event == "start":

@@ -12,7 +12,7 @@ from assistant.agent.agent import AgentReply
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.core import Core
-from assistant.events import StageError, StateChanged
+from assistant.events import MicStateChanged, StageError, StateChanged
 from assistant.feed import FrameFeed
 from assistant.paths import HeronPaths
 from assistant.pipeline import VoicePipeline
@@ -33,12 +33,13 @@ class HeronService:
                  bus: EventBus | None = None, use_mic: bool = True) -> None:
         self.bus = bus or EventBus()
         self.core = Core(paths, config, self.bus)
-        self.stack = VoiceStack(config, store)
+        self.stack = VoiceStack(config, store, paths.wake_dir)
         self.config = config
         self.use_mic = use_mic
         self.mic_error: CodedError | None = None
         self.startup_ms: dict[str, float] = {}
         self.echo = EchoReference()  # everything the speaker plays, for echo removal
+        self.mic: MicSource | None = None
         self._speak_lock = asyncio.Lock()
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
@@ -82,10 +83,21 @@ class HeronService:
                 sink.close()
                 self.bus.publish(StateChanged(state="idle"))
 
+    async def set_muted(self, muted: bool) -> None:
+        """The microphone kill switch: muting closes the input stream itself."""
+        if self.mic is not None:
+            await (self.mic.mute() if muted else self.mic.unmute())
+
+    def _mic_state(self, state: str, device: str, detail: str) -> None:
+        self.bus.publish(MicStateChanged(state=state, device=device, detail=detail))
+        if state == "muted":
+            self.bus.publish(StateChanged(state="muted"))
+
     async def _voice_loop(self) -> None:
         try:
-            mic = MicSource(self.config.audio)
+            mic = MicSource(self.config.audio, on_state=self._mic_state)
             await mic.open()
+            self.mic = mic
         except DeviceError as err:
             self.mic_error = err
             self.bus.publish(StageError(stage="audio_in", code=err.code, message=err.message,
@@ -108,4 +120,5 @@ class HeronService:
                 finally:
                     speaker.close()
         finally:
-            mic.close()
+            self.mic = None
+            await mic.aclose()

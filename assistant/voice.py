@@ -9,13 +9,14 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
+from pathlib import Path
 from typing import Any, TypeVar
 
 from assistant.config import HeronConfig
 from audio.asr import WhisperTranscriber
 from audio.tts import PiperSynthesizer
 from audio.vad import SileroVad
-from audio.wake import OpenWakeWordDetector
+from audio.wake import WakeWordDetector
 from models.store import ModelStore
 
 T = TypeVar("T")
@@ -23,9 +24,11 @@ _DONE = object()
 
 
 class VoiceStack:
-    def __init__(self, config: HeronConfig, store: ModelStore) -> None:
+    def __init__(self, config: HeronConfig, store: ModelStore,
+                 wake_dir: Path | None = None) -> None:
         self.config = config
         self.store = store
+        self.wake_dir = wake_dir  # enrolled wake words (`heron wake enroll`)
         self.frame_executor = ThreadPoolExecutor(1, thread_name_prefix="heron-frames")
         self.work_executor = ThreadPoolExecutor(2, thread_name_prefix="heron-work")
         # Blocking speaker writes get their own thread so synthesis never waits on them.
@@ -33,8 +36,9 @@ class VoiceStack:
         self.load_ms: dict[str, float] = {}
 
     @cached_property
-    def wake(self) -> OpenWakeWordDetector:
-        return self._timed("wake", lambda: OpenWakeWordDetector(self.config.wake, self.store))
+    def wake(self) -> WakeWordDetector:
+        return self._timed("wake", lambda: WakeWordDetector(self.config.wake, self.store,
+                                                            enrolled_dir=self.wake_dir))
 
     @cached_property
     def vad(self) -> SileroVad:

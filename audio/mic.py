@@ -283,10 +283,10 @@ class MicSource:
                 try:
                     await self._run(self._start_stream, rescan)
                 except DeviceError as err:
-                    detail = err.message
-                    # Only a device missing from the list needs a PortAudio rescan: it
-                    # also closes every open stream of this process (the speaker too).
-                    rescan = err.code == "audio.no_input_device"
+                    # PortAudio lists devices once: a replugged card may be missing from
+                    # its list or listed stale, so later attempts rescan. A rescan also
+                    # closes every other PortAudio stream of this process (a speaker).
+                    detail, rescan = err.message, True
                     continue
                 if not (self._closed or self._muted):
                     self._set_state("open")

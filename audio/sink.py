@@ -98,6 +98,8 @@ class SpeakerSink:
         sd = sounddevice()
         self.device: DeviceInfo = find_output(options)
         self._reference = reference  # told what is played, for echo suppression
+        self._ref_t0: float | None = None
+        self._ref_samples = 0
         self.source_rate_hz = rate_hz
         self._latency_s = options.latency_ms / 1000
         self._cond = threading.Condition()
@@ -142,8 +144,14 @@ class SpeakerSink:
             self._cond.notify_all()
         out[filled:] = 0
         if self._reference is not None:
-            # It will sound about one output latency from now.
-            self._reference.add(out, self.rate_hz, time.monotonic() + self._latency_s)
+            # A continuous timeline: the device consumes exactly rate_hz samples a
+            # second, so only the first block's time is read off the (jittery) clock;
+            # it sounds about one output latency later.
+            if self._ref_t0 is None:
+                self._ref_t0 = time.monotonic() + self._latency_s
+            self._reference.add(out, self.rate_hz,
+                                self._ref_t0 + self._ref_samples / self.rate_hz)
+            self._ref_samples += frames
 
     def write(self, samples: np.ndarray) -> bool:
         """Queue audio for playback, blocking while more than ~2 blocks are queued.
@@ -168,7 +176,10 @@ class SpeakerSink:
         """Return once everything written has been played (bounded, in case the device
         stalls)."""
         queued_s = self._queued / self.rate_hz if self.rate_hz else 0.0
-        self.wait_done(timeout_s=queued_s + 2.0)
+        if self.wait_done(timeout_s=queued_s + 2.0) and not self._closed:
+            # The last blocks are still in the device's buffer: let them sound before
+            # anyone closes the stream (and cuts the reply's last syllable).
+            time.sleep(self._latency_s + BLOCK_MS / 1000)
 
     def wait_done(self, timeout_s: float | None = None) -> bool:
         """Block until everything queued has been played (or stopped); True if so."""

@@ -22,13 +22,21 @@ _SPM = SAMPLE_RATE_HZ // 1000  # samples per ms
 
 @dataclass(frozen=True)
 class StreamingOptions:
-    """partial_every_ms: audio between partial decodes (the caller's cadence; see
-    `partial_due`). tail_pad_ms: audio kept after the last voiced chunk (whisper
-    hallucinates on long trailing silence, and likes a little). max_window_ms: the decoded window is cut after the last committed
-    word once it grows past this. prompt / hotwords: vocabulary bias
-    (audio.vocabulary.command_prompt), put before the committed text. min_audio_ms:
-    less audio than this is not decoded. reuse_last_pass: final() returns the last
-    partial's hypothesis when that decode already covered all the audio."""
+    """All durations in ms of audio.
+    partial_every_ms: audio between partial decodes (see `partial_due`).
+    tail_pad_ms: audio kept after the last voiced chunk.
+    max_window_ms: once the decoded window grows past this it is cut after the last
+    committed word (committed audio before it is dropped).
+    prompt / hotwords: vocabulary bias (audio.vocabulary.command_prompt), put before
+    the committed text. prompt_chars: committed text given as context.
+    min_audio_ms: less audio than this is not decoded.
+    tolerance_ms: a word starting this much before the committed end is still new.
+    decode_pad_ms: digital silence appended to each decode (audio cut right after
+    speech makes whisper add "Thank you." and the like).
+    min_commit_probability: a word whisper is less sure of is never committed (those
+    hallucinations come with a low probability).
+    reuse_last_pass: final() returns the last partial's hypothesis, without a decode,
+    when that pass already heard all the speech."""
 
     partial_every_ms: int = 400
     tail_pad_ms: int = 160
@@ -38,6 +46,8 @@ class StreamingOptions:
     prompt_chars: int = 200
     min_audio_ms: int = 240
     tolerance_ms: int = 100
+    decode_pad_ms: int = 600
+    min_commit_probability: float = 0.2
     reuse_last_pass: bool = True
 
 
@@ -60,7 +70,7 @@ class PartialTranscript:
 @dataclass(frozen=True)
 class FinalTranscript:
     """An AsrResult plus tail_ms: the audio decoded after the endpoint (0 when the
-    last partial already covered it all)."""
+    last partial already heard all the speech)."""
 
     text: str
     language: str
@@ -101,11 +111,13 @@ def drop_overlap(committed: Sequence[str], new: Sequence[T], key: Callable[[T], 
     return list(new)
 
 
-def agreed_prefix(previous: Sequence[AsrWord], current: Sequence[AsrWord]) -> int:
-    """How many leading words two consecutive hypotheses agree on."""
+def agreed_prefix(previous: Sequence[AsrWord], current: Sequence[AsrWord],
+                  min_probability: float = 0.0) -> int:
+    """How many leading words two consecutive hypotheses agree on (stopping at a word
+    the current pass gives less than min_probability)."""
     n = 0
     for a, b in zip(previous, current, strict=False):
-        if norm(a.text) != norm(b.text) or not norm(b.text):
+        if norm(a.text) != norm(b.text) or not norm(b.text) or b.probability < min_probability:
             break
         n += 1
     return n
@@ -173,10 +185,14 @@ class StreamingTranscriber:
 
     @property
     def partial_due(self) -> bool:
-        """partial_every_ms of audio arrived since the last partial decode, and there
-        is speech it has not heard."""
-        return (self.decodable_ms > self._covers_ms
-                and self.audio_ms - self._covers_ms >= self.options.partial_every_ms)
+        """There is speech the last partial did not hear, and either partial_every_ms
+        of audio arrived since it or the speech paused for tail_pad_ms (that decode
+        has heard it all if the endpoint follows, and final() reuses it)."""
+        if self.decodable_ms <= self._covers_ms:
+            return False
+        if self.audio_ms > self.speech_end_ms:  # silence after speech
+            return self.audio_ms >= self.speech_end_ms + self.options.tail_pad_ms
+        return self.audio_ms - self._covers_ms >= self.options.partial_every_ms
 
     @property
     def committed(self) -> str:
@@ -187,9 +203,9 @@ class StreamingTranscriber:
         with self._decode_lock:
             o = self.options
             end_ms = self.decodable_ms
-            audio = self._audio(self._window_ms, end_ms)
             if end_ms - self._window_ms < o.min_audio_ms:
                 return self._partial(end_ms, 0)
+            audio = self._audio(self._window_ms, end_ms)
             result = self.transcriber.transcribe(
                 audio, self._prompt(self._window_ms), word_timestamps=True,
                 hotwords=o.hotwords or None, language=self._language or None)
@@ -199,7 +215,7 @@ class StreamingTranscriber:
             committed_end = self._committed[-1].end_ms if self._committed else 0
             new = fresh_words(words, committed_end, o.tolerance_ms)
             new = drop_overlap([w.text for w in self._committed], new, lambda w: w.text)
-            n = agreed_prefix(self._tentative, new)
+            n = agreed_prefix(self._tentative, new, o.min_commit_probability)
             if n and not self._language:
                 self._language = result.language
                 self._language_probability = result.language_probability
@@ -217,7 +233,8 @@ class StreamingTranscriber:
             end_ms = self.decodable_ms if end_ms is None else min(end_ms, self.audio_ms)
             committed = self.committed
             lang, prob = self._language, self._language_probability
-            if self.options.reuse_last_pass and self._covers_ms >= end_ms > 0:
+            if self.options.reuse_last_pass and self._covers_ms and (
+                    self._covers_ms >= end_ms or self._heard_all_speech()):
                 return FinalTranscript(join_text(committed, words_text(self._tentative)),
                                        lang, prob, end_ms, 0, 0)
             start_ms = max(self._window_ms, self._committed[-1].end_ms
@@ -235,6 +252,9 @@ class StreamingTranscriber:
                                    result.decode_ms, tail_ms)
 
     # -- internals --------------------------------------------------------------------
+    def _heard_all_speech(self) -> bool:
+        """No speech arrived after the audio the last partial decoded."""
+        return self.speech_end_ms <= self._covers_ms
     def _partial(self, covers_ms: int, decode_ms: int, language: str = "") -> PartialTranscript:
         return PartialTranscript(self.committed, words_text(self._tentative), covers_ms,
                                  decode_ms, self._language or language)
@@ -251,7 +271,8 @@ class StreamingTranscriber:
                 self._chunks = [np.concatenate(self._chunks)]
             buf = self._chunks[0] if self._chunks else np.zeros(0, np.int16)
             a = max(0, start_ms * _SPM - self._base)
-            return buf[a:max(a, end_ms * _SPM - self._base)].copy()
+            audio = buf[a:max(a, end_ms * _SPM - self._base)]
+        return np.concatenate([audio, np.zeros(self.options.decode_pad_ms * _SPM, np.int16)])
 
     def _trim(self, start_ms: int) -> None:
         """Start the window at start_ms and drop the audio before it."""

@@ -94,7 +94,7 @@ async def _run(core: Core, stack: VoiceStack, corpus, options: E2eOptions) -> li
 def run(ctx, out_dir: Path, quick: bool) -> dict:
     """`heron bench e2e`: 3 passes over the commands (1 with quick)."""
     core = Core(ctx.paths, ctx.config)
-    stack = VoiceStack(ctx.config, ctx.store)
+    stack = VoiceStack(ctx.config, ctx.store, ctx.paths.wake_dir)
     try:
         return run_e2e(core, stack, E2eOptions(out_dir, repeat=1 if quick else 3),
                        ctx.paths.cache_dir)

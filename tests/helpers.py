@@ -119,3 +119,43 @@ class PulseServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
             self.proc = None
+
+    # -- modules and streams, to simulate plugging devices in and out ------------------
+    def pactl(self, *args: str) -> str:
+        return subprocess.run(["pactl", *args], env=self.env, check=True, capture_output=True,
+                              text=True, timeout=30).stdout
+
+    def load_module(self, name: str, *args: str) -> int:
+        """`pactl load-module NAME ARGS`; returns the module index for unload_module."""
+        return int(self.pactl("load-module", name, *args).strip())
+
+    def unload_module(self, index: int) -> None:
+        self.pactl("unload-module", str(index))
+
+    def module_index(self, argument: str) -> int:
+        """The index of the loaded module whose arguments contain `argument`."""
+        for line in self.pactl("list", "short", "modules").splitlines():
+            fields = line.split("\t")
+            if len(fields) > 2 and argument in fields[2]:
+                return int(fields[0])
+        raise LookupError(f"no loaded module with {argument!r}")
+
+    def source_outputs(self) -> list[str]:
+        """Open recording streams (`pactl list short source-outputs`), one line each."""
+        return self.pactl("list", "short", "source-outputs").splitlines()
+
+    def add_alsa_device(self, name: str, source: str) -> None:
+        """An ALSA device NAME (in $HOME/.asoundrc) recording from PulseAudio source SOURCE,
+        so PortAudio lists it by name, as it would a USB microphone."""
+        with (self.root / ".asoundrc").open("a", encoding="utf-8") as f:
+            f.write(f'pcm.{name} {{\n  type pulse\n  device "{source}"\n'
+                    f'  hint {{ show on description "{name}" }}\n}}\n')
+
+    def remove_alsa_devices(self) -> None:
+        """Forget every device add_alsa_device made (PortAudio notices on a rescan)."""
+        (self.root / ".asoundrc").unlink(missing_ok=True)
+
+    def start_playing(self, wav: Path, sink: str = "heron_out") -> subprocess.Popen:
+        """Play `wav` into `sink` in the background; terminate the process to stop."""
+        return subprocess.Popen(["paplay", "-d", sink, str(wav)], env=self.env,
+                                stderr=subprocess.DEVNULL)

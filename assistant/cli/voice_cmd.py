@@ -71,7 +71,7 @@ def listen(args, ctx) -> int:
     cfg = _config(ctx, args.wake_model, args.asr_model)
     use_wake = cfg.wake.enabled and not args.no_wake
     core = Core(ctx.paths, cfg)
-    stack = VoiceStack(cfg, ctx.store)
+    stack = VoiceStack(cfg, ctx.store, ctx.paths.wake_dir)
     try:
         result, sink_kind = asyncio.run(_listen(core, stack, samples, args, use_wake))
     finally:

@@ -46,7 +46,7 @@ def register(sub) -> None:
 
 def wake_dir(ctx) -> Path:
     """Where enrolled wake words live: DATA/wake/NAME.npz + NAME.json."""
-    return ctx.paths.data_dir / "wake"
+    return ctx.paths.wake_dir
 
 
 def _builtin_ids() -> list[str]:

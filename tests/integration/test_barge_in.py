@@ -1,0 +1,86 @@
+"""In one virtual room (the speaker's sink is the microphone): Heron never hears itself,
+and the user can still interrupt it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from helpers import run_heron, write_wav
+from test_run_headless import events_of, start_heron, wait_ready
+
+pytestmark = [pytest.mark.slow, pytest.mark.audio]
+
+
+def of_type(events, name):
+    return [e for e in events if e["type"] == name]
+
+
+def set_timers(home, env, labels, first_s, step_s):
+    for i, label in enumerate(labels):
+        asked = run_heron(home, "ask", f"set a timer for {first_s + i * step_s} seconds "
+                          f"called {label}", "--json", env=env)
+        assert json.loads(asked.stdout)["tool_calls"][0]["status"] == "ok", asked.stdout
+
+
+def test_twenty_replies_in_the_room_are_never_heard_as_speech(tmp_path, pulse):
+    # Without the wake word the VAD listens all the time: every reply that leaked
+    # through would become an utterance.
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text("[wake]\nenabled = false\n")
+    labels = ["tea", "pasta", "laundry", "bread", "eggs"] * 4
+    set_timers(tmp_path, pulse.env, labels, first_s=8, step_s=2)
+    heron = start_heron(tmp_path, pulse.env, "--exit-after", "55")
+    events = events_of(heron)
+    assert len(of_type(events, "TimerFired")) == 20
+    assert of_type(events, "SpeechStarted") == []
+    assert of_type(events, "Transcript") == []
+
+
+def test_replies_that_say_the_wake_word_do_not_wake_it(tmp_path, pulse):
+    set_timers(tmp_path, pulse.env, ["hey jarvis"] * 5, first_s=8, step_s=2)
+    heron = start_heron(tmp_path, pulse.env, "--exit-after", "22")
+    events = events_of(heron)
+    fired = of_type(events, "TimerFired")
+    assert [e["label"] for e in fired] == ["hey jarvis"] * 5
+    assert of_type(events, "WakeDetected") == []
+
+
+def _long_reply_then(tmp_path, pulse, speak, interruption: str):
+    """Ask for a long reply, talk over it ~1.5 s in; return Heron's events."""
+    set_timers(tmp_path, pulse.env, ["tea", "pasta", "laundry", "bread", "eggs"],
+               first_s=600, step_s=60)
+    ask = write_wav(tmp_path / "ask.wav", speak("Hey Jarvis. List my timers.", tail_ms=200))
+    cut_in = write_wav(tmp_path / "cut_in.wav", speak(interruption, lead_ms=0))
+    heron = start_heron(tmp_path, pulse.env, "--exit-after", "25")
+    wait_ready(heron)
+    time.sleep(1.5)
+    pulse.play(ask)
+    deadline = time.monotonic() + 8
+    # the reply starts about half a second after the command ends
+    time.sleep(2.5)
+    assert time.monotonic() < deadline
+    pulse.play(cut_in)
+    time.sleep(6)
+    return events_of(heron)
+
+
+def test_wake_word_interrupts_a_long_reply_and_heron_listens(tmp_path, pulse, speak):
+    events = _long_reply_then(tmp_path, pulse, speak, "Hey Jarvis. What time is it?")
+    interrupted = of_type(events, "Interrupted")
+    assert len(interrupted) == 1 and interrupted[0]["reason"] in ("wake", "speech")
+    long_reply = of_type(events, "Reply")[0]["text"]
+    assert long_reply.startswith("You have 5 timers.")
+    # cut short: far less audio played than the long reply takes
+    assert interrupted[0]["spoken_ms"] < 6000
+    calls = [e["tool"] for e in of_type(events, "ToolCallFinished")]
+    assert calls == ["list_timers", "get_time"]
+
+
+def test_saying_stop_silences_the_reply(tmp_path, pulse, speak):
+    events = _long_reply_then(tmp_path, pulse, speak, "Stop.")
+    assert len(of_type(events, "Interrupted")) == 1
+    assert [e["text"].lower().strip(".!") for e in of_type(events, "Transcript")][-1] == "stop"
+    assert [e["tool"] for e in of_type(events, "ToolCallFinished")] == ["list_timers"]
+    assert len(of_type(events, "Reply")) == 1  # nothing said after "stop"
