@@ -15,7 +15,8 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
-from audio.segmenter import SegmenterOptions
+from audio.endpointer import EndpointOptions
+from audio.streaming_asr import StreamingOptions
 from audio.tts import TtsOptions
 from audio.vad import VadOptions
 from audio.wake import WakeOptions
@@ -34,6 +35,16 @@ class WakeConfig(WakeOptions):
 
 
 @dataclass(frozen=True)
+class StreamingConfig(StreamingOptions):
+    """enabled: partial transcripts while the user speaks (the decode after speech
+    pauses always runs: it is the final transcript and the endpoint check). Off by
+    default: on a 2-core CPU a partial still decoding when the user stops delays the
+    reply by ~250 ms (docs/bench/README.md); turn it on where partials are shown."""
+
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
 class RuntimeOptions:
     prefer_gpu: bool = True
 
@@ -43,7 +54,8 @@ class HeronConfig:
     audio: DeviceOptions = field(default_factory=DeviceOptions)
     wake: WakeConfig = field(default_factory=WakeConfig)
     vad: VadOptions = field(default_factory=VadOptions)
-    segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+    endpoint: EndpointOptions = field(default_factory=EndpointOptions)
+    streaming: StreamingConfig = field(default_factory=StreamingConfig)
     asr: AsrOptions = field(default_factory=AsrOptions)
     tts: TtsOptions = field(default_factory=TtsOptions)
     runtime: RuntimeOptions = field(default_factory=RuntimeOptions)

@@ -18,10 +18,8 @@ from assistant.bus import EventBus
 from assistant.events import (
     Interrupted,
     Reply,
-    SpeechEnded,
     SpeechOutFinished,
     SpeechOutStarted,
-    SpeechStarted,
     StageError,
     StateChanged,
     Transcript,
@@ -30,16 +28,11 @@ from assistant.events import (
 )
 from assistant.feed import FrameFeed
 from assistant.languages import language_name
+from assistant.listener import Listener
 from assistant.sentences import split_for_speech
-from assistant.utterance import Utterance
 from assistant.voice import VoiceStack
 from audio.frames import FRAME_MS, AudioChunk
-from audio.segmenter import UtteranceSegmenter
 from models.errors import CodedError
-
-# Silence after speech before a speculative decode starts: if the endpoint then
-# confirms, the transcript is already (nearly) ready.
-SPECULATIVE_AFTER_MS = 160
 
 
 class ReplySink(Protocol):
@@ -107,6 +100,7 @@ class VoicePipeline:
         self.stack = stack
         self.agent = agent
         self.bus = bus
+        self.listener = Listener(stack, bus, agent.router)
 
     async def run_turn(self, frames: AsyncIterator[AudioChunk], use_wake: bool,
                        sink: ReplySink | None, barge_in_allowed: bool = False) -> TurnResult:
@@ -126,14 +120,13 @@ class VoicePipeline:
             else:
                 result.wake = {"detected": False, "enabled": False}
             self.bus.publish(StateChanged(state="listening"))
-            with _Stage(self.bus, "vad"):
-                utterance = await self._listen(feed)
-            if utterance is None:
+            with _Stage(self.bus, "asr"):
+                heard = await self.listener.listen(feed)
+            if heard is None:
                 result.status = "no_speech"
                 return result
             self.bus.publish(StateChanged(state="thinking"))
-            with _Stage(self.bus, "asr"):
-                asr, t_asr_done = await utterance.transcript()
+            utterance, asr, t_asr_done = heard.utterance, heard.final, heard.asr_done
             result.transcript, result.language = asr.text.strip(), asr.language
             if not result.transcript:
                 result.status = "no_speech"
@@ -192,38 +185,6 @@ class VoicePipeline:
                         "audio_ms": event.audio_ms}
         return {"detected": False, "model": detector.name, "score": round(best, 4)}
 
-    async def _listen(self, feed: FrameFeed) -> Utterance | None:
-        vad, options = self.stack.vad, self.stack.config
-        await self.stack.on_frames(vad.reset)
-        seg = UtteranceSegmenter(options.segmenter, frame_ms=FRAME_MS)
-        utt = Utterance(self.stack, options.segmenter.pre_roll_ms)
-        started = False
-        async for frame in feed:
-            prob = await self.stack.on_frames(vad.process, frame.samples)
-            voiced = feed.voiced(prob, options.vad.threshold)
-            utt.add(frame, voiced)
-            event = seg.process(voiced)
-            if event == "start":
-                started = True
-                utt.start_ms = seg.speech_start_ms
-                self.bus.publish(SpeechStarted(audio_ms=utt.abs_ms(seg.speech_start_ms)))
-            elif event == "timeout":
-                return None
-            elif event in ("end", "max_length"):
-                utt.finish(seg.speech_end_ms)
-                break
-            elif started and voiced:
-                utt.drop_speculation()
-            elif started and utt.silence_ms >= SPECULATIVE_AFTER_MS:
-                utt.speculate(seg.speech_end_ms)
-        else:
-            if not started:
-                return None
-            utt.finish(seg.speech_end_ms if seg.speech_end_ms else utt.length_ms)
-        self.bus.publish(SpeechEnded(audio_ms=utt.abs_ms(utt.end_ms),
-                                     duration_ms=utt.end_ms - utt.start_ms))
-        return utt
-
     async def _speak(self, text: str, sink: ReplySink | None, feed: FrameFeed | None,
                      use_wake: bool) -> tuple[_Playback, str]:
         """Play the reply; with a `feed`, listen for barge-in meanwhile. Returns what
@@ -235,7 +196,7 @@ class VoicePipeline:
             await speaking
             return played, ""
         watcher = asyncio.create_task(barge_in.watch(
-            self.stack, feed, use_wake, self.stack.config.segmenter.pre_roll_ms))
+            self.stack, feed, use_wake, self.stack.config.endpoint.pre_roll_ms))
         try:
             await asyncio.wait({speaking, watcher}, return_when=asyncio.FIRST_COMPLETED)
             barged = watcher.result() if watcher.done() else None

@@ -1,39 +1,34 @@
-"""The audio of one utterance as it is heard, with arrival times for honest timings
-and at most one speculative transcription of the audio so far."""
+"""The audio of one utterance as it is heard, with arrival times for honest timings."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import numpy as np
 
-from assistant.voice import VoiceStack
 from audio.frames import FRAME_MS, SAMPLE_RATE_HZ, AudioChunk
 
 TAIL_PAD_MS = 160  # audio kept after the last voiced frame: whisper likes a little silence
 
 
 class Utterance:
-    def __init__(self, stack: VoiceStack, pre_roll_ms: int) -> None:
-        self.stack = stack
+    def __init__(self, pre_roll_ms: int) -> None:
         self.pre_roll_ms = pre_roll_ms
         self.frames: list[np.ndarray] = []
+        self.voiced: list[bool] = []
         self.arrivals: list[float] = []
         self.first_ms = -1  # stream position of frame 0
-        self.start_ms = 0
+        self.start_ms = 0  # ms since listening began
         self.end_ms = 0
-        self.silence_ms = 0
-        self.end_wall = 0.0
-        self.endpoint_wall = 0.0
-        self._spec: tuple[int, asyncio.Future] | None = None
+        self.end_wall = 0.0  # perf_counter when the last voiced frame arrived
+        self.endpoint_wall = 0.0  # perf_counter when the end was decided
 
     def add(self, frame: AudioChunk, voiced: bool) -> None:
         if self.first_ms < 0:
             self.first_ms = frame.timestamp_ms
         self.frames.append(frame.samples)
+        self.voiced.append(voiced)
         self.arrivals.append(time.perf_counter())
-        self.silence_ms = 0 if voiced else self.silence_ms + FRAME_MS
 
     @property
     def length_ms(self) -> int:
@@ -42,34 +37,21 @@ class Utterance:
     def abs_ms(self, rel_ms: int) -> int:
         return self.first_ms + rel_ms
 
+    def feed_from_start(self, sink) -> int:
+        """Give `sink.add(samples, is_speech)` the audio from pre-roll before the start
+        up to now; returns the ms (since listening began) of its first sample."""
+        first = max(0, self.start_ms - self.pre_roll_ms) // FRAME_MS
+        for samples, voiced in zip(self.frames[first:], self.voiced[first:], strict=True):
+            sink.add(samples, voiced)
+        return first * FRAME_MS
+
     def audio(self, end_ms: int) -> np.ndarray:
+        """From pre-roll before the start to `end_ms` plus a little trailing silence."""
         start = max(0, self.start_ms - self.pre_roll_ms) // FRAME_MS
         stop = min(len(self.frames), (end_ms + TAIL_PAD_MS + FRAME_MS - 1) // FRAME_MS)
         if stop <= start:
             return np.zeros(SAMPLE_RATE_HZ // 10, np.int16)
         return np.concatenate(self.frames[start:stop])
-
-    def _decode(self, end_ms: int) -> asyncio.Future:
-        audio = self.audio(end_ms)
-        asr = self.stack.asr
-
-        def run():
-            return asr.transcribe(audio), time.perf_counter()
-
-        return asyncio.ensure_future(self.stack.on_work(run))
-
-    def speculate(self, end_ms: int) -> None:
-        """Start decoding the audio up to `end_ms` while the endpoint is undecided."""
-        if self._spec is None:
-            self._spec = (end_ms, self._decode(end_ms))
-
-    def speculation(self) -> tuple[int, asyncio.Future] | None:
-        return self._spec
-
-    def drop_speculation(self) -> None:
-        if self._spec is not None:
-            self._spec[1].cancel()  # the executor finishes it; the result is ignored
-            self._spec = None
 
     def finish(self, end_ms: int) -> None:
         self.end_ms = end_ms
@@ -77,10 +59,3 @@ class Utterance:
         # The frame holding the last voiced audio arrived when that speech ended.
         idx = min(len(self.arrivals) - 1, max(0, end_ms // FRAME_MS - 1))
         self.end_wall = self.arrivals[idx]
-
-    async def transcript(self):
-        """(AsrResult, time it was ready): the speculative one when it covers the end."""
-        if self._spec is not None and self._spec[0] == self.end_ms:
-            return await self._spec[1]
-        self.drop_speculation()
-        return await self._decode(self.end_ms)

@@ -130,7 +130,9 @@ def run_e2e(core: Core, stack: VoiceStack, options: E2eOptions, cache_dir: Path)
     report = {"benchmark": "e2e", "date": time.strftime("%Y-%m-%d %H:%M:%S"),
               "machine": machine_info(), "config": {
                   "asr": stack.config.asr.model, "wake": stack.config.wake.model,
-                  "end_silence_ms": stack.config.segmenter.end_silence_ms,
+                  "short_silence_ms": stack.config.endpoint.short_silence_ms,
+                  "long_silence_ms": stack.config.endpoint.long_silence_ms,
+                  "partials": stack.config.streaming.enabled,
                   "use_wake": options.use_wake, "realtime": True},
               "load_ms": stack.load_ms, "summary": summary, "rows": rows}
     options.out_dir.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from assistant.cli.output import print_json
 BENCHMARKS = {
     "e2e": "bench.e2e",  # voice-to-voice latency
     "wake": "bench.wake",  # false rejects at 10 dB SNR, false accepts/hour, CPU per frame
+    "asr": "bench.asr",  # streaming vs offline WER, final-text delay, vocabulary bias
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.cli.output import print_json
 from assistant.core import Core
+from assistant.events import Transcript
 from assistant.pipeline import NoSpeech, VoicePipeline
 from assistant.voice import VoiceStack
 from audio.devices import find_output
@@ -72,6 +73,9 @@ def listen(args, ctx) -> int:
     use_wake = cfg.wake.enabled and not args.no_wake
     core = Core(ctx.paths, cfg)
     stack = VoiceStack(cfg, ctx.store, ctx.paths.wake_dir)
+    partials: list[str] = []
+    core.bus.subscribe(lambda e: partials.append(e.text) if not e.is_final else None,
+                       Transcript)
     try:
         result, sink_kind = asyncio.run(_listen(core, stack, samples, args, use_wake))
     finally:
@@ -79,7 +83,7 @@ def listen(args, ctx) -> int:
         core.close()
     data = {"input": str(args.file), "realtime": args.realtime, **result.to_dict(),
             "reply_audio": str(args.out) if args.out and result.status == "ok" else None,
-            "played_on": sink_kind, "load_ms": stack.load_ms}
+            "partials": partials, "played_on": sink_kind, "load_ms": stack.load_ms}
     if result.status != "ok":
         if args.out:
             args.out.unlink(missing_ok=True)  # no reply was spoken

@@ -137,3 +137,17 @@ def test_malformed_config_is_an_error_naming_the_line(tmp_path, speak):
     assert "[config.malformed]" in proc.stderr and "line 2" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert (tmp_path / "config" / "config.toml").read_text().endswith('"hey_jarvis\n')
+
+
+def test_partial_transcripts_while_speaking_when_enabled(tmp_path, speak):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text("[streaming]\nenabled = true\n")
+    text = "Set a pasta timer for two minutes and thirty seconds."
+    wav = write_wav(tmp_path / "cmd.wav", speak(text))
+    proc, out = listen(tmp_path, wav, "--no-wake", "--realtime")
+    assert proc.returncode == 0, proc.stderr
+    assert out["partials"], "no partial transcript while the command was spoken"
+    # partials grow towards what was said; the final text is the whole command
+    assert words(out["partials"][0])[:2] == ["set", "a"]
+    assert wer(text, out["transcript"]) <= 0.1
+    assert out["tool_calls"][0]["args"] == {"seconds": 150, "label": "pasta"}

@@ -13,10 +13,10 @@ def test_defaults_without_a_file(tmp_path):
 def test_values_are_read(tmp_path):
     f = tmp_path / "config.toml"
     f.write_text('# mine\n[wake]\nmodel = "alexa"\nthreshold = 0.6\n'
-                 '[segmenter]\nend_silence_ms = 500\n[asr]\nmodel = "whisper-base"\n')
+                 '[endpoint]\nlong_silence_ms = 500\n[asr]\nmodel = "whisper-base"\n')
     cfg = load_config(f)
     assert cfg.wake.model == "alexa" and cfg.wake.threshold == 0.6
-    assert cfg.segmenter.end_silence_ms == 500
+    assert cfg.endpoint.long_silence_ms == 500
     assert cfg.asr.model == "whisper-base"
     assert cfg.tts == HeronConfig().tts
 
@@ -33,7 +33,7 @@ def test_malformed_file_names_the_line(tmp_path):
 
 @pytest.mark.parametrize("body,code,needle", [
     ('[wake]\nthreshhold = 0.5\n', "config.unknown_key", "wake.threshhold"),
-    ('[segmenter]\nend_silence_ms = "long"\n', "config.invalid", "segmenter.end_silence_ms"),
+    ('[endpoint]\nshort_silence_ms = "long"\n', "config.invalid", "endpoint.short_silence_ms"),
     ('[wake]\nenabled = 1\n', "config.invalid", "wake.enabled"),
     ('wake = 3\n', "config.invalid", "[wake]"),
     ('[nonsense]\n', "config.unknown_key", "nonsense"),
