@@ -148,6 +148,7 @@ def test_partial_transcripts_while_speaking_when_enabled(tmp_path, speak):
     assert proc.returncode == 0, proc.stderr
     assert out["partials"], "no partial transcript while the command was spoken"
     # partials grow towards what was said; the final text is the whole command
-    assert words(out["partials"][0])[:2] == ["set", "a"]
+    assert len(words(out["partials"][-1])) >= 4
+    assert wer(text, out["partials"][-1]) < 0.6
     assert wer(text, out["transcript"]) <= 0.1
     assert out["tool_calls"][0]["args"] == {"seconds": 150, "label": "pasta"}
