@@ -28,7 +28,7 @@ from audio.streaming_asr import PartialTranscript, StreamingTranscriber
 
 # A transcript routed at least this surely, with every slot filled, is a complete
 # command: the endpoint then waits only the short silence.
-COMPLETE_SCORE = 0.85
+COMPLETE_SCORE = 0.75
 PAUSE_DECODE_AFTER_MS = FRAME_MS  # silence before the whole-utterance decode starts
 
 

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from assistant.agent.numbers import spoken_duration
@@ -38,6 +39,19 @@ class Timer:
                 "state": self.state}
 
 
+_LETTER_NAMES = dict(zip("abcdefghijklmnopqrstuvwxyz", (
+    "ay bee see dee ee eff gee aitch eye jay kay ell em en oh pee cue are ess tee you vee "
+    "double-you ex why zed").split(), strict=True))
+
+
+def sounds_alike(heard: str, label: str) -> bool:
+    """A recognised label against a timer's ("t"/"tee" vs "tea", "pastor" vs "pasta")."""
+    def spelled(text: str) -> str:
+        return " ".join(_LETTER_NAMES.get(w, w) for w in text.lower().replace("-", " ").split())
+
+    return SequenceMatcher(None, spelled(heard), spelled(label)).ratio() >= 0.6
+
+
 def timer_name(t: Timer) -> str:
     return f"{t.label} timer" if t.label else f"{spoken_duration(t.duration_s)} timer"
 
@@ -64,8 +78,13 @@ class TimerStore:
         return [self._row(r) for r in rows]
 
     def cancel(self, label: str = "") -> list[Timer]:
-        """Cancel the timers matching `label` (all pending ones when empty)."""
-        targets = [t for t in self.pending() if not label or t.label.lower() == label.lower()]
+        """Cancel the timers matching `label` (all pending ones when empty). A label
+        that matches none exactly may still sound like exactly one ("t" → "tea")."""
+        pending = self.pending()
+        targets = [t for t in pending if not label or t.label.lower() == label.lower()]
+        if label and not targets:
+            alike = [t for t in pending if t.label and sounds_alike(label, t.label)]
+            targets = alike if len(alike) == 1 else []
         with self._db.transaction() as cur:
             for t in targets:
                 cur.execute("UPDATE timers SET state='cancelled' WHERE id=? AND "

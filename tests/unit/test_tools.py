@@ -150,3 +150,13 @@ def test_history_is_kept(core):
     run(core.agent.handle("what time is it", source="cli"))
     rows = core.storage.query("SELECT role, source, text FROM history ORDER BY id")
     assert [(r["role"], r["source"]) for r in rows] == [("user", "cli"), ("assistant", "cli")]
+
+
+def test_a_misheard_label_still_cancels_the_timer_it_sounds_like(core):
+    run(core.agent.handle("set a tea timer for 5 minutes"))
+    run(core.agent.handle("set a pasta timer for 9 minutes"))
+    reply = run(core.agent.handle("cancel the t timer"))  # whisper's "tea"
+    assert reply.text == "Cancelled your tea timer."
+    assert [t.label for t in core.timers.pending()] == ["pasta"]
+    assert run(core.agent.handle("cancel the bread timer")).text == (
+        "There is no bread timer running.")
