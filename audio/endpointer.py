@@ -1,9 +1,7 @@
 """Endpointing beyond silence: a pure state machine over per-frame speech flags that
 ends an utterance after a short silence when the transcript so far is already a
 complete command, and after a long one otherwise.
-
-A drop-in superset of `audio.segmenter.UtteranceSegmenter`: the same event names,
-properties and one-utterance-per-run life cycle, plus `set_command_complete`.
+Without `set_command_complete` it is a plain silence endpointer (enrolment uses it so).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ class EndpointOptions:
     the speech so far is a complete command, else after `long_silence_ms`.
     `max_utterance_ms` cuts a long utterance; `no_speech_timeout_ms` without speech
     ends the turn empty (a limit <= 0 disables it). `pre_roll_ms` is the audio kept
-    before the start (used by the caller's buffer, as in SegmenterOptions)."""
+    before the start (used by the caller's buffer)."""
 
     start_speech_ms: int = 160
     short_silence_ms: int = 200

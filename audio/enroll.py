@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from audio.endpointer import Endpointer, EndpointEvent, EndpointOptions
 from audio.frames import FRAME_MS, AudioChunk
-from audio.segmenter import SegmenterOptions, SegmentEvent, UtteranceSegmenter
 from models.errors import CodedError
 
 if TYPE_CHECKING:
@@ -208,8 +208,8 @@ async def record_clip(frames: AsyncIterator[AudioChunk], vad, label: str,
                       timeout_ms: int = 10000) -> tuple[str, np.ndarray, tuple[int, int]]:
     """One spoken sample from a live frame source: waits for speech (VAD), ends after
     400 ms of silence or 3 s of speech. Kept: from 1 s before the speech to its end."""
-    seg = UtteranceSegmenter(SegmenterOptions(
-        start_speech_ms=160, end_silence_ms=400, max_utterance_ms=3000,
+    seg = Endpointer(EndpointOptions(
+        start_speech_ms=160, long_silence_ms=400, max_utterance_ms=3000,
         no_speech_timeout_ms=timeout_ms, pre_roll_ms=0))
     vad.reset()
     kept: list[np.ndarray] = []
@@ -217,12 +217,12 @@ async def record_clip(frames: AsyncIterator[AudioChunk], vad, label: str,
         kept.append(chunk.samples)
         prob = await asyncio.to_thread(vad.process, chunk.samples)
         event = seg.process(prob >= vad.threshold)
-        if event is SegmentEvent.TIMEOUT:
+        if event is EndpointEvent.TIMEOUT:
             raise EnrollError("enroll.no_speech",
                               f"heard no speech for {label} within {timeout_ms // 1000} s",
                               "check the microphone (`heron devices`) and speak the phrase "
                               "when prompted; or use --from-files")
-        if event in (SegmentEvent.END, SegmentEvent.MAX_LENGTH):
+        if event in (EndpointEvent.END, EndpointEvent.MAX_LENGTH):
             break
     else:
         raise EnrollError("enroll.no_speech", f"the microphone stopped before {label}",

@@ -7,7 +7,6 @@ during a decode queued behind it, all decode times measured on the wall clock.""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import time
 from dataclasses import asdict, replace
@@ -24,18 +23,9 @@ from audio.tts import PiperSynthesizer
 from audio.vad import SileroVad
 from audio.vocabulary import command_prompt
 from bench.machine import machine_info
+from bench.text import BECKETT, TWO_CITIES, wer_pct
 from models.store import package_dir
 
-TWO_CITIES = (
-    "It was the best of times, it was the worst of times, it was the age of wisdom, it "
-    "was the age of foolishness, it was the epoch of belief, it was the epoch of "
-    "incredulity, it was the season of Light, it was the season of Darkness, it was the "
-    "spring of hope, it was the winter of despair, we had everything before us, we had "
-    "nothing before us, we were all going direct to Heaven, we were all going direct the "
-    "other way—in short, the period was so far like the present period, that some of its "
-    "noisiest authorities insisted on its being received, for good or for evil, in the "
-    "superlative degree of comparison only.")
-BECKETT = "Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."
 ALSA = Path("/usr/share/sounds/alsa")
 COMMANDS = (
     "Set a tea timer for five minutes.", "Set a pasta timer for twelve minutes.",
@@ -45,37 +35,6 @@ COMMANDS = (
     "Set a timer for ninety seconds called laundry.", "Stop the tea timer.")
 ESPEAK_VOICES = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp")
 ENDPOINT_SILENCE_MS = 240  # the Endpointer's short endpoint: 200 ms in whole 80 ms frames
-
-_NUM = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
-_NUM |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90",
-         "okay": "ok"}
-
-
-def words(text: str) -> list[str]:
-    """Lowercase words, number words as digits ("two" → "2")."""
-    text = text.lower().replace("—", " ").replace("-", " ")
-    return [_NUM.get(w, w) for w in re.findall(r"[a-z0-9']+", text)]
-
-
-def edits(reference: str, hypothesis: str) -> int:
-    """Word-level edit distance."""
-    ref, hyp = words(reference), words(hypothesis)
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
-
-
-def wer_pct(pairs: list[tuple[str, str]]) -> float:
-    """Corpus WER in % (edits over all reference words)."""
-    n = sum(len(words(r)) for r, _ in pairs)
-    return round(100 * sum(edits(r, h) for r, h in pairs) / max(1, n), 2)
-
 
 # -- corpora ----------------------------------------------------------------------
 def real_speech(quick: bool) -> list[tuple[str, np.ndarray, str]]:

@@ -4,7 +4,6 @@ and speech files made at test time."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,8 @@ import wave
 from pathlib import Path
 
 import numpy as np
+
+from bench.text import wer, words  # noqa: F401  (re-exported for the tests)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -46,31 +47,6 @@ def espeak_wav(path: Path, text: str, voice: str = "en-us", speed: int = 150,
     subprocess.run(["sox", str(raw), str(path), "pad", str(lead_s), str(tail_s)], check=True)
     raw.unlink()
     return path
-
-
-_NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
-                 "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
-                 "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
-_CANONICAL = {**{w: str(i) for i, w in enumerate(_NUMBER_WORDS)}, "thirty": "30",
-              "forty": "40", "fifty": "50", "okay": "ok"}
-
-
-def words(text: str) -> list[str]:
-    """Lowercase words, number words as digits ("two" → "2"), "okay" → "ok"."""
-    text = text.lower().replace("—", " ").replace("-", " ")
-    return [_CANONICAL.get(w, w) for w in re.findall(r"[a-z0-9']+", text)]
-
-
-def wer(reference: str, hypothesis: str) -> float:
-    """Word error rate: word-level edit distance / reference length."""
-    ref, hyp = words(reference), words(hypothesis)
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1] / max(1, len(ref))
 
 
 class PulseServer:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from audio.endpointer import Endpointer, EndpointEvent, EndpointOptions
-from audio.segmenter import SegmenterOptions, SegmentEvent, UtteranceSegmenter
 
 OPTS = EndpointOptions(start_speech_ms=160, short_silence_ms=200, long_silence_ms=720,
                        max_utterance_ms=4000, no_speech_timeout_ms=1600)
@@ -142,26 +141,3 @@ def test_disabled_limits() -> None:
 def test_frame_ms_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Endpointer(OPTS, frame_ms=0)
-
-
-@pytest.mark.parametrize("pattern", [
-    "-- SSSSS ------------", "S-S-SS--SSSS-----------", "-" * 30, "S" * 60, "--SS-S-S------",
-])
-def test_without_completion_it_behaves_like_the_segmenter(pattern) -> None:
-    """Drop-in: same events, frames and properties as UtteranceSegmenter with
-    end_silence_ms = long_silence_ms."""
-    seg = UtteranceSegmenter(SegmenterOptions(
-        start_speech_ms=160, end_silence_ms=720, max_utterance_ms=4000,
-        no_speech_timeout_ms=1600))
-    ep = Endpointer(OPTS)
-    for flag in frames(pattern):
-        a, b = seg.process(flag), ep.process(flag)
-        assert a == b and (a is None or isinstance(b, EndpointEvent))
-        assert (seg.speech_start_ms, seg.speech_end_ms, seg.in_speech, seg.finished,
-                seg.elapsed_ms) == (ep.speech_start_ms, ep.speech_end_ms, ep.in_speech,
-                                    ep.finished, ep.elapsed_ms)
-
-
-def test_event_names_match_the_segmenter() -> None:
-    assert {e.value for e in EndpointEvent} == {e.value for e in SegmentEvent}
-    assert EndpointEvent.END == "end" and EndpointEvent.MAX_LENGTH == "max_length"
