@@ -349,10 +349,3 @@ class WakeGate:
         self._run = 0
         self._last_ms = now
         return True
-
-
-class WakeCooldown(WakeGate):
-    """A gate with patience 1 (kept for callers that only debounce)."""
-
-    def __init__(self, threshold: float, cooldown_ms: int, frame_ms: int = FRAME_MS) -> None:
-        super().__init__(threshold, 1, cooldown_ms, frame_ms)

@@ -17,7 +17,7 @@ from audio.file_source import decode_file, iter_frames
 from audio.sink import WavSink
 from audio.tts import PiperSynthesizer, TtsOptions
 from audio.vad import SileroVad, VadOptions
-from audio.wake import OpenWakeWordDetector, WakeCooldown, WakeOptions
+from audio.wake import OpenWakeWordDetector, WakeOptions
 from models.errors import ModelError
 from models.store import ModelStore
 
@@ -89,13 +89,6 @@ def test_wake_features_embed_a_clip(store: ModelStore, speak) -> None:
     assert clip.shape == ((rows - 76) // 8 + 1, 96)  # one per 80 ms step over 76 mel rows
     assert len(clip) >= 8
     assert detector.features.embeddings().shape == (16, 96)
-
-
-def test_wake_cooldown() -> None:
-    gate = WakeCooldown(threshold=0.5, cooldown_ms=400)
-    fired = [gate.update(s) for s in [0.1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.2, 0.7, 0.1]]
-    # fires at frame 1; frames 2..5 are within 400 ms; frame 7 is 480 ms later
-    assert fired == [False, True, False, False, False, False, False, True, False]
 
 
 # -- VAD ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from audio.enroll import (
     speech_span,
     template_from_clip,
 )
-from audio.wake import WakeCooldown, WakeGate, WakeOptions, WakeTuning
+from audio.wake import WakeGate, WakeOptions, WakeTuning
 
 
 def fire(gate: WakeGate, scores: list[float]) -> list[int]:
@@ -49,8 +49,8 @@ def test_reset_forgets_cooldown_and_runs() -> None:
     assert fire(gate, [0.9, 0.1, 0.9]) == []
 
 
-def test_cooldown_gate_keeps_its_old_behaviour() -> None:
-    gate = WakeCooldown(threshold=0.5, cooldown_ms=400)
+def test_cooldown_without_patience() -> None:
+    gate = WakeGate(threshold=0.5, patience=1, cooldown_ms=400)
     assert fire(gate, [0.1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.2, 0.7, 0.1]) == [1, 7]
 
 
