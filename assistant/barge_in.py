@@ -11,7 +11,7 @@ from assistant.feed import FrameFeed
 from assistant.voice import VoiceStack
 from audio.frames import FRAME_MS, AudioChunk
 
-BARGE_IN_SPEECH_MS = 240  # voiced audio (after echo removal) that counts as the user
+BARGE_IN_SPEECH_MS = 160  # voiced audio (after echo removal) that counts as the user
 STOP_WORDS = {"stop", "stop it", "be quiet", "quiet", "shut up", "enough", "cancel",
               "never mind", "nevermind", "ok stop", "okay stop", "stop talking"}
 
