@@ -8,6 +8,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
+import numpy as np
+
 from audio.echo import EchoCanceller
 from audio.frames import AudioChunk
 
@@ -55,6 +57,4 @@ class FrameFeed:
 
 
 def _rms(samples) -> float:
-    import numpy as np
-
     return float(np.sqrt(np.mean(np.asarray(samples, dtype=np.float32) ** 2)))

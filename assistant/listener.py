@@ -73,13 +73,12 @@ class Listener:
                     self.bus.publish(SpeechStarted(audio_ms=utt.abs_ms(ep.speech_start_ms)))
                 elif st is not None and ep.speech_start_ms is not None:
                     st.add(frame.samples, voiced)
-                if ep.speech_start_ms is None or event in (EndpointEvent.END,
-                                                           EndpointEvent.MAX_LENGTH):
-                    if event == EndpointEvent.TIMEOUT:
-                        return None
-                    if event is not None and event != EndpointEvent.START:
-                        break
-                    continue
+                if event == EndpointEvent.TIMEOUT:
+                    return None
+                if event in (EndpointEvent.END, EndpointEvent.MAX_LENGTH):
+                    break
+                if ep.speech_start_ms is None:
+                    continue  # still waiting for speech
                 if partial is not None and partial.done():
                     if not partial.cancelled() and partial.exception() is None:
                         self._publish_partial(partial.result())

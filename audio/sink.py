@@ -55,6 +55,9 @@ class WavSink:
     def drain(self) -> None:
         """Nothing is pending: writes go straight to the file."""
 
+    def stop(self) -> None:
+        """Nothing plays: a file has no sound to silence."""
+
     def close(self) -> None:
         """Finish the header and close the file."""
         wav, self._wav = self._wav, None

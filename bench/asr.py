@@ -6,7 +6,6 @@ during a decode queued behind it, all decode times measured on the wall clock.""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from dataclasses import asdict, replace
@@ -23,6 +22,7 @@ from audio.tts import PiperSynthesizer
 from audio.vad import SileroVad
 from audio.vocabulary import command_prompt
 from bench.machine import machine_info
+from bench.report import percentile, pyplot, save_figure, write_report
 from bench.text import BECKETT, TWO_CITIES, wer_pct
 from models.store import package_dir
 
@@ -181,8 +181,10 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
                                               if r not in real]),
                         "offline": wer_pct([(r["reference"], r["offline"]) for r in rows
                                             if r not in real])},
-        "final_delay_ms": {"streaming_p50": _pct(s_delay, 50), "streaming_p95": _pct(s_delay, 95),
-                           "offline_p50": _pct(o_delay, 50), "offline_p95": _pct(o_delay, 95)},
+        "final_delay_ms": {"streaming_p50": percentile(s_delay, 50),
+                           "streaming_p95": percentile(s_delay, 95),
+                           "offline_p50": percentile(o_delay, 50),
+                           "offline_p95": percentile(o_delay, 95)},
         "tail_decoded_share": round(sum(r["tail_ms"] for r in rows)
                                     / max(1, sum(r["speech_ms"] for r in rows)), 3),
         "bias_wer": bias["overall_wer"], "wall_s": 0.0,
@@ -196,8 +198,7 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
                          "streaming": asdict(options), "realtime": "simulated",
                          "endpoint_silence_ms": ENDPOINT_SILENCE_MS},
               "summary": summary, "rows": rows, "vocabulary_bias": bias}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "asr.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_report(out_dir, "asr", report)
     plot(report, out_dir / "asr.png")
     return report
 
@@ -219,11 +220,7 @@ def summary(report: dict) -> list[str]:
 
 
 def plot(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     s, rows = report["summary"], report["rows"]
     fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4.5))
     groups = {"real speech": s["real_speech_wer"], "commands (piper)": s["command_wer"]}
@@ -255,13 +252,5 @@ def plot(report: dict, path: Path) -> None:
     c.set_ylabel("command WER % (offline)")
     c.set_title("command vocabulary bias")
     c.legend(fontsize=8)
-    m = report["machine"]
-    fig.suptitle(f"Heron asr ({report['config']['asr']}) — {m['cpu']}, {m['cores']} cores, "
-                 "streaming fed at simulated real-time pace", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def _pct(values: list[float], pct: float) -> float:
-    return round(float(np.percentile(values, pct)), 1) if values else 0.0
+    save_figure(fig, path, f"Heron asr ({report['config']['asr']}, streaming fed at "
+                "simulated real-time pace)", report["machine"])

@@ -4,8 +4,6 @@ pipeline (wake → VAD → ASR → agent → TTS) in one process, models loaded 
 from __future__ import annotations
 
 import asyncio
-import json
-import statistics
 import time
 import wave
 from dataclasses import dataclass, replace
@@ -20,6 +18,7 @@ from audio.file_source import decode_file, stream_frames
 from audio.frames import SAMPLE_RATE_HZ
 from audio.tts import PiperSynthesizer
 from bench.machine import machine_info
+from bench.report import percentile, pyplot, save_figure, write_report
 
 # (spoken text, tool the router must pick). Each is preceded by the wake word.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -123,7 +122,7 @@ def run_e2e(core: Core, stack: VoiceStack, options: E2eOptions, cache_dir: Path)
     summary = {
         "runs": len(rows), "ok": len(v2v),
         "routed_ok": sum(r["routed_ok"] for r in rows),
-        "voice_to_voice_p50_ms": _pct(v2v, 50), "voice_to_voice_p95_ms": _pct(v2v, 95),
+        "voice_to_voice_p50_ms": percentile(v2v, 50), "voice_to_voice_p95_ms": percentile(v2v, 95),
         "stage_median_ms": {s: _median([r["timings_ms"].get(s) for r in rows]) for s in stages},
         # issue 2 asked p50 ≤ 800 ms; issue 3 asks p50 ≤ 400 and p95 ≤ 600 ms
         "target_p50_ms": 400, "target_p95_ms": 600,
@@ -140,18 +139,13 @@ def run_e2e(core: Core, stack: VoiceStack, options: E2eOptions, cache_dir: Path)
                   "partials": stack.config.streaming.enabled,
                   "use_wake": options.use_wake, "realtime": True},
               "load_ms": stack.load_ms, "summary": summary, "rows": rows}
-    options.out_dir.mkdir(parents=True, exist_ok=True)
-    (options.out_dir / "e2e.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_report(options.out_dir, "e2e", report)
     plot_e2e(report, options.out_dir / "e2e.png")
     return report
 
 
 def plot_e2e(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     by_command: dict[str, list[dict]] = {}
     for r in report["rows"]:
         if r["status"] == "ok":
@@ -176,21 +170,10 @@ def plot_e2e(report: dict, path: Path) -> None:
     b.bar(list(med), [med[k] or 0 for k in med], color="tab:gray")
     b.set_title("median per stage (ms)")
     b.tick_params(axis="x", rotation=30)
-    m = report["machine"]
-    fig.suptitle(f"Heron e2e — p50 {s['voice_to_voice_p50_ms']:.0f} ms, "
-                 f"p95 {s['voice_to_voice_p95_ms']:.0f} ms — {m['cpu']}, {m['cores']} cores",
-                 fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def _pct(values: list[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    return round(float(np.percentile(values, pct)), 1)
+    save_figure(fig, path, f"Heron e2e — p50 {s['voice_to_voice_p50_ms']:.0f} ms, "
+                f"p95 {s['voice_to_voice_p95_ms']:.0f} ms", report["machine"])
 
 
 def _median(values) -> float | None:
     vals = [v for v in values if v is not None]
-    return round(statistics.median(vals), 1) if vals else None
+    return percentile(vals, 50) if vals else None

@@ -4,7 +4,6 @@ hour of speech without the phrase, and CPU time per 80 ms frame."""
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import time
@@ -17,6 +16,7 @@ from audio.file_source import decode_file, iter_frames, to_internal
 from audio.frames import FRAME_MS, SAMPLE_RATE_HZ
 from audio.wake import WakeGate, WakeOptions, WakeWordDetector
 from bench.machine import machine_info
+from bench.report import pyplot, save_figure, write_report
 
 MODEL = "hey_jarvis"
 PHRASE = "Hey Jarvis."
@@ -210,8 +210,7 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
                          "four short recordings looped at three speeds",
         "false_accepts_at_s": [round((i + 1) * FRAME_MS / 1000, 2) for i in fa_at],
         "summary": summary, "grid": grid, "rows": rows}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "wake.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_report(out_dir, "wake", report)
     plot(report, np.array(cpu), out_dir / "wake.png")
     return report
 
@@ -235,11 +234,7 @@ def summary(report: dict) -> list[str]:
 
 
 def plot(report: dict, cpu: np.ndarray, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     s, cfg = report["summary"], report["config"]
     fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4.8),
                                   gridspec_kw={"width_ratios": [3, 2, 1.4]})
@@ -273,10 +268,6 @@ def plot(report: dict, cpu: np.ndarray, path: Path) -> None:
     c.set_xlabel("CPU ms per 80 ms frame")
     c.set_title(f"median {s['cpu_ms_per_frame_median']:.2f}, p95 {s['cpu_ms_per_frame_p95']:.2f}",
                 fontsize=9)
-    m = report["machine"]
-    fig.suptitle(f"Heron wake word ({cfg['model']}) — FA {s['false_accepts_per_hour']:.2f}/h, "
-                 f"FR {100 * s['false_reject_rate']:.1f} % — {m['cpu']}, {m['cores']} cores",
-                 fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, f"Heron wake word ({cfg['model']}) — FA "
+                f"{s['false_accepts_per_hour']:.2f}/h, FR {100 * s['false_reject_rate']:.1f} %",
+                report["machine"])

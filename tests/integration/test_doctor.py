@@ -10,20 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, run_heron
 
 from assistant.doctor import check_display
 from models.catalog import CATALOG, get_spec
 from models.onnx import available_providers, choose_providers
 from models.store import package_dir
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def doctor(home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120):
-    full_env = {**os.environ, "HERON_HOME": str(home), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "assistant", "doctor", *args], cwd=REPO,
-                          env=full_env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return run_heron(home, "doctor", *args, env=env, timeout=timeout)
 
 
 def by_name(report: dict) -> dict[str, dict]:

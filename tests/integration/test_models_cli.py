@@ -5,27 +5,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO, run_heron
 
 from models.catalog import CATALOG, get_spec
 from models.errors import ModelError
 from models.store import ModelStore, package_dir
 
-REPO = Path(__file__).resolve().parents[2]
 BASE = get_spec("whisper-base")
 BASE_BIN = next(f for f in BASE.files if f.name == "model.bin")
 
 
 def heron(home: Path, *args: str, pythonpath: Path | None = None, timeout: float = 300):
-    env = {**os.environ, "HERON_HOME": str(home)}
-    if pythonpath is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), str(REPO)])
-    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    env = {"PYTHONPATH": os.pathsep.join([str(pythonpath), str(REPO)])} if pythonpath else None
+    return run_heron(home, *args, env=env, timeout=timeout)
 
 
 def assembled_bin(home: Path) -> Path:
