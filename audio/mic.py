@@ -34,7 +34,7 @@ MAX_QUEUED_FRAMES = 50  # 4 s: a consumer this far behind loses the oldest frame
 
 StateCallback = Callable[[str, str, str], None]
 """on_state(state, device_name, detail), called on the loop thread.
-state: open | muted | lost | retrying."""
+state: open | live (the first audio has arrived) | muted | lost | retrying."""
 
 
 class MicSource:
@@ -43,7 +43,8 @@ class MicSource:
     `open()` raises DeviceError when the device cannot be opened at all (bad name, no
     microphone). After that the iterator never raises: `mute()` closes the input stream
     until `unmute()`; a device that stops delivering is reported "lost", then reopened
-    with backoff ("retrying" … "open"). Iteration ends only after `close()`.
+    with backoff ("retrying" … "open"). After every "open" comes "live" once the first
+    audio arrives: only then is the room heard. Iteration ends only after `close()`.
     A gap (mute, lost device) shows as a jump in `timestamp_ms`: the first frame after it
     is stamped with the wall-clock time that passed, in whole 80 ms frames."""
 
@@ -87,7 +88,7 @@ class MicSource:
         async with self._ops:
             await self._run(self._start_stream, False)
             if not self._muted:
-                self._set_state("open")
+                self._opened()
         self._supervisor = self._loop.create_task(self._supervise(), name="mic-watchdog")
 
     async def mute(self) -> None:
@@ -115,7 +116,7 @@ class MicSource:
                 self._wake.set()
                 return
             if not self._muted:
-                self._set_state("open")
+                self._opened()
 
     def close(self) -> None:
         """Stop capturing (any thread); iteration ends after the frames already queued."""
@@ -210,7 +211,9 @@ class MicSource:
         if self._last_block_at is None and self._gap_from is not None:
             self._converter.skip(now - self._gap_from)
             self._gap_from = None
-        self._last_block_at = now
+        first, self._last_block_at = self._last_block_at is None, now
+        if first and self.state == "open":
+            self._set_state("live")
         for chunk in self._converter.push(block):
             if self._queue.qsize() >= MAX_QUEUED_FRAMES:
                 self._queue.get_nowait()
@@ -227,6 +230,11 @@ class MicSource:
         self.state = "closed"
         self._queue.put_nowait(None)
         self._wake.set()
+
+    def _opened(self) -> None:
+        self._set_state("open")
+        if self._active != -1 and self._last_block_at is not None:
+            self._set_state("live")  # audio came before the open was announced
 
     def _set_state(self, state: str, detail: str = "") -> None:
         if self._closed:
@@ -257,7 +265,7 @@ class MicSource:
             self._wake.clear()
             if self._closed or self._muted:
                 continue
-            if (self.state == "open" and self._lost_detail is None and self._active != -1
+            if (self.state in ("open", "live") and self._lost_detail is None and self._active != -1
                     and stalled(self.timing, time.monotonic(), self._opened_at,
                                 self._last_block_at)):
                 self._lost_detail = "no audio from the device"
@@ -276,7 +284,7 @@ class MicSource:
                 backoff_delays(self.timing.retry_first_s, self.timing.retry_max_s), 1):
             await self._pause(delay)
             async with self._ops:
-                if self._closed or self._muted or self.state == "open":
+                if self._closed or self._muted or self.state in ("open", "live"):
                     return  # closed, muted, or an unmute reopened it meanwhile
                 self._set_state("retrying", f"attempt {attempt}" + (
                     f" (last: {detail})" if detail else ""))
@@ -289,7 +297,7 @@ class MicSource:
                     detail, rescan = err.message, True
                     continue
                 if not (self._closed or self._muted):
-                    self._set_state("open")
+                    self._opened()
                 return
 
     async def _pause(self, delay_s: float) -> None:

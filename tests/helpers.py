@@ -4,6 +4,7 @@ and speech files made at test time."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,25 @@ def run_heron(home: Path, *args: str, env: dict[str, str] | None = None,
     full_env = {**os.environ, "HERON_HOME": str(home), **(env or {})}
     return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=REPO, env=full_env,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def sounds_like(expected: str, heard: str, max_wer: float = 0.5) -> bool:
+    """Whether a transcript of speech (`heard`, possibly with other speech around it)
+    contains `expected`, forgiving what small whisper models do to spoken numbers and
+    times: "4:08 PM" comes back as "408 p.m.", "4.08pm" or "four oh eight".
+    True when the expected digits appear in order, or some stretch of `heard` is within
+    `max_wer` of `expected`."""
+    def digits(text: str) -> str:
+        return "".join(re.findall(r"[0-9]", " ".join(words(text))))
+
+    if len(digits(expected)) >= 2 and digits(expected) in digits(heard):
+        return True
+    target = " ".join(words(re.sub(r"\b([ap])\.? ?m\b\.?", r"\1m", expected.lower())))
+    said = words(re.sub(r"\b([ap])\.? ?m\b\.?", r"\1m", heard.lower()))
+    n = len(target.split())
+    spans = [" ".join(said[i:i + k]) for k in range(max(1, n - 1), n + 2)
+             for i in range(max(1, len(said) - k + 1))]
+    return any(wer(target, span) <= max_wer for span in spans)
 
 
 def write_wav(path: Path, samples: np.ndarray, rate_hz: int = 16000) -> Path:

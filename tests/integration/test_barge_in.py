@@ -7,14 +7,10 @@ import json
 import time
 
 import pytest
+from headless import HeadlessHeron, of_type
 from helpers import run_heron, write_wav
-from test_run_headless import events_of, start_heron, wait_ready
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio]
-
-
-def of_type(events, name):
-    return [e for e in events if e["type"] == name]
 
 
 def set_timers(home, env, labels, first_s, step_s):
@@ -31,8 +27,7 @@ def test_twenty_replies_in_the_room_are_never_heard_as_speech(tmp_path, pulse):
     (tmp_path / "config" / "config.toml").write_text("[wake]\nenabled = false\n")
     labels = ["tea", "pasta", "laundry", "bread", "eggs"] * 4
     set_timers(tmp_path, pulse.env, labels, first_s=8, step_s=2)
-    heron = start_heron(tmp_path, pulse.env, "--exit-after", "55")
-    events = events_of(heron)
+    events = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "55").events()
     assert len(of_type(events, "TimerFired")) == 20
     assert of_type(events, "SpeechStarted") == []
     assert of_type(events, "Transcript") == []
@@ -40,8 +35,7 @@ def test_twenty_replies_in_the_room_are_never_heard_as_speech(tmp_path, pulse):
 
 def test_replies_that_say_the_wake_word_do_not_wake_it(tmp_path, pulse):
     set_timers(tmp_path, pulse.env, ["hey jarvis"] * 5, first_s=8, step_s=2)
-    heron = start_heron(tmp_path, pulse.env, "--exit-after", "22")
-    events = events_of(heron)
+    events = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "22").events()
     fired = of_type(events, "TimerFired")
     assert [e["label"] for e in fired] == ["hey jarvis"] * 5
     assert of_type(events, "WakeDetected") == []
@@ -53,21 +47,13 @@ def _long_reply_then(tmp_path, pulse, speak, interruption: str):
                first_s=600, step_s=60)
     ask = write_wav(tmp_path / "ask.wav", speak("Hey Jarvis. List my timers.", tail_ms=200))
     cut_in = write_wav(tmp_path / "cut_in.wav", speak(interruption, lead_ms=0))
-    heron = start_heron(tmp_path, pulse.env, "--exit-after", "25")
-    wait_ready(heron)
-    time.sleep(1.5)
+    heron = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "25")
+    heron.wait_hearing()
     pulse.play(ask)
-    seen = []
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # until Heron starts answering
-        line = heron.stdout.readline()
-        seen.append(json.loads(line))
-        if seen[-1]["type"] == "SpeechOutStarted":
-            break
+    heron.wait_type("SpeechOutStarted", 15)  # Heron starts answering
     time.sleep(1.0)
     pulse.play(cut_in)
-    time.sleep(6)
-    return seen + events_of(heron)
+    return heron.events()
 
 
 def test_wake_word_interrupts_a_long_reply_and_heron_listens(tmp_path, pulse, speak):

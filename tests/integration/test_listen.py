@@ -8,12 +8,16 @@ import json
 import wave
 
 import pytest
-from helpers import espeak_wav, run_heron, wer, words, write_wav
+from helpers import espeak_wav, run_heron, sounds_like, wer, words, write_wav
 
 pytestmark = pytest.mark.slow
 
 
 def listen(home, wav, *extra):
+    config = home / "config" / "config.toml"
+    if not config.exists():  # the same reply audio on every run, for transcribing back
+        config.parent.mkdir(exist_ok=True)
+        config.write_text("[tts]\nnoise_scale = 0.0\nnoise_w_scale = 0.0\n")
     proc = run_heron(home, "listen", str(wav), "--json", *extra)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc, json.loads(proc.stdout)
@@ -40,9 +44,8 @@ def test_wake_word_then_command_answers_out_loud(tmp_path, speak):
         assert out["timings_ms"][key] >= 0, key
     # fed at 1x: the end of speech is at least the endpoint silence before the reply
     assert out["timings_ms"]["voice_to_voice"] >= out["timings_ms"]["vad_end"] > 0
-    heard = words(transcribe(tmp_path, reply))
-    assert heard[:1] in (["it's"], ["it"]), heard
-    assert any(w.endswith(("am", "pm")) for w in heard), heard  # "2:21 am", "2.21am"
+    heard = transcribe(tmp_path, reply)
+    assert sounds_like(out["response"], heard), heard
     with wave.open(str(reply)) as w:
         assert w.getframerate() == 22050 and w.getnframes() > 22050 // 2
 
@@ -58,7 +61,8 @@ def test_timer_with_slots_in_words_without_wake(tmp_path, voice):
     assert [(c["tool"], c["args"]) for c in out["tool_calls"]] == [
         ("set_timer", {"seconds": 150})]
     assert out["response"] == "OK, timer set for 2 minutes and 30 seconds."
-    assert wer(out["response"], transcribe(tmp_path, reply)) <= 0.2
+    heard = transcribe(tmp_path, reply)
+    assert sounds_like(out["response"], heard, max_wer=0.25), heard
     # the timer is in SQLite: another process sees it
     listed = json.loads(run_heron(tmp_path, "ask", "list my timers", "--json").stdout)
     timers = listed["tool_calls"][0]["result"]["timers"]

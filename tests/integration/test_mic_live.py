@@ -188,8 +188,11 @@ def players():
 def test_tone_in_the_room_is_captured_at_real_time_rate(pulse, tone, drivers, players):
     players.append(pulse.start_playing(tone))
     mic = drivers(pulse)
-    assert mic.state("open")["device"] == "default"
-    mic.loud_frame()
+    opened = mic.state("open")
+    assert opened["device"] == "default"
+    live = mic.state("live")  # announced once audio flows, before any frame is read
+    assert live["wall"] >= opened["wall"]
+    assert mic.loud_frame()["wall"] >= live["wall"]
     mic.frames_for(1.0)  # past the stream's start-up
     frames = mic.frames_for(4.0)
     rate = len(frames) / 4.0
@@ -234,6 +237,7 @@ def test_mute_closes_the_input_stream_and_unmute_resumes(pulse, tone, drivers, p
     last = [e for e in mic.events if e["kind"] == "frame"][-1]
     mic.send("unmute")
     mic.state("open", 10)
+    mic.state("live", 10)
     first = mic.loud_frame()
     assert len(pulse.source_outputs()) == 1
     # The gap is a jump in timestamps at least as long as the mute (2 s, minus a frame).
