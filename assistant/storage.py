@@ -1,4 +1,5 @@
-"""SQLite storage (WAL) in the data dir: timers, audit, history. Schema migrations
+"""SQLite storage (WAL) in the data dir: timers, audit, history, grants, notes,
+reminders, the notification outbox, preferences. Schema migrations
 run in order; every write is one short transaction."""
 
 from __future__ import annotations
@@ -38,6 +39,48 @@ MIGRATIONS: tuple[str, ...] = (
         role TEXT NOT NULL,
         source TEXT NOT NULL,
         text TEXT NOT NULL
+    );
+    """,
+    # issue 4: approvals, notes, reminders, the phone outbox, preferences, worker runs
+    """
+    CREATE TABLE grants (
+        tool TEXT NOT NULL,
+        scope TEXT NOT NULL DEFAULT '*',
+        answer TEXT NOT NULL CHECK (answer IN ('always', 'never')),
+        created_at REAL NOT NULL,
+        PRIMARY KEY (tool, scope)
+    );
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        text TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        due_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'fired', 'cancelled')),
+        fired_at REAL
+    );
+    CREATE INDEX reminders_pending ON reminders(state, due_at);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        delivered_at REAL
+    );
+    CREATE TABLE preferences (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at REAL NOT NULL
     );
     """,
 )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.tools.manifest import ToolManifest
+
+if TYPE_CHECKING:
+    from assistant.tools.registry import ToolContext
 
 Now = Callable[[], dt.datetime]
 
@@ -37,7 +40,7 @@ class GetTime:
     def __init__(self, now: Now = _now) -> None:
         self._now = now
 
-    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         t = self._now()
         return {"iso": t.isoformat(timespec="seconds"), "speech": f"It's {spoken_time(t)}."}
 
@@ -55,6 +58,6 @@ class GetDate:
     def __init__(self, now: Now = _now) -> None:
         self._now = now
 
-    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         d = self._now().date()
         return {"date": d.isoformat(), "speech": f"Today is {spoken_date(d)}."}

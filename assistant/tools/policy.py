@@ -34,6 +34,17 @@ class PermissionPrompter(Protocol):
 class PermissionPolicy:
     denied_tools: frozenset[str] = frozenset()
 
+    async def resolve(self, manifest: ToolManifest, call: ToolCall,
+                      prompter: PermissionPrompter | None) -> tuple[Decision, str]:
+        """The final answer for one call: ALLOW or DENY (an ASK is put to the user)."""
+        decision, reason = self.decide(manifest, call)
+        if decision is not Decision.ASK:
+            return decision, reason
+        approved = prompter is not None and await prompter.ask(manifest, call, reason)
+        if approved:
+            return Decision.ALLOW, "approved by you"
+        return Decision.DENY, f"needs your approval ({reason}) and none was given"
+
     def decide(self, manifest: ToolManifest, call: ToolCall) -> tuple[Decision, str]:
         if manifest.name in self.denied_tools:
             return Decision.DENY, "denied by your settings"

@@ -14,6 +14,7 @@ import jsonschema
 from assistant.bus import EventBus
 from assistant.events import ToolCallFinished, ToolCallStarted
 from assistant.tools.audit import AuditLog
+from assistant.tools.capabilities import Capabilities
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.policy import Decision, PermissionPolicy, PermissionPrompter, ToolCall
 from models.errors import CodedError
@@ -25,10 +26,19 @@ class ToolError(CodedError):
     """A tool failed in a way it can explain (e.g. timer.not_found)."""
 
 
+@dataclass(frozen=True)
+class ToolContext:
+    """What a worker gets with each call: the call itself and capability objects for
+    exactly the scopes its manifest asked for and the user granted."""
+
+    call: ToolCall
+    caps: Capabilities
+
+
 class Tool(Protocol):
     manifest: ToolManifest
 
-    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         """Do the work; the result may carry "speech": the sentence to say."""
 
 
@@ -49,12 +59,14 @@ class ToolOutcome:
 
 class ToolRegistry:
     def __init__(self, bus: EventBus, audit: AuditLog, policy: PermissionPolicy | None = None,
-                 prompter: PermissionPrompter | None = None) -> None:
+                 prompter: PermissionPrompter | None = None,
+                 backends: dict[str, Any] | None = None) -> None:
         self._tools: dict[str, Tool] = {}
         self._bus = bus
         self._audit = audit
         self.policy = policy or PermissionPolicy()
         self.prompter = prompter
+        self.backends = backends or {}  # desktop backends by scope (clipboard.read, …)
 
     def register(self, tool: Tool) -> None:
         name = tool.manifest.name
@@ -80,14 +92,7 @@ class ToolRegistry:
             jsonschema.validate(call.args, m.input_schema)
         except jsonschema.ValidationError as err:
             return self._finish(call, "invalid", error=err.message, code="tool.invalid_args")
-        decision, reason = self.policy.decide(m, call)
-        if decision is Decision.ASK:
-            approved = False
-            if self.prompter is not None:
-                approved = await self.prompter.ask(m, call, reason)
-            decision = Decision.ALLOW if approved else Decision.DENY
-            reason = ("approved by you" if approved else
-                      f"needs your approval ({reason}) and none was given")
+        decision, reason = await self.policy.resolve(m, call, self.prompter)
         self._audit.append("decision", {"call_id": call.call_id, "tool": m.name,
                                         "decision": decision.value, "reason": reason,
                                         "source": call.source})
@@ -96,7 +101,8 @@ class ToolRegistry:
         self._bus.publish(ToolCallStarted(call_id=call.call_id, tool=m.name, args=call.args,
                                           source=call.source))
         try:
-            result = await asyncio.wait_for(tool.run(dict(call.args)), m.timeout_s)
+            ctx = ToolContext(call, self.capabilities(m, call))
+            result = await asyncio.wait_for(tool.run(dict(call.args), ctx), m.timeout_s)
         except TimeoutError:
             return self._finish(call, "timeout", error=f"{m.name} took longer than "
                                 f"{m.timeout_s:g} s", code="tool.timeout")
@@ -106,6 +112,13 @@ class ToolRegistry:
             log.exception("tool %s failed", m.name)
             return self._finish(call, "error", error=str(err), code="tool.failed")
         return self._finish(call, "ok", result=result)
+
+    def capabilities(self, m: ToolManifest, call: ToolCall) -> Capabilities:
+        def record(scope: str, target: str, allowed: bool, detail: str) -> None:
+            self._audit.append("capability", {"call_id": call.call_id, "tool": m.name,
+                                              "scope": scope, "target": target,
+                                              "allowed": allowed, "detail": detail})
+        return Capabilities(m.name, m.permissions, record, backends=self.backends)
 
     def _finish(self, call: ToolCall, status: str, result: dict | None = None,
                 error: str = "", code: str = "") -> ToolOutcome:

@@ -9,13 +9,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.agent.numbers import spoken_duration
 from assistant.bus import EventBus
 from assistant.events import TimerFired
 from assistant.storage import Storage
 from assistant.tools.manifest import ToolManifest
+
+if TYPE_CHECKING:
+    from assistant.tools.registry import ToolContext
 from assistant.tools.registry import ToolError
 
 log = logging.getLogger(__name__)
@@ -165,7 +168,7 @@ class SetTimer:
     def __init__(self, store: TimerStore) -> None:
         self._store = store
 
-    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         t = self._store.add(int(args["seconds"]), args.get("label", "").strip())
         what = f"{t.label} timer" if t.label else "timer"
         return {"timer": t.to_dict(),
@@ -184,7 +187,7 @@ class ListTimers:
     def __init__(self, store: TimerStore) -> None:
         self._store = store
 
-    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         timers = self._store.pending()
         parts = [f"Your {timer_name(t)} has {spoken_duration(round(t.remaining_s()))} left."
                  for t in timers]
@@ -213,7 +216,7 @@ class CancelTimer:
     def __init__(self, store: TimerStore) -> None:
         self._store = store
 
-    async def run(self, args: dict[str, Any]) -> dict[str, Any]:
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         label = args.get("label", "").strip()
         cancelled = self._store.cancel(label)
         if not cancelled:

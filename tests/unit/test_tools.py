@@ -66,7 +66,7 @@ def test_a_tool_that_asks_is_denied_without_a_prompter(core):
                                 input_schema={"type": "object", "properties": {}})
         ran = False
 
-        async def run(self, args):
+        async def run(self, args, ctx):
             Wipe.ran = True
             return {}
 
@@ -107,7 +107,7 @@ def test_slow_tool_times_out(core):
         manifest = ToolManifest(name="slow", title="Slow", description="d", builtin=True,
                                 timeout_s=0.05, input_schema={"type": "object"})
 
-        async def run(self, args):
+        async def run(self, args, ctx):
             await asyncio.sleep(5)
 
     core.registry.register(Slow())
@@ -116,7 +116,7 @@ def test_slow_tool_times_out(core):
 
 def test_get_time_speaks_the_clock():
     fixed = dt.datetime(2026, 11, 22, 15, 7)
-    result = run(GetTime(now=lambda: fixed).run({}))
+    result = run(GetTime(now=lambda: fixed).run({}, None))
     assert result["speech"] == "It's 3:07 PM."
 
 

@@ -1,0 +1,158 @@
+"""Capability objects: the only way a worker touches the machine.
+
+A worker's manifest lists scopes (DESIGN.md §5); the registry builds a `Capabilities`
+for each call holding an object for every granted scope and nothing else. Each use is
+checked against the scope (a path against its glob, a host against `net:<host>`) and
+written to the audit log, allowed or not. Third-party workers reach the same objects
+through the sandbox broker; they never open files or sockets themselves.
+
+Scope grammar: mic | camera | screen.read | input.control | clipboard.read |
+clipboard.write | fs.read:<glob> | fs.write:<glob> | net:<host> | shell | apps.launch |
+notify | system. Globs use `~` for the home directory and `**` for any depth.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from models.errors import CodedError
+
+SIMPLE_SCOPES = frozenset({"mic", "camera", "screen.read", "input.control", "clipboard.read",
+                           "clipboard.write", "shell", "apps.launch", "notify", "system"})
+PARAM_SCOPES = ("fs.read:", "fs.write:", "net:")
+_HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+                   r"(:\d{1,5})?$|^\*$")
+
+
+class CapabilityDenied(CodedError):
+    """A worker tried to use something it was not granted."""
+
+    exit_code = 2
+
+
+def scope_problem(scope: str) -> str | None:
+    """Why `scope` is not a valid scope string, or None."""
+    if scope in SIMPLE_SCOPES:
+        return None
+    for prefix in PARAM_SCOPES:
+        if scope.startswith(prefix):
+            arg = scope[len(prefix):]
+            if not arg:
+                return f"{scope!r} needs a value after {prefix!r}"
+            if prefix == "net:" and not _HOST.match(arg.lower()):
+                return f"{scope!r}: {arg!r} is not a host name"
+            return None
+    known = ", ".join(sorted(SIMPLE_SCOPES)) + ", fs.read:<glob>, fs.write:<glob>, net:<host>"
+    return f"unknown scope {scope!r} (known: {known})"
+
+
+def expand_glob(glob: str, home: Path | None = None) -> str:
+    home = home or Path.home()
+    if glob == "~" or glob.startswith("~/"):
+        glob = str(home) + glob[1:]
+    return os.path.normpath(glob) if not glob.endswith("/**") else glob
+
+
+def path_matches(path: Path, glob: str, home: Path | None = None) -> bool:
+    """Whether the real path (symlinks resolved, `..` collapsed) falls under `glob`.
+    `dir/**` covers everything below dir; `*` does not cross a `/`."""
+    real = str(Path(os.path.realpath(path)))
+    pattern = expand_glob(glob, home)
+    if pattern.endswith("/**"):
+        base = os.path.realpath(pattern[:-3])
+        return real == base or real.startswith(base.rstrip("/") + "/")
+    parts, pat_parts = real.split("/"), pattern.split("/")
+    if "**" in pat_parts:  # a/**/b: any depth in the middle
+        regex = fnmatch.translate(pattern).replace(".*.*", ".*")
+        return re.match(regex, real) is not None
+    return len(parts) == len(pat_parts) and all(
+        fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pat_parts, strict=True))
+
+
+def host_matches(host: str, allowed: str) -> bool:
+    host, allowed = host.lower().rstrip("."), allowed.lower().rstrip(".")
+    if allowed == "*":
+        return True
+    if allowed.startswith("*."):
+        return host.endswith(allowed[1:])
+    return host == allowed or host == allowed.split(":")[0]
+
+
+Recorder = Callable[[str, str, bool, str], None]
+"""record(scope, target, allowed, detail): writes one audit row per capability use."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Scopes a worker holds for one call."""
+
+    scopes: frozenset[str]
+
+    def globs(self, kind: str) -> list[str]:
+        prefix = f"fs.{kind}:"
+        return [s[len(prefix):] for s in self.scopes if s.startswith(prefix)]
+
+    def hosts(self) -> list[str]:
+        return [s[4:] for s in self.scopes if s.startswith("net:")]
+
+
+class Capabilities:
+    """Everything one worker call may use. `check_*` raise CapabilityDenied; every
+    check, allowed or denied, is recorded. Backends for the desktop (clipboard, app
+    launching, notifications) are plugged in by the core (`backends`)."""
+
+    def __init__(self, worker: str, scopes: Iterable[str], record: Recorder | None = None,
+                 home: Path | None = None, backends: dict[str, Any] | None = None) -> None:
+        self.worker = worker
+        self.grant = Grant(frozenset(scopes))
+        self._record = record or (lambda *_: None)
+        self._home = home
+        self._backends = backends or {}
+
+    def has(self, scope: str) -> bool:
+        return scope in self.grant.scopes
+
+    def _deny(self, scope: str, target: str, why: str) -> CapabilityDenied:
+        self._record(scope, target, False, why)
+        return CapabilityDenied(
+            "capability.denied", f"{self.worker} may not {why}",
+            f"the worker's manifest must ask for {scope!r} and you must grant it")
+
+    def require(self, scope: str, target: str = "") -> None:
+        """A simple scope (shell, notify, clipboard.read, …) must be granted."""
+        if scope not in self.grant.scopes:
+            raise self._deny(scope, target, f"use {scope}" + (f" ({target})" if target else ""))
+        self._record(scope, target, True, "")
+
+    def check_path(self, path: str | Path, kind: str) -> Path:
+        """`kind` read | write: the resolved path, if a fs.<kind> glob covers it."""
+        p = Path(path).expanduser()
+        if not p.is_absolute():
+            raise self._deny(f"fs.{kind}:<glob>", str(path), f"{kind} a relative path {path}")
+        for glob in self.grant.globs(kind):
+            if path_matches(p, glob, self._home):
+                self._record(f"fs.{kind}:{glob}", str(p), True, "")
+                return Path(os.path.realpath(p))
+        raise self._deny(f"fs.{kind}:<glob>", str(p), f"{kind} {p}")
+
+    def check_host(self, host: str) -> str:
+        for allowed in self.grant.hosts():
+            if host_matches(host, allowed):
+                self._record(f"net:{allowed}", host, True, "")
+                return host
+        raise self._deny("net:<host>", host, f"connect to {host}")
+
+    def backend(self, scope: str) -> Any:
+        """The desktop backend for a granted simple scope (after `require`)."""
+        self.require(scope)
+        backend = self._backends.get(scope)
+        if backend is None:
+            raise CodedError("capability.unavailable", f"nothing on this machine provides "
+                             f"{scope}", "run `heron doctor` to see what is missing")
+        return backend
