@@ -10,6 +10,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -c 'import sys; assert sys.version_info >= (3, 11), "Heron needs Python 3.11+"'
   "$PY" -m venv .venv
 fi
+# llama-cpp-python has no wheel: build it for any x86-64 with AVX2 rather than for this
+# exact CPU (a native build dies with SIGILL on VMs that advertise AMX). pip caches the
+# built wheel, so this costs 5-7 minutes once.
+if [ "$(uname -m)" = "x86_64" ]; then
+  export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}"
+fi
 PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q)
 extra=""
 [ "$mode" = "test" ] && extra="[test]"

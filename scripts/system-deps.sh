@@ -8,6 +8,7 @@ RUN_PKGS=(
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1   # PySide6 tray on X11
+  build-essential cmake               # llama-cpp-python compiles at install time
 )
 TEST_PKGS=(
   pulseaudio pulseaudio-utils libasound2-plugins   # a real (virtual) audio server
