@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from assistant.agent.llm import LlmOptions
+from assistant.mcp.client import McpOptions
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
 from audio.endpointer import EndpointOptions
@@ -59,6 +61,8 @@ class HeronConfig:
     asr: AsrOptions = field(default_factory=AsrOptions)
     tts: TtsOptions = field(default_factory=TtsOptions)
     runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
+    llm: LlmOptions = field(default_factory=LlmOptions)
+    mcp: McpOptions = field(default_factory=McpOptions)
 
 
 def load_config(path: Path) -> HeronConfig:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from assistant.agent.agent import Agent
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
+from assistant.memory import Memory
 from assistant.paths import HeronPaths
+from assistant.secrets import SecretStore
 from assistant.storage import Storage
-from assistant.tools.audit import AuditLog, load_key
+from assistant.tools.audit import AuditLog
 from assistant.tools.clock import GetDate, GetTime
 from assistant.tools.policy import PermissionPrompter
 from assistant.tools.registry import ToolRegistry
@@ -23,7 +25,9 @@ class Core:
         self.config = config
         self.bus = bus or EventBus()
         self.storage = Storage(paths.db_file)
-        self.audit = AuditLog(self.storage, load_key(paths.data_dir / "audit.key"))
+        self.secrets = SecretStore(paths.data_dir)
+        self.audit = AuditLog.open(self.storage, self.secrets)
+        self.memory = Memory(self.storage)
         self.registry = ToolRegistry(self.bus, self.audit, prompter=prompter)
         self.timers = TimerStore(self.storage)
         for tool in (GetTime(), GetDate(), SetTimer(self.timers), ListTimers(self.timers),

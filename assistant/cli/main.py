@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from assistant import __version__
 from assistant.cli import (
     ask_cmd,
+    audit_cmd,
     bench_cmd,
     devices_cmd,
     doctor_cmd,
+    history_cmd,
+    mcp_cmd,
     models_cmd,
     run_cmd,
     voice_cmd,
@@ -25,7 +28,7 @@ from assistant.cli.output import print_error
 from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
-                   bench_cmd)
+                   bench_cmd, mcp_cmd, audit_cmd, history_cmd)
 
 EXIT_CODES = """exit codes:
   0  success
@@ -36,6 +39,7 @@ EXIT_CODES = """exit codes:
   5  config.toml is malformed or invalid
   6  a device is missing (microphone, speaker, display)
   7  something essential is missing (`heron doctor`)
+  8  the audit log was tampered with (`heron audit verify`)
 """
 
 

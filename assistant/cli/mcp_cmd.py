@@ -1,0 +1,49 @@
+"""`heron mcp`: serve Heron's workers to an MCP client (Claude Desktop, an IDE, …) on
+stdin/stdout. Configured external MCP servers ([mcp.servers.NAME]) are connected
+first, so their tools are served too, behind the same approvals."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from assistant.core import Core
+from assistant.mcp.client import connect_servers
+from assistant.mcp.server import HeronMcpServer, McpPrompter
+from assistant.tools.prompters import FanOutPrompter
+
+log = logging.getLogger(__name__)
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "mcp", help="serve the workers over MCP on stdio",
+        description="Serve Heron's workers over the Model Context Protocol on stdin/stdout. "
+                    "Permissions, approvals and the audit log apply to every call; approvals "
+                    "are asked through the MCP client when it supports elicitation.")
+    p.add_argument("--approval-timeout", type=float, default=120.0, metavar="SECONDS",
+                   help="how long an approval prompt waits before it counts as a no")
+    p.set_defaults(handler=handle)
+
+
+def handle(args, ctx) -> int:
+    # The MCP client is the surface that asks; the fan-out adds the timeout.
+    prompter = FanOutPrompter([McpPrompter(timeout_s=args.approval_timeout)],
+                              timeout_s=args.approval_timeout)
+    core = Core(ctx.paths, ctx.config, prompter=prompter)
+    try:
+        asyncio.run(serve(core))
+    finally:
+        core.close()
+    return 0
+
+
+async def serve(core: Core) -> None:
+    """Connect configured external servers, then serve until the client disconnects."""
+    connections = await connect_servers(getattr(core.config, "mcp", None), core.registry)
+    for err in connections.errors:  # stderr only: stdout carries the protocol
+        log.warning("%s", err)
+    try:
+        await HeronMcpServer(core.registry).serve_stdio()
+    finally:
+        await connections.aclose()

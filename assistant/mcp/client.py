@@ -1,0 +1,350 @@
+"""External MCP servers as workers: each tool of each configured server becomes a
+`McpToolProxy` named "<server>__<tool>" in the registry.
+
+An external server is an unsandboxed process with the user's rights, so its tools
+are treated as able to do anything: `confirm = "always"` and effects "write" unless
+the user's config says otherwise. What the server says about itself (readOnlyHint,
+destructiveHint, router-looking `x-` schema keys) never relaxes that.
+
+Config: [mcp.servers.NAME] with command = ["prog", "arg"], env, enabled, confirm,
+effects, timeout_s, start_timeout_s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+import anyio
+import jsonschema
+import mcp_types as types
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
+
+from assistant import __version__
+from assistant.tools.manifest import CONFIRM, EFFECTS, ToolManifest
+from assistant.tools.registry import ToolError, ToolSource
+from models.errors import CodedError
+
+if TYPE_CHECKING:
+    from assistant.tools.registry import ToolContext, ToolRegistry
+
+log = logging.getLogger(__name__)
+
+# What an external server process can reach: everything its user can.
+UNRESTRICTED = ("shell", "system", "net:*", "fs.read:/**", "fs.write:/**")
+_CONNECTION_LOST = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
+                    BrokenPipeError, ConnectionError)
+
+
+class McpClientError(CodedError):
+    """An external MCP server could not be started or used."""
+
+    exit_code = 7
+
+
+@dataclass(frozen=True)
+class McpServerOptions:
+    """One external MCP server run over stdio ([mcp.servers.NAME])."""
+
+    name: str = ""  # defaults to the NAME of its config section
+    command: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)  # added to a minimal environment
+    enabled: bool = True
+    confirm: str = "always"
+    effects: str = "write"
+    timeout_s: float = 30.0  # per call
+    start_timeout_s: float = 20.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "command", tuple(self.command))
+        if self.enabled and not self.command:
+            raise ValueError("an MCP server needs command = [\"program\", \"arg\", …]")
+        if self.confirm not in CONFIRM:
+            raise ValueError(f"confirm must be one of {CONFIRM}, not {self.confirm!r}")
+        if self.effects not in EFFECTS:
+            raise ValueError(f"effects must be one of {EFFECTS}, not {self.effects!r}")
+        if self.timeout_s <= 0 or self.start_timeout_s <= 0:
+            raise ValueError("timeout_s and start_timeout_s must be > 0")
+
+
+@dataclass(frozen=True)
+class McpOptions:
+    servers: dict[str, McpServerOptions] = field(default_factory=dict)
+
+
+def proxy_name(server: str, tool: str) -> str:
+    """A registry name "<server>__<tool>": snake_case, ≤ 64 chars, stable."""
+    def clean(s: str) -> str:
+        return re.sub(r"[^a-z0-9_]+", "_", s.lower()).strip("_") or "x"
+
+    name = f"{clean(server)}__{clean(tool)}"
+    if not name[0].isalpha():
+        name = f"mcp_{name}"
+    if len(name) > 64:
+        digest = hashlib.sha256(f"{server}/{tool}".encode()).hexdigest()[:8]
+        name = f"{name[:55].rstrip('_')}_{digest}"
+    return name
+
+
+def proxy_manifest(server: str, tool: types.Tool, options: McpServerOptions) -> ToolManifest:
+    """The manifest for an external tool: its schema and words, our safety settings."""
+    schema = _without_private(tool.input_schema or {})
+    if schema.get("type") != "object":
+        schema = {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}
+    jsonschema.Draft202012Validator.check_schema(schema)
+    title = tool.title or (tool.annotations.title if tool.annotations else None) or tool.name
+    description = f"[MCP server {server}] {tool.description or title}"[:1024]
+    return ToolManifest(
+        name=proxy_name(server, tool.name), title=title[:120], description=description,
+        input_schema=schema, permissions=UNRESTRICTED, effects=options.effects,
+        confirm=options.confirm, timeout_s=options.timeout_s)
+
+
+def _without_private(schema: Any) -> Any:
+    # Heron's own `x-` keys steer the router; an external server does not get to.
+    if isinstance(schema, dict):
+        return {k: _without_private(v) for k, v in schema.items() if not k.startswith("x-")}
+    if isinstance(schema, list):
+        return [_without_private(v) for v in schema]
+    return schema
+
+
+class McpServerConnection:
+    """A persistent session with one external server. A background task owns the
+    SDK's context managers (they must open and close in one task); calls from any
+    task use the session. A dead server is restarted on the next call."""
+
+    def __init__(self, name: str, options: McpServerOptions,
+                 errlog: TextIO | None = None) -> None:
+        self.name = name
+        self.options = options
+        self.tools: list[types.Tool] = []
+        self._errlog = errlog
+        self._session: ClientSession | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self._session is not None and self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Start the server and list its tools (no-op when running)."""
+        async with self._lock:
+            if self.running:
+                return
+            await self._shutdown()
+            self._closing = asyncio.Event()
+            ready: asyncio.Future[list[types.Tool]] = asyncio.get_running_loop().create_future()
+            self._task = asyncio.create_task(self._own(ready), name=f"mcp-server-{self.name}")
+            done, _ = await asyncio.wait({ready, self._task},
+                                         timeout=self.options.start_timeout_s,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if ready in done and ready.exception() is None:
+                self.tools = ready.result()
+                return
+            err = ready.exception() if ready.done() else None
+            await self._shutdown()
+            command = " ".join(self.options.command)
+            hint = (f"check [mcp.servers.{self.name}] command in config.toml; "
+                    f"run `{command}` by hand to see its errors")
+            if err is None:
+                raise McpClientError(
+                    "mcp.server_unresponsive",
+                    f"MCP server {self.name!r} did not answer within "
+                    f"{self.options.start_timeout_s:g} s", hint)
+            raise McpClientError("mcp.server_start_failed",
+                                 f"MCP server {self.name!r} could not start: {_leaf(err)}",
+                                 hint) from err
+
+    async def _own(self, ready: asyncio.Future[list[types.Tool]]) -> None:
+        command = self.options.command
+        params = StdioServerParameters(command=command[0], args=list(command[1:]),
+                                       env=dict(self.options.env) or None)
+        try:
+            async with (stdio_client(params, errlog=self._errlog or sys.stderr) as (read, write),
+                        ClientSession(read, write, read_timeout_seconds=self.options.timeout_s,
+                                      client_info=types.Implementation(
+                                          name="heron", version=__version__)) as session):
+                await session.initialize()
+                tools = await _list_all(session)
+                self._session = session
+                ready.set_result(tools)
+                await self._closing.wait()
+        except Exception as err:  # reported through `ready` (start) or the next call
+            if not ready.done():
+                ready.set_exception(err)
+            else:
+                log.warning("MCP server %s: session ended: %s", self.name, _leaf(err))
+        finally:
+            self._session = None
+            if not ready.done():
+                ready.set_exception(ConnectionError("the server closed the connection"))
+
+    async def call(self, tool: str, args: dict[str, Any]) -> types.CallToolResult:
+        """Call `tool`; reconnects first if the server has gone away."""
+        session = await self._live_session()
+        try:
+            result = await session.call_tool(tool, args)
+        except MCPError as err:
+            if self._lost(err):
+                await self.stop()
+                raise ToolError("mcp.server_down",
+                                f"MCP server {self.name!r} stopped during the call",
+                                "it is restarted on the next call") from err
+            raise ToolError("mcp.call_failed", f"MCP server {self.name!r}: {err}") from err
+        except _CONNECTION_LOST as err:
+            await self.stop()
+            raise ToolError("mcp.server_down",
+                            f"MCP server {self.name!r} stopped during the call",
+                            "it is restarted on the next call") from err
+        except RuntimeError as err:  # e.g. a result outside the tool's output schema
+            raise ToolError("mcp.bad_result", f"MCP server {self.name!r}: {err}") from err
+        if not isinstance(result, types.CallToolResult):
+            raise ToolError("mcp.bad_result",
+                            f"MCP server {self.name!r} sent an unexpected result")
+        return result
+
+    async def _live_session(self) -> ClientSession:
+        session = self._session
+        if session is not None and self.running:
+            try:  # a server that died while idle is noticed here, before the call is sent
+                await session.send_ping()
+                return session
+            except (MCPError, *_CONNECTION_LOST):
+                log.info("MCP server %s is gone; restarting it", self.name)
+                await self.stop()
+        try:
+            await self.start()
+        except McpClientError as err:
+            raise ToolError("mcp.server_down", err.message, err.hint) from err
+        assert self._session is not None
+        return self._session
+
+    def _lost(self, err: MCPError) -> bool:
+        return err.code == types.CONNECTION_CLOSED or not self.running
+
+    async def stop(self) -> None:
+        """Close the session and the server process (idempotent)."""
+        async with self._lock:
+            await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._closing.set()
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        except TimeoutError:
+            log.warning("MCP server %s did not shut down in time", self.name)
+        except Exception:  # already reported by _own
+            pass
+
+
+class McpToolProxy:
+    """One external tool as a Heron worker (implements the Tool protocol). The tools of
+    one server share its connection: stopping one proxy closes it, and the others
+    reconnect on their next call."""
+
+    def __init__(self, connection: McpServerConnection, tool: types.Tool) -> None:
+        self.connection = connection
+        self.remote_name = tool.name
+        self.manifest = proxy_manifest(connection.name, tool, connection.options)
+
+    async def start(self) -> None:
+        await self.connection.start()
+
+    async def stop(self) -> None:
+        await self.connection.stop()
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        result = await self.connection.call(self.remote_name, args)
+        text = "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
+        if result.is_error:
+            raise ToolError("mcp.tool_error",
+                            f"{self.connection.name} {self.remote_name}: {text or 'failed'}")
+        out: dict[str, Any] = {"server": self.connection.name, "tool": self.remote_name,
+                               "text": text, "speech": text}
+        if result.structured_content is not None:
+            out["structured"] = result.structured_content
+        other = [c.type for c in result.content if not isinstance(c, types.TextContent)]
+        if other:
+            out["other_content"] = other
+        return out
+
+
+@dataclass
+class McpConnections:
+    """What `connect_servers` started, and what it could not."""
+
+    servers: dict[str, McpServerConnection] = field(default_factory=dict)
+    proxies: list[McpToolProxy] = field(default_factory=list)
+    errors: list[CodedError] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(c.stop() for c in self.servers.values()))
+
+
+async def connect_servers(options: McpOptions | None, registry: ToolRegistry,
+                          errlog: TextIO | None = None) -> McpConnections:
+    """Start every enabled server and register a proxy per tool. A server that fails
+    is reported in `.errors` (coded) and logged; the others still load."""
+    out = McpConnections()
+    if options is None:
+        return out
+    conns = [McpServerConnection(opts.name or key, opts, errlog)
+             for key, opts in options.servers.items() if opts.enabled]
+    started = await asyncio.gather(*(c.start() for c in conns), return_exceptions=True)
+    for conn, outcome in zip(conns, started, strict=True):
+        if isinstance(outcome, BaseException):
+            err = outcome if isinstance(outcome, CodedError) else McpClientError(
+                "mcp.server_start_failed", f"MCP server {conn.name!r}: {outcome}")
+            log.warning("%s", err)
+            out.errors.append(err)
+            continue
+        out.servers[conn.name] = conn
+        source = ToolSource("mcp", f"{conn.name}: {' '.join(conn.options.command)}")
+        for tool in conn.tools:
+            try:
+                proxy = McpToolProxy(conn, tool)
+                registry.register(proxy, source)
+            except (ValueError, jsonschema.SchemaError) as err:
+                why = err.message if isinstance(err, CodedError | jsonschema.SchemaError) \
+                    else str(err)
+                bad = McpClientError("mcp.bad_tool", f"MCP server {conn.name!r}: tool "
+                                     f"{tool.name!r} was not added: {why}",
+                                     "rename or fix the tool on that server")
+                log.warning("%s", bad)
+                out.errors.append(bad)
+                continue
+            out.proxies.append(proxy)
+    return out
+
+
+async def _list_all(session: ClientSession) -> list[types.Tool]:
+    tools: list[types.Tool] = []
+    cursor: str | None = None
+    for _ in range(100):  # a server whose cursor never ends does not hang us
+        page = await session.list_tools(
+            params=types.PaginatedRequestParams(cursor=cursor) if cursor else None)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return tools
+
+
+def _leaf(err: BaseException) -> str:
+    """The first real error inside (anyio wraps errors in exception groups)."""
+    while isinstance(err, BaseExceptionGroup) and err.exceptions:
+        err = err.exceptions[0]
+    return str(err) or type(err).__name__

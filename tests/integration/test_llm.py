@@ -1,0 +1,384 @@
+"""The LLM client against real peers on loopback: llama-cpp-python's OpenAI-compatible
+server running the bundled SmolLM2, and a small scripted HTTP server (real sockets)
+for what a healthy model server never does on cue: 429, 500, dropped connections,
+OpenAI-style fragmented tool calls. Plus the embedded model choosing tools."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from assistant.agent.llm import LlmError, LlmOptions, OpenAiClient
+from assistant.agent.llm_breaker import BreakerState
+from assistant.agent.llm_turn import FALLBACK_NOTE, LlmTurn
+from assistant.config import HeronConfig
+from assistant.core import Core
+from assistant.paths import HeronPaths
+from models.store import ModelStore
+
+SET_TIMER = {"type": "function", "function": {
+    "name": "set_timer", "description": "Start a countdown timer.",
+    "parameters": {"type": "object", "required": ["seconds"],
+                   "properties": {"seconds": {"type": "integer"}}}}}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smollm2_path(tmp_path_factory) -> Path:
+    return ModelStore(tmp_path_factory.mktemp("models")).path("smollm2-135m-instruct")
+
+
+@pytest.fixture(scope="session")
+def llama_server(smollm2_path, tmp_path_factory):
+    """`python -m llama_cpp.server` with the bundled model; yields its /v1 URL."""
+    port = free_port()
+    log = (tmp_path_factory.mktemp("llama") / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path),
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
+         "--seed", "7"], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/models", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"llama_cpp.server did not start; see {log.name}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+class ScriptedServer:
+    """An HTTP server on loopback answering POST /v1/chat/completions from a script:
+    each entry is (status, headers, body) where body is bytes or a list of SSE data
+    strings. It records every request body."""
+
+    def __init__(self) -> None:
+        self.script: list[tuple[int, dict[str, str], bytes | list[str]]] = []
+        self.requests: list[dict] = []
+        self.times: list[float] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append(body)
+                outer.times.append(time.monotonic())
+                status, headers, payload = (outer.script.pop(0) if outer.script
+                                            else (500, {}, b"script exhausted"))
+                if isinstance(payload, list):
+                    payload = "".join(f"data: {d}\n\n" for d in payload).encode()
+                    headers = {"Content-Type": "text/event-stream", **headers}
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def scripted():
+    server = ScriptedServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def core(tmp_path):
+    c = Core(HeronPaths(tmp_path / "config", tmp_path / "data", tmp_path / "cache"),
+             HeronConfig())
+    yield c
+    c.close()
+
+
+def text_chunks(*parts: str) -> list[str]:
+    return [json.dumps({"choices": [{"index": 0, "delta": {"content": p}}]}) for p in parts] \
+        + ["[DONE]"]
+
+
+def tool_chunks(*calls: tuple[int, str, str, list[str]]) -> list[str]:
+    """OpenAI's way: id and name in the first fragment, then argument pieces."""
+    out = []
+    for index, call_id, name, pieces in calls:
+        out.append(json.dumps({"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": index, "id": call_id, "type": "function",
+             "function": {"name": name, "arguments": ""}}]}}]}))
+        out += [json.dumps({"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": index, "function": {"arguments": p}}]}}]}) for p in pieces]
+    out.append(json.dumps({"choices": [{"index": 0, "delta": {},
+                                        "finish_reason": "tool_calls"}]}))
+    return [*out, "[DONE]"]
+
+
+def options(url: str, **kw) -> LlmOptions:
+    base = {"mode": "openai", "base_url": url, "temperature": 0.0, "max_tokens": 40,
+            "backoff_base_s": 0.05, "backoff_max_s": 0.2}
+    return LlmOptions(**{**base, **kw})
+
+
+# -- the real llama.cpp server ---------------------------------------------------------
+
+def test_streamed_text_arrives_in_several_deltas(llama_server):
+    async def main():
+        client = OpenAiClient(options(llama_server))
+        deltas: list[str] = []
+        try:
+            result = await client.chat(
+                [{"role": "user", "content": "Say hello in five words."}], on_text=deltas.append)
+        finally:
+            await client.aclose()
+        return deltas, result
+
+    deltas, result = asyncio.run(main())
+    assert len(deltas) >= 3
+    assert "".join(deltas) == result.text and result.text.strip()
+    assert result.tool_calls == ()
+
+
+def test_forced_tool_call_is_assembled_from_the_servers_fragments(llama_server):
+    async def main():
+        client = OpenAiClient(options(llama_server))
+        try:
+            return await client.chat(
+                [{"role": "user", "content": "Set a timer for ten seconds."}], [SET_TIMER],
+                tool_choice={"type": "function", "function": {"name": "set_timer"}})
+        finally:
+            await client.aclose()
+
+    result = asyncio.run(main())
+    assert [c.name for c in result.tool_calls] == ["set_timer"]
+    args = result.tool_calls[0].args()
+    assert isinstance(args["seconds"], int)
+
+
+def test_tool_round_trip_runs_the_tool_through_the_registry(llama_server, core):
+    async def main():
+        client = OpenAiClient(options(llama_server, max_tokens=60))
+        turn = LlmTurn(client, core.registry)
+        try:
+            return await turn.answer(
+                "What time is it?", [], source="text",
+                tool_choice={"type": "function", "function": {"name": "get_time"}})
+        finally:
+            await client.aclose()
+
+    reply, outcomes = asyncio.run(main())
+    assert [(o.tool, o.status) for o in outcomes] == [("get_time", "ok")]
+    assert reply.strip()
+    audited = core.audit.entries(tool="get_time")
+    assert [e["status"] for e in audited if e["kind"] == "call"] == ["ok"]
+
+
+# -- failures, on a scripted server ----------------------------------------------------
+
+def test_429_with_retry_after_is_waited_out_then_answered(scripted):
+    scripted.script = [(429, {"Retry-After": "1"}, b'{"error": "slow down"}'),
+                       (200, {}, text_chunks("Hello", " there."))]
+
+    async def main():
+        client = OpenAiClient(options(scripted.url))
+        try:
+            return await client.chat([{"role": "user", "content": "hi"}])
+        finally:
+            await client.aclose()
+
+    result = asyncio.run(main())
+    assert result.text == "Hello there."
+    assert len(scripted.requests) == 2
+    assert scripted.times[1] - scripted.times[0] >= 0.95  # Retry-After honoured
+
+
+def test_500s_open_the_breaker_then_turns_fall_back_to_the_router_and_say_so(scripted, core):
+    opts = options(scripted.url, max_retries=1, breaker_failures=2, breaker_cooldown_s=60)
+
+    async def main():
+        client = OpenAiClient(opts)
+        errors = []
+        try:
+            for _ in range(2):
+                with pytest.raises(LlmError) as err:
+                    await client.chat([{"role": "user", "content": "hi"}])
+                errors.append(err.value.code)
+            sent = len(scripted.requests)
+            turn = LlmTurn(client, core.registry)
+
+            async def router():
+                r = await core.agent.handle("what time is it")
+                return r.text, r.tool_calls
+
+            started = time.monotonic()
+            answer = await turn.answer("what time is it", [], fallback=router)
+            return errors, sent, answer, time.monotonic() - started, client.breaker.state
+        finally:
+            await client.aclose()
+
+    errors, sent, (reply, outcomes), took_s, state = asyncio.run(main())
+    assert errors == ["llm.unavailable", "llm.unavailable"]
+    assert sent == 4  # each request tried twice (max_retries=1)
+    assert len(scripted.requests) == 4  # the open circuit sent nothing more
+    assert state is BreakerState.OPEN
+    assert reply.startswith(FALLBACK_NOTE)
+    assert "It's" in reply  # the router's own answer follows
+    assert [o.tool for o in outcomes] == ["get_time"]
+    assert took_s < 1.0
+
+
+def test_nothing_listening_is_retried_then_reported(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/v1"
+
+    async def main():
+        client = OpenAiClient(options(url, max_retries=2))
+        try:
+            await client.chat([{"role": "user", "content": "hi"}])
+        finally:
+            await client.aclose()
+
+    with pytest.raises(LlmError) as err:
+        asyncio.run(main())
+    assert err.value.code == "llm.unavailable"
+    assert "base_url" in err.value.hint
+
+
+def test_a_refused_key_is_not_retried(scripted):
+    scripted.script = [(401, {}, b'{"error": "bad key"}')]
+
+    async def main():
+        client = OpenAiClient(options(scripted.url), key="wrong")
+        try:
+            await client.chat([{"role": "user", "content": "hi"}])
+        finally:
+            await client.aclose()
+
+    with pytest.raises(LlmError) as err:
+        asyncio.run(main())
+    assert err.value.code == "llm.auth"
+    assert len(scripted.requests) == 1
+
+
+def test_calls_after_tool_output_are_untrusted_and_need_confirmation(scripted, core):
+    """Round 1: two parallel calls from the user's request run. Round 2: after reading
+    tool output the model asks for set_timer: untrusted, so (with no one to approve it)
+    denied. Round 3: the model answers in words."""
+    scripted.script = [
+        (200, {}, tool_chunks((0, "call_a", "get_time", []),
+                              (1, "call_b", "set_timer", ['{"sec', 'onds": ', "60}"]))),
+        (200, {}, tool_chunks((0, "call_c", "set_timer", ['{"seconds": 3600}']))),
+        (200, {}, text_chunks("It's late. ", "Your timer is set.")),
+    ]
+    streamed: list[str] = []
+
+    async def main():
+        client = OpenAiClient(options(scripted.url))
+        try:
+            return await LlmTurn(client, core.registry).answer(
+                "what time is it, and set a timer for a minute", [], on_text=streamed.append)
+        finally:
+            await client.aclose()
+
+    reply, outcomes = asyncio.run(main())
+    assert [(o.tool, o.status) for o in outcomes] == [
+        ("get_time", "ok"), ("set_timer", "ok"), ("set_timer", "denied")]
+    assert outcomes[1].args == {"seconds": 60}
+    assert "untrusted" in outcomes[2].error
+    assert [t.duration_s for t in core.timers.pending()] == [60]
+    assert reply == "It's late. Your timer is set." == "".join(streamed)
+    # The model saw each result as a tool message tied to its call.
+    second = scripted.requests[1]["messages"]
+    tool_msgs = [m for m in second if m["role"] == "tool"]
+    assert [m["tool_call_id"] for m in tool_msgs] == ["call_a", "call_b"]
+    assert "It's" in json.loads(tool_msgs[0]["content"])["result"]["speech"]
+    # The third request is the last round (max 3 tool rounds here would allow more,
+    # but the model answered in words): every request offered the tools.
+    assert all(r["tools"] for r in scripted.requests)
+
+
+# -- the embedded model --------------------------------------------------------------
+
+@pytest.mark.slow
+def test_embedded_model_picks_the_tool_and_the_turn_speaks_its_result(core, tmp_path):
+    from assistant.agent.llm_embedded import EmbeddedLlm
+
+    async def main():
+        llm = EmbeddedLlm(LlmOptions(max_tokens=24), ModelStore(tmp_path / "models"))
+        turn = LlmTurn(llm, core.registry)
+        try:
+            answers = {text: await turn.answer(text, [])
+                       for text in ("what time is it right now", "what's today's date",
+                                    "set a timer for 10 seconds")}
+            deltas: list[str] = []
+            chat = await llm.chat([{"role": "user", "content": "Say hello."}],
+                                  on_text=deltas.append)
+            return answers, deltas, chat
+        finally:
+            await llm.aclose()
+
+    answers, deltas, chat = asyncio.run(main())
+    tools = {text: [(o.tool, o.status) for o in a.outcomes] for text, a in answers.items()}
+    assert tools == {"what time is it right now": [("get_time", "ok")],
+                     "what's today's date": [("get_date", "ok")],
+                     "set a timer for 10 seconds": [("set_timer", "ok")]}
+    assert answers["set a timer for 10 seconds"].outcomes[0].args["seconds"] == 10
+    assert answers["what time is it right now"].text.startswith("It's")
+    assert len(deltas) >= 2 and "".join(deltas) == chat.text
+
+
+def test_embedded_model_missing_file_falls_back_with_a_coded_error(core, tmp_path):
+    from assistant.agent.llm_embedded import EmbeddedLlm
+
+    llm = EmbeddedLlm(LlmOptions(model_path=str(tmp_path / "nope.gguf")),
+                      ModelStore(tmp_path / "models"))
+
+    async def main():
+        turn = LlmTurn(llm, core.registry)
+        with pytest.raises(LlmError) as err:
+            await turn.answer("tell me a joke", [])
+
+        async def router():
+            return "Sorry, I can't help with that yet.", ()
+
+        return err.value, await turn.answer("tell me a joke", [], fallback=router)
+
+    err, (reply, outcomes) = asyncio.run(main())
+    assert err.code == "llm.model_missing" and "model_path" in err.hint
+    assert reply.startswith("My language model had a problem") and outcomes == ()
