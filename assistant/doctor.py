@@ -72,8 +72,37 @@ def run_doctor(paths: HeronPaths, store: ModelStore, verify: bool = False,
     checks += [config_check, *check_dirs(paths), check_disk(paths.data_dir)]
     checks += [check_audio(), check_display()]
     checks += [check_onnxruntime(prefer_gpu), check_ctranslate2()]
+    checks += [check_sandbox(), check_secrets(paths)]
     checks += check_models(store, verify, progress_for)
     return DoctorReport(tuple(checks))
+
+
+# -- security --------------------------------------------------------------------------
+def check_sandbox() -> Check:
+    """What the third-party worker sandbox really enforces on this machine."""
+    from assistant.workers.limits import enforcement_report
+
+    report = enforcement_report()
+    missing = [name for name, v in report.items() if not v.get("enforced")]
+    data = {"protections": report}
+    if not missing:
+        return Check("sandbox", OK, f"all {len(report)} worker protections enforced "
+                     f"({', '.join(report)})", data=data)
+    why = "; ".join(f"{n}: {report[n].get('detail', '')}" for n in missing)
+    return Check("sandbox", WARN, f"third-party workers run with weaker isolation: {why}",
+                 "run Heron on Linux ≥ 5.13 with Landlock enabled, as root or with "
+                 "unprivileged user namespaces allowed", data)
+
+
+def check_secrets(paths: HeronPaths) -> Check:
+    from assistant.secrets import SecretStore
+
+    backend = SecretStore(paths.data_dir).backend
+    if backend.startswith("keyring"):
+        return Check("secrets", OK, f"secrets in the OS {backend}", data={"backend": backend})
+    return Check("secrets", INFO, f"no OS keyring: secrets in a {backend}",
+                 "install and unlock a keyring (e.g. gnome-keyring) to keep the audit key "
+                 "and API keys there", {"backend": backend})
 
 
 # -- system ----------------------------------------------------------------------------

@@ -28,6 +28,11 @@ class HeronPaths:
         return self.data_dir / "models"
 
     @property
+    def workers_dir(self) -> Path:
+        """Third-party workers: one directory each (heron-worker.toml + code)."""
+        return self.data_dir / "workers"
+
+    @property
     def wake_dir(self) -> Path:
         """Enrolled wake words: NAME.npz + NAME.json."""
         return self.data_dir / "wake"

@@ -22,13 +22,14 @@ from assistant.cli import (
     run_cmd,
     voice_cmd,
     wake_cmd,
+    workers_cmd,
 )
 from assistant.cli.context import Context
 from assistant.cli.output import print_error
 from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
-                   bench_cmd, mcp_cmd, audit_cmd, history_cmd)
+                   bench_cmd, workers_cmd, audit_cmd, history_cmd, mcp_cmd)
 
 EXIT_CODES = """exit codes:
   0  success

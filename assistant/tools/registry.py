@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -57,22 +59,136 @@ class ToolOutcome:
                 "result": self.result, "error": self.error, "code": self.code}
 
 
+@dataclass(frozen=True)
+class ToolSource:
+    """Where a tool came from: builtin | path (a workers-dir folder) | entry point."""
+
+    kind: str
+    detail: str = ""  # the worker directory, or "NAME = module:attr (distribution)"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.detail}" if self.detail else self.kind
+
+
+BUILTIN = ToolSource("builtin")
+
+
+class ToolCollision(CodedError, ValueError):
+    """Two tools want the same name; the one registered first keeps it."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class ToolInfo:
+    """One row of `heron workers list`."""
+
+    manifest: ToolManifest
+    source: ToolSource
+    sandbox: str  # "subprocess" (third-party host) | "in process"
+
+    def to_dict(self) -> dict[str, Any]:
+        m = self.manifest
+        return {"name": m.name, "version": m.version, "title": m.title,
+                "source": self.source.kind, "source_detail": self.source.detail,
+                "effects": m.effects, "confirm": m.confirm,
+                "permissions": list(m.permissions), "sandbox": self.sandbox}
+
+
+def sandbox_of(tool: object) -> str:
+    """How a registered tool runs. Only the sandbox host's own class counts as
+    sandboxed: a claim made by the tool object itself is not trusted."""
+    host = sys.modules.get("assistant.workers.host")
+    sandboxed = getattr(host, "SandboxedTool", None)
+    return "subprocess" if sandboxed and isinstance(tool, sandboxed) else "in process"
+
+
 class ToolRegistry:
     def __init__(self, bus: EventBus, audit: AuditLog, policy: PermissionPolicy | None = None,
                  prompter: PermissionPrompter | None = None,
                  backends: dict[str, Any] | None = None) -> None:
         self._tools: dict[str, Tool] = {}
+        # Kept apart from _tools on purpose: call() needs only the tool.
+        self._sources: dict[str, ToolSource] = {}
+        self.on_change: list[Callable[[], None]] = []  # e.g. the agent rebuilding its router
         self._bus = bus
         self._audit = audit
         self.policy = policy or PermissionPolicy()
         self.prompter = prompter
         self.backends = backends or {}  # desktop backends by scope (clipboard.read, …)
 
-    def register(self, tool: Tool) -> None:
+    # -- membership -------------------------------------------------------------------
+    def register(self, tool: Tool, source: ToolSource = BUILTIN) -> None:
+        """Add a tool (no lifecycle: see `add`); a taken name raises ToolCollision."""
         name = tool.manifest.name
         if name in self._tools:
-            raise ValueError(f"a tool named {name!r} is already registered")
+            other = self._sources[name]
+            raise ToolCollision(
+                "tool.duplicate_name",
+                f"a tool named {name!r} is already registered (from {other}); "
+                f"the one from {source} was rejected",
+                "rename one of them: a tool name must be unique")
         self._tools[name] = tool
+        self._sources[name] = source
+        self._changed()
+
+    def unregister(self, name: str) -> Tool | None:
+        """Remove a tool without stopping it; returns it (None when unknown)."""
+        tool = self._tools.pop(name, None)
+        self._sources.pop(name, None)
+        if tool is not None:
+            self._changed()
+        return tool
+
+    async def add(self, tool: Tool, source: ToolSource) -> None:
+        """Register and start (when the tool has `start`); a failed start unregisters."""
+        self.register(tool, source)
+        try:
+            await _hook(tool, "start")
+        except BaseException:
+            self.unregister(tool.manifest.name)
+            raise
+
+    async def remove(self, name: str) -> bool:
+        """Unregister and stop; False when no such tool."""
+        tool = self.unregister(name)
+        if tool is None:
+            return False
+        await _stop_quietly(tool)
+        return True
+
+    async def replace(self, tool: Tool, source: ToolSource) -> None:
+        """Swap in a new version of a registered tool: the new one is started first,
+        so a failed start leaves the old one serving; then the old one is stopped."""
+        name = tool.manifest.name
+        old = self._tools.get(name)
+        if old is None:
+            await self.add(tool, source)
+            return
+        await _hook(tool, "start")
+        self._tools[name] = tool
+        self._sources[name] = source
+        self._changed()
+        await _stop_quietly(old)
+
+    async def aclose(self) -> None:
+        """Stop every tool that has a lifecycle (newest first) and drop it."""
+        for name in reversed(list(self._tools)):
+            if callable(getattr(self._tools[name], "stop", None)):
+                await self.remove(name)
+
+    def _changed(self) -> None:
+        for listener in list(self.on_change):
+            listener()
+
+    # -- listing ------------------------------------------------------------------------
+    def listing(self) -> list[ToolInfo]:
+        return [ToolInfo(t.manifest, self._sources[n], sandbox_of(t))
+                for n, t in self._tools.items()]
+
+    def sources(self) -> dict[str, ToolSource]:
+        """Every registered name and where it came from."""
+        return dict(self._sources)
 
     def manifests(self) -> list[ToolManifest]:
         return [t.manifest for t in self._tools.values()]
@@ -129,3 +245,19 @@ class ToolRegistry:
         self._bus.publish(ToolCallFinished(call_id=call.call_id, tool=call.tool, status=status,
                                            result=result, error=error))
         return outcome
+
+
+async def _hook(tool: object, name: str) -> None:
+    hook = getattr(tool, name, None)
+    if callable(hook):
+        result = hook()
+        if asyncio.iscoroutine(result):
+            await result
+
+
+async def _stop_quietly(tool: Tool) -> None:
+    """A worker that fails to stop must not stop the others from stopping."""
+    try:
+        await _hook(tool, "stop")
+    except Exception:
+        log.exception("stopping tool %s failed", tool.manifest.name)

@@ -1,0 +1,209 @@
+"""`heron workers list|validate|grants|revoke`: the tool registry and remembered
+approvals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from assistant.cli.output import print_json
+from assistant.core import Core
+from assistant.paths import HeronPaths
+from assistant.storage import Storage
+from assistant.tools.approvals import ApprovalStore
+from assistant.tools.registry import ToolSource
+from assistant.workers.discovery import (
+    ManifestProblem,
+    find_workers,
+    load_worker,
+    manifest_path,
+)
+from models.errors import CodedError
+
+INVALID_EXIT = 2
+
+
+class WorkersError(CodedError):
+    exit_code = INVALID_EXIT
+
+
+def register(sub) -> None:
+    p = sub.add_parser("workers", help="list, validate and permission the tools (workers)",
+                       description="Built-in tools and third-party workers (from "
+                                   "<data dir>/workers and the heron.workers entry points), "
+                                   "and the answers you asked Heron to remember.")
+    wsub = p.add_subparsers(dest="workers_command", metavar="ACTION", required=True)
+    lp = wsub.add_parser("list", help="every tool: version, source, effects, permissions")
+    lp.add_argument("--json", action="store_true", help="print JSON")
+    lp.set_defaults(handler=run_list)
+    vp = wsub.add_parser("validate", help="check a worker's manifest and entry file",
+                         description="Check a worker directory (or its heron-worker.toml) "
+                                     "without running it. Every problem is printed as "
+                                     "FILE:LINE:COLUMN; exit 2 when there is any.")
+    vp.add_argument("path", metavar="PATH", help="worker directory or heron-worker.toml")
+    vp.add_argument("--json", action="store_true",
+                    help="print a list of {file, line, column, code, message}")
+    vp.set_defaults(handler=run_validate)
+    gp = wsub.add_parser("grants", help="remembered answers (always allow / always deny)")
+    gp.add_argument("--json", action="store_true", help="print JSON")
+    gp.set_defaults(handler=run_grants)
+    rp = wsub.add_parser("revoke", help="forget remembered answers for a tool",
+                         description="Forget what you told Heron to always allow or always "
+                                     "deny for TOOL (every scope, or only --scope).")
+    rp.add_argument("tool", metavar="TOOL")
+    rp.add_argument("--scope", help="only this scope (as shown by `heron workers grants`)")
+    rp.add_argument("--json", action="store_true", help="print JSON")
+    rp.set_defaults(handler=run_revoke)
+
+
+def workers_dir(paths: HeronPaths) -> Path:
+    return paths.data_dir / "workers"
+
+
+def _builtin_sources(paths: HeronPaths, config) -> dict[str, ToolSource]:
+    core = Core(paths, config)
+    try:
+        return core.registry.sources()
+    finally:
+        core.close()
+
+
+# -- list ------------------------------------------------------------------------------
+
+def list_rows(paths: HeronPaths, config) -> tuple[list[dict[str, Any]], list[ManifestProblem]]:
+    """Rows for `workers list` (nothing is started) and the rejected workers."""
+    core = Core(paths, config)
+    try:
+        infos = core.registry.listing()
+    finally:
+        core.close()
+    rows = [i.to_dict() for i in infos]
+    taken = {i.manifest.name: i.source for i in infos}
+    specs, problems = find_workers(workers_dir(paths), taken)
+    for s in specs:
+        if taken.get(s.manifest.name) == s.source:  # already listed by the registry
+            continue
+        m = s.manifest
+        rows.append({"name": m.name, "version": m.version, "title": m.title,
+                     "source": s.source.kind, "source_detail": s.source.detail,
+                     "effects": m.effects, "confirm": m.confirm,
+                     "permissions": list(m.permissions), "sandbox": "subprocess"})
+    return rows, problems
+
+
+def sandbox_report(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]] | None:
+    """What the worker sandbox enforces on this machine (a quick probe run of the
+    host), or None when no third-party worker is installed."""
+    if not any(r["sandbox"] == "subprocess" for r in rows):
+        return None
+    from assistant.workers.limits import enforcement_report
+
+    return enforcement_report()
+
+
+def run_list(args, ctx) -> int:
+    rows, problems = list_rows(ctx.paths, ctx.config)
+    sandbox = sandbox_report(rows)
+    if args.json:
+        print_json({"tools": rows, "problems": [p.to_dict() for p in problems],
+                    "sandbox": sandbox})
+        return 0
+    header = ("NAME", "VERSION", "SOURCE", "EFFECTS", "CONFIRM", "SANDBOX", "PERMISSIONS")
+    table = [header] + [
+        (r["name"], r["version"], r["source"], r["effects"], r["confirm"], r["sandbox"],
+         ", ".join(r["permissions"]) or "-") for r in rows]
+    _print_table(table)
+    for r in rows:
+        if r["source_detail"]:
+            print(f"  {r['name']}: {r['source']} {r['source_detail']}")
+    if sandbox:
+        held = [k for k, v in sandbox.items() if v.get("enforced")]
+        print(f"\nSandbox for third-party workers on this machine: {len(held)} of "
+              f"{len(sandbox)} protections enforced.")
+        for name, v in sandbox.items():
+            if not v.get("enforced"):
+                print(f"  not enforced: {name}: {v.get('detail', '')}")
+    if problems:
+        print(f"\n{len(problems)} problem(s); these workers are not loaded:")
+        for p in problems:
+            print(f"  {p}")
+    return 0
+
+
+# -- validate --------------------------------------------------------------------------
+
+def validate(path: Path, paths: HeronPaths, config) -> list[ManifestProblem]:
+    """Every problem with the worker at `path`, including a name another tool
+    (built-in, or another installed worker) already has."""
+    target = manifest_path(path).parent.resolve()
+    known = _builtin_sources(paths, config)
+    others, _ = find_workers(workers_dir(paths), known)
+    for spec in others:
+        if spec.dir.resolve() != target:
+            known.setdefault(spec.manifest.name, spec.source)
+    _, problems = load_worker(path, known, ToolSource("path", str(target)))
+    return problems
+
+
+def run_validate(args, ctx) -> int:
+    path = Path(args.path).expanduser()
+    problems = validate(path, ctx.paths, ctx.config)
+    if args.json:
+        print_json([p.to_dict() for p in problems])
+    elif problems:
+        for p in problems:
+            print(p)
+        print(f"{len(problems)} problem(s) in {manifest_path(path)}")
+    else:
+        print(f"ok: {manifest_path(path)}")
+    return INVALID_EXIT if problems else 0
+
+
+# -- grants / revoke ---------------------------------------------------------------------
+
+def _approvals(paths: HeronPaths) -> tuple[Storage, ApprovalStore]:
+    storage = Storage(paths.db_file)
+    return storage, ApprovalStore(storage)
+
+
+def run_grants(args, ctx) -> int:
+    storage, store = _approvals(ctx.paths)
+    try:
+        grants = store.grants()
+    finally:
+        storage.close()
+    if args.json:
+        print_json([g.to_dict() for g in grants])
+        return 0
+    if not grants:
+        print("No remembered answers: every tool asks as its manifest says.")
+        return 0
+    table = [("TOOL", "SCOPE", "ANSWER", "SINCE")] + [
+        (g.tool, g.scope, "always allow" if g.answer == "always" else "always deny",
+         dt.datetime.fromtimestamp(g.created_at).strftime("%Y-%m-%d %H:%M")) for g in grants]
+    _print_table(table)
+    return 0
+
+
+def run_revoke(args, ctx) -> int:
+    storage, store = _approvals(ctx.paths)
+    try:
+        removed = store.revoke(args.tool, args.scope)
+    finally:
+        storage.close()
+    what = f"{args.tool}" + (f" (scope {args.scope})" if args.scope else "")
+    if not removed:
+        raise WorkersError("workers.no_grant", f"there is no remembered answer for {what}",
+                           "see `heron workers grants` for what is remembered")
+    if args.json:
+        print_json({"tool": args.tool, "scope": args.scope, "removed": removed})
+    else:
+        print(f"Forgot {removed} remembered answer(s) for {what}; it will ask again.")
+    return 0
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        print("  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]))

@@ -1,0 +1,581 @@
+"""Finding third-party workers, checking them, and keeping the registry in step.
+
+A worker on disk is a directory holding `heron-worker.toml` (its manifest, see
+assistant/tools/manifest.schema.json) and the Python file its `entry` names, whose
+`run(args, caps)` does the work. Workers come from `<data dir>/workers/*/` and from
+Python entry points in the group `heron.workers` (each loads a callable that returns
+the worker directory). Importing an entry point runs that package's code in Heron's
+own process, so installing such a package is trusting it; only the worker's `run` is
+sandboxed.
+
+Every problem is reported as `file:line:column: message [code]`. A bad worker is
+rejected and the good ones keep being served; `WorkerWatcher` reloads a worker when its
+files change and keeps the last good version when an edit breaks it.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import bisect
+import logging
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from assistant.tools.manifest import (
+    KeyPath,
+    ToolManifest,
+    document_problems,
+    manifest_from_document,
+)
+from assistant.tools.registry import Tool, ToolCollision, ToolRegistry, ToolSource
+
+log = logging.getLogger(__name__)
+
+MANIFEST_FILE = "heron-worker.toml"
+ENTRY_POINT_GROUP = "heron.workers"
+_MAX_WATCHED_FILES = 200
+
+ToolFactory = Callable[[ToolManifest, Path, str], Tool]
+"""Builds the runnable tool for a checked worker: (manifest, worker_dir, entry)."""
+
+
+@dataclass(frozen=True)
+class ManifestProblem:
+    """One problem with a worker, where an editor can jump to it."""
+
+    file: str
+    line: int
+    column: int
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "code": self.code, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message} [{self.code}]"
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """A worker whose manifest and entry file passed every check."""
+
+    manifest: ToolManifest
+    dir: Path
+    entry: str
+    source: ToolSource
+
+    @property
+    def manifest_file(self) -> Path:
+        return self.dir / MANIFEST_FILE
+
+
+@dataclass(frozen=True)
+class Candidate:
+    dir: Path
+    source: ToolSource
+
+
+def manifest_path(path: Path) -> Path:
+    """`PATH` as given to `heron workers validate`: the directory or its toml."""
+    return path if path.suffix == ".toml" else path / MANIFEST_FILE
+
+
+def load_worker(path: Path, known: Mapping[str, ToolSource] | None = None,
+                source: ToolSource | None = None
+                ) -> tuple[WorkerSpec | None, list[ManifestProblem]]:
+    """Read and check one worker (never runs its code). `known` maps names already
+    taken to where they came from; taking one of them is a problem."""
+    file = manifest_path(Path(path))
+    wdir = file.parent
+    source = source or ToolSource("path", str(wdir))
+    here = str(file)
+    if not file.is_file():
+        what = "no such file or directory" if not file.parent.exists() else \
+            f"no {MANIFEST_FILE} in {wdir}"
+        return None, [ManifestProblem(here, 1, 1, "worker.no_manifest",
+                                      f"{what}: a worker is a directory with {MANIFEST_FILE} "
+                                      "and the Python file it names as entry")]
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return None, [ManifestProblem(here, 1, 1, "manifest.unreadable",
+                                      f"cannot read the manifest: {err}")]
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line, col, message = _toml_error_position(str(err), text)
+        return None, [ManifestProblem(here, line, col, "manifest.toml_syntax",
+                                      f"TOML syntax error: {message}")]
+    positions = key_positions(text)
+
+    def problem(key_path: tuple, code: str, message: str) -> ManifestProblem:
+        line, col = locate(positions, key_path)
+        return ManifestProblem(here, line, col, code, message)
+
+    problems = [problem(p.path, p.code, p.message) for p in document_problems(doc)]
+    entry = doc.get("entry")
+    if isinstance(entry, str) and not any(p.code == "manifest.bad_entry" for p in problems):
+        problems += _entry_problems(wdir, entry, lambda c, m: problem(("entry",), c, m))
+    name = doc.get("name")
+    if isinstance(name, str) and known and name in known and known[name] != source:
+        problems.append(problem(
+            ("name",), "manifest.duplicate_name",
+            f"a tool named {name!r} already exists ({known[name]}); this worker ({source}) "
+            "must use another name"))
+    if problems:
+        return None, sorted(problems, key=lambda p: (p.file != here, p.line, p.column))
+    return WorkerSpec(manifest_from_document(doc), wdir, entry, source), []
+
+
+def _toml_error_position(message: str, text: str) -> tuple[int, int, str]:
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if m:
+        return int(m.group(1)), int(m.group(2)), message[:m.start()]
+    m = re.search(r"\s*\(at end of document\)$", message)
+    if m:
+        lines = text.splitlines() or [""]
+        return len(lines), len(lines[-1]) + 1, message[:m.start()]
+    return 1, 1, message
+
+
+def _entry_problems(wdir: Path, entry: str,
+                    problem: Callable[[str, str], ManifestProblem]) -> list[ManifestProblem]:
+    """The entry file must be inside the worker dir, parse, and define `run` — checked
+    without importing it (validating must never run a worker's code)."""
+    target = (wdir / entry).resolve()
+    if not target.is_relative_to(wdir.resolve()):
+        return [problem("manifest.bad_entry",
+                        f"entry {entry!r} points outside the worker directory {wdir}")]
+    if not target.is_file():
+        return [problem("manifest.entry_missing",
+                        f"entry file {entry!r} does not exist in {wdir}")]
+    try:
+        tree = ast.parse(target.read_bytes(), filename=str(target))
+    except SyntaxError as err:
+        return [ManifestProblem(str(target), err.lineno or 1, err.offset or 1,
+                                "worker.entry_syntax", f"Python syntax error: {err.msg}")]
+    except (OSError, ValueError) as err:
+        return [problem("manifest.entry_missing", f"cannot read entry file {entry!r}: {err}")]
+    if not any(_defines_run(node) for node in tree.body):
+        return [problem("worker.no_run",
+                        f"{entry} defines no top-level run(args, caps) function")]
+    return []
+
+
+def _defines_run(node: ast.stmt) -> bool:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return node.name == "run"
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == "run" for t in node.targets)
+    if isinstance(node, ast.ImportFrom):
+        return any((a.asname or a.name) == "run" for a in node.names)
+    return False
+
+
+# -- where workers come from -------------------------------------------------------------
+
+def dir_candidates(workers_dir: Path) -> list[Candidate]:
+    """Every sub-directory of the workers dir (sorted, hidden ones skipped)."""
+    if not workers_dir.is_dir():
+        return []
+    return [Candidate(d, ToolSource("path", str(d))) for d in sorted(workers_dir.iterdir())
+            if d.is_dir() and not d.name.startswith((".", "_"))]
+
+
+def entry_point_candidates(group: str = ENTRY_POINT_GROUP
+                           ) -> tuple[list[Candidate], list[ManifestProblem]]:
+    """Worker dirs named by installed packages' entry points."""
+    found, problems = [], []
+    for ep in sorted(entry_points(group=group), key=lambda e: (e.name, e.value)):
+        dist = getattr(ep.dist, "name", None) or "unknown package"
+        label = f"{ep.name} = {ep.value} ({dist})"
+        where = f"entry point {label}"
+        try:
+            target = ep.load()
+            wdir = Path(target() if callable(target) else target)
+        except Exception as err:  # third-party code: any failure is that package's bug
+            problems.append(ManifestProblem(where, 1, 1, "worker.entry_point_failed",
+                                            f"loading the entry point failed: {err!r}"))
+            continue
+        found.append(Candidate(wdir, ToolSource("entry point", label)))
+    return found, problems
+
+
+def find_workers(workers_dir: Path, known: Mapping[str, ToolSource] | None = None,
+                 group: str | None = ENTRY_POINT_GROUP
+                 ) -> tuple[list[WorkerSpec], list[ManifestProblem]]:
+    """Check every worker without running any (for `heron workers list|validate`)."""
+    taken = dict(known or {})
+    candidates = dir_candidates(workers_dir)
+    problems: list[ManifestProblem] = []
+    if group:
+        more, problems = entry_point_candidates(group)
+        candidates += more
+    specs = []
+    for c in candidates:
+        spec, found = load_worker(c.dir, taken, c.source)
+        problems += found
+        if spec is not None:
+            specs.append(spec)
+            taken[spec.manifest.name] = spec.source
+    return specs, problems
+
+
+def default_tool_factory(manifest: ToolManifest, worker_dir: Path, entry: str) -> Tool:
+    from assistant.workers.host import SandboxedTool  # the subprocess host
+
+    return SandboxedTool(manifest, worker_dir, entry)
+
+
+# -- keeping the registry in step ------------------------------------------------------
+
+@dataclass
+class ScanReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    problems: list[ManifestProblem] = field(default_factory=list)
+
+
+@dataclass
+class _Loaded:
+    stamp: tuple
+    tool_name: str | None = None  # what this directory serves now (last good version)
+    problems: list[ManifestProblem] = field(default_factory=list)
+
+
+def files_stamp(wdir: Path) -> tuple:
+    """What changes when a worker is edited: the manifest and its Python files
+    (mtime, size and inode, since editors often replace a file instead of writing it)."""
+    out = []
+    for root, dirs, files in os.walk(wdir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(files):
+            if name == MANIFEST_FILE or name.endswith(".py"):
+                path = os.path.join(root, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                out.append((os.path.relpath(path, wdir), st.st_mtime_ns, st.st_size,
+                            st.st_ino))
+                if len(out) >= _MAX_WATCHED_FILES:
+                    return tuple(out)
+    return tuple(out)
+
+
+class WorkerWatcher:
+    """Loads third-party workers into the registry and reloads them on change.
+
+    `await scan()` once at startup, then `start()` polls every `poll_s` seconds (plain
+    stat calls, no extra dependency). Changed worker → checked again → the new tool is
+    started and swapped in and the old one stopped; broken edit → the last good version
+    keeps serving and the problems are reported; removed directory → unregistered."""
+
+    def __init__(self, registry: ToolRegistry, workers_dir: Path,
+                 tool_factory: ToolFactory = default_tool_factory,
+                 group: str | None = ENTRY_POINT_GROUP, poll_s: float = 1.0,
+                 on_problems: Callable[[list[ManifestProblem]], None] | None = None) -> None:
+        self.registry = registry
+        self.workers_dir = workers_dir
+        self.poll_s = poll_s
+        self._factory = tool_factory
+        self._group = group
+        self._on_problems = on_problems
+        self._state: dict[Path, _Loaded] = {}
+        self._entry_points: tuple[list[Candidate], list[ManifestProblem]] | None = None
+        self._entry_points_reported = False
+        self._task: asyncio.Task | None = None
+
+    @property
+    def problems(self) -> list[ManifestProblem]:
+        """Current problems of every worker (a kept old version does not hide them)."""
+        found = list(self._entry_points[1]) if self._entry_points else []
+        return found + [p for s in self._state.values() for p in s.problems]
+
+    def _candidates(self) -> tuple[list[Candidate], list[ManifestProblem]]:
+        # Entry points are imported once: re-importing third-party packages every
+        # second would be slow and would not pick up their code changes anyway.
+        if self._entry_points is None:
+            self._entry_points = entry_point_candidates(self._group) if self._group \
+                else ([], [])
+        fresh = [] if self._entry_points_reported else self._entry_points[1]
+        self._entry_points_reported = True
+        return dir_candidates(self.workers_dir) + self._entry_points[0], fresh
+
+    async def scan(self) -> ScanReport:
+        """One pass: load new workers, reload changed ones, drop removed ones."""
+        report = ScanReport()
+        # Listing, stat-ing (and the first time, importing entry points) off the loop.
+        candidates, ep_problems, stamps = await asyncio.to_thread(self._look)
+        report.problems += ep_problems
+        present = {c.dir for c in candidates}
+        for wdir in [d for d in self._state if d not in present]:
+            gone = self._state.pop(wdir)
+            if gone.tool_name and await self.registry.remove(gone.tool_name):
+                report.removed.append(gone.tool_name)
+        self._retry_rejected(report)
+        for c in candidates:
+            await self._scan_one(c, stamps[c.dir], report)
+        self._retry_rejected(report)  # a rename frees a name too: next pass
+        for p in report.problems:
+            log.warning("worker rejected: %s", p)
+        if report.problems and self._on_problems is not None:
+            self._on_problems(report.problems)
+        return report
+
+    def _look(self) -> tuple[list[Candidate], list[ManifestProblem], dict[Path, tuple]]:
+        candidates, problems = self._candidates()
+        return candidates, problems, {c.dir: files_stamp(c.dir) for c in candidates}
+
+    def _retry_rejected(self, report: ScanReport) -> None:
+        """A freed name may let a rejected worker in: check those again."""
+        if report.removed:
+            for state in self._state.values():
+                if state.problems:
+                    state.stamp = ()
+
+    async def _scan_one(self, c: Candidate, stamp: tuple, report: ScanReport) -> None:
+        state = self._state.get(c.dir)
+        if state is not None and state.stamp == stamp:
+            return
+        if state is None:
+            state = self._state[c.dir] = _Loaded(stamp)
+        state.stamp = stamp
+        mine = state.tool_name
+        known = {n: s for n, s in self.registry.sources().items() if n != mine}
+        spec, problems = await asyncio.to_thread(load_worker, c.dir, known, c.source)
+        if spec is None:
+            state.problems = problems
+            report.problems += problems
+            return
+        name = spec.manifest.name
+        try:
+            tool = self._factory(spec.manifest, spec.dir, spec.entry)
+            if mine == name:
+                await self.registry.replace(tool, spec.source)
+                report.replaced.append(name)
+            else:
+                await self.registry.add(tool, spec.source)
+                report.added.append(name)
+                if mine is not None:  # renamed: the old name goes once the new one runs
+                    await self.registry.remove(mine)
+                    report.removed.append(mine)
+        except ToolCollision as err:
+            state.problems = [ManifestProblem(str(spec.manifest_file), 1, 1, err.code,
+                                              err.message)]
+        except Exception as err:  # its start() failed: keep whatever was serving
+            log.debug("starting worker %s failed", name, exc_info=True)
+            state.problems = [ManifestProblem(str(spec.manifest_file), 1, 1,
+                                              "worker.start_failed",
+                                              f"worker {name!r} did not start: {err}")]
+        else:
+            state.tool_name, state.problems = name, []
+            return
+        report.problems += state.problems
+
+    # -- polling -----------------------------------------------------------------------
+    def start(self) -> asyncio.Task:
+        """Poll for changes until `stop()`; the task is owned by this watcher."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._poll(),
+                                                                name="worker-watcher")
+        return self._task
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_s)
+            try:
+                await self.scan()
+            except Exception:  # one bad pass must not end hot reload for good
+                log.exception("scanning the workers dir failed")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+
+async def discover(registry: ToolRegistry, workers_dir: Path,
+                   tool_factory: ToolFactory = default_tool_factory,
+                   group: str | None = ENTRY_POINT_GROUP) -> tuple[WorkerWatcher, ScanReport]:
+    """Load every good worker into `registry` once; returns the watcher (call its
+    `start()` for hot reload) and what happened, including every rejected worker."""
+    watcher = WorkerWatcher(registry, workers_dir, tool_factory, group)
+    return watcher, await watcher.scan()
+
+
+
+# -- positions in the TOML source --------------------------------------------------------
+# tomllib gives values without positions, so a small scanner walks the (already
+# validated) text and notes where every key, table header and array element starts.
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR = re.compile(r"[^\s,\]}#]+(?:[ T]\d{2}:[^\s,\]}#]*)?")
+Positions = dict[KeyPath, tuple[int, int]]
+
+
+def key_positions(text: str) -> Positions:
+    """(line, column), both from 1, of each key path in a TOML document."""
+    scanner = _TomlScanner(text)
+    try:
+        scanner.document()
+    except (IndexError, ValueError, tomllib.TOMLDecodeError):
+        pass  # keep what was found: the caller falls back to the nearest known key
+    return scanner.positions
+
+
+def locate(positions: Positions, path: KeyPath) -> tuple[int, int]:
+    """The position of `path`, else of its nearest enclosing key, else 1:1."""
+    for end in range(len(path), 0, -1):
+        if path[:end] in positions:
+            return positions[path[:end]]
+    return 1, 1
+
+
+class _TomlScanner:
+    def __init__(self, text: str) -> None:
+        self.s, self.i = text, 0
+        self.positions: Positions = {}
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._aot_counts: dict[KeyPath, int] = {}
+
+    def _mark(self, path: KeyPath, at: int) -> None:
+        line = bisect.bisect_right(self._line_starts, at)
+        self.positions.setdefault(path, (line, at - self._line_starts[line - 1] + 1))
+
+    def _blank(self, newlines: bool = False) -> None:
+        while self.i < len(self.s):
+            c = self.s[self.i]
+            if c in " \t" or (newlines and c in "\r\n"):
+                self.i += 1
+            elif c == "#" and newlines:
+                end = self.s.find("\n", self.i)
+                self.i = len(self.s) if end < 0 else end
+            else:
+                return
+
+    def document(self) -> None:
+        table: KeyPath = ()
+        while True:
+            self._blank(newlines=True)
+            if self.i >= len(self.s):
+                return
+            if self.s[self.i] == "[":
+                table = self._header()
+            else:
+                self._keyval(table)
+            end = self.s.find("\n", self.i)  # the rest of the line is a comment
+            self.i = len(self.s) if end < 0 else end
+
+    def _header(self) -> KeyPath:
+        many = self.s.startswith("[[", self.i)
+        self.i += 2 if many else 1
+        self._blank()
+        start = self.i
+        keys = self._key()
+        for k in range(1, len(keys) + 1):
+            self._mark(keys[:k], start)
+        if many:  # [[a]]: each header starts element n of array a
+            n = self._aot_counts.get(keys, 0)
+            self._aot_counts[keys] = n + 1
+            keys = (*keys, n)
+            self._mark(keys, start)
+        return keys
+
+    def _keyval(self, base: KeyPath) -> None:
+        start = self.i
+        keys = self._key()
+        for k in range(1, len(keys) + 1):
+            self._mark(base + keys[:k], start)
+        self._blank()
+        if self.s[self.i] != "=":
+            raise ValueError("expected =")
+        self.i += 1
+        self._blank()
+        self._value(base + keys)
+
+    def _key(self) -> tuple[str, ...]:
+        parts = []
+        while True:
+            self._blank()
+            if self.s[self.i] in "\"'":
+                raw = self._string()
+                parts.append(tomllib.loads(f"k = {raw}")["k"])
+            else:
+                m = _BARE_KEY.match(self.s, self.i)
+                if not m:
+                    raise ValueError("expected a key")
+                parts.append(m.group())
+                self.i = m.end()
+            self._blank()
+            if self.i < len(self.s) and self.s[self.i] == ".":
+                self.i += 1
+                continue
+            return tuple(parts)
+
+    def _string(self) -> str:
+        q, start = self.s[self.i], self.i
+        if self.s.startswith(q * 3, self.i):
+            self.i += 3
+            while not self.s.startswith(q * 3, self.i):
+                self.i += 2 if q == '"' and self.s[self.i] == "\\" else 1
+                if self.i >= len(self.s):
+                    raise ValueError("unterminated string")
+            self.i += 3
+            while self.i < len(self.s) and self.s[self.i] == q:  # up to 2 quotes inside
+                self.i += 1
+        else:
+            self.i += 1
+            while self.s[self.i] != q:
+                self.i += 2 if q == '"' and self.s[self.i] == "\\" else 1
+            self.i += 1
+        return self.s[start:self.i]
+
+    def _value(self, path: KeyPath) -> None:
+        c = self.s[self.i]
+        if c in "\"'":
+            self._string()
+        elif c == "[":
+            self.i += 1
+            n = 0
+            while True:
+                self._blank(newlines=True)
+                if self.s[self.i] == "]":
+                    self.i += 1
+                    return
+                self._mark((*path, n), self.i)
+                self._value((*path, n))
+                n += 1
+                self._blank(newlines=True)
+                if self.s[self.i] == ",":
+                    self.i += 1
+        elif c == "{":
+            self.i += 1
+            while True:
+                self._blank()
+                if self.s[self.i] == "}":
+                    self.i += 1
+                    return
+                self._keyval(path)
+                self._blank()
+                if self.s[self.i] == ",":
+                    self.i += 1
+        else:
+            m = _SCALAR.match(self.s, self.i)
+            if not m:
+                raise ValueError("expected a value")
+            self.i = m.end()
