@@ -15,6 +15,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from assistant.agent.llm import LlmOptions
 from assistant.mcp.client import McpOptions
+from assistant.tools.files import FilesOptions
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
 from audio.endpointer import EndpointOptions
@@ -47,6 +48,19 @@ class StreamingConfig(StreamingOptions):
 
 
 @dataclass(frozen=True)
+class PermissionOptions:
+    """[permissions]: tools you never allow (deny beats every other rule), and how long
+    an approval question waits for an answer before it counts as a no."""
+
+    denied_tools: tuple[str, ...] = ()
+    approval_timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.approval_timeout_s <= 0:
+            raise ValueError("approval_timeout_s must be > 0")
+
+
+@dataclass(frozen=True)
 class RuntimeOptions:
     prefer_gpu: bool = True
 
@@ -63,6 +77,8 @@ class HeronConfig:
     runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
     llm: LlmOptions = field(default_factory=LlmOptions)
     mcp: McpOptions = field(default_factory=McpOptions)
+    files: FilesOptions = field(default_factory=FilesOptions)
+    permissions: PermissionOptions = field(default_factory=PermissionOptions)
 
 
 def load_config(path: Path) -> HeronConfig:

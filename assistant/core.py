@@ -10,11 +10,21 @@ from assistant.memory import Memory
 from assistant.paths import HeronPaths
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
+from assistant.tools.approvals import ApprovalStore
+from assistant.tools.apps import OpenApp, OpenUrl
 from assistant.tools.audit import AuditLog
+from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
 from assistant.tools.clock import GetDate, GetTime
-from assistant.tools.policy import PermissionPrompter
+from assistant.tools.desktop import default_backends
+from assistant.tools.files import FindFiles, ReadFile
+from assistant.tools.notes import ListNotes, NoteStore, TakeNote
+from assistant.tools.phone import NotifyPhone, Outbox
+from assistant.tools.policy import PermissionPolicy, PermissionPrompter
+from assistant.tools.prompters import FanOutPrompter
 from assistant.tools.registry import ToolRegistry
+from assistant.tools.reminders import ReminderStore, SetReminder
 from assistant.tools.timers import CancelTimer, ListTimers, SetTimer, TimerStore
+from assistant.workers.discovery import WorkerWatcher
 
 
 class Core:
@@ -28,12 +38,37 @@ class Core:
         self.secrets = SecretStore(paths.data_dir)
         self.audit = AuditLog.open(self.storage, self.secrets)
         self.memory = Memory(self.storage)
-        self.registry = ToolRegistry(self.bus, self.audit, prompter=prompter)
+        self.approvals = ApprovalStore(self.storage)
+        perms = config.permissions
+        # Surfaces (terminal, voice, tray, phone, MCP) attach to the fan-out; none → deny.
+        self.prompter = prompter or FanOutPrompter([], timeout_s=perms.approval_timeout_s)
+        self.registry = ToolRegistry(
+            self.bus, self.audit, PermissionPolicy(self.approvals, perms.denied_tools),
+            self.prompter, backends=default_backends())
         self.timers = TimerStore(self.storage)
+        self.reminders = ReminderStore(self.storage)
+        self.notes = NoteStore(self.storage)
+        self.outbox = Outbox(self.storage)
         for tool in (GetTime(), GetDate(), SetTimer(self.timers), ListTimers(self.timers),
-                     CancelTimer(self.timers)):
+                     CancelTimer(self.timers), SetReminder(self.reminders), OpenApp(), OpenUrl(),
+                     FindFiles(config.files), ReadFile(config.files), TakeNote(self.notes),
+                     ListNotes(self.notes), ClipboardRead(), ClipboardWrite(),
+                     NotifyPhone(self.outbox)):
             self.registry.register(tool)
+        self.workers = WorkerWatcher(self.registry, paths.workers_dir)
         self.agent = Agent(self.registry, self.bus, self.storage)
+
+    async def start_workers(self) -> list[str]:
+        """Load third-party workers (each in its sandbox) and watch for changes; the
+        problems of the ones rejected, as `file:line: message` lines."""
+        report = await self.workers.scan()
+        self.workers.start()
+        return [str(p) for p in report.problems]
+
+    async def aclose(self) -> None:
+        await self.workers.stop()
+        await self.registry.aclose()
+        self.close()
 
     def close(self) -> None:
         self.storage.close()

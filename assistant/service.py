@@ -16,6 +16,7 @@ from assistant.events import MicStateChanged, StageError, StateChanged
 from assistant.feed import FrameFeed
 from assistant.paths import HeronPaths
 from assistant.pipeline import VoicePipeline
+from assistant.tools.reminders import ReminderService
 from assistant.tools.timers import TimerService
 from assistant.voice import VoiceStack
 from audio.echo import EchoCanceller, EchoReference
@@ -47,9 +48,13 @@ class HeronService:
         try:
             await self.stack.load(wake=self.config.wake.enabled)
             self.startup_ms["models_loaded"] = round((time.perf_counter() - t0) * 1000, 1)
+            for problem in await self.core.start_workers():
+                log.warning("worker not loaded: %s", problem)
             timers = TimerService(self.core.timers, self.bus, announce=self.announce)
+            reminders = ReminderService(self.core.reminders, self.bus, announce=self.announce)
             async with asyncio.TaskGroup() as tg:
-                tasks = [tg.create_task(timers.run(), name="timers")]
+                tasks = [tg.create_task(timers.run(), name="timers"),
+                         tg.create_task(reminders.run(), name="reminders")]
                 if self.use_mic:
                     tasks.append(tg.create_task(self._voice_loop(), name="voice"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
@@ -60,7 +65,7 @@ class HeronService:
                     task.cancel()
         finally:
             self.stack.close()
-            self.core.close()
+            await self.core.aclose()
 
     async def ask(self, text: str, source: str = "text") -> AgentReply:
         reply = await self.core.agent.handle(text, source=source)

@@ -9,6 +9,7 @@ RUN_PKGS=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1   # PySide6 tray on X11
   build-essential cmake               # llama-cpp-python compiles at install time
+  xclip xdg-utils                     # clipboard and opening URLs/apps (X11)
 )
 TEST_PKGS=(
   pulseaudio pulseaudio-utils libasound2-plugins   # a real (virtual) audio server

@@ -6,6 +6,7 @@ import asyncio
 
 from assistant.cli.output import print_json
 from assistant.core import Core
+from assistant.tools.prompters import FanOutPrompter, TerminalPrompter
 
 
 def register(sub) -> None:
@@ -17,7 +18,10 @@ def register(sub) -> None:
 
 def handle(args, ctx) -> int:
     text = " ".join(args.text).strip()
-    core = Core(ctx.paths, ctx.config)
+    # A question that needs your approval is asked on this terminal (when it is one).
+    prompter = FanOutPrompter([TerminalPrompter()],
+                              timeout_s=ctx.config.permissions.approval_timeout_s)
+    core = Core(ctx.paths, ctx.config, prompter=prompter)
     try:
         reply = asyncio.run(core.agent.handle(text, source="cli"))
     finally:

@@ -31,19 +31,22 @@ def handle(args, ctx) -> int:
     prompter = FanOutPrompter([McpPrompter(timeout_s=args.approval_timeout)],
                               timeout_s=args.approval_timeout)
     core = Core(ctx.paths, ctx.config, prompter=prompter)
-    try:
-        asyncio.run(serve(core))
-    finally:
-        core.close()
+    asyncio.run(serve(core))
     return 0
 
 
 async def serve(core: Core) -> None:
-    """Connect configured external servers, then serve until the client disconnects."""
-    connections = await connect_servers(getattr(core.config, "mcp", None), core.registry)
-    for err in connections.errors:  # stderr only: stdout carries the protocol
-        log.warning("%s", err)
+    """Load third-party workers and configured external servers, then serve until the
+    client disconnects."""
+    connections = None
     try:
+        for problem in await core.start_workers():  # stderr only: stdout is the protocol
+            log.warning("worker not loaded: %s", problem)
+        connections = await connect_servers(core.config.mcp, core.registry)
+        for err in connections.errors:
+            log.warning("%s", err)
         await HeronMcpServer(core.registry).serve_stdio()
     finally:
-        await connections.aclose()
+        if connections is not None:
+            await connections.aclose()
+        await core.aclose()

@@ -17,7 +17,8 @@ from assistant.tools.manifest import (
     in_range,
 )
 from assistant.tools.registry import ToolSource
-from assistant.workers.discovery import key_positions, load_worker
+from assistant.workers.discovery import load_worker
+from assistant.workers.toml_positions import key_positions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "workers"
 BUILTIN = {"get_time": ToolSource("builtin")}

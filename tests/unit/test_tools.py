@@ -9,7 +9,7 @@ import pytest
 from assistant.events import ToolCallFinished, ToolCallStarted
 from assistant.tools.clock import GetTime
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import ToolCall
+from assistant.tools.policy import Answer, ToolCall
 
 
 def run(coro):
@@ -80,9 +80,9 @@ def test_untrusted_arguments_need_approval_and_the_prompter_sees_them(core):
     asked = []
 
     class Prompter:
-        async def ask(self, manifest, call, reason):
-            asked.append((manifest.name, call.args, reason))
-            return False
+        async def ask(self, request):
+            asked.append((request.tool, dict(request.args), request.reason))
+            return Answer.DENY
 
     core.registry.prompter = Prompter()
     outcome = run(core.registry.call(ToolCall("set_timer", {"seconds": 60}, untrusted=True)))

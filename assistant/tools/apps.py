@@ -1,0 +1,61 @@
+"""Built-in tools open_app and open_url, through the `apps.launch` backend
+(assistant.tools.desktop.AppLauncher). open_url hands the address to the user's
+browser: the browser, not Heron, goes on the network, so no net: scope is needed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from assistant.tools.desktop import normalize_url
+from assistant.tools.manifest import ToolManifest
+
+if TYPE_CHECKING:
+    from assistant.tools.registry import ToolContext
+
+
+class OpenApp:
+    manifest = ToolManifest(
+        name="open_app", title="Open an app", builtin=True, effects="write",
+        description="Start an installed desktop application by name (as in the app "
+                    "menu; close spellings are matched).",
+        permissions=("apps.launch",), timeout_s=10,
+        input_schema={
+            "type": "object", "additionalProperties": False, "required": ["name"],
+            "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100,
+                                    "x-slot": "app"}},
+        },
+        output_schema={"type": "object", "properties": {"app": {"type": "object"}}},
+        examples=("open {name}", "launch {name}", "open up {name}", "start the {name} app",
+                  "launch the {name} app", "open the {name} app", "run the {name} app"),
+    )
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        launcher = ctx.caps.backend("apps.launch")
+        launched = await asyncio.to_thread(launcher.launch, args["name"])
+        return {"app": launched.to_dict(), "speech": f"Opening {launched.name}."}
+
+
+class OpenUrl:
+    manifest = ToolManifest(
+        name="open_url", title="Open a web page", builtin=True, effects="write",
+        description="Open a web address (http or https) in the user's browser. Other "
+                    "kinds of links (file:, javascript:, …) are refused.",
+        permissions=("apps.launch",), timeout_s=10,
+        input_schema={
+            "type": "object", "additionalProperties": False, "required": ["url"],
+            "properties": {"url": {"type": "string", "minLength": 1, "maxLength": 2048,
+                                   "x-slot": "url"}},
+        },
+        output_schema={"type": "object", "properties": {"url": {"type": "string"}}},
+        examples=("open the website {url}", "go to {url}", "open the link {url}",
+                  "browse to {url}", "open the page {url}", "open {url} in the browser"),
+    )
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        url = normalize_url(args["url"])  # refused before any program runs
+        launcher = ctx.caps.backend("apps.launch")
+        launched = await asyncio.to_thread(launcher.open_url, url)
+        host = url.split("://", 1)[1].split("/", 1)[0]
+        return {"url": url, "opener": launched.app_id, "pid": launched.pid,
+                "speech": f"Opening {host} in your browser."}

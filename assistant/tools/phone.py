@@ -1,0 +1,73 @@
+"""Built-in tool notify_phone: queues a message for the user's phone in the durable
+`outbox` table. Delivery (WebSocket, Web Push, ntfy, webhook) with retries comes with
+the companion; until then the message waits, queued, across restarts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from assistant.storage import Storage
+from assistant.tools.manifest import ToolManifest
+from assistant.tools.registry import ToolError
+
+if TYPE_CHECKING:
+    from assistant.tools.registry import ToolContext
+
+OUTBOX_KIND = "phone.notify"
+MAX_TEXT_CHARS = 1000
+
+
+class Outbox:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
+        self._db = storage
+        self._clock = clock
+
+    def enqueue(self, kind: str, body: dict[str, Any]) -> int:
+        now = self._clock()
+        with self._db.transaction() as cur:
+            cur.execute("INSERT INTO outbox(created_at, kind, body, next_attempt_at) "
+                        "VALUES (?,?,?,?)", (now, kind, json.dumps(body), now))
+            return int(cur.lastrowid)
+
+    def queued(self) -> list[dict[str, Any]]:
+        rows = self._db.query("SELECT * FROM outbox WHERE state='queued' ORDER BY id")
+        return [{**dict(r), "body": json.loads(r["body"])} for r in rows]
+
+
+class NotifyPhone:
+    manifest = ToolManifest(
+        name="notify_phone", title="Send to my phone", builtin=True, effects="write",
+        description="Send a short message to the user's paired phone. The text leaves "
+                    "this computer (it is delivered to the phone), so only send what the "
+                    "user asked to send.",
+        permissions=("notify",),
+        input_schema={
+            "type": "object", "additionalProperties": False, "required": ["text"],
+            "properties": {"text": {"type": "string", "minLength": 1,
+                                    "maxLength": MAX_TEXT_CHARS, "x-slot": "text"}},
+        },
+        output_schema={"type": "object", "properties": {
+            "outbox_id": {"type": "integer"}, "state": {"type": "string"}}},
+        examples=("send {text} to my phone", "notify my phone {text}",
+                  "send a message to my phone {text}", "tell my phone {text}",
+                  "push {text} to my phone"),
+    )
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        text = args["text"].strip()
+        if not text:
+            raise ToolError("phone.empty", "What should I send to your phone?",
+                            "say, for example: send buy milk to my phone")
+        ctx.caps.require("notify", "phone")
+        oid = self._outbox.enqueue(OUTBOX_KIND, {
+            "text": text, "source": ctx.call.source, "untrusted": ctx.call.untrusted,
+            "call_id": ctx.call.call_id})
+        return {"outbox_id": oid, "state": "queued",
+                "speech": "OK, it's queued for your phone. It goes out once your phone is "
+                          "connected."}

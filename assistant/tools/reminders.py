@@ -1,0 +1,230 @@
+"""Reminders: kept in SQLite (the `reminders` table) so they survive a restart, fired
+once by ReminderService ("Reminder: call Sam."), set with the built-in set_reminder."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.agent.numbers import spoken_duration
+from assistant.bus import EventBus
+from assistant.events import Event
+from assistant.storage import Storage
+from assistant.tools.clock import spoken_time
+from assistant.tools.manifest import ToolManifest
+from assistant.tools.registry import ToolError
+
+if TYPE_CHECKING:
+    from assistant.tools.registry import ToolContext
+
+MAX_REMINDER_S = 366 * 24 * 3600
+LATE_NOTICE_S = 60  # later than this, the announcement says it was missed
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+
+
+@dataclass(frozen=True)
+class ReminderFired(Event):
+    """A reminder came due (late_s > 0 when it did so while Heron was not running)."""
+
+    reminder_id: int
+    text: str
+    late_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    text: str
+    due_at: float
+    state: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "due_at": self.due_at,
+                "due_iso": dt.datetime.fromtimestamp(self.due_at).astimezone()
+                .isoformat(timespec="seconds"), "state": self.state}
+
+
+class ReminderStore:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
+        self._db = storage
+        self._clock = clock
+
+    @staticmethod
+    def _row(r) -> Reminder:
+        return Reminder(r["id"], r["text"], r["due_at"], r["state"])
+
+    def add(self, text: str, due_at: float) -> Reminder:
+        with self._db.transaction() as cur:
+            cur.execute("INSERT INTO reminders(text, created_at, due_at) VALUES (?,?,?)",
+                        (text, self._clock(), due_at))
+            rid = cur.lastrowid
+        return Reminder(int(rid), text, due_at, "pending")
+
+    def pending(self) -> list[Reminder]:
+        rows = self._db.query("SELECT * FROM reminders WHERE state='pending' ORDER BY due_at")
+        return [self._row(r) for r in rows]
+
+    def claim_due(self, now: float) -> list[Reminder]:
+        """Mark due reminders fired and return them; the conditional UPDATE means two
+        Heron processes never fire the same reminder twice."""
+        fired = []
+        with self._db.transaction() as cur:
+            rows = cur.execute("SELECT * FROM reminders WHERE state='pending' AND due_at<=? "
+                               "ORDER BY due_at", (now,)).fetchall()
+            for r in rows:
+                cur.execute("UPDATE reminders SET state='fired', fired_at=? WHERE id=? AND "
+                            "state='pending'", (now, r["id"]))
+                if cur.rowcount:
+                    fired.append(self._row(r))
+        return fired
+
+    def next_due(self) -> float | None:
+        rows = self._db.query("SELECT MIN(due_at) AS d FROM reminders WHERE state='pending'")
+        return rows[0]["d"] if rows and rows[0]["d"] is not None else None
+
+
+def announcement(r: Reminder, late_s: float) -> str:
+    text = f"Reminder: {r.text.rstrip('.!?')}."
+    if late_s > LATE_NOTICE_S:
+        text += (f" It was due {spoken_duration(int(late_s))} ago, while I was not "
+                 "running.")
+    return text
+
+
+class ReminderService:
+    """Fires due reminders: publishes ReminderFired and calls `announce(text)`.
+    Reminders written by another process are noticed within `poll_s`."""
+
+    def __init__(self, store: ReminderStore, bus: EventBus,
+                 announce: Callable[[str], Any] | None = None, poll_s: float = 0.5,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._bus = bus
+        self._announce = announce
+        self._poll_s = poll_s
+        self._clock = clock
+
+    async def run(self) -> None:
+        while True:
+            now = self._clock()
+            for r in self._store.claim_due(now):
+                late = max(0.0, now - r.due_at)
+                self._bus.publish(ReminderFired(reminder_id=r.id, text=r.text,
+                                                late_s=round(late, 3)))
+                if self._announce is not None:
+                    result = self._announce(announcement(r, late))
+                    if asyncio.iscoroutine(result):
+                        await result
+            nxt = self._store.next_due()
+            wait = self._poll_s if nxt is None else min(self._poll_s, max(0.0, nxt - now))
+            await asyncio.sleep(max(wait, 0.01))
+
+
+def parse_at(text: str, now: dt.datetime) -> dt.datetime:
+    """`at` as an aware local datetime: an ISO date-time ("2025-05-01T09:30", naive =
+    local time) or a clock time ("18:30", "7:30 pm", "7pm"), which means its next
+    occurrence (tomorrow when it has already passed today)."""
+    raw = text.strip().lower()
+    match = _CLOCK.match(raw)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        half = (match.group(3) or "").replace(".", "")
+        if half:
+            if not 1 <= hour <= 12:
+                raise _bad_time(text)
+            hour = hour % 12 + (12 if half == "pm" else 0)
+        if hour > 23 or minute > 59:
+            raise _bad_time(text)
+        when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return when if when > now else when + dt.timedelta(days=1)
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError as err:
+        raise _bad_time(text) from err
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=now.tzinfo)
+    return when
+
+
+def _bad_time(text: str) -> ToolError:
+    return ToolError("reminder.bad_time", f"I don't understand the time {text!r}.",
+                     "say a time like 18:30 or 7:30 pm, or a date like 2025-05-01T09:30")
+
+
+def spoken_when(when: dt.datetime, now: dt.datetime) -> str:
+    days = (when.date() - now.date()).days
+    clock = spoken_time(when)
+    if days == 0:
+        return f"at {clock}"
+    if days == 1:
+        return f"tomorrow at {clock}"
+    if days < 7:
+        return f"on {when:%A} at {clock}"
+    return f"on {when:%B} {when.day} at {clock}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().astimezone()
+
+
+class SetReminder:
+    manifest = ToolManifest(
+        name="set_reminder", title="Set a reminder", builtin=True, effects="write",
+        description="Remind the user of something later, out loud. Give the text and "
+                    "exactly one of: seconds from now, or `at` (an ISO date-time, or a "
+                    "clock time like 18:30 meaning its next occurrence).",
+        input_schema={
+            "type": "object", "additionalProperties": False, "required": ["text"],
+            "properties": {
+                "text": {"type": "string", "minLength": 1, "maxLength": 500, "x-slot": "text",
+                         "description": "what to remind the user of"},
+                "seconds": {"type": "integer", "minimum": 1, "maximum": MAX_REMINDER_S,
+                            "x-slot": "duration", "description": "delay from now"},
+                "at": {"type": "string", "maxLength": 40, "x-slot": "time",
+                       "description": "ISO 8601 date-time or HH:MM (local time)"},
+            },
+        },
+        output_schema={"type": "object", "properties": {"reminder": {"type": "object"}}},
+        examples=("remind me to {text} in {seconds}", "remind me in {seconds} to {text}",
+                  "remind me at {at} to {text}", "remind me to {text} at {at}",
+                  "set a reminder to {text} in {seconds}",
+                  "set a reminder for {at} to {text}", "in {seconds} remind me to {text}"),
+    )
+
+    def __init__(self, store: ReminderStore, now: Callable[[], dt.datetime] = _now) -> None:
+        self._store = store
+        self._now = now
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        text = re.sub(r"^(?:to|that)\s+", "", args["text"].strip(), flags=re.IGNORECASE)
+        if not text:
+            raise ToolError("reminder.no_text", "What should I remind you of?",
+                            "say, for example: remind me in ten minutes to call Sam")
+        seconds, at = args.get("seconds"), (args.get("at") or "").strip()
+        if seconds is not None and at:
+            raise ToolError("reminder.two_times", "Should I remind you after a delay or at "
+                            "a time? I got both.", "give either seconds or at, not both")
+        now = self._now()
+        if seconds is not None:
+            when = now + dt.timedelta(seconds=int(seconds))
+            spoken = f"in {spoken_duration(int(seconds))}"
+        elif at:
+            when = parse_at(at, now)
+            if when <= now:
+                raise ToolError("reminder.in_past", f"{at} has already passed.",
+                                "give a time in the future")
+            if (when - now).total_seconds() > MAX_REMINDER_S:
+                raise ToolError("reminder.too_far", "That is more than a year away.",
+                                "set a reminder within the next year")
+            spoken = spoken_when(when, now)
+        else:
+            raise ToolError("reminder.no_time", "When should I remind you?",
+                            "say, for example: remind me in ten minutes to call Sam")
+        r = self._store.add(text, when.timestamp())
+        return {"reminder": r.to_dict(),
+                "speech": f"OK, I'll remind you {spoken}: {text.rstrip('.!?')}."}
