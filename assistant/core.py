@@ -3,7 +3,11 @@ timers and the agent. Every surface (CLI, voice, tray, later phone/MCP) uses one
 
 from __future__ import annotations
 
+import asyncio
+
 from assistant.agent.agent import Agent
+from assistant.agent.embeddings import TextEmbedder
+from assistant.agent.llm_turn import LlmTurn, create_llm
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.memory import Memory
@@ -25,6 +29,7 @@ from assistant.tools.registry import ToolRegistry
 from assistant.tools.reminders import ReminderStore, SetReminder
 from assistant.tools.timers import CancelTimer, ListTimers, SetTimer, TimerStore
 from assistant.workers.discovery import WorkerWatcher
+from models.store import ModelStore
 
 
 class Core:
@@ -56,7 +61,17 @@ class Core:
                      NotifyPhone(self.outbox)):
             self.registry.register(tool)
         self.workers = WorkerWatcher(self.registry, paths.workers_dir)
-        self.agent = Agent(self.registry, self.bus, self.storage)
+        self.store = ModelStore(paths.models_dir)
+        self.llm = create_llm(config.llm, paths.data_dir, self.store)  # None when off
+        llm_turn = (LlmTurn(self.llm, self.registry, config.llm.max_tool_rounds,
+                            config.llm.history_turns) if self.llm is not None else None)
+        self.agent = Agent(self.registry, self.bus, self.storage,
+                           embedder=TextEmbedder(self.store), llm=llm_turn)
+
+    async def warm_up(self) -> None:
+        """Load the router's sentence embedder and embed the tools' example phrases now,
+        not on the first reworded command (off the event loop)."""
+        await asyncio.to_thread(self.agent.router.warm_up)
 
     async def start_workers(self) -> list[str]:
         """Load third-party workers (each in its sandbox) and watch for changes; the
@@ -68,6 +83,8 @@ class Core:
     async def aclose(self) -> None:
         await self.workers.stop()
         await self.registry.aclose()
+        if self.llm is not None:
+            await self.llm.aclose()
         self.close()
 
     def close(self) -> None:

@@ -5,8 +5,9 @@ microphone is still heard (echo removed): the user can barge in."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ from assistant.feed import FrameFeed
 from assistant.languages import language_name
 from assistant.listener import Listener
 from assistant.sentences import split_for_speech
+from assistant.tools.prompters import FanOutPrompter, VoicePrompter
 from assistant.voice import VoiceStack
 from audio.frames import FRAME_MS, AudioChunk
 from models.errors import CodedError
@@ -136,7 +138,7 @@ class VoicePipeline:
                 result.status = "stopped"  # "stop" after a barge-in: be quiet
                 return result
             t_agent = time.perf_counter()
-            with _Stage(self.bus, "agent"):
+            with _Stage(self.bus, "agent"), self._voice_approvals(sink, feed):
                 result.reply = await self._answer(result.transcript, asr.language)
             t_reply = time.perf_counter()
             with _Stage(self.bus, "tts"):
@@ -169,6 +171,36 @@ class VoicePipeline:
             self.bus.publish(Reply(text=reply.text))
             return reply
         return await self.agent.handle(text, source="voice")
+
+    @contextlib.contextmanager
+    def _voice_approvals(self, sink: ReplySink | None, feed: FrameFeed) -> Iterator[None]:
+        """While the agent works on a spoken request, a question that needs the user's
+        approval is also asked aloud, and a spoken yes or no answers it (first answer
+        from any surface wins)."""
+        fan_out = self.agent.registry.prompter
+        if not isinstance(fan_out, FanOutPrompter):
+            yield
+            return
+
+        async def say(text: str) -> None:
+            self.bus.publish(Reply(text=text))
+            await self._play(text, sink, _Playback())
+
+        async def listen() -> str | None:
+            self.bus.publish(StateChanged(state="listening"))
+            heard = await self.listener.listen(feed)
+            text = heard.final.text.strip() if heard is not None else ""
+            if text:
+                self.bus.publish(Transcript(text=text, language=heard.final.language))
+            self.bus.publish(StateChanged(state="thinking"))
+            return text or None
+
+        voice = VoicePrompter(say, listen)
+        fan_out.attach(voice)
+        try:
+            yield
+        finally:
+            fan_out.detach(voice)
 
     async def _wait_for_wake(self, feed: FrameFeed) -> dict[str, Any]:
         detector = self.stack.wake

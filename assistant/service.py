@@ -46,7 +46,8 @@ class HeronService:
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         t0 = time.perf_counter()
         try:
-            await self.stack.load(wake=self.config.wake.enabled)
+            await asyncio.gather(self.stack.load(wake=self.config.wake.enabled),
+                                 self.core.warm_up())
             self.startup_ms["models_loaded"] = round((time.perf_counter() - t0) * 1000, 1)
             for problem in await self.core.start_workers():
                 log.warning("worker not loaded: %s", problem)

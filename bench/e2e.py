@@ -75,7 +75,7 @@ def _write_16k(path: Path, audio: np.ndarray, rate_hz: int) -> None:
 
 
 async def _run(core: Core, stack: VoiceStack, corpus, options: E2eOptions) -> list[dict]:
-    await stack.load(wake=options.use_wake)
+    await asyncio.gather(stack.load(wake=options.use_wake), core.warm_up())
     pipeline = VoicePipeline(stack, core.agent, core.bus)
     rows = []
     for _ in range(options.repeat):

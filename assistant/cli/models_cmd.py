@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 
 def _packages(spec: ModelSpec) -> str:
-    return " + ".join(f"{p}=={spec.version}" for p in (spec.package, *spec.extra_packages))
+    return " + ".join(spec.requirements)
 
 
 def _size(n: int) -> str:

@@ -104,7 +104,7 @@ def listen(args, ctx) -> int:
 
 
 async def _listen(core, stack, samples, args, use_wake):
-    await stack.load(wake=use_wake)
+    await asyncio.gather(stack.load(wake=use_wake), core.warm_up())
     sink = _reply_sink(args, stack.tts.sample_rate_hz, stack.config)
     kind = None if sink is None else ("file" if args.out else "speaker")
     pipeline = VoicePipeline(stack, core.agent, core.bus)

@@ -1,0 +1,120 @@
+"""Sentence embeddings with the bundled all-MiniLM-L6-v2 (int8 ONNX): the router's
+meaning signal. The model outputs one vector per token; a sentence is their mean over
+the attention mask, L2-normalised, so a dot product is the cosine similarity."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from models.catalog import get_spec
+from models.errors import ModelError
+from models.onnx import SessionOptions, create_session
+from models.store import ModelStore
+
+MODEL_ID = "minilm-l6-int8"
+MAX_TOKENS = 64  # commands are short; long text is cut (the model was trained on ≤128)
+DIM = 384
+
+
+class Embedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32 rows of unit length."""
+        ...
+
+
+class TextEmbedder:
+    """MiniLM sentence embeddings; the session is created lazily, once, behind a lock.
+
+    One intra-op thread: a query is ~10 tokens and threads only add jitter there.
+    """
+
+    def __init__(self, store: ModelStore, options: SessionOptions | None = None,
+                 cache_size: int = 256) -> None:
+        self._store = store
+        self._options = options or SessionOptions()
+        self._lock = threading.Lock()
+        self._session = None
+        self._tokenizer = None
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def load(self) -> None:
+        """Load the tokenizer and the ONNX session now (otherwise on first use)."""
+        with self._lock:
+            self._load_locked()
+
+    def _load_locked(self) -> None:
+        if self._session is not None:
+            return
+        from tokenizers import Tokenizer
+
+        spec = get_spec(MODEL_ID)
+        folder = self._store.model_dir(spec)  # joins the two packages' files once
+        hint = f"reinstall it: {spec.reinstall_command()}"
+        try:
+            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        except Exception as err:  # tokenizers raises a bare Exception on a bad file
+            raise ModelError("model.corrupt", f"tokenizer of {MODEL_ID} could not be read: "
+                             f"{str(err)[:200]}", hint) from err
+        # The shipped tokenizer pads every input to 128 tokens; pad a batch to its
+        # longest member instead (4x less work for a short command).
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._session = create_session(folder / "model.onnx", self._options,
+                                       model_id=MODEL_ID, reinstall_hint=hint)
+        self._tokenizer = tokenizer
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length sentence vectors, one row per text, in one batch."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        with self._lock:
+            self._load_locked()
+            encodings = self._tokenizer.encode_batch(list(texts))
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            types = np.zeros_like(ids)
+            (tokens,) = self._session.run(["last_hidden_state"], {
+                "input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        weights = mask[:, :, None].astype(np.float32)
+        summed = (tokens * weights).sum(axis=1)
+        pooled = summed / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        """One query's vector, remembered for repeats ("what time is it" is said a lot)."""
+        hit = self._cache.get(text)
+        if hit is not None:
+            self._cache.move_to_end(text)
+            return hit
+        vec = self.embed([text])[0]
+        self._cache[text] = vec
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return vec
+
+
+class ExampleIndex:
+    """Embeddings of the manifests' example phrases, recomputed only when the phrases
+    change (a worker added, removed or hot-reloaded)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._key = ""
+        self._matrix = np.zeros((0, DIM), dtype=np.float32)
+
+    def matrix(self, phrases: Sequence[str]) -> np.ndarray:
+        """(len(phrases), dim) vectors for `phrases`, in order."""
+        key = hashlib.sha256("\x1f".join(phrases).encode()).hexdigest()
+        if key != self._key:
+            self._matrix = self._embedder.embed(list(phrases)) if phrases else \
+                np.zeros((0, DIM), dtype=np.float32)
+            self._key = key
+        return self._matrix
