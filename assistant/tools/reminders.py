@@ -15,6 +15,7 @@ from assistant.agent.numbers import spoken_duration
 from assistant.bus import EventBus
 from assistant.events import Event
 from assistant.storage import Storage
+from assistant.tools import due
 from assistant.tools.clock import spoken_time
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
@@ -70,22 +71,10 @@ class ReminderStore:
         return [self._row(r) for r in rows]
 
     def claim_due(self, now: float) -> list[Reminder]:
-        """Mark due reminders fired and return them; the conditional UPDATE means two
-        Heron processes never fire the same reminder twice."""
-        fired = []
-        with self._db.transaction() as cur:
-            rows = cur.execute("SELECT * FROM reminders WHERE state='pending' AND due_at<=? "
-                               "ORDER BY due_at", (now,)).fetchall()
-            for r in rows:
-                cur.execute("UPDATE reminders SET state='fired', fired_at=? WHERE id=? AND "
-                            "state='pending'", (now, r["id"]))
-                if cur.rowcount:
-                    fired.append(self._row(r))
-        return fired
+        return [self._row(r) for r in due.claim_due(self._db, "reminders", now)]
 
     def next_due(self) -> float | None:
-        rows = self._db.query("SELECT MIN(due_at) AS d FROM reminders WHERE state='pending'")
-        return rows[0]["d"] if rows and rows[0]["d"] is not None else None
+        return due.next_due(self._db, "reminders")
 
 
 def announcement(r: Reminder, late_s: float) -> str:
@@ -110,19 +99,14 @@ class ReminderService:
         self._clock = clock
 
     async def run(self) -> None:
-        while True:
-            now = self._clock()
-            for r in self._store.claim_due(now):
-                late = max(0.0, now - r.due_at)
-                self._bus.publish(ReminderFired(reminder_id=r.id, text=r.text,
-                                                late_s=round(late, 3)))
-                if self._announce is not None:
-                    result = self._announce(announcement(r, late))
-                    if asyncio.iscoroutine(result):
-                        await result
-            nxt = self._store.next_due()
-            wait = self._poll_s if nxt is None else min(self._poll_s, max(0.0, nxt - now))
-            await asyncio.sleep(max(wait, 0.01))
+        await due.fire_due_forever(self._store, self._fire, self._poll_s, self._clock)
+
+    async def _fire(self, r: Reminder, late: float) -> None:
+        self._bus.publish(ReminderFired(reminder_id=r.id, text=r.text, late_s=round(late, 3)))
+        if self._announce is not None:
+            result = self._announce(announcement(r, late))
+            if asyncio.iscoroutine(result):
+                await result
 
 
 def parse_at(text: str, now: dt.datetime) -> dt.datetime:

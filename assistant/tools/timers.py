@@ -15,6 +15,7 @@ from assistant.agent.numbers import spoken_duration
 from assistant.bus import EventBus
 from assistant.events import TimerFired
 from assistant.storage import Storage
+from assistant.tools import due
 from assistant.tools.manifest import ToolManifest
 
 if TYPE_CHECKING:
@@ -95,22 +96,10 @@ class TimerStore:
         return targets
 
     def claim_due(self, now: float) -> list[Timer]:
-        """Mark due timers fired and return them; the conditional UPDATE makes two
-        Heron processes never fire the same timer twice."""
-        fired = []
-        with self._db.transaction() as cur:
-            rows = cur.execute("SELECT * FROM timers WHERE state='pending' AND due_at<=? "
-                               "ORDER BY due_at", (now,)).fetchall()
-            for r in rows:
-                cur.execute("UPDATE timers SET state='fired', fired_at=? WHERE id=? AND "
-                            "state='pending'", (now, r["id"]))
-                if cur.rowcount:
-                    fired.append(self._row(r))
-        return fired
+        return [self._row(r) for r in due.claim_due(self._db, "timers", now)]
 
     def next_due(self) -> float | None:
-        rows = self._db.query("SELECT MIN(due_at) AS d FROM timers WHERE state='pending'")
-        return rows[0]["d"] if rows and rows[0]["d"] is not None else None
+        return due.next_due(self._db, "timers")
 
 
 class TimerService:
@@ -127,23 +116,19 @@ class TimerService:
         self._clock = clock
 
     async def run(self) -> None:
-        while True:
-            now = self._clock()
-            for t in self._store.claim_due(now):
-                late = max(0.0, now - t.due_at)
-                self._bus.publish(TimerFired(timer_id=t.id, label=t.label,
-                                             duration_s=t.duration_s, late_s=round(late, 3)))
-                text = f"Your {timer_name(t)} is done."
-                if late > 5:
-                    text = (f"Your {timer_name(t)} finished {spoken_duration(int(late))} ago, "
-                            "while I was not running.")
-                if self._announce is not None:
-                    result = self._announce(text)
-                    if asyncio.iscoroutine(result):
-                        await result
-            nxt = self._store.next_due()
-            wait = self._poll_s if nxt is None else min(self._poll_s, max(0.0, nxt - now))
-            await asyncio.sleep(max(wait, 0.01))
+        await due.fire_due_forever(self._store, self._fire, self._poll_s, self._clock)
+
+    async def _fire(self, t: Timer, late: float) -> None:
+        self._bus.publish(TimerFired(timer_id=t.id, label=t.label, duration_s=t.duration_s,
+                                     late_s=round(late, 3)))
+        text = f"Your {timer_name(t)} is done."
+        if late > 5:
+            text = (f"Your {timer_name(t)} finished {spoken_duration(int(late))} ago, "
+                    "while I was not running.")
+        if self._announce is not None:
+            result = self._announce(text)
+            if asyncio.iscoroutine(result):
+                await result
 
 
 class SetTimer:

@@ -1,0 +1,56 @@
+"""Things that come due at a time and fire exactly once (timers, reminders): the SQL
+that claims them, and the loop that fires them. The tables share the columns
+state ('pending' | 'fired' | 'cancelled'), due_at and fired_at."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from assistant.storage import Storage
+
+_TABLES = frozenset({"timers", "reminders"})
+
+
+def claim_due(db: Storage, table: str, now: float) -> list[sqlite3.Row]:
+    """Mark due rows fired and return them; the conditional UPDATE means two Heron
+    processes never fire the same row twice."""
+    assert table in _TABLES
+    fired = []
+    with db.transaction() as cur:
+        rows = cur.execute(f"SELECT * FROM {table} WHERE state='pending' AND due_at<=? "
+                           "ORDER BY due_at", (now,)).fetchall()
+        for r in rows:
+            cur.execute(f"UPDATE {table} SET state='fired', fired_at=? WHERE id=? AND "
+                        "state='pending'", (now, r["id"]))
+            if cur.rowcount:
+                fired.append(r)
+    return fired
+
+
+def next_due(db: Storage, table: str) -> float | None:
+    assert table in _TABLES
+    rows = db.query(f"SELECT MIN(due_at) AS d FROM {table} WHERE state='pending'")
+    return rows[0]["d"] if rows and rows[0]["d"] is not None else None
+
+
+class DueStore(Protocol):
+    def claim_due(self, now: float) -> list[Any]: ...
+
+    def next_due(self) -> float | None: ...
+
+
+async def fire_due_forever(store: DueStore, fire: Callable[[Any, float], Awaitable[None]],
+                           poll_s: float, clock: Callable[[], float] = time.time) -> None:
+    """Fire each item of `store` when it comes due: `await fire(item, late_s)`. Items
+    written by another process are noticed within `poll_s`."""
+    while True:
+        now = clock()
+        for item in store.claim_due(now):
+            await fire(item, max(0.0, now - item.due_at))
+        nxt = store.next_due()
+        wait = poll_s if nxt is None else min(poll_s, max(0.0, nxt - now))
+        await asyncio.sleep(max(wait, 0.01))
