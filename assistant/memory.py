@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from assistant.storage import Storage
+from assistant.tools.provenance import Origin, tag
 from models.errors import CodedError
 
 ROLES = ("user", "assistant", "system", "tool")
@@ -29,6 +30,7 @@ class Turn:
     role: str
     source: str
     text: str
+    untrusted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,22 +46,24 @@ class Memory:
         self._storage = storage
 
     # -- conversation -------------------------------------------------------------------
-    def add(self, role: str, source: str, text: str) -> int | None:
-        """Remember one turn; empty text is not stored (returns None)."""
+    def add(self, role: str, source: str, text: str, untrusted: bool = False) -> int | None:
+        """Remember one turn; empty text is not stored (returns None). `untrusted`: the
+        text carries content the user did not say (a file read aloud, the clipboard)."""
         if role not in ROLES:
             raise HistoryError("history.bad_role", f"unknown role {role!r}",
                                f"use one of: {', '.join(ROLES)}")
         if not text or not text.strip():
             return None
         with self._storage.transaction() as cur:
-            cur.execute("INSERT INTO history(ts, role, source, text) VALUES (?,?,?,?)",
-                        (time.time(), role, source, text))
+            cur.execute("INSERT INTO history(ts, role, source, text, untrusted) "
+                        "VALUES (?,?,?,?,?)", (time.time(), role, source, text, int(untrusted)))
             return int(cur.lastrowid)
 
     def turns(self, limit: int = 50) -> list[Turn]:
         """The newest `limit` turns, oldest first."""
         rows = self._storage.query(
-            "SELECT id, ts, role, source, text FROM history ORDER BY id DESC LIMIT ?",
+            "SELECT id, ts, role, source, text, untrusted FROM history ORDER BY id DESC "
+            "LIMIT ?",
             (max(limit, 0),))
         return [_turn(r) for r in reversed(rows)]
 
@@ -77,20 +81,25 @@ class Memory:
                     room = max(max_tokens - MESSAGE_OVERHEAD_TOKENS, 0) * CHARS_PER_TOKEN
                     if room:
                         picked.append(Turn(turn.id, turn.ts, turn.role, turn.source,
-                                           turn.text[:room]))
+                                           turn.text[:room], turn.untrusted))
                 break
             picked.append(turn)
             used += cost
         picked.reverse()
         while picked and picked[0].role == "assistant":
             picked.pop(0)
-        return [{"role": t.role, "content": t.text} for t in picked]
+        # untrusted turns come back tagged (provenance): the LLM turn then treats its
+        # tool calls as untrusted, so they are confirmed
+        return [{"role": t.role,
+                 "content": tag(t.text, Origin.TOOL_OUTPUT) if t.untrusted else t.text}
+                for t in picked]
 
     def search(self, query: str, limit: int = 50) -> list[Turn]:
         """Turns containing `query` (case-insensitive for ASCII), oldest first."""
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = self._storage.query(
-            "SELECT id, ts, role, source, text FROM history WHERE text LIKE ? ESCAPE '\\' "
+            "SELECT id, ts, role, source, text, untrusted FROM history "
+            "WHERE text LIKE ? ESCAPE '\\' "
             "ORDER BY id DESC LIMIT ?", (pattern, max(limit, 0)))
         return [_turn(r) for r in reversed(rows)]
 
@@ -127,7 +136,8 @@ class Memory:
 
 
 def _turn(row) -> Turn:
-    return Turn(row["id"], row["ts"], row["role"], row["source"], row["text"])
+    return Turn(row["id"], row["ts"], row["role"], row["source"], row["text"],
+                bool(row["untrusted"]))
 
 
 def _load(value: str) -> Any:

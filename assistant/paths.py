@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,11 @@ class HeronPaths:
         return self.data_dir / "wake"
 
     def ensure(self) -> None:
+        """Create the dirs; the data dir (history, notes, audit, secrets) is private."""
         for d in (self.config_dir, self.data_dir, self.cache_dir):
             d.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # not ours to change (e.g. a shared mount)
+            self.data_dir.chmod(0o700)
 
 
 def resolve_paths(env: dict[str, str] | None = None) -> HeronPaths:

@@ -4,6 +4,7 @@ run in order; every write is one short transaction."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -83,6 +84,11 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    # a reply that carried untrusted text (a file, the clipboard, …) stays untrusted
+    # when it comes back as conversation history for the LLM
+    """
+    ALTER TABLE history ADD COLUMN untrusted INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -98,6 +104,8 @@ class Storage:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # private: SQLite gives -wal/-shm the same mode
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             self._conn = sqlite3.connect(self.path, check_same_thread=False,
                                          isolation_level=None, timeout=10)
             self._conn.row_factory = sqlite3.Row

@@ -64,7 +64,8 @@ class Agent:
         if reply is None:  # not a command the router knows
             reply = (await self._ask_llm(text, source, history, on_text)
                      if self.llm is not None else AgentReply(NOT_UNDERSTOOD))
-        self._remember("assistant", source, reply.text)
+        self._remember("assistant", source, reply.text, untrusted=any(
+            (o.result or {}).get("untrusted_output") for o in reply.tool_calls))
         self._bus.publish(Reply(text=reply.text))
         return reply
 
@@ -115,8 +116,11 @@ class Agent:
         async def router_fallback() -> tuple[str, tuple[ToolOutcome, ...]]:
             return NOT_UNDERSTOOD, ()
 
+        # History that repeats a file or the clipboard could steer the model: then every
+        # call it makes is treated as coming from that content (and confirmed).
+        tainted = bool(untrusted_origins([m["content"] for m in history]))
         answer = await self.llm.answer(text, history, source, on_text=on_text,
-                                       fallback=router_fallback)
+                                       untrusted_input=tainted, fallback=router_fallback)
         return AgentReply(answer.text, tuple(answer.outcomes))
 
     def _ask(self, source: str, pending: Pending) -> None:
@@ -125,6 +129,6 @@ class Agent:
     def _manifests(self) -> dict:
         return {m.name: m for m in self.registry.manifests()}
 
-    def _remember(self, role: str, source: str, text: str) -> None:
+    def _remember(self, role: str, source: str, text: str, untrusted: bool = False) -> None:
         if self.memory is not None and text:
-            self.memory.add(role, source, text)
+            self.memory.add(role, source, text, untrusted)

@@ -32,9 +32,11 @@ log = logging.getLogger(__name__)
 
 APPROVAL_TIMEOUT_S = 120.0
 NO_ELICITATION = "this MCP client cannot show approval prompts (it does not support elicitation)"
+# No "Yes, always" over MCP: the program asking is the one whose call needs approval,
+# and a lasting grant would also cover voice and text. Lasting grants are given at the
+# terminal or in the tray; refusing for good is always possible.
 _LABELS = {Answer.ONCE: "Yes, this once", Answer.SESSION: "Yes, for this session",
-           Answer.ALWAYS: "Yes, always", Answer.DENY: "No",
-           Answer.ALWAYS_DENY: "No, and never ask again"}
+           Answer.DENY: "No", Answer.ALWAYS_DENY: "No, and never ask again"}
 
 
 def mcp_tool(m: ToolManifest) -> types.Tool:

@@ -126,10 +126,10 @@ class AuditLog:
                 if legacy.is_file():
                     log.warning("ignoring %s: the audit key is already in the %s", legacy,
                                 store.backend)
-                return cls(storage, bytes.fromhex(key_hex), head_path)
+                return cls(storage, _key_bytes(key_hex, store.backend), head_path)
             migrating = legacy.is_file()
             key_hex = legacy.read_text().strip() if migrating else secrets.token_hex(32)
-            audit = cls(storage, bytes.fromhex(key_hex), head_path)
+            audit = cls(storage, _key_bytes(key_hex, str(legacy)), head_path)
             empty = not storage.query("SELECT 1 FROM audit LIMIT 1")
             # The head is written before the key is stored: a crash in between leaves no
             # key, and the next start simply does this again.
@@ -391,3 +391,16 @@ def _gap_text(data: str) -> str:
 
 def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _key_bytes(key_hex: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(key_hex.strip())
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise AuditError("audit.bad_key", f"the audit key in {where} is damaged",
+                         "restore it from a backup; if it is lost, move heron.db and "
+                         "audit-head.json aside to start a new log (the old one can no "
+                         "longer be verified)")
+    return key

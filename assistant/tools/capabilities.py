@@ -47,15 +47,22 @@ def scope_problem(scope: str) -> str | None:
                 return f"{scope!r} needs a value after {prefix!r}"
             if prefix == "net:" and not _HOST.match(arg.lower()):
                 return f"{scope!r}: {arg!r} is not a host name"
+            if prefix != "net:" and not (arg.startswith("/") or arg == "~"
+                                         or arg.startswith("~/")):
+                return f"{scope!r}: a path glob must start with / or ~/"
             return None
     known = ", ".join(sorted(SIMPLE_SCOPES)) + ", fs.read:<glob>, fs.write:<glob>, net:<host>"
     return f"unknown scope {scope!r} (known: {known})"
 
 
-def expand_glob(glob: str, home: Path | None = None) -> str:
+def expand_glob(glob: str, home: Path | None = None) -> str | None:
+    """The absolute pattern for `glob` (`~` expanded), or None when it is relative
+    (a relative glob would mean "wherever Heron happens to run": it matches nothing)."""
     home = home or Path.home()
     if glob == "~" or glob.startswith("~/"):
         glob = str(home) + glob[1:]
+    if not glob.startswith("/"):
+        return None
     return os.path.normpath(glob) if not glob.endswith("/**") else glob
 
 
@@ -64,8 +71,10 @@ def path_matches(path: Path, glob: str, home: Path | None = None) -> bool:
     `dir/**` covers everything below dir; `*` does not cross a `/`."""
     real = str(Path(os.path.realpath(path)))
     pattern = expand_glob(glob, home)
+    if pattern is None:
+        return False
     if pattern.endswith("/**"):
-        base = os.path.realpath(pattern[:-3])
+        base = os.path.realpath(pattern[:-3] or "/")
         return real == base or real.startswith(base.rstrip("/") + "/")
     parts, pat_parts = real.split("/"), pattern.split("/")
     if "**" in pat_parts:  # a/**/b: any depth in the middle
@@ -76,12 +85,19 @@ def path_matches(path: Path, glob: str, home: Path | None = None) -> bool:
 
 
 def host_matches(host: str, allowed: str) -> bool:
+    """`host` ("name" or "name:port") against a grant ("name", "*.name", "*", each
+    optionally with ":port"). A grant with a port allows that port only; a grant
+    without one allows any port of that host."""
     host, allowed = host.lower().rstrip("."), allowed.lower().rstrip(".")
     if allowed == "*":
         return True
-    if allowed.startswith("*."):
-        return host.endswith(allowed[1:])
-    return host == allowed or host == allowed.split(":")[0]
+    name, _, port = host.partition(":")
+    want_name, _, want_port = allowed.partition(":")
+    if want_port and port != want_port:
+        return False
+    if want_name.startswith("*."):
+        return name.endswith(want_name[1:])
+    return name == want_name
 
 
 Recorder = Callable[[str, str, bool, str], None]

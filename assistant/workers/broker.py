@@ -34,6 +34,7 @@ import http.client
 import inspect
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import SplitResult, urlsplit
@@ -193,7 +194,8 @@ async def perform(caps: Any, method: str, params: dict[str, Any]) -> Any:
         url = urlsplit(str(params["url"]))
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError(f"only http(s) URLs with a host can be fetched, not {url.geturl()!r}")
-        caps.check_host(url.hostname)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        caps.check_host(f"{url.hostname}:{port}")
         limit = min(int(params.get("max_bytes", 1 << 20)), MAX_MESSAGE_BYTES // 2)
         return await asyncio.to_thread(_http_get, url, limit)
     if method == "notify":
@@ -207,7 +209,11 @@ async def perform(caps: Any, method: str, params: dict[str, Any]) -> Any:
 
 
 def _read_text(path: Path, limit: int) -> str:
-    with path.open("rb") as fh:
+    """A regular file only: a FIFO or device under a granted glob would block."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path} is not a regular file")
         return fh.read(limit).decode("utf-8", errors="replace")
 
 

@@ -20,6 +20,10 @@ Protections (Linux):
   is denied too; with ABI >= 6 signals and abstract unix sockets are scoped to the
   sandbox.
 - no_new_privs: set-uid programs cannot regain privileges.
+- seccomp: creating a unix socket is refused (EACCES). Landlock cannot stop a connect()
+  to a socket file on disk (a D-Bus or X11 socket the worker's uid may reach); without
+  a socket of its own there is nothing to connect. socketpair() stays allowed (asyncio
+  needs it; such a pair is connected only to itself).
 """
 
 from __future__ import annotations
@@ -299,10 +303,63 @@ def python_read_paths() -> list[str]:
     return sorted(p for p in paths if p)
 
 
+# -- seccomp: no unix sockets ---------------------------------------------------------------
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+AF_UNIX = 1
+# audit arch, socket(2) number
+_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def _unix_socket_filter(arch: int, nr_socket: int) -> list[tuple[int, int, int, int]]:
+    ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JGE|K
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EACCES  # SECCOMP_RET_ALLOW / ERRNO
+    return [
+        (ld_abs, 0, 0, 4),             # 0: arch
+        (jeq, 0, 6, arch),             # 1: another ABI (i386, x32 entry) → deny
+        (ld_abs, 0, 0, 0),             # 2: syscall number
+        (jge, 4, 0, 0x40000000),       # 3: x32 numbering → deny
+        (jeq, 0, 2, nr_socket),        # 4: not socket() → allow
+        (ld_abs, 0, 0, 16),            # 5: socket()'s domain (args[0], low half)
+        (jeq, 1, 0, AF_UNIX),          # 6: AF_UNIX → deny
+        (ret, 0, 0, allow),            # 7
+        (ret, 0, 0, deny),             # 8
+    ]
+
+
+def forbid_unix_sockets() -> Report:
+    """Install the seccomp filter (needs no_new_privs first); inherited by children."""
+    import platform
+
+    machine = platform.machine()
+    if machine not in _SECCOMP_ARCH:
+        return {"unix_sockets": _no(f"no seccomp filter for {machine}: a worker could "
+                                    "connect to unix sockets its uid may open")}
+    code = _unix_socket_filter(*_SECCOMP_ARCH[machine])
+    prog_filter = (_SockFilter * len(code))(*[_SockFilter(*c) for c in code])
+    prog = _SockFprog(len(code), prog_filter)
+    try:
+        _check(_libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0),
+               "prctl(SECCOMP_MODE_FILTER)")
+    except OSError as err:
+        return {"unix_sockets": _no(str(err))}
+    return {"unix_sockets": _ok("seccomp: creating unix sockets is refused, so no "
+                                "connecting to sockets on disk (D-Bus, X11, …)")}
+
+
 # -- the report ----------------------------------------------------------------------------
 NOT_APPLIED = ("uid_drop", "net_namespace", "pid_namespace", "landlock_fs", "landlock_net",
                "landlock_scope", "no_new_privs", "cpu", "memory", "open_files", "processes",
-               "file_size", "core_dumps")
+               "file_size", "core_dumps", "unix_sockets")
 
 
 def parent_side_report() -> Report:

@@ -94,6 +94,7 @@ def confine(plan: dict[str, Any], reader: Any, writer: Any) -> limits.Report:
     report.update(limits.set_no_new_privs())
     limits.restrict_landlock(ruleset, ll_report)
     report.update(ll_report)
+    report.update(limits.forbid_unix_sockets())
     os.chdir(plan["home_dir"])
     return report
 
@@ -200,6 +201,12 @@ def verify(report: limits.Report, plan: dict[str, Any]) -> limits.Report:
         names = [name for _, name in socket.if_nameindex()]
         if names != ["lo"]:
             report["net_namespace"] = limits._no(f"probe still sees interfaces {names}")
+    if report.get("unix_sockets", {}).get("enforced"):
+        try:
+            socket.socket(socket.AF_UNIX).close()
+            report["unix_sockets"] = limits._no("probe could still create a unix socket")
+        except PermissionError:
+            pass
     if report.get("uid_drop", {}).get("enforced") and os.getuid() == 0:
         report["uid_drop"] = limits._no("probe still runs as root")
     return report

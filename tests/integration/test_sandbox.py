@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import tempfile
 import threading
@@ -200,11 +201,21 @@ def test_sockets_fail_without_a_net_grant(heron: Heron) -> None:
     server = socket.create_server(("127.0.0.1", 0))
     server.setblocking(False)
     port = server.getsockname()[1]
+    # a unix socket anyone may connect to (like a D-Bus or X11 socket on a desktop), in
+    # a directory any uid can reach (pytest's tmp_path is below a 0700 one)
+    public = Path(tempfile.mkdtemp(prefix="heron-public-", dir="/tmp"))
+    public.chmod(0o755)
+    unix_path = public / "service.sock"
+    unix_server = socket.socket(socket.AF_UNIX)
+    unix_server.bind(str(unix_path))
+    unix_server.listen()
+    unix_server.setblocking(False)
+    unix_path.chmod(0o777)
 
     async def scenario() -> None:
-        out = await heron.call("hostile", mode="socket", port=port)
+        out = await heron.call("hostile", mode="socket", port=port, unix_path=str(unix_path))
         assert out.status == "ok", out
-        for attempt in ("loopback", "external", "udp"):
+        for attempt in ("loopback", "external", "udp", "unix"):
             assert not out.result[attempt].startswith("ok"), (attempt, out.result)
         assert out.result["caps_net"].startswith("CapabilityError")
         assert "capability.denied" in out.result["caps_net"]
@@ -214,8 +225,12 @@ def test_sockets_fail_without_a_net_grant(heron: Heron) -> None:
         heron.run(scenario)
         with pytest.raises(BlockingIOError):
             server.accept()  # nothing ever reached the host's loopback
+        with pytest.raises(BlockingIOError):
+            unix_server.accept()  # nor the unix socket
     finally:
         server.close()
+        unix_server.close()
+        shutil.rmtree(public, ignore_errors=True)
     denied = heron.audit_rows("capability", tool="hostile", allowed=False)
     assert [(r["scope"], r["target"]) for r in denied] == [("net:<host>", "example.com")]
 
