@@ -41,7 +41,8 @@ class HeronService:
         self.startup_ms: dict[str, float] = {}
         self.echo = EchoReference()  # everything the speaker plays, for echo removal
         self.mic: MicSource | None = None
-        self._speak_lock = asyncio.Lock()
+        self._speak_lock = asyncio.Lock()  # FIFO: announcements are spoken in order
+        self._announcing: set[asyncio.Task] = set()
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         t0 = time.perf_counter()
@@ -51,8 +52,9 @@ class HeronService:
             self.startup_ms["models_loaded"] = round((time.perf_counter() - t0) * 1000, 1)
             for problem in await self.core.start_workers():
                 log.warning("worker not loaded: %s", problem)
-            timers = TimerService(self.core.timers, self.bus, announce=self.announce)
-            reminders = ReminderService(self.core.reminders, self.bus, announce=self.announce)
+            timers = TimerService(self.core.timers, self.bus, announce=self.announce_soon)
+            reminders = ReminderService(self.core.reminders, self.bus,
+                                        announce=self.announce_soon)
             async with asyncio.TaskGroup() as tg:
                 tasks = [tg.create_task(timers.run(), name="timers"),
                          tg.create_task(reminders.run(), name="reminders")]
@@ -72,6 +74,13 @@ class HeronService:
         reply = await self.core.agent.handle(text, source=source)
         await self.announce(reply.text)
         return reply
+
+    def announce_soon(self, text: str) -> None:
+        """Queue `text` to be spoken after what is already queued; returns at once, so
+        a timer that fires while another is announced is reported on time."""
+        task = asyncio.get_running_loop().create_task(self.announce(text))
+        self._announcing.add(task)
+        task.add_done_callback(self._announcing.discard)
 
     async def announce(self, text: str) -> None:
         """Speak `text` on the speaker, one utterance at a time; no speaker is not fatal."""

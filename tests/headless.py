@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -48,6 +49,11 @@ class HeadlessHeron:
         self.wait_for("a live microphone",
                       lambda e: e["type"] == "MicStateChanged" and e["state"] == "live",
                       timeout_s)
+
+    def stop(self) -> list[Event]:
+        """Ask Heron to stop now (SIGTERM, as a service manager would); its events."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.events()
 
     def events(self) -> list[Event]:
         out, err = self.proc.communicate(timeout=120)

@@ -45,6 +45,9 @@ FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again",
 # Too short or too common to be fuzzy-matched to anything but themselves.
 STOPWORDS = {"a", "an", "the", "my", "is", "to", "for", "of", "in", "on", "me", "i", "it",
              "at", "and", "this", "that", "what", "are", "be", "do", "with", "by", "from"}
+# Never a slot value on their own ("remind me in five minutes": "me" is not the text).
+# Names (a "hey jarvis" timer) can be, so the greeting words are not in this set.
+NOT_A_VALUE = (FILLER - {"hey", "hi", "jarvis", "heron"}) | STOPWORDS
 
 
 @dataclass(frozen=True)
@@ -247,7 +250,7 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
                     if _cannot_hold(item, tok):
                         break
                     span = tokens[j:k]
-                    if all(t.text in FILLER or t.text in STOPWORDS for t in span):
+                    if all(t.text in NOT_A_VALUE for t in span):
                         # "remind me in five minutes": "me" is not what to remind of
                         continue
                     gain = item.weight

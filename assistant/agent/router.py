@@ -165,6 +165,10 @@ class Router:
         if not (close and changes):
             return best
         other = self._match(second, text, tokens)
+        if best.missing and not other.missing:
+            # "set a timer for 90 seconds" misheard: a reminder would still need its
+            # text, the timer is a whole command. Take the whole one, do not ask.
+            return other
         return RouteMatch(best.tool, best.args, best.score, best.example, best.missing,
                           ambiguous=(best.tool, other.tool), alternatives=(other,))
 

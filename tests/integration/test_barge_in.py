@@ -27,7 +27,12 @@ def test_twenty_replies_in_the_room_are_never_heard_as_speech(tmp_path, pulse):
     (tmp_path / "config" / "config.toml").write_text("[wake]\nenabled = false\n")
     labels = ["tea", "pasta", "laundry", "bread", "eggs"] * 4
     set_timers(tmp_path, pulse.env, labels, first_s=8, step_s=2)
-    events = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "55").events()
+    heron = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "120")  # a safety net
+    heron.wait_for("twenty announcements spoken", lambda e: e["type"] == "StateChanged"
+                   and e["state"] == "idle" and len([x for x in heron.seen if x["type"] ==
+                   "StateChanged" and x["state"] == "speaking"]) == 20, 100)
+    time.sleep(2.0)  # the last reply's echo has died away: anything heard shows by now
+    events = heron.stop()
     assert len(of_type(events, "TimerFired")) == 20
     assert of_type(events, "SpeechStarted") == []
     assert of_type(events, "Transcript") == []
@@ -47,13 +52,18 @@ def _long_reply_then(tmp_path, pulse, speak, interruption: str):
                first_s=600, step_s=60)
     ask = write_wav(tmp_path / "ask.wav", speak("Hey Jarvis. List my timers.", tail_ms=200))
     cut_in = write_wav(tmp_path / "cut_in.wav", speak(interruption, lead_ms=0))
-    heron = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "25")
+    heron = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "90")  # a safety net
     heron.wait_hearing()
     pulse.play(ask)
     heron.wait_type("SpeechOutStarted", 15)  # Heron starts answering
     time.sleep(1.0)
     pulse.play(cut_in)
-    return heron.events()
+    heron.wait_type("Interrupted", 15)
+    heron.wait_type("Transcript", 20)  # what the user said over the reply
+    heron.wait_for("the end of that turn",
+                   lambda e: e["type"] == "StateChanged" and e["state"] == "idle", 30)
+    time.sleep(2.0)  # anything said after that would show up now
+    return heron.stop()
 
 
 def test_wake_word_interrupts_a_long_reply_and_heron_listens(tmp_path, pulse, speak):
