@@ -17,6 +17,7 @@ from assistant.cli import (
     devices_cmd,
     doctor_cmd,
     history_cmd,
+    llm_cmd,
     mcp_cmd,
     models_cmd,
     run_cmd,
@@ -29,7 +30,7 @@ from assistant.cli.output import print_error
 from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
-                   bench_cmd, workers_cmd, audit_cmd, history_cmd, mcp_cmd)
+                   bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd)
 
 EXIT_CODES = """exit codes:
   0  success

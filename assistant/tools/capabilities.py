@@ -16,7 +16,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Callable, Iterable
+import shlex
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,6 +165,28 @@ class Capabilities:
                 self._record(f"net:{allowed}", host, True, "")
                 return host
         raise self._deny("net:<host>", host, f"connect to {host}")
+
+    def run_command(self, argv: Sequence[str], timeout_s: float = 30.0,
+                    max_bytes: int = 65536) -> dict[str, Any]:
+        """Run a program for a worker holding `shell`: an argument list (never parsed by
+        a shell), no stdin, its own session, killed at `timeout_s`; output is capped."""
+        if not argv or not all(isinstance(a, str) and a for a in argv):
+            raise CodedError("capability.bad_request", "a command is a non-empty list of "
+                             "non-empty strings", 'pass e.g. ["ls", "-l", "/tmp"]')
+        self.require("shell", shlex.join(argv)[:300])
+        try:
+            proc = subprocess.run(list(argv), capture_output=True, stdin=subprocess.DEVNULL,
+                                  timeout=max(0.1, min(timeout_s, 300.0)), check=False,
+                                  start_new_session=True)
+        except FileNotFoundError:
+            raise CodedError("shell.not_found", f"no program {argv[0]!r} on this machine",
+                             "install it or give its full path") from None
+        except subprocess.TimeoutExpired:
+            raise CodedError("shell.timeout", f"{argv[0]} ran longer than {timeout_s:g} s "
+                             "and was stopped", "give it more time or less work") from None
+        return {"returncode": proc.returncode,
+                "stdout": proc.stdout[:max_bytes].decode("utf-8", errors="replace"),
+                "stderr": proc.stderr[:max_bytes].decode("utf-8", errors="replace")}
 
     def backend(self, scope: str) -> Any:
         """The desktop backend for a granted simple scope (after `require`)."""

@@ -18,6 +18,8 @@ desktop handle itself.
 | net.check_host         | host                | caps.check_host(host)                |
 | net.http_get           | url, max_bytes?     | caps.check_host(host), GET (no       |
 |                        |                     | redirects followed: 3xx is returned) |
+| shell.run              | argv, timeout_s?    | caps.run_command(argv) (outside the  |
+|                        |                     | sandbox: only with the shell scope)  |
 | notify                 | title, body         | caps.backend("notify")               |
 | clipboard.read         |                     | caps.backend("clipboard.read")       |
 | clipboard.write        | text                | caps.backend("clipboard.write")      |
@@ -161,6 +163,10 @@ class CapsProxy:
         """{status, headers, text} of a GET the host makes for the worker."""
         return self._channel.call("net.http_get", {"url": url, "max_bytes": max_bytes})
 
+    def run(self, argv: list[str], timeout_s: float = 30.0) -> dict[str, Any]:
+        """{returncode, stdout, stderr} of a program the host runs (needs `shell`)."""
+        return self._channel.call("shell.run", {"argv": list(argv), "timeout_s": timeout_s})
+
     def notify(self, title: str, body: str = "") -> None:
         self._channel.call("notify", {"title": title, "body": body})
 
@@ -198,6 +204,12 @@ async def perform(caps: Any, method: str, params: dict[str, Any]) -> Any:
         caps.check_host(f"{url.hostname}:{port}")
         limit = min(int(params.get("max_bytes", 1 << 20)), MAX_MESSAGE_BYTES // 2)
         return await asyncio.to_thread(_http_get, url, limit)
+    if method == "shell.run":
+        argv = params.get("argv")
+        if not isinstance(argv, list):
+            raise ValueError("shell.run needs argv: a list of strings")
+        return await asyncio.to_thread(caps.run_command, argv,
+                                       float(params.get("timeout_s", 30.0)))
     if method == "notify":
         return await _invoke(caps.backend("notify"), "notify", str(params["title"]),
                              str(params.get("body", "")))

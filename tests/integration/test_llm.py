@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import REPO, run_heron
 
 from assistant.agent.llm import LlmError, LlmOptions, OpenAiClient
 from assistant.agent.llm_breaker import BreakerState
@@ -84,6 +86,7 @@ class ScriptedServer:
     def __init__(self) -> None:
         self.script: list[tuple[int, dict[str, str], bytes | list[str]]] = []
         self.requests: list[dict] = []
+        self.auth: list[str | None] = []
         self.times: list[float] = []
         outer = self
 
@@ -91,6 +94,7 @@ class ScriptedServer:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(body)
+                outer.auth.append(self.headers.get("Authorization"))
                 outer.times.append(time.monotonic())
                 status, headers, payload = (outer.script.pop(0) if outer.script
                                             else (500, {}, b"script exhausted"))
@@ -427,3 +431,25 @@ def test_a_file_read_aloud_earlier_taints_the_next_llm_turn(scripted, tmp_path):
     # ... so its call counts as untrusted: confirmation needed, none possible → denied
     assert [(o.tool, o.status) for o in second.tool_calls] == [("open_url", "denied")]
     assert "untrusted" in second.tool_calls[0].error
+
+
+def test_heron_ask_uses_the_configured_server_with_the_stored_key(scripted, tmp_path):
+    """The user's path: store the key, point [llm] at a server, ask an open question."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(
+        f'[llm]\nmode = "openai"\nbase_url = "{scripted.url}"\nmodel = "m"\n')
+    env = {**os.environ, "HERON_HOME": str(tmp_path)}
+    stored = subprocess.run([sys.executable, "-m", "assistant", "llm", "key"], input="sk-7\n",
+                            env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert stored.returncode == 0, stored.stderr
+    assert "sk-7" not in stored.stdout + stored.stderr  # never echoed
+    scripted.script = [(200, {}, text_chunks("Paris ", "is the capital."))]
+    asked = run_heron(tmp_path, "ask", "what is the capital of France", "--json")
+    assert asked.returncode == 0, asked.stderr
+    out = json.loads(asked.stdout)
+    assert out["response"] == "Paris is the capital." and out["tool_calls"] == []
+    assert scripted.auth == ["Bearer sk-7"]
+    # known commands still go to the router, never to the server
+    assert json.loads(run_heron(tmp_path, "ask", "what time is it", "--json").stdout)[
+        "tool_calls"][0]["tool"] == "get_time"
+    assert len(scripted.requests) == 1

@@ -235,6 +235,17 @@ def test_sockets_fail_without_a_net_grant(heron: Heron) -> None:
     assert [(r["scope"], r["target"]) for r in denied] == [("net:<host>", "example.com")]
 
 
+def test_running_a_program_needs_the_shell_scope(heron: Heron) -> None:
+    async def scenario() -> None:
+        out = await heron.call("hostile", mode="shell")
+        assert (out.status, out.code) == ("error", "capability.denied"), out
+        await heron.still_answers()
+
+    heron.run(scenario)
+    denied = heron.audit_rows("capability", tool="hostile", allowed=False)
+    assert [(r["scope"], r["target"]) for r in denied] == [("shell", "cat /etc/hostname")]
+
+
 def test_fork_bomb_is_contained_and_killed_with_nothing_left(heron: Heron) -> None:
     peak, pgid, stop = [0], [None], threading.Event()
 
