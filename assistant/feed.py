@@ -48,7 +48,10 @@ class FrameFeed:
         if self._echo is None:
             return chunk
         # ~1 ms of numpy per frame: cheap enough to stay on the loop thread.
-        clean = self._echo.process(chunk.samples, chunk.timestamp_ms, time.monotonic())
+        # when the device delivered it, not when we got round to it: a busy loop must not
+        # skew the capture clock the echo is looked up by
+        arrival = chunk.captured_at if chunk.captured_at is not None else time.monotonic()
+        clean = self._echo.process(chunk.samples, chunk.timestamp_ms, arrival)
         self.echo_fraction = self._echo.last_echo_fraction
         if clean is not chunk.samples and log.isEnabledFor(logging.DEBUG):
             log.debug("echo: mic rms %.0f → %.0f (%.0f%% removed)",

@@ -4,6 +4,7 @@ microphone, and spoken announcements. Headless; the tray observes it via the bus
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from models.errors import CodedError
 from models.store import ModelStore
 
 log = logging.getLogger(__name__)
+EARS_OPEN_WAIT_S = 5.0  # at start-up, announcements wait this long for the microphone
 
 
 class HeronService:
@@ -43,6 +45,9 @@ class HeronService:
         self.mic: MicSource | None = None
         self._speak_lock = asyncio.Lock()  # FIFO: announcements are spoken in order
         self._announcing: set[asyncio.Task] = set()
+        # Set once the microphone hears (or there is none): the echo of a reply played
+        # while the input stream is still starting could not be matched and removed.
+        self._ears_open = asyncio.Event()
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         t0 = time.perf_counter()
@@ -84,6 +89,9 @@ class HeronService:
 
     async def announce(self, text: str) -> None:
         """Speak `text` on the speaker, one utterance at a time; no speaker is not fatal."""
+        if self.use_mic and not self._ears_open.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ears_open.wait(), EARS_OPEN_WAIT_S)
         async with self._speak_lock:
             sink = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz, self.echo)
             try:
@@ -105,6 +113,8 @@ class HeronService:
 
     def _mic_state(self, state: str, device: str, detail: str) -> None:
         self.bus.publish(MicStateChanged(state=state, device=device, detail=detail))
+        if state == "live":
+            self._ears_open.set()
         if state == "muted":
             self.bus.publish(StateChanged(state="muted"))
 
@@ -114,6 +124,7 @@ class HeronService:
             await mic.open()
             self.mic = mic
         except DeviceError as err:
+            self._ears_open.set()  # no microphone: nothing to wait for
             self.mic_error = err
             self.bus.publish(StageError(stage="audio_in", code=err.code, message=err.message,
                                         hint=err.hint))

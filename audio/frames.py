@@ -18,6 +18,9 @@ class AudioChunk:
 
     samples: np.ndarray  # int16, shape (FRAME_SAMPLES,)
     timestamp_ms: int
+    # time.monotonic() when the device handed over the block holding this frame (live
+    # capture only): unlike the time it is read, it does not depend on a busy consumer
+    captured_at: float | None = None
 
     @property
     def duration_ms(self) -> int:

@@ -7,6 +7,7 @@ every blocking PortAudio call (open, start, abort, close, rescanning devices).""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -181,7 +182,7 @@ class MicSource:
                   status: Any) -> None:
         if status:
             log.debug("microphone status: %s", status)
-        self._post(self._deliver, gen, indata[:, 0].copy())
+        self._post(self._deliver, gen, indata[:, 0].copy(), time.monotonic())
 
     def _finished(self, gen: int) -> None:
         self._post(self._stream_ended, gen)
@@ -204,7 +205,7 @@ class MicSource:
         self._last_block_at = None
         self._lost_detail = None
 
-    def _deliver(self, gen: int, block: np.ndarray) -> None:
+    def _deliver(self, gen: int, block: np.ndarray, captured_at: float) -> None:
         if gen != self._active or self._closed:
             return
         now = time.monotonic()
@@ -215,6 +216,7 @@ class MicSource:
         if first and self.state == "open":
             self._set_state("live")
         for chunk in self._converter.push(block):
+            chunk = dataclasses.replace(chunk, captured_at=captured_at)
             if self._queue.qsize() >= MAX_QUEUED_FRAMES:
                 self._queue.get_nowait()
                 self.dropped_frames += 1

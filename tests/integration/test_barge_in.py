@@ -30,7 +30,7 @@ def test_twenty_replies_in_the_room_are_never_heard_as_speech(tmp_path, pulse):
     heron = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "120")  # a safety net
     heron.wait_for("twenty announcements spoken", lambda e: e["type"] == "StateChanged"
                    and e["state"] == "idle" and len([x for x in heron.seen if x["type"] ==
-                   "StateChanged" and x["state"] == "speaking"]) == 20, 100)
+                   "StateChanged" and x["state"] == "speaking"]) >= 20, 100)
     time.sleep(2.0)  # the last reply's echo has died away: anything heard shows by now
     events = heron.stop()
     assert len(of_type(events, "TimerFired")) == 20
