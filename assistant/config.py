@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from assistant.agent.llm import LlmOptions
-from assistant.mcp.client import McpOptions
+from assistant.mcp.options import McpOptions
 from assistant.tools.files import FilesOptions
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions

@@ -8,8 +8,6 @@ import asyncio
 import logging
 
 from assistant.core import Core
-from assistant.mcp.client import connect_servers
-from assistant.mcp.server import HeronMcpServer, McpPrompter
 from assistant.tools.prompters import FanOutPrompter
 
 log = logging.getLogger(__name__)
@@ -27,6 +25,8 @@ def register(sub) -> None:
 
 
 def handle(args, ctx) -> int:
+    from assistant.mcp.server import McpPrompter  # the MCP SDK loads only for `heron mcp`
+
     # The MCP client is the surface that asks; the fan-out adds the timeout.
     prompter = FanOutPrompter([McpPrompter(timeout_s=args.approval_timeout)],
                               timeout_s=args.approval_timeout)
@@ -38,6 +38,9 @@ def handle(args, ctx) -> int:
 async def serve(core: Core) -> None:
     """Load third-party workers and configured external servers, then serve until the
     client disconnects."""
+    from assistant.mcp.client import connect_servers
+    from assistant.mcp.server import HeronMcpServer
+
     connections = None
     try:
         for problem in await core.start_workers():  # stderr only: stdout is the protocol
