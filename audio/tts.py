@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from audio.speech_text import speakable
 from models.catalog import get_spec, specs_for_role
 from models.errors import ModelError
 from models.onnx import SessionOptions, create_session
@@ -67,6 +68,7 @@ class PiperSynthesizer:
         from piper import SynthesisConfig
 
         voice = self._load()
+        text = speakable(text, self.language)
         o = self.options
         config = SynthesisConfig(
             length_scale=o.length_scale,

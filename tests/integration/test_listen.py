@@ -29,6 +29,26 @@ def transcribe(home, wav) -> str:
     return json.loads(proc.stdout)["text"]
 
 
+def says_the_time(response: str, heard: str) -> bool:
+    """Whether `heard` (whisper tiny on the reply) is "It's H:MM AM" said aloud. The
+    time changes with every run and tiny garbles some minutes ("four" → "for",
+    "six sixteen" → "660"): besides `sounds_like`, all but one of the time's digits
+    in order will do."""
+    said = words(heard)
+    if not said or said[0] not in ("it's", "it", "its", "at"):
+        return False
+    if sounds_like(response, heard):
+        return True
+    want = "".join(c for c in response.replace(":00", "") if c.isdigit())  # "six A M"
+    got = "".join(c for c in heard if c.isdigit())
+    common = [[0] * (len(got) + 1) for _ in range(len(want) + 1)]
+    for i, a in enumerate(want):
+        for j, b in enumerate(got):
+            common[i + 1][j + 1] = (common[i][j] + 1 if a == b
+                                    else max(common[i][j + 1], common[i + 1][j]))
+    return common[-1][-1] >= max(1, len(want) - 1)
+
+
 def test_wake_word_then_command_answers_out_loud(tmp_path, speak):
     wav = write_wav(tmp_path / "cmd.wav", speak("Hey Jarvis. What time is it?"))
     reply = tmp_path / "reply.wav"
@@ -45,7 +65,7 @@ def test_wake_word_then_command_answers_out_loud(tmp_path, speak):
     # fed at 1x: the end of speech is at least the endpoint silence before the reply
     assert out["timings_ms"]["voice_to_voice"] >= out["timings_ms"]["vad_end"] > 0
     heard = transcribe(tmp_path, reply)
-    assert sounds_like(out["response"], heard), heard
+    assert says_the_time(out["response"], heard), heard
     with wave.open(str(reply)) as w:
         assert w.getframerate() == 22050 and w.getnframes() > 22050 // 2
 
