@@ -121,8 +121,9 @@ def test_first_runs_at_once_agree_on_one_created_secret(tmp_path):
 def plaintext_keyring(tmp_path):
     """keyrings.alt's file-backed keyring: a real backend that needs no desktop session
     (a test dependency; the OS keyrings need D-Bus and a secret service)."""
-    alt = pytest.importorskip("keyrings.alt.file")
-    backend = alt.PlaintextKeyring()
+    from keyrings.alt.file import PlaintextKeyring  # the [test] extra installs it
+
+    backend = PlaintextKeyring()
     backend.file_path = str(tmp_path / "keyring" / "keyring_pass.cfg")
     return backend
 
