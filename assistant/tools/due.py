@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from assistant.bus import EventBus
 from assistant.storage import Storage
 
 _TABLES = frozenset({"timers", "reminders"})
@@ -54,3 +55,29 @@ async def fire_due_forever(store: DueStore, fire: Callable[[Any, float], Awaitab
         nxt = store.next_due()
         wait = poll_s if nxt is None else min(poll_s, max(0.0, nxt - now))
         await asyncio.sleep(max(wait, 0.01))
+
+
+class DueService:
+    """Fires the due items of a store: a subclass's `_fire(item, late_s)` publishes its
+    event and calls `_say(text)`, which hands the text to `announce` (sync or async)."""
+
+    def __init__(self, store: DueStore, bus: EventBus,
+                 announce: Callable[[str], Any] | None = None, poll_s: float = 0.5,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._bus = bus
+        self._announce = announce
+        self._poll_s = poll_s
+        self._clock = clock
+
+    async def run(self) -> None:
+        await fire_due_forever(self._store, self._fire, self._poll_s, self._clock)
+
+    async def _fire(self, item: Any, late_s: float) -> None:
+        raise NotImplementedError
+
+    async def _say(self, text: str) -> None:
+        if self._announce is not None:
+            result = self._announce(text)
+            if asyncio.iscoroutine(result):
+                await result

@@ -3,7 +3,6 @@ once by ReminderService ("Reminder: call Sam."), set with the built-in set_remin
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 import time
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.agent.numbers import spoken_duration
-from assistant.bus import EventBus
 from assistant.events import Event
 from assistant.storage import Storage
 from assistant.tools import due
@@ -85,28 +83,13 @@ def announcement(r: Reminder, late_s: float) -> str:
     return text
 
 
-class ReminderService:
-    """Fires due reminders: publishes ReminderFired and calls `announce(text)`.
+class ReminderService(due.DueService):
+    """Fires due reminders: publishes ReminderFired and says "Reminder: …".
     Reminders written by another process are noticed within `poll_s`."""
-
-    def __init__(self, store: ReminderStore, bus: EventBus,
-                 announce: Callable[[str], Any] | None = None, poll_s: float = 0.5,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._store = store
-        self._bus = bus
-        self._announce = announce
-        self._poll_s = poll_s
-        self._clock = clock
-
-    async def run(self) -> None:
-        await due.fire_due_forever(self._store, self._fire, self._poll_s, self._clock)
 
     async def _fire(self, r: Reminder, late: float) -> None:
         self._bus.publish(ReminderFired(reminder_id=r.id, text=r.text, late_s=round(late, 3)))
-        if self._announce is not None:
-            result = self._announce(announcement(r, late))
-            if asyncio.iscoroutine(result):
-                await result
+        await self._say(announcement(r, late))
 
 
 def parse_at(text: str, now: dt.datetime) -> dt.datetime:

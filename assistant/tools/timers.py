@@ -3,7 +3,6 @@ built-in tools set_timer, list_timers and cancel_timer."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -12,7 +11,6 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from assistant.agent.numbers import spoken_duration
-from assistant.bus import EventBus
 from assistant.events import TimerFired
 from assistant.storage import Storage
 from assistant.tools import due
@@ -102,21 +100,9 @@ class TimerStore:
         return due.next_due(self._db, "timers")
 
 
-class TimerService:
-    """Fires due timers: publishes TimerFired and calls `announce(text)`. New timers
-    written by another process are noticed within `poll_s`."""
-
-    def __init__(self, store: TimerStore, bus: EventBus,
-                 announce: Callable[[str], Any] | None = None, poll_s: float = 0.5,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._store = store
-        self._bus = bus
-        self._announce = announce
-        self._poll_s = poll_s
-        self._clock = clock
-
-    async def run(self) -> None:
-        await due.fire_due_forever(self._store, self._fire, self._poll_s, self._clock)
+class TimerService(due.DueService):
+    """Fires due timers: publishes TimerFired and says so. New timers written by
+    another process are noticed within `poll_s`."""
 
     async def _fire(self, t: Timer, late: float) -> None:
         self._bus.publish(TimerFired(timer_id=t.id, label=t.label, duration_s=t.duration_s,
@@ -125,10 +111,7 @@ class TimerService:
         if late > 5:
             text = (f"Your {timer_name(t)} finished {spoken_duration(int(late))} ago, "
                     "while I was not running.")
-        if self._announce is not None:
-            result = self._announce(text)
-            if asyncio.iscoroutine(result):
-                await result
+        await self._say(text)
 
 
 class SetTimer:
