@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
+
 from assistant.agent.llm_breaker import CircuitBreaker, backoff_s, parse_retry_after
 from models.errors import CodedError
-
-try:
-    import httpx
-except ImportError:  # pragma: no cover - depends on the environment
-    # The mcp SDK (a dependency) brings httpx2, the same API under another name.
-    import httpx2 as httpx
 
 log = logging.getLogger(__name__)
 

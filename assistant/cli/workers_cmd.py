@@ -57,10 +57,6 @@ def register(sub) -> None:
     rp.set_defaults(handler=run_revoke)
 
 
-def workers_dir(paths: HeronPaths) -> Path:
-    return paths.data_dir / "workers"
-
-
 def _builtin_sources(paths: HeronPaths, config) -> dict[str, ToolSource]:
     core = Core(paths, config)
     try:
@@ -80,7 +76,7 @@ def list_rows(paths: HeronPaths, config) -> tuple[list[dict[str, Any]], list[Man
         core.close()
     rows = [i.to_dict() for i in infos]
     taken = {i.manifest.name: i.source for i in infos}
-    specs, problems = find_workers(workers_dir(paths), taken)
+    specs, problems = find_workers(paths.workers_dir, taken)
     for s in specs:
         if taken.get(s.manifest.name) == s.source:  # already listed by the registry
             continue
@@ -138,7 +134,7 @@ def validate(path: Path, paths: HeronPaths, config) -> list[ManifestProblem]:
     (built-in, or another installed worker) already has."""
     target = manifest_path(path).parent.resolve()
     known = _builtin_sources(paths, config)
-    others, _ = find_workers(workers_dir(paths), known)
+    others, _ = find_workers(paths.workers_dir, known)
     for spec in others:
         if spec.dir.resolve() != target:
             known.setdefault(spec.manifest.name, spec.source)

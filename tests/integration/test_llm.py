@@ -216,18 +216,23 @@ def test_tool_round_trip_runs_the_tool_through_the_registry(llama_server, core):
 
 # -- failures, on a scripted server ----------------------------------------------------
 
-def test_429_with_retry_after_is_waited_out_then_answered(scripted):
-    scripted.script = [(429, {"Retry-After": "1"}, b'{"error": "slow down"}'),
-                       (200, {}, text_chunks("Hello", " there."))]
-
+def say_hi(opts: LlmOptions, key: str | None = None):
+    """One chat turn ("hi") with a fresh client, closed afterwards."""
     async def main():
-        client = OpenAiClient(options(scripted.url))
+        client = OpenAiClient(opts, key=key)
         try:
             return await client.chat([{"role": "user", "content": "hi"}])
         finally:
             await client.aclose()
 
-    result = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def test_429_with_retry_after_is_waited_out_then_answered(scripted):
+    scripted.script = [(429, {"Retry-After": "1"}, b'{"error": "slow down"}'),
+                       (200, {}, text_chunks("Hello", " there."))]
+
+    result = say_hi(options(scripted.url))
     assert result.text == "Hello there."
     assert len(scripted.requests) == 2
     assert scripted.times[1] - scripted.times[0] >= 0.95  # Retry-After honoured
@@ -271,15 +276,8 @@ def test_500s_open_the_breaker_then_turns_fall_back_to_the_router_and_say_so(scr
 def test_nothing_listening_is_retried_then_reported(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/v1"
 
-    async def main():
-        client = OpenAiClient(options(url, max_retries=2))
-        try:
-            await client.chat([{"role": "user", "content": "hi"}])
-        finally:
-            await client.aclose()
-
     with pytest.raises(LlmError) as err:
-        asyncio.run(main())
+        say_hi(options(url, max_retries=2))
     assert err.value.code == "llm.unavailable"
     assert "base_url" in err.value.hint
 
@@ -287,15 +285,8 @@ def test_nothing_listening_is_retried_then_reported(tmp_path):
 def test_a_refused_key_is_not_retried(scripted):
     scripted.script = [(401, {}, b'{"error": "bad key"}')]
 
-    async def main():
-        client = OpenAiClient(options(scripted.url), key="wrong")
-        try:
-            await client.chat([{"role": "user", "content": "hi"}])
-        finally:
-            await client.aclose()
-
     with pytest.raises(LlmError) as err:
-        asyncio.run(main())
+        say_hi(options(scripted.url), key="wrong")
     assert err.value.code == "llm.auth"
     assert len(scripted.requests) == 1
 
