@@ -179,10 +179,15 @@ class SpeakerSink:
         """Return once everything written has been played (bounded, in case the device
         stalls)."""
         queued_s = self._queued / self.rate_hz if self.rate_hz else 0.0
+        generation = self._generation
         if self.wait_done(timeout_s=queued_s + 2.0) and not self._closed:
             # The last blocks are still in the device's buffer: let them sound before
-            # anyone closes the stream (and cuts the reply's last syllable).
-            time.sleep(self._latency_s + BLOCK_MS / 1000)
+            # anyone closes the stream (and cuts the reply's last syllable) — unless
+            # stop() or close() comes first: a barge-in must not wait for them.
+            with self._cond:
+                self._cond.wait_for(
+                    lambda: self._closed or self._generation != generation,
+                    self._latency_s + BLOCK_MS / 1000)
 
     def wait_done(self, timeout_s: float | None = None) -> bool:
         """Block until everything queued has been played (or stopped); True if so."""
@@ -224,33 +229,45 @@ class ReplySpeaker:
         self.rate_hz = rate_hz
         self.reference = reference
         self._sink: SpeakerSink | None = None
+        self._lock = threading.Lock()  # write/drain on the playback thread, stop on the loop
         self._stopped = False  # after stop(), writes are dropped until close()
 
     def write(self, samples: np.ndarray) -> bool:
-        if self._stopped:
-            return False
-        if self._sink is None:
-            self._sink = SpeakerSink(self.options, self.rate_hz, self.reference)
-        return self._sink.write(samples)
+        with self._lock:
+            if self._stopped:
+                return False
+            if self._sink is None:
+                self._sink = SpeakerSink(self.options, self.rate_hz, self.reference)
+            sink = self._sink
+        return sink.write(samples)
 
     def drain(self) -> None:
-        sink, self._sink = self._sink, None
-        if sink is not None:
-            sink.drain()
-            sink.close()
+        # The speaker stays attached while it drains, so a stop() meanwhile (the user
+        # talking over the last words) still silences it at once.
+        with self._lock:
+            sink = self._sink
+        if sink is None:
+            return
+        sink.drain()
+        with self._lock:
+            if self._sink is sink:
+                self._sink = None
+        sink.close()
 
     def stop(self) -> None:
         """Silence now (barge-in): drop the queue and abort the device buffer too."""
-        self._stopped = True
-        sink, self._sink = self._sink, None
+        with self._lock:
+            self._stopped = True
+            sink, self._sink = self._sink, None
         if sink is not None:
             sink.stop()
             sink.close()
 
     def close(self) -> None:
         """Release the device; the next write opens it again."""
-        self._stopped = False
-        sink, self._sink = self._sink, None
+        with self._lock:
+            self._stopped = False
+            sink, self._sink = self._sink, None
         if sink is not None:
             sink.close()
 

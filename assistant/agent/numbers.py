@@ -108,15 +108,17 @@ def _duration_at(tokens: list[str], i: int) -> DurationMatch | None:
     total = 0.0
     j = i
     parts = 0
+    last_unit_s = 0
     while j < len(tokens):
-        if parts and tokens[j] == "and" and not tokens[j + 1:j + 3] == ["a", "half"]:
-            k = j + 1
-        else:
-            k = j
+        # "and" joins the parts; whisper often hears it as "in" ("two minutes in thirty
+        # seconds"), which only makes sense as a join when a smaller unit follows
+        joined = parts and tokens[j] in ("and", "in") and tokens[j + 1:j + 3] != ["a", "half"]
+        k = j + 1 if joined else j
         part = _duration_part(tokens, k)
-        if part is None:
+        if part is None or (joined and tokens[j] == "in" and part[2] >= last_unit_s):
             break
         seconds, consumed, unit_s = part
+        last_unit_s = unit_s
         total += seconds
         parts += 1
         j = k + consumed

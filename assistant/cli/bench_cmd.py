@@ -1,8 +1,9 @@
-"""`heron bench e2e|wake|asr|all`: benchmarks that write JSON + PNG under docs/bench/.
+"""`heron bench e2e|wake|asr|barge-in|all`: benchmarks that write JSON + PNG under
+docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
-(the report it also wrote as <name>.json next to <name>.png) and
-`summary(report) -> list[str]` (lines for the terminal)."""
+(the report it also wrote as <file>.json next to <file>.png, <file> being the module's
+name) and `summary(report) -> list[str]` (lines for the terminal)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ BENCHMARKS = {
     "e2e": "bench.e2e",  # voice-to-voice latency
     "wake": "bench.wake",  # false rejects at 10 dB SNR, false accepts/hour, CPU per frame
     "asr": "bench.asr",  # streaming vs offline WER, final-text delay, vocabulary bias
+    # how fast Heron notices it is talked over and falls silent (its own PulseAudio room)
+    "barge-in": "bench.barge_in",
 }
 
 
@@ -36,7 +39,8 @@ def handle(args, ctx) -> int:
         reports[name] = module.run(ctx, args.out, args.quick)
         if not args.json:
             print("\n".join(module.summary(reports[name])))
-            print(f"wrote {args.out / (name + '.json')} and {args.out / (name + '.png')}")
+            stem = BENCHMARKS[name].rsplit(".", 1)[-1]
+            print(f"wrote {args.out / (stem + '.json')} and {args.out / (stem + '.png')}")
     if args.json:
         print_json(reports[names[0]] if len(names) == 1 else reports)
     return 0

@@ -19,6 +19,9 @@ from assistant.agent.numbers import find_duration, spoken_duration
     ("set a timer for ten seconds.", 10),
     ("three hours, fifteen minutes and 10 seconds", 11710),
     ("for 90s", 90),
+    ("2 minutes in 30 seconds", 150),  # whisper's "and", misheard
+    ("5 minutes in the kitchen", 300),
+    ("5 minutes in 10 minutes", 300),  # not a join: the unit does not get smaller
 ])
 def test_durations_in_words_and_digits(text, seconds):
     match = find_duration(text)

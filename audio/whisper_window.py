@@ -1,0 +1,101 @@
+"""Whisper on a window fitted to the utterance instead of a fixed 30 s.
+
+faster-whisper pads every input to 3000 mel frames, so a 2 s command costs the encoder
+as much as 30 s of speech (~300 ms of tiny.en on 2 cores). CTranslate2 (≥ 4.7) encodes
+shorter inputs; whisper then needs some padding after the speech to behave as trained:
+with the utterance plus 10 s of padding, command WER on our corpus equals the 30 s
+window's (docs/bench/README.md, asr) at about a quarter of the cost. Anything that
+looks like a run-away decode (whisper repeating itself) is decoded again the standard
+way by the caller. Only with a known language: on a short window the multilingual
+model's language detection goes wrong (English commands came back as Japanese).
+
+Uses faster-whisper's pinned (1.2.1) model object: its feature extractor, tokenizer,
+prompt builder and word alignment, and CTranslate2's generate on our window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+FRAMES_PER_S = 100  # whisper's mel frames (10 ms hop)
+MAX_FRAMES = 3000  # whisper's own window: past this, decode the standard way
+NO_SPEECH_PROB, LOGPROB_FLOOR = 0.6, -1.0  # faster-whisper's silence rule
+COMPRESSION_LIMIT = 2.4  # above: repetitive text, whisper ran away
+PREPEND_PUNCT = "\"'“¿([{-"
+APPEND_PUNCT = "\"'.。,，!！?？:：”)]}、"
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    text: str
+    language: str
+    words: tuple[tuple[str, float, float, float], ...]  # (word, start_s, end_s, prob)
+    suspicious: bool = False  # repetitive output: decode again with the full window
+
+
+def window_frames(n_samples: int, pad_s: float) -> int | None:
+    """Mel frames for this audio plus padding, or None when it needs whisper's 30 s."""
+    content = n_samples // 160
+    total = content + round(pad_s * FRAMES_PER_S)
+    if pad_s <= 0 or total > MAX_FRAMES:
+        return None
+    return total + total % 2  # the encoder's stride-2 convolution wants an even count
+
+
+def repeats_itself(text: str, min_words: int = 3) -> bool:
+    """A run of `min_words`+ words said twice in a row: whisper looping, not a person
+    ("start a timer start a timer start a")."""
+    w = text.lower().replace(",", " ").replace(".", " ").split()
+    for n in range(min_words, len(w) // 2 + 1):
+        if any(w[i:i + n] == w[i + n:i + 2 * n] for i in range(len(w) - 2 * n + 1)):
+            return True
+    return False
+
+
+def decode(model: Any, audio: np.ndarray, frames: int, *, language: str,
+           beam_size: int, initial_prompt: str | None = None, hotwords: str | None = None,
+           word_timestamps: bool = False) -> WindowResult:
+    """Decode float32 16 kHz `audio` with an encoder window of `frames` mel frames.
+    `model` is a loaded faster_whisper.WhisperModel. Blocking."""
+    from faster_whisper.tokenizer import Tokenizer
+    from faster_whisper.transcribe import (
+        get_compression_ratio,
+        get_suppressed_tokens,
+        merge_punctuations,
+    )
+
+    features = model.feature_extractor(audio)[:, :-1]
+    content = min(features.shape[1], frames)
+    window = np.zeros((features.shape[0], frames), np.float32)  # zeros, as faster-whisper
+    window[:, :content] = features[:, :content]                 # pads its 30 s window
+    encoded = model.encode(window)
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual,
+                          task="transcribe", language=language)
+    previous = tokenizer.encode(" " + initial_prompt.strip()) if initial_prompt else []
+    prompt = model.get_prompt(tokenizer, previous, without_timestamps=True,
+                              hotwords=hotwords)
+    # ~3 words a second, a couple of tokens each: a bound that still allows fast talkers
+    # but stops a hallucinated loop early
+    budget = min(model.max_length, len(prompt) + 10 + int(content / FRAMES_PER_S * 12))
+    result = model.model.generate(
+        encoded, [prompt], beam_size=beam_size, max_length=budget, return_scores=True,
+        return_no_speech_prob=True, suppress_blank=True,
+        suppress_tokens=get_suppressed_tokens(tokenizer, [-1]))[0]
+    tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
+    text = tokenizer.decode(tokens).strip()
+    avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+    if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < LOGPROB_FLOOR:
+        return WindowResult("", language, ())
+    suspicious = bool(text) and (get_compression_ratio(text) > COMPRESSION_LIMIT
+                                 or len(result.sequences_ids[0]) + len(prompt) >= budget
+                                 or repeats_itself(text))
+    words: tuple[tuple[str, float, float, float], ...] = ()
+    if word_timestamps and tokens and not suspicious:
+        aligned = model.find_alignment(tokenizer, [tokens], encoded, content)[0]
+        merge_punctuations(aligned, PREPEND_PUNCT, APPEND_PUNCT)
+        words = tuple((w["word"], float(w["start"]), float(w["end"]), float(w["probability"]))
+                      for w in aligned if w["word"])
+    return WindowResult(text, language, words, suspicious)
