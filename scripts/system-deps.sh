@@ -14,6 +14,8 @@ RUN_PKGS=(
 TEST_PKGS=(
   pulseaudio pulseaudio-utils libasound2-plugins   # a real (virtual) audio server
   xvfb trayer xdotool                              # a real display and tray host
+  openbox dbus-daemon fonts-dejavu-core            # vision: a window manager (EWMH), a
+                                                   # private D-Bus, the test screens' font
   espeak-ng sox alsa-utils                         # test voices and sounds
 )
 

@@ -1,2 +1,2 @@
-"""Screen and camera analysis (OCR, QR codes, faces, redaction). A library like audio/:
-never imports assistant/ or gui/. Empty until the vision issue lands."""
+"""Screen capture, camera, OCR with incremental tiles, QR codes, faces and redaction of
+secrets in what is seen. A library like audio/: never imports assistant/, gui/ or Qt."""
