@@ -16,6 +16,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from assistant.agent.llm import LlmOptions
 from assistant.mcp.options import McpOptions
 from assistant.tools.files import FilesOptions
+from assistant.tools.screen import VisionOptions
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
 from audio.endpointer import EndpointOptions
@@ -79,6 +80,7 @@ class HeronConfig:
     mcp: McpOptions = field(default_factory=McpOptions)
     files: FilesOptions = field(default_factory=FilesOptions)
     permissions: PermissionOptions = field(default_factory=PermissionOptions)
+    vision: VisionOptions = field(default_factory=VisionOptions)
 
 
 def load_config(path: Path) -> HeronConfig:

@@ -17,6 +17,7 @@ from assistant.storage import Storage
 from assistant.tools.approvals import ApprovalStore
 from assistant.tools.apps import OpenApp, OpenUrl
 from assistant.tools.audit import AuditLog
+from assistant.tools.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
 from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
 from assistant.tools.clock import GetDate, GetTime
 from assistant.tools.desktop import default_backends
@@ -27,6 +28,15 @@ from assistant.tools.policy import PermissionPolicy, PermissionPrompter
 from assistant.tools.prompters import FanOutPrompter
 from assistant.tools.registry import ToolRegistry
 from assistant.tools.reminders import ReminderStore, SetReminder
+from assistant.tools.screen import (
+    ClickOnScreen,
+    DescribeScreen,
+    FindOnScreen,
+    ReadScreen,
+    ScreenOcr,
+    screen_backends,
+)
+from assistant.tools.screen_help import ExplainError
 from assistant.tools.timers import CancelTimer, ListTimers, SetTimer, TimerStore
 from assistant.workers.discovery import WorkerWatcher
 from models.store import ModelStore
@@ -49,7 +59,8 @@ class Core:
         self.prompter = prompter or FanOutPrompter([], timeout_s=perms.approval_timeout_s)
         self.registry = ToolRegistry(
             self.bus, self.audit, PermissionPolicy(self.approvals, perms.denied_tools),
-            self.prompter, backends=default_backends())
+            self.prompter, backends={**default_backends(), **screen_backends(config.vision),
+                                     **camera_backends(config.vision)})
         self.timers = TimerStore(self.storage)
         self.reminders = ReminderStore(self.storage)
         self.notes = NoteStore(self.storage)
@@ -59,6 +70,13 @@ class Core:
                      FindFiles(config.files), ReadFile(config.files), TakeNote(self.notes),
                      ListNotes(self.notes), ClipboardRead(), ClipboardWrite(),
                      NotifyPhone(self.outbox)):
+            self.registry.register(tool)
+        # Screen and camera: one OCR model per process, loaded on first use.
+        self.ocr = ScreenOcr(config.vision, ModelStore(paths.models_dir))
+        for tool in (ReadScreen(self.ocr), DescribeScreen(self.ocr), FindOnScreen(self.ocr),
+                     ClickOnScreen(self.ocr, self.prompter),
+                     ExplainError(self.ocr, explainer=lambda: self.llm),
+                     CameraSnapshot(), ScanQr(self.ocr), WhoIsThere()):
             self.registry.register(tool)
         self.workers = WorkerWatcher(self.registry, paths.workers_dir)
         self.store = ModelStore(paths.models_dir)

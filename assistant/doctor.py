@@ -70,7 +70,7 @@ def run_doctor(paths: HeronPaths, store: ModelStore, verify: bool = False,
     checks = [check_python()]
     config_check, prefer_gpu = check_config(paths)
     checks += [config_check, *check_dirs(paths), check_disk(paths.data_dir)]
-    checks += [check_audio(), check_display()]
+    checks += [check_audio(), check_display(), check_vision()]
     checks += [check_onnxruntime(prefer_gpu), check_ctranslate2()]
     checks += [check_sandbox(), check_secrets(paths)]
     checks += check_models(store, verify, progress_for)
@@ -231,6 +231,20 @@ def check_display(env: dict[str, str] | None = None) -> Check:
                      "enable a tray host (GNOME: the AppIndicator extension; or run `trayer`)",
                      shown)
     return Check("display", OK, f"Qt {words[0]} with a system tray", data=shown)
+
+
+def check_vision() -> Check:
+    """Screen and camera tools: xdotool for click_on_screen, cameras (OCR models are
+    in the model checks)."""
+    from vision.camera import list_cameras
+
+    cams = [c.name for c in list_cameras()]
+    data = {"xdotool": shutil.which("xdotool") or "", "cameras": cams}
+    cam = f"{len(cams)} camera(s)" if cams else "no camera (camera tools read video files)"
+    if not data["xdotool"]:
+        return Check("screen & camera", WARN, f"xdotool missing: click_on_screen cannot "
+                     f"click; {cam}", "sudo apt-get install xdotool", data)
+    return Check("screen & camera", OK, f"xdotool for clicks; {cam}", data=data)
 
 
 def _qt_failure(stderr: str) -> str:

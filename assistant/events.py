@@ -89,7 +89,7 @@ class SpeechOutFinished(Event):
 class Interrupted(Event):
     """The user cut a reply short (barge-in); playback stopped, Heron listens."""
 
-    reason: str  # wake | stop_word | speech
+    reason: str  # wake | speech ("stop" is short speech; the next turn hears it as "be quiet")
     spoken_ms: int = 0  # how much of the reply had played
 
 

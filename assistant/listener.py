@@ -12,6 +12,7 @@ Two kinds of decode run on the work executor:
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass
 
@@ -44,6 +45,7 @@ class Listener:
         self.stack = stack
         self.bus = bus
         self.router = router
+        self._decoding = threading.Lock()  # one whole-utterance decode at a time
 
     def is_complete(self, text: str) -> bool:
         match = self.router.route(text) if text.strip() else None
@@ -112,13 +114,24 @@ class Listener:
         return Heard(utt, final, done)
 
     def _decode(self, utt: Utterance, end_ms: int) -> asyncio.Future:
+        """The whole utterance up to `end_ms`, decoded on the work executor. Cancelling
+        the future before the decode begins skips it: the speech went on, and a stale
+        decode would hold up the one for the real end (the executor cannot stop one
+        that has begun, but at most one runs: they take turns on `_decoding`)."""
         audio = utt.audio(end_ms)
         asr = self.stack.asr
+        wanted = threading.Event()
+        wanted.set()
 
-        def run() -> tuple[AsrResult, float]:
-            return asr.transcribe(audio), time.perf_counter()
+        def run() -> tuple[AsrResult, float] | None:
+            with self._decoding:
+                if not wanted.is_set():
+                    return None
+                return asr.transcribe(audio), time.perf_counter()
 
-        return asyncio.ensure_future(self.stack.on_work(run))
+        future = asyncio.ensure_future(self.stack.on_work(run))
+        future.add_done_callback(lambda f: wanted.clear() if f.cancelled() else None)
+        return future
 
     def _publish_partial(self, p: PartialTranscript) -> None:
         if p.text:

@@ -36,7 +36,7 @@ class AsrOptions:
     cpu_threads: int = 2
     device: str = "auto"
     compute_type: str = "int8"
-    window_pad_s: float = 10.0
+    window_pad_s: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,11 @@ class WhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray, initial_prompt: str | None = None, *,
                    word_timestamps: bool = False, hotwords: str | None = None,
-                   language: str | None = None) -> AsrResult:
+                   language: str | None = None, full_window: bool = False) -> AsrResult:
         """Decode a whole utterance (the segment generator is consumed here).
         word_timestamps fills `words`; hotwords is faster-whisper's hint phrase;
-        language forces a language on a multilingual model."""
+        language forces a language on a multilingual model; full_window: whisper's
+        30 s window even for short audio."""
         audio_ms = len(samples) * 1000 // SAMPLE_RATE_HZ
         with self._lock:
             model = self._load_locked()
@@ -102,8 +103,8 @@ class WhisperTranscriber:
                 return AsrResult("", forced or "", 0.0, 0, 0)
             audio = np.asarray(samples, dtype=np.int16).astype(np.float32) / 32768.0
             t0 = time.perf_counter()
-            fast = self._decode_window(model, audio, forced, initial_prompt, hotwords,
-                                       word_timestamps)
+            fast = None if full_window else self._decode_window(
+                model, audio, forced, initial_prompt, hotwords, word_timestamps)
             if fast is not None:
                 words = tuple(AsrWord(w, round(a * 1000), round(b * 1000), p)
                               for w, a, b, p in fast.words)

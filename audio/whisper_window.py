@@ -1,9 +1,9 @@
 """Whisper on a window fitted to the utterance instead of a fixed 30 s.
 
 faster-whisper pads every input to 3000 mel frames, so a 2 s command costs the encoder
-as much as 30 s of speech (~300 ms of tiny.en on 2 cores). CTranslate2 (≥ 4.7) encodes
+as much as 30 s of speech (300–600 ms of tiny.en on 2 cores). CTranslate2 (≥ 4.7) encodes
 shorter inputs; whisper then needs some padding after the speech to behave as trained:
-with the utterance plus 10 s of padding, command WER on our corpus equals the 30 s
+with the utterance plus 8 s of padding, command WER on our corpus equals the 30 s
 window's (docs/bench/README.md, asr) at about a quarter of the cost. Anything that
 looks like a run-away decode (whisper repeating itself) is decoded again the standard
 way by the caller. Only with a known language: on a short window the multilingual

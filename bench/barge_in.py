@@ -34,6 +34,7 @@ from audio.file_source import decode_file, to_internal
 from audio.frames import AudioChunk
 from audio.mic import MicSource
 from audio.sink import BLOCK_MS, ReplySpeaker
+from bench.barge_in_tail import SHORT_REPLY, STOP_AFTER_DRAIN_MS, stop_in_drain
 from bench.machine import machine_info
 from bench.report import percentile, pyplot, save_figure, write_report
 from bench.room import TAP_RATE_HZ, Player, Room, Tap
@@ -85,14 +86,18 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
             user = room.player(Room.ROOM)
             clock = room.clock_check(out_tap, room_tap, user)
             pipeline = VoicePipeline(stack, core.agent, bus)
-            rows, example, mic = asyncio.run(_measure(pipeline, bus, clips, runs,
-                                                      (out_tap, room_tap), user))
+            rows, example, mic, tail = asyncio.run(_measure(pipeline, bus, clips, runs,
+                                                            (out_tap, room_tap), user))
     finally:
         stack.close()
         core.close()
     load.append(os.getloadavg()[0])
     report = _report(stack.config, quick, runs, rows, clock, mic,
                      round(time.perf_counter() - t0, 1), load)
+    report["summary"]["stop_during_drain"] = {
+        "reply": SHORT_REPLY, "stop_after_drain_ms": STOP_AFTER_DRAIN_MS,
+        "runs": len(tail), "ok": sum(r["status"] == "ok" for r in tail),
+        "stop_ms": _stats(tail, "stop_ms"), "rows": tail}
     write_report(out_dir, NAME, report)
     plot(report, example, out_dir / f"{NAME}.png")
     return report
@@ -134,10 +139,11 @@ async def _measure(pipeline: VoicePipeline, bus: EventBus, clips: dict[str, np.n
                     example = {**audio, "row": rows[-1]}
                 for tap in taps:
                     tap.forget_before(time.monotonic() - 10.0)
+        tail = await stop_in_drain(stack, reference, taps[0], runs, SOUND_LEVEL)
         mic_info = {"device": mic.device.name if mic.device else "",
                     "dropped_frames": mic.dropped_frames,
                     "tap_overflows": sum(t.overflows for t in taps)}
-        return rows, example, mic_info
+        return rows, example, mic_info, tail
     finally:
         reading.cancel()
         await asyncio.gather(reading, return_exceptions=True)
@@ -367,6 +373,10 @@ def summary(report: dict) -> list[str]:
         by = ", ".join(f"{r} {n}" for r, n in k["reasons"].items()) or "-"
         lines.append(f"  {kind:<7} {by:<16} {f(k['detection_ms']):>15} {f(k['stop_ms']):>13} "
                      f"{f(k['total_ms']):>14}")
+    d = s.get("stop_during_drain")
+    if d:
+        lines.append(f"  stop() in a reply's last blocks (drain): {d['ok']}/{d['runs']} runs, "
+                     f"stop p50/p95 {f(d['stop_ms'])} ms")
     verdict = "meets" if s["meets_stop_target"] else "MISSES"
     lines.append(f"  stop latency p95 {s['stop_ms']['p95']} ms, max {s['stop_ms']['max']} ms: "
                  f"{verdict} the ≤ {s['target_stop_ms']:.0f} ms target")

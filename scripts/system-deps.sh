@@ -10,10 +10,11 @@ RUN_PKGS=(
   libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1   # PySide6 tray on X11
   build-essential cmake               # llama-cpp-python compiles at install time
   xclip xdg-utils                     # clipboard and opening URLs/apps (X11)
+  xdotool                             # click_on_screen (X11)
 )
 TEST_PKGS=(
   pulseaudio pulseaudio-utils libasound2-plugins   # a real (virtual) audio server
-  xvfb trayer xdotool                              # a real display and tray host
+  xvfb trayer                                      # a real display and tray host
   openbox dbus-daemon fonts-dejavu-core            # vision: a window manager (EWMH), a
                                                    # private D-Bus, the test screens' font
   espeak-ng sox alsa-utils                         # test voices and sounds

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -121,6 +121,7 @@ class Router:
         self._weights = idf_weights(words_by_tool)
         self._unknown_weight = word_weight("", len(words_by_tool), 1)
         self._templates = [self._compile(m, ex) for m in manifests for ex in m.examples]
+        self._last_route: tuple[str, RouteMatch | None] | None = None
 
     def warm_up(self) -> None:
         """Embed the example phrases now rather than on the first routed utterance."""
@@ -151,6 +152,16 @@ class Router:
     # -- routing ---------------------------------------------------------------------------
     def route(self, text: str) -> RouteMatch | None:
         """The best tool for `text` with its arguments; None below the threshold."""
+        # A voice turn routes its transcript twice: the endpointer asks whether it is a
+        # complete command, then the agent acts on it. The second costs nothing.
+        if self._last_route is not None and self._last_route[0] == text:
+            cached = self._last_route[1]  # a copy: callers may fill in its arguments
+            return None if cached is None else replace(cached, args=dict(cached.args))
+        match = self._route(text)
+        self._last_route = (text, match)
+        return match
+
+    def _route(self, text: str) -> RouteMatch | None:
         ranked = self._rank(text)
         if not ranked or ranked[0].score < self.threshold:
             return None
@@ -165,9 +176,12 @@ class Router:
         if not (close and changes):
             return best
         other = self._match(second, text, tokens)
-        if best.missing and not other.missing:
+        if best.missing and not other.missing and (other.score >= self.threshold
+                                                   or other.args):
             # "set a timer for 90 seconds" misheard: a reminder would still need its
-            # text, the timer is a whole command. Take the whole one, do not ask.
+            # text, the timer is a whole command. Take the whole one, do not ask — if it
+            # clears the threshold or what was said fills its slots ("the timer" is not
+            # a request for the time).
             return other
         return RouteMatch(best.tool, best.args, best.score, best.example, best.missing,
                           ambiguous=(best.tool, other.tool), alternatives=(other,))

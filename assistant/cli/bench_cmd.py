@@ -1,4 +1,4 @@
-"""`heron bench e2e|wake|asr|barge-in|all`: benchmarks that write JSON + PNG under
+"""`heron bench e2e|wake|asr|barge-in|vision|all`: benchmarks that write JSON + PNG under
 docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
@@ -18,6 +18,8 @@ BENCHMARKS = {
     "asr": "bench.asr",  # streaming vs offline WER, final-text delay, vocabulary bias
     # how fast Heron notices it is talked over and falls silent (its own PulseAudio room)
     "barge-in": "bench.barge_in",
+    # capture fps, full-HD OCR cold and after a one-line edit, camera fps with faces
+    "vision": "bench.vision",
 }
 
 

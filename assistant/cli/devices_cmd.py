@@ -1,5 +1,6 @@
 """`heron devices [--json]`: the audio devices PortAudio sees, which ones Heron would use
-with the current config, and what to write in config.toml to pick another."""
+with the current config, and what to write in config.toml to pick another; and the
+cameras (/dev/video*) that deliver frames."""
 
 from __future__ import annotations
 
@@ -47,9 +48,12 @@ def build_report(options, config_file) -> dict[str, Any]:
     outputs = [_row(d, True) for d in devices if d.outputs > 0]
     selected = {"input": _choice(options.input_device, find_input, options),
                 "output": _choice(options.output_device, find_output, options)}
+    from vision.camera import list_cameras
+
     return {
         "inputs": inputs,
         "outputs": outputs,
+        "cameras": [{"index": c.index, "path": c.path, "name": c.name} for c in list_cameras()],
         "selected": selected,
         "config_file": str(config_file),
         "config_help": (f'[audio]\ninput_device = "{_example(inputs, selected["input"])}"'
@@ -85,6 +89,12 @@ def run(args, ctx) -> int:
             print(f"  {r['index']:>3}  {r['name']:<{width}}  {r['host_api']:<6} "
                   f"{r['channels']:>3} ch  {r['default_rate_hz']:>6} Hz  {', '.join(marks)}")
         print()
+    print("Cameras:")
+    for cam in report["cameras"]:
+        print(f"  {cam['index']:>3}  {cam['name']}  ({cam['path']})")
+    if not report["cameras"]:
+        print("  none (`heron camera --device FILE` reads a video file instead)")
+    print()
     for label, key in (("microphone", "input"), ("speaker", "output")):
         choice = report["selected"][key]
         setting = f'[audio] {key}_device = "{choice["setting"]}"'

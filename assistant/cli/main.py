@@ -21,6 +21,7 @@ from assistant.cli import (
     mcp_cmd,
     models_cmd,
     run_cmd,
+    vision_cmd,
     voice_cmd,
     wake_cmd,
     workers_cmd,
@@ -30,7 +31,7 @@ from assistant.cli.output import print_error
 from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
-                   bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd)
+                   bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd, vision_cmd)
 
 EXIT_CODES = """exit codes:
   0  success

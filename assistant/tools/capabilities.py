@@ -13,6 +13,7 @@ notify | system. Globs use `~` for the home directory and `**` for any depth.
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import os
 import re
@@ -196,3 +197,36 @@ class Capabilities:
             raise CodedError("capability.unavailable", f"nothing on this machine provides "
                              f"{scope}", "run `heron doctor` to see what is missing")
         return backend
+
+    # -- screen, camera, input (backends plugged in by the core, see assistant/tools/
+    # screen.py and camera.py). Async: the check and its audit row happen on the loop,
+    # the blocking work (X11, OpenCV, xdotool) in a worker thread.
+    def _provider(self, scope: str) -> Any:
+        backend = self._backends.get(scope)
+        if backend is None:
+            raise CodedError("capability.unavailable", f"nothing on this machine provides "
+                             f"{scope}", "run `heron doctor` to see what is missing")
+        return backend
+
+    async def grab_screen(self, target: str = "all") -> Any:
+        """A vision Frame of `target` (all | active | monitor:N | region:X,Y,W,H), with
+        the excluded windows already black. Needs screen.read."""
+        self.require("screen.read", f"capture {target}")
+        return await asyncio.to_thread(self._provider("screen.read").grab, target)
+
+    async def screen_windows(self) -> tuple[list[Any], Any | None]:
+        """(visible windows bottom-first, the active one or None); excluded windows are
+        left out. Needs screen.read."""
+        self.require("screen.read", "list windows")
+        return await asyncio.to_thread(self._provider("screen.read").windows)
+
+    async def camera_frame(self, device: str = "") -> Any:
+        """One vision Frame from the camera (or the video file) `device` names ("" =
+        the configured one). Needs camera."""
+        self.require("camera", device or "default camera")
+        return await asyncio.to_thread(self._provider("camera").frame, device)
+
+    async def click(self, x: int, y: int, button: int = 1) -> None:
+        """Move the pointer to screen pixel (x, y) and click. Needs input.control."""
+        self.require("input.control", f"click button {button} at {x},{y}")
+        await asyncio.to_thread(self._provider("input.control").click, x, y, button)

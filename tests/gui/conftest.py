@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from bench.xserver import XServer, XServerError, stop_process
+
 FIX = "install the GUI test tools with `scripts/system-deps.sh test`"
 TRAY_CHECK = ("from PySide6.QtWidgets import QApplication, QSystemTrayIcon\n"
               "app = QApplication([])\n"
@@ -35,35 +37,18 @@ def _tool(name: str) -> str:
     return path
 
 
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    """Xvfb on a display number it picks itself (-displayfd): no races with others."""
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([_tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0",
-                             "1280x800x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()  # written once the server accepts clients
-    if not number:
-        proc.kill()
-        pytest.fail(f"Xvfb did not start: {proc.communicate()[1].decode()[-500:]}",
-                    pytrace=False)
-    return proc, f":{number}"
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
+def _start_xvfb() -> XServer:
     try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        return XServer.start("1280x800x24")
+    except XServerError as err:  # never skip: a missing tool is a broken test setup
+        pytest.fail(f"{err.message}; {FIX}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def tray_display() -> Iterator[TrayDisplay]:
     _tool("xdotool")  # the tests click the tray menu with it
-    xvfb, display = _start_xvfb()
+    xvfb = _start_xvfb()
+    display = xvfb.display
     screen = TrayDisplay(display)
     trayer = subprocess.Popen(
         [_tool("trayer"), "--edge", "top", "--align", "right", "--widthtype", "request",
@@ -83,18 +68,18 @@ def tray_display() -> Iterator[TrayDisplay]:
             time.sleep(0.3)
         yield screen
     finally:
-        _stop(trayer)
-        _stop(xvfb)
+        stop_process(trayer)
+        xvfb.stop()
 
 
 @pytest.fixture
 def bare_display() -> Iterator[TrayDisplay]:
     """An X display with no tray host: a desktop where the tray cannot appear."""
-    xvfb, display = _start_xvfb()
+    xvfb = _start_xvfb()
     try:
-        yield TrayDisplay(display)
+        yield TrayDisplay(xvfb.display)
     finally:
-        _stop(xvfb)
+        xvfb.stop()
 
 
 @pytest.fixture(scope="session")

@@ -57,6 +57,10 @@ def test_bench_barge_in_interrupts_every_run_and_writes_json_and_png(tmp_path):
         assert k["ok"] == QUICK_RUNS and sum(k["reasons"].values()) == QUICK_RUNS
         assert 0 <= k["stop_ms"]["median"] <= k["stop_ms"]["p95"] <= k["stop_ms"]["max"]
     assert s["meets_stop_target"] == (s["stop_ms"]["p95"] <= s["target_stop_ms"])
+    tail = s["stop_during_drain"]  # stop() while the last words drain out of the speaker
+    assert tail["runs"] == tail["ok"] == QUICK_RUNS
+    for row in tail["rows"]:
+        assert row["sounding_at_stop"] and row["stop_ms"] >= 0
 
     clock = report["clock_check"]  # the taps were checked against the players
     for key in ("speaker_tap_minus_player_ms", "room_tap_minus_player_ms"):

@@ -103,6 +103,9 @@ def test_bench_asr_quick_writes_json_and_png(tmp_path, monkeypatch) -> None:
     s = report["summary"]
     assert s["utterances"] == len(report["rows"]) >= 4
     assert set(s["bias_wer"]) == {"none", "prompt", "hotwords"}
+    window = s["window"]  # the fitted window is compared with whisper's own 30 s one
+    assert window["fitted"]["window_pad_s"] > 0 and window["full_30s"]["window_pad_s"] == 0
+    assert window["commands"] >= 3 and window["full_30s"]["command_decode_ms_p50"] > 0
     for row in report["rows"]:
         assert row["streaming_delay_ms"] >= row["waited_ms"] >= 0
         assert row["offline_delay_ms"] > 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.xserver import XServer, XServerError, stop_process
 from vision.capture import CaptureOptions, CaptureTarget, ScreenCapture
 from vision.errors import VisionError
 from vision.types import Box
@@ -81,30 +82,14 @@ class Desktop:
                        capture_output=True)
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def desktop() -> Iterator[Desktop]:
     """Xvfb (full HD, on a display number it picks itself) + openbox + three windows."""
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen([tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0",
-                             "1920x1080x24", "-nolisten", "tcp", "-noreset"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        xvfb.kill()
-        pytest.fail(f"Xvfb did not start: {xvfb.communicate()[1].decode()[-400:]}")
-    desk = Desktop(f":{number}", [])
+    try:
+        xserver = XServer.start()
+    except XServerError as err:
+        pytest.fail(f"{err.message}; install the test tools with `scripts/system-deps.sh test`")
+    desk = Desktop(xserver.display, [])
     wm = subprocess.Popen([tool("openbox"), "--sm-disable"], env=desk.env(),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -118,9 +103,9 @@ def desktop() -> Iterator[Desktop]:
         yield desk
     finally:
         for proc in desk.procs:
-            _stop(proc)
-        _stop(wm)
-        _stop(xvfb)
+            stop_process(proc)
+        stop_process(wm)
+        xserver.stop()
 
 
 @pytest.fixture(scope="module")
@@ -296,7 +281,7 @@ def session_bus(tmp_path: Path) -> Iterator[str]:
     try:
         yield address
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 def test_wayland_without_a_portal_says_why_and_what_to_do(monkeypatch, session_bus):
@@ -367,7 +352,7 @@ def portal(session_bus, tmp_path, monkeypatch):
 
     yield start
     for proc in procs:
-        _stop(proc)
+        stop_process(proc)
 
 
 def test_wayland_capture_goes_through_the_portal_and_removes_its_file(portal):

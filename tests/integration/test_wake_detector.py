@@ -74,4 +74,11 @@ def test_quick_wake_benchmark_writes_its_report(tmp_path, monkeypatch) -> None:
     assert s["positives"] >= 4 and s["negative_hours"] > 0.03
     assert 0 < s["cpu_ms_per_frame_median"] < 20
     assert any(line.startswith("  false accepts") for line in wake.summary(report))
+    # the threshold is judged on clips it was not chosen on
+    assert s["judged_on"] == "held_out"
+    assert {r["set"] for r in report["rows"]} == {"dev", "held_out", "stress"}
+    dev_voices = {r["voice"] for r in report["rows"] if r["set"] == "dev"}
+    held_voices = {r["voice"] for r in report["rows"] if r["set"] == "held_out"}
+    assert dev_voices & held_voices <= {"piper joe"}
+    assert s["held_out"]["negative_hours"] > 0.03
     assert "scores" not in report["rows"][0]

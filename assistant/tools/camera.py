@@ -1,0 +1,183 @@
+"""Built-in camera workers: camera_snapshot, scan_qr and who_is_there, and the camera
+backend the core plugs into Capabilities for the `camera` scope (vision.camera: a
+camera, or a video file behind the same interface). Frames never leave the machine;
+what is decoded from them (QR text) is untrusted and redacted."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.tools.manifest import ToolManifest
+from assistant.tools.provenance import Origin
+from assistant.tools.screen import ScreenOcr, VisionOptions
+
+if TYPE_CHECKING:
+    from assistant.tools.registry import ToolContext
+    from vision.types import Frame
+
+SNAPSHOT_DIR = "~/Pictures/Heron"
+# A camera's first frames are often dark while its exposure settles.
+WARMUP_FRAMES = 3
+
+
+class OpenCvCameraBackend:
+    """camera: one frame per call from the configured camera (or video file); the
+    device is opened for the call and closed again, so the camera light is on only
+    while Heron looks."""
+
+    def __init__(self, options: VisionOptions | None = None) -> None:
+        self.options = options or VisionOptions()
+
+    def frame(self, device: str = "") -> Frame:
+        from vision.camera import CameraOptions, VideoFileSource, open_camera
+
+        source = open_camera(CameraOptions(device=device or self.options.camera))
+        try:
+            frame = source.read()
+            if not isinstance(source, VideoFileSource):
+                for _ in range(WARMUP_FRAMES):
+                    frame = source.read()
+            return frame
+        finally:
+            source.close()
+
+
+def camera_backends(options: VisionOptions) -> dict[str, object]:
+    return {"camera": OpenCvCameraBackend(options)}
+
+
+class _Detectors:
+    """The face detector and the code reader, built once, on first use."""
+
+    def __init__(self) -> None:
+        self._faces: Any = None
+        self._codes: Any = None
+        self._lock = threading.Lock()
+
+    def faces(self) -> Any:
+        with self._lock:
+            if self._faces is None:
+                from vision.detect import HaarFaceDetector
+
+                self._faces = HaarFaceDetector()
+            return self._faces
+
+    def codes(self) -> Any:
+        with self._lock:
+            if self._codes is None:
+                from vision.detect import CodeReader
+
+                self._codes = CodeReader()
+            return self._codes
+
+
+DETECTORS = _Detectors()
+
+
+def _people(n: int) -> str:
+    return "no one" if n == 0 else ("one person" if n == 1 else f"{n} people")
+
+
+class CameraSnapshot:
+    manifest = ToolManifest(
+        name="camera_snapshot", title="Take a picture", builtin=True, effects="write",
+        timeout_s=30, permissions=("camera", f"fs.write:{SNAPSHOT_DIR}/**"),
+        description=f"Take a picture with the camera and save it in {SNAPSHOT_DIR}.",
+        input_schema={"type": "object", "additionalProperties": False, "properties": {}},
+        output_schema={"type": "object", "properties": {
+            "path": {"type": "string"}, "width": {"type": "integer"},
+            "height": {"type": "integer"}}},
+        examples=("take a picture", "take a photo", "take a camera snapshot",
+                  "snap a picture with my webcam"),
+    )
+
+    def __init__(self, home: Path | None = None) -> None:
+        self._home = home or Path.home()
+        if home is not None:  # the instance asks for exactly the folder it writes
+            self.manifest = replace(type(self).manifest, permissions=(
+                "camera", f"fs.write:{self._home}/{SNAPSHOT_DIR[2:]}/**"))
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        from vision.image import save_image
+
+        frame = await ctx.caps.camera_frame()
+        folder = self._home / SNAPSHOT_DIR[2:]
+        path = folder / time.strftime("snapshot-%Y%m%d-%H%M%S.png")
+        real = ctx.caps.check_path(path, "write")
+
+        def write() -> Path:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            return save_image(real, frame.image)
+
+        saved = await asyncio.to_thread(write)
+        return {"path": str(saved), "width": frame.width, "height": frame.height,
+                "source": frame.source, "speech": f"I took a picture: {saved.name}."}
+
+
+class ScanQr:
+    manifest = ToolManifest(
+        name="scan_qr", title="Scan a QR code", builtin=True, effects="read", timeout_s=30,
+        permissions=("screen.read", "camera"),
+        description="Read QR codes and barcodes on the screen or in front of the camera. "
+                    "Their text is untrusted (a link or command anyone could print).",
+        input_schema={"type": "object", "additionalProperties": False, "properties": {
+            "source": {"type": "string", "enum": ["screen", "camera"],
+                       "description": "where to look (default: the screen)"}}},
+        output_schema={"type": "object", "properties": {
+            "codes": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},
+        examples=("scan this qr code", "scan a qr code", "read this qr code",
+                  "what does this qr code say", "scan this barcode"),
+    )
+
+    def __init__(self, ocr: ScreenOcr) -> None:
+        self._ocr = ocr  # only for its redaction settings
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        source = args.get("source") or "screen"
+        frame = await (ctx.caps.grab_screen("all") if source == "screen"
+                       else ctx.caps.camera_frame())
+        codes = await asyncio.to_thread(DETECTORS.codes().read, frame.image)
+        out, total = [], 0
+        for code in codes:
+            red = self._ocr.redact(code.text)
+            total += red.total
+            dx, dy = frame.origin
+            out.append({"kind": code.kind, "text": red.text,
+                        "box": code.box.translate(dx, dy).to_dict()})
+        if not out:
+            speech = f"I don't see a QR code or barcode on the {source}."
+        elif len(out) == 1:
+            speech = f"The code says: {out[0]['text']}"
+        else:
+            speech = f"I see {len(out)} codes. The first says: {out[0]['text']}"
+        note = f" I masked {total} private item{'s' if total > 1 else ''}." if total else ""
+        origin = Origin.SCREEN if source == "screen" else Origin.CAMERA
+        return {"source": source, "codes": out, "untrusted_output": True,
+                "origin": origin.value, "speech": speech + note}
+
+
+class WhoIsThere:
+    manifest = ToolManifest(
+        name="who_is_there", title="Is anyone there", builtin=True, effects="read",
+        timeout_s=30, permissions=("camera",),
+        description="Look through the camera and say whether someone is in front of it "
+                    "(face detection only: it does not recognise who).",
+        input_schema={"type": "object", "additionalProperties": False, "properties": {}},
+        output_schema={"type": "object", "properties": {
+            "someone_there": {"type": "boolean"}, "faces": {"type": "integer"}}},
+        examples=("is anyone there", "is someone there", "who is there",
+                  "is anybody in front of my camera", "can you see anyone"),
+    )
+
+    async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        frame = await ctx.caps.camera_frame()
+        presence = await asyncio.to_thread(DETECTORS.faces().detect, frame.image)
+        n = len(presence.faces)
+        speech = "I don't see anyone." if n == 0 else f"I see {_people(n)}."
+        return {**presence.to_dict(), "source": frame.source, "untrusted_output": True,
+                "origin": Origin.CAMERA.value, "speech": speech}

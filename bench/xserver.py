@@ -1,0 +1,69 @@
+"""A private X server (Xvfb) for benchmarks and tests: on a display number it picks
+itself (-displayfd), so parallel runs never race for one."""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from models.errors import CodedError
+
+
+class XServerError(CodedError, RuntimeError):
+    """Xvfb is missing or would not start."""
+
+    exit_code = 7
+
+
+def stop_process(proc: subprocess.Popen, timeout_s: float = 5) -> None:
+    """Terminate, then kill if it does not go."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class XServer:
+    proc: subprocess.Popen
+    display: str  # ":N"
+    pipe_fd: int  # kept open while it runs: Xvfb writes to it again on a reset
+
+    @classmethod
+    def start(cls, size: str = "1920x1080x24", timeout_s: float = 15) -> XServer:
+        exe = shutil.which("Xvfb")
+        if exe is None:
+            raise XServerError("bench.xvfb_missing", "Xvfb is missing",
+                               "install it: sudo apt-get install xvfb "
+                               "(or `scripts/system-deps.sh test`)")
+        read_fd, write_fd = os.pipe()
+        proc = subprocess.Popen([exe, "-displayfd", str(write_fd), "-screen", "0", size,
+                                 "-nolisten", "tcp", "-noreset"], pass_fds=(write_fd,),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        ready, _, _ = select.select([read_fd], [], [], timeout_s)
+        number = os.read(read_fd, 32).decode().strip() if ready else ""
+        if not number:  # it writes the number once it accepts clients
+            stop_process(proc)
+            os.close(read_fd)
+            raise XServerError("bench.xvfb_failed", f"Xvfb did not start (exit {proc.poll()})",
+                               "run `Xvfb -displayfd 1` by hand to see why")
+        return cls(proc, f":{number}", read_fd)
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+        if self.pipe_fd >= 0:
+            os.close(self.pipe_fd)
+            self.pipe_fd = -1
+
+    def __enter__(self) -> XServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
