@@ -78,7 +78,7 @@ def _at(rows: list[dict], neg: np.ndarray, threshold: float, patience: int,
         cooldown_ms: int) -> dict:
     """False rejects and false accepts of one setting on one set."""
     hours = max(len(neg) * FRAME_MS / 3_600_000, 1e-9)
-    rejected = sum(not fires(r["scores"], threshold, patience, cooldown_ms) for r in rows)
+    rejected = _missed(rows, threshold, patience, cooldown_ms)
     accepts = fires(neg, threshold, patience, cooldown_ms)
     fr, fa = rejected / max(1, len(rows)), len(accepts) / hours
     return {"threshold": threshold, "patience": patience, "positives": len(rows),
@@ -89,9 +89,12 @@ def _at(rows: list[dict], neg: np.ndarray, threshold: float, patience: int,
             "meets_targets": bool(fr <= TARGET_FR and fa <= TARGET_FA_PER_HOUR)}
 
 
+def _missed(rows: list[dict], threshold: float, patience: int, cooldown_ms: int) -> int:
+    return sum(not fires(r["scores"], threshold, patience, cooldown_ms) for r in rows)
+
+
 def _fr(rows: list[dict], threshold: float, patience: int, cooldown_ms: int) -> float:
-    missed = sum(not fires(r["scores"], threshold, patience, cooldown_ms) for r in rows)
-    return round(missed / max(1, len(rows)), 4)
+    return round(_missed(rows, threshold, patience, cooldown_ms) / max(1, len(rows)), 4)
 
 
 def choose(grid: list[dict]) -> dict | None:

@@ -108,7 +108,11 @@ def screen(args, ctx) -> int:
     report["windows"] = [{**w.to_dict(), "title": t,
                           "active": active is not None and w.id == active.id}
                          for w, t in titled]
-    if args.json:
+    return _emit(report, args.json)
+
+
+def _emit(report: dict, as_json: bool) -> int:
+    if as_json:
         print_json(report)
     else:
         _print(report)
@@ -121,11 +125,7 @@ def look(args, ctx) -> int:
     image = load_image(args.image)
     frame = Frame(image, (0, 0), str(args.image))
     report = analyse(frame, ctx.config.vision, ScreenOcr(ctx.config.vision, ctx.store))
-    if args.json:
-        print_json(report)
-    else:
-        _print(report)
-    return 0
+    return _emit(report, args.json)
 
 
 def camera(args, ctx) -> int:
