@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from assistant.agent.llm import LlmOptions
+from assistant.companion.options import CompanionOptions
+from assistant.integration.options import DesktopOptions
 from assistant.mcp.options import McpOptions
 from assistant.tools.files import FilesOptions
 from assistant.tools.screen import VisionOptions
@@ -81,6 +83,8 @@ class HeronConfig:
     files: FilesOptions = field(default_factory=FilesOptions)
     permissions: PermissionOptions = field(default_factory=PermissionOptions)
     vision: VisionOptions = field(default_factory=VisionOptions)
+    companion: CompanionOptions = field(default_factory=CompanionOptions)
+    desktop: DesktopOptions = field(default_factory=DesktopOptions)
 
 
 def load_config(path: Path) -> HeronConfig:

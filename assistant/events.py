@@ -103,6 +103,16 @@ class MicStateChanged(Event):
 
 
 @dataclass(frozen=True)
+class DeviceInUse(Event):
+    """A privacy indicator: the camera or the screen is being read (active=True) or no
+    longer is. The microphone's own state is `MicStateChanged`."""
+
+    device: str  # camera | screen
+    active: bool
+    tool: str = ""  # the tool reading it
+
+
+@dataclass(frozen=True)
 class TimerFired(Event):
     timer_id: int
     label: str

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from assistant.agent.agent import AgentReply
 from assistant.bus import EventBus
+from assistant.companion.runtime import run_companion
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.events import MicStateChanged, StageError, StateChanged
@@ -65,6 +66,8 @@ class HeronService:
                          tg.create_task(reminders.run(), name="reminders")]
                 if self.use_mic:
                     tasks.append(tg.create_task(self._voice_loop(), name="voice"))
+                if self.config.companion.enabled:
+                    tasks.append(tg.create_task(run_companion(self, stop), name="companion"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
                 if on_ready:
                     on_ready()

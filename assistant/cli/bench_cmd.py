@@ -1,4 +1,4 @@
-"""`heron bench e2e|wake|asr|barge-in|vision|all`: benchmarks that write JSON + PNG under
+"""`heron bench e2e|wake|asr|barge-in|vision|companion|tray|all`: benchmarks that write JSON + PNG under
 docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
@@ -20,6 +20,10 @@ BENCHMARKS = {
     "barge-in": "bench.barge_in",
     # capture fps, full-HD OCR cold and after a one-line edit, camera fps with faces
     "vision": "bench.vision",
+    # 50 phone clients on WebSockets: event fan-out latency
+    "companion": "bench.companion",
+    # the tray app: time to the tray icon and to the first command, idle CPU and memory
+    "tray": "bench.tray",
 }
 
 

@@ -14,6 +14,7 @@ from assistant.cli import (
     ask_cmd,
     audit_cmd,
     bench_cmd,
+    companion_cmd,
     devices_cmd,
     doctor_cmd,
     history_cmd,
@@ -31,7 +32,8 @@ from assistant.cli.output import print_error
 from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
-                   bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd, vision_cmd)
+                   bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd, vision_cmd,
+                   companion_cmd)
 
 EXIT_CODES = """exit codes:
   0  success
