@@ -37,6 +37,7 @@ from assistant.tools.screen import (
     screen_backends,
 )
 from assistant.tools.screen_help import ExplainError
+from assistant.tools.sensors import SensorGate
 from assistant.tools.timers import CancelTimer, ListTimers, SetTimer, TimerStore
 from assistant.workers.discovery import WorkerWatcher
 from models.store import ModelStore
@@ -55,12 +56,14 @@ class Core:
         self.memory = Memory(self.storage)
         self.approvals = ApprovalStore(self.storage)
         perms = config.permissions
+        self.sensors = SensorGate(self.bus)  # camera/screen pause and in-use indicator
         # Surfaces (terminal, voice, tray, phone, MCP) attach to the fan-out; none → deny.
         self.prompter = prompter or FanOutPrompter([], timeout_s=perms.approval_timeout_s)
         self.registry = ToolRegistry(
             self.bus, self.audit, PermissionPolicy(self.approvals, perms.denied_tools),
             self.prompter, backends={**default_backends(), **screen_backends(config.vision),
-                                     **camera_backends(config.vision)})
+                                     **camera_backends(config.vision),
+                                     "sensors": self.sensors})
         self.timers = TimerStore(self.storage)
         self.reminders = ReminderStore(self.storage)
         self.notes = NoteStore(self.storage)

@@ -11,11 +11,15 @@ from collections.abc import Callable
 
 from assistant.agent.agent import AgentReply
 from assistant.bus import EventBus
+from assistant.commands import service_commands
 from assistant.companion.runtime import run_companion
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.events import MicStateChanged, StageError, StateChanged
 from assistant.feed import FrameFeed
+from assistant.integration.hotkey import Hotkey, start_hotkey
+from assistant.integration.instance import InstanceServer, socket_path
+from assistant.live_config import Applied, apply_config
 from assistant.paths import HeronPaths
 from assistant.pipeline import VoicePipeline
 from assistant.tools.reminders import ReminderService
@@ -34,8 +38,10 @@ EARS_OPEN_WAIT_S = 5.0  # at start-up, announcements wait this long for the micr
 
 class HeronService:
     def __init__(self, paths: HeronPaths, config: HeronConfig, store: ModelStore,
-                 bus: EventBus | None = None, use_mic: bool = True) -> None:
+                 bus: EventBus | None = None, use_mic: bool = True,
+                 serve_commands: bool = False) -> None:
         self.bus = bus or EventBus()
+        self.paths = paths
         self.core = Core(paths, config, self.bus)
         self.stack = VoiceStack(config, store, paths.wake_dir)
         self.config = config
@@ -49,9 +55,25 @@ class HeronService:
         # Set once the microphone hears (or there is none): the echo of a reply played
         # while the input stream is still starting could not be matched and removed.
         self._ears_open = asyncio.Event()
+        self.state = "starting"  # the last StateChanged
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tg: asyncio.TaskGroup | None = None
+        self._voice_task: asyncio.Task | None = None
+        self._hotkey: Hotkey | None = None
+        self.hotkey_status = "off"
+        self.bus.subscribe(self._track_state, StateChanged)
+        # Push-to-talk: the running turn, whether it waits for the wake word, and
+        # whether the next turn skips it.
+        self._turn: asyncio.Task | None = None
+        self._talk_now = False
+        # Later `heron` commands (`--toggle`, `ask`) reach this one over a local socket;
+        # the tray adds its own ("show") before `run`.
+        self.serve_commands = serve_commands
+        self.commands = service_commands(self)
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         t0 = time.perf_counter()
+        self._loop = asyncio.get_running_loop()
         try:
             await asyncio.gather(self.stack.load(wake=self.config.wake.enabled),
                                  self.core.warm_up())
@@ -61,19 +83,28 @@ class HeronService:
             timers = TimerService(self.core.timers, self.bus, announce=self.announce_soon)
             reminders = ReminderService(self.core.reminders, self.bus,
                                         announce=self.announce_soon)
-            async with asyncio.TaskGroup() as tg:
+            async with contextlib.AsyncExitStack() as edges, asyncio.TaskGroup() as tg:
+                if self.serve_commands:
+                    server = InstanceServer(socket_path(self.paths.data_dir), self.commands)
+                    await server.start()
+                    edges.push_async_callback(server.aclose)
+                self.restart_hotkey(self.config.desktop.hotkey)
+                edges.callback(lambda: self._hotkey and self._hotkey.stop())
+                self._tg = tg
                 tasks = [tg.create_task(timers.run(), name="timers"),
                          tg.create_task(reminders.run(), name="reminders")]
                 if self.use_mic:
-                    tasks.append(tg.create_task(self._voice_loop(), name="voice"))
+                    self._voice_task = tg.create_task(self._voice_loop(), name="voice")
                 if self.config.companion.enabled:
                     tasks.append(tg.create_task(run_companion(self, stop), name="companion"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
                 if on_ready:
                     on_ready()
                 await stop.wait()
-                for task in tasks:
-                    task.cancel()
+                self._tg = None
+                for task in [*tasks, self._voice_task]:
+                    if task is not None:
+                        task.cancel()
         finally:
             self.stack.close()
             await self.core.aclose()
@@ -109,6 +140,50 @@ class HeronService:
                 sink.close()
                 self.bus.publish(StateChanged(state="idle"))
 
+    async def apply_config(self, config: HeronConfig) -> Applied:
+        """Settings changed while running: apply what changed (assistant/live_config.py)."""
+        return await apply_config(self, config)
+
+    async def restart_voice_loop(self) -> None:
+        """Reopen the microphone (a new input device) and go on listening."""
+        task, self._voice_task = self._voice_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self.use_mic and self._tg is not None:
+            self._voice_task = self._tg.create_task(self._voice_loop(), name="voice")
+
+    def restart_hotkey(self, spec: str) -> None:
+        if self._hotkey is not None:
+            self._hotkey.stop()
+        self._hotkey = start_hotkey(spec, self._hotkey_pressed)
+        self.hotkey_status = self._hotkey.status  # for the settings and `heron doctor`
+
+    def _track_state(self, event: StateChanged) -> None:
+        self.state = event.state
+
+    def _hotkey_pressed(self) -> None:
+        """Called on the hotkey's thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.toggle_listening)
+
+    def toggle_listening(self) -> str:
+        """Push-to-talk: start listening now (no wake word), or stop what the turn is
+        doing (listening, thinking or speaking). What happened: listening | stopped |
+        muted | no_mic."""
+        turn = self._turn
+        if self.mic is None or turn is None or turn.done():
+            return "no_mic"
+        if self.state == "muted":
+            return "muted"
+        if self.state == "idle":  # waiting for the wake word
+            self._talk_now = True
+            turn.cancel()
+            return "listening"
+        turn.cancel()
+        return "stopped"
+
     async def set_muted(self, muted: bool) -> None:
         """The microphone kill switch: muting closes the input stream itself."""
         if self.mic is not None:
@@ -138,16 +213,27 @@ class HeronService:
         follow_up = False  # after a barge-in the user is already talking: no wake word
         try:
             while True:
+                use_wake = self.config.wake.enabled and not (follow_up or self._talk_now)
+                self._talk_now = False
+                turn = asyncio.create_task(pipeline.run_turn(feed, use_wake, speaker,
+                                                             barge_in_allowed=True))
+                self._turn = turn
                 try:
-                    result = await pipeline.run_turn(
-                        feed, self.config.wake.enabled and not follow_up, speaker,
-                        barge_in_allowed=True)
-                    follow_up = bool(result.interrupted)
+                    await asyncio.wait({turn})
+                    if turn.cancelled():  # push-to-talk: begin, or stop, a turn
+                        follow_up = False
+                        self.bus.publish(StateChanged(state="idle"))
+                        continue
+                    follow_up = bool(turn.result().interrupted)
                 except CodedError as err:
                     log.warning("turn failed: %s", err)  # StageError already published
                     follow_up = False
                 finally:
+                    if not turn.done():  # the voice loop itself is being cancelled
+                        turn.cancel()
+                        await asyncio.gather(turn, return_exceptions=True)
                     speaker.close()
         finally:
+            self._turn = None
             self.mic = None
             await mic.aclose()

@@ -18,6 +18,7 @@ from assistant.cli import run_cmd
 from assistant.cli.output import print_error
 from assistant.service import HeronService
 from gui.bridge import CoreBridge
+from gui.controller import TrayController
 from gui.tray import HeronTray
 from models.errors import CodedError
 
@@ -35,7 +36,8 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
         print(NO_TRAY_MSG, file=sys.stderr, flush=True)
         return run_cmd.run_headless(ctx, use_mic, exit_after_s, as_json)
 
-    service = HeronService(ctx.paths, ctx.config, ctx.store, use_mic=use_mic)
+    service = HeronService(ctx.paths, ctx.config, ctx.store, use_mic=use_mic,
+                           serve_commands=True)
     bridge = CoreBridge(service)
     tray = HeronTray(mic_enabled=use_mic)
     printer = run_cmd.EventPrinter(as_json, "in the tray")
@@ -46,10 +48,14 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
     bridge.ready.connect(lambda: printer.on_ready({**service.startup_ms, **startup_ms}))
     bridge.finished.connect(lambda _error: app.quit())  # the core ended (error or not)
     tray.quit_requested.connect(app.quit)
+    controller = TrayController(service, bridge, tray)  # noqa: F841  (owns the wiring)
 
     tray.show()
     # From entering run_tray (QApplication creation included) to the icon handed to the host.
     startup_ms["tray_shown"] = round((time.perf_counter() - t0) * 1000, 1)
+    launched = run_cmd.since_launch_ms()
+    if launched is not None:
+        startup_ms["tray_shown_since_launch"] = launched
     bridge.start()
     if exit_after_s is not None:
         QTimer.singleShot(int(exit_after_s * 1000), app.quit)

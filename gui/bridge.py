@@ -12,7 +12,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -40,6 +40,7 @@ class CoreBridge(QObject):
     _event_from_core = Signal(object)
     _ready_from_core = Signal()
     _finished_from_core = Signal(object)
+    _result_from_core = Signal(object, object)  # callback, concurrent Future
 
     def __init__(self, service: HeronService, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +56,7 @@ class CoreBridge(QObject):
         self._event_from_core.connect(self._relay_event, queued)
         self._ready_from_core.connect(self._relay_ready, queued)
         self._finished_from_core.connect(self._relay_finished, queued)
+        self._result_from_core.connect(self._relay_result, queued)
 
     # -- GUI thread -------------------------------------------------------
 
@@ -94,6 +96,20 @@ class CoreBridge(QObject):
             coro.close()
             raise RuntimeError("the core is not running")
         return asyncio.run_coroutine_threadsafe(coro, loop)
+
+    def request(self, coro: Coroutine[Any, Any, Any],
+                on_done: Callable[[concurrent.futures.Future], None]) -> None:
+        """Run `coro` on the core loop; `on_done(future)` is then called on the GUI
+        thread (never blocks Qt waiting for the core)."""
+        future = self.submit(coro)
+        future.add_done_callback(lambda f: self._result_from_core.emit(on_done, f))
+
+    @Slot(object, object)
+    def _relay_result(self, on_done, future) -> None:
+        try:
+            on_done(future)
+        except Exception:  # a failing GUI callback must not break the bridge
+            log.exception("handling a core result failed")
 
     def is_running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()

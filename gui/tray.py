@@ -1,8 +1,9 @@
-"""The tray icon: Heron's state at a glance, painted in code (no image files).
+"""The tray icon: Heron's state at a glance, painted in code (no image files), with
+privacy dots for what is in use (green: microphone open; red: camera; amber: screen).
 
-It changes state only from bus events relayed by `CoreBridge`; it never reaches
-into the core. The full tray (text box, timers, approvals) builds on the seams
-here: `menu`, `state`, `quit_requested`.
+It changes only from bus events relayed by `CoreBridge` and never reaches into the
+core: its menu emits signals (`talk_requested`, `mute_toggled`, …) that gui/app.py
+turns into commands.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from assistant.events import Event, StageError, StateChanged
+from assistant.events import DeviceInUse, Event, MicStateChanged, StageError, StateChanged
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +32,16 @@ STATE_COLOURS: dict[str, str] = {
 CORE_STATES = ("idle", "listening", "thinking", "speaking", "muted", "error")
 NO_MIC_TIP = "No microphone found — use `heron ask` or `heron listen`"
 ICON_SIZE_PX = 64
+# Privacy dots on the icon's rim, by what is in use.
+IN_USE_COLOURS = {"mic": "#35d07f", "camera": "#ff3b30", "screen": "#ffb020"}
+IN_USE_SPOTS = {"mic": (50, 50), "camera": (50, 14), "screen": (14, 50)}
+MIC_OPEN_STATES = ("open", "live")
 
 
-def paint_icon(look: str, size_px: int = ICON_SIZE_PX) -> QPixmap:
-    """A round badge in the state's colour with a white glyph."""
+def paint_icon(look: str, size_px: int = ICON_SIZE_PX,
+               in_use: frozenset[str] = frozenset()) -> QPixmap:
+    """A round badge in the state's colour with a white glyph, and a dot for each
+    device in use."""
     pix = QPixmap(size_px, size_px)
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)
@@ -79,6 +86,11 @@ def paint_icon(look: str, size_px: int = ICON_SIZE_PX) -> QPixmap:
         p.setBrush(white)
         p.drawRoundedRect(QRectF(28.5, 13, 7, 26), 3, 3)
         p.drawEllipse(QPointF(32, 47), 4.2, 4.2)
+    for device in sorted(in_use):
+        x, y = IN_USE_SPOTS[device]
+        p.setPen(QPen(QColor("white"), 2.5))
+        p.setBrush(QColor(IN_USE_COLOURS[device]))
+        p.drawEllipse(QPointF(x, y), 10, 10)
     p.end()
     return pix
 
@@ -98,23 +110,64 @@ class HeronTray(QSystemTrayIcon):
     """The tray icon and its menu. Feed it bus events with `on_event`."""
 
     quit_requested = Signal()
+    talk_requested = Signal()  # push-to-talk
+    mute_toggled = Signal(bool)  # True: close the microphone stream
+    sensors_paused = Signal(bool)  # True: no camera or screen analysis
+    window_requested = Signal()
+    settings_requested = Signal()
+    audit_requested = Signal()
 
     def __init__(self, mic_enabled: bool = True, parent=None) -> None:
         super().__init__(parent)
         self.mic_enabled = mic_enabled
         self.state = "starting"  # the core's last StateChanged (or "starting")
         self.mic_problem = ""  # message of the last audio_in StageError
+        self.mic_state = ""  # the last MicStateChanged state
+        self.in_use: dict[str, str] = {}  # camera/screen -> the tool reading it
         self.look = ""
-        self._icons: dict[str, QIcon] = {}
+        self._icons: dict[tuple[str, frozenset[str]], QIcon] = {}
         self.menu = QMenu()
         self.status_action = QAction("Heron — starting…", self.menu)
         self.status_action.setEnabled(False)
+        self.privacy_action = QAction("", self.menu)
+        self.privacy_action.setEnabled(False)
         self.menu.addAction(self.status_action)
+        self.menu.addAction(self.privacy_action)
         self.menu.addSeparator()
-        quit_action = self.menu.addAction("Quit Heron")
-        quit_action.triggered.connect(self.quit_requested.emit)
+        self.talk_action = self._add("Push to &talk", self.talk_requested.emit)
+        self.mute_action = self._add("&Mute microphone", self.mute_toggled.emit, checkable=True)
+        self.pause_action = self._add("&Pause camera and screen", self.sensors_paused.emit,
+                                      checkable=True)
+        self.menu.addSeparator()
+        self._add("&Open Heron…", self.window_requested.emit)
+        self._add("&Settings…", self.settings_requested.emit)
+        self._add("&Audit log…", self.audit_requested.emit)
+        self.menu.addSeparator()
+        self._add("&Quit Heron", self.quit_requested.emit)
+        self.activated.connect(self._clicked)
         self.setContextMenu(self.menu)
         self._refresh()
+
+    def _add(self, text: str, slot, checkable: bool = False) -> QAction:
+        action = self.menu.addAction(text)
+        action.setCheckable(checkable)
+        if checkable:
+            action.triggered.connect(lambda: slot(action.isChecked()))
+        else:
+            action.triggered.connect(lambda: slot())
+        return action
+
+    def _clicked(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:  # a left click
+            self.window_requested.emit()
+
+    @property
+    def indicators(self) -> frozenset[str]:
+        """What the icon shows as in use: mic (stream open), camera, screen."""
+        shown = set(self.in_use)
+        if self.mic_state in MIC_OPEN_STATES:
+            shown.add("mic")
+        return frozenset(shown)
 
     def on_ready(self) -> None:
         """The core is running: leave the 'starting' look unless an event already came."""
@@ -131,6 +184,18 @@ class HeronTray(QSystemTrayIcon):
             self.mic_problem = event.message
             if self.state == "starting":
                 self.state = "idle"
+        elif isinstance(event, MicStateChanged):
+            self.mic_state = event.state
+            if event.state in MIC_OPEN_STATES:
+                self.mic_problem = ""
+            self.mute_action.setChecked(event.state == "muted")
+            if event.state != "muted" and self.state == "muted":
+                self.state = "idle"
+        elif isinstance(event, DeviceInUse):
+            if event.active:
+                self.in_use[event.device] = event.tool
+            else:
+                self.in_use.pop(event.device, None)
         else:
             return
         self._refresh()
@@ -138,11 +203,36 @@ class HeronTray(QSystemTrayIcon):
     def _refresh(self) -> None:
         look, tip = self._describe()
         self.look = look
-        if look not in self._icons:
-            self._icons[look] = QIcon(paint_icon(look))
-        self.setIcon(self._icons[look])
-        self.setToolTip(tip)
+        key = (look, self.indicators)
+        if key not in self._icons:
+            self._icons[key] = QIcon(paint_icon(look, in_use=self.indicators))
+        self.setIcon(self._icons[key])
+        privacy = self._privacy_line()
+        self.setToolTip(f"{tip}\n{privacy}")
         self.status_action.setText(tip.splitlines()[0])
+        self.privacy_action.setText(privacy)
+        self.talk_action.setEnabled(self.mic_enabled and not self.mic_problem
+                                    and self.mic_state != "muted")
+
+    def _privacy_line(self) -> str:
+        """One line on what is in use now, e.g. "Mic on · Camera: camera_snapshot"."""
+        parts = []
+        if self.mic_state in MIC_OPEN_STATES:
+            parts.append("Mic on")
+        elif self.mic_state == "muted":
+            parts.append("Mic muted")
+        else:
+            parts.append("Mic off")
+        for device in ("camera", "screen"):
+            if device in self.in_use:
+                parts.append(f"{device.capitalize()}: {self.in_use[device]}")
+        if self.pause_action.isChecked():
+            parts.append("camera and screen paused")
+        return " · ".join(parts)
+
+    def set_sensors_paused(self, paused: bool) -> None:
+        self.pause_action.setChecked(paused)
+        self._refresh()
 
     def _describe(self) -> tuple[str, str]:
         """(look, tooltip) for the current state; the first tooltip line is the status."""

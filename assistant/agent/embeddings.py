@@ -20,6 +20,7 @@ from models.store import ModelStore
 MODEL_ID = "minilm-l6-int8"
 MAX_TOKENS = 64  # commands are short; long text is cut (the model was trained on ≤128)
 DIM = 384
+BATCH = 16  # texts per ONNX run (see TextEmbedder.embed)
 
 
 class Embedder(Protocol):
@@ -71,12 +72,19 @@ class TextEmbedder:
         self._tokenizer = tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length sentence vectors, one row per text, in one batch."""
+        """Unit-length sentence vectors, one row per text. Run in batches of
+        BATCH: one batch of every example phrase would grow ONNX Runtime's memory arena
+        by its attention tensors (≈190 MB for ~300 phrases), and the arena keeps it."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
+        texts = list(texts)
+        return np.concatenate([self._embed_batch(texts[i:i + BATCH])
+                               for i in range(0, len(texts), BATCH)])
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             self._load_locked()
-            encodings = self._tokenizer.encode_batch(list(texts))
+            encodings = self._tokenizer.encode_batch(texts)
             ids = np.array([e.ids for e in encodings], dtype=np.int64)
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             types = np.zeros_like(ids)

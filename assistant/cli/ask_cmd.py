@@ -1,4 +1,6 @@
-"""`heron ask TEXT`: one text turn through the agent and its tools."""
+"""`heron ask TEXT`: one text turn through the agent and its tools — in the running
+Heron when there is one (its timers, its approval surfaces and this terminal), else
+in this process."""
 
 from __future__ import annotations
 
@@ -6,29 +8,58 @@ import asyncio
 
 from assistant.cli.output import print_json
 from assistant.core import Core
+from assistant.integration.instance import (
+    InstanceClient,
+    InstanceLock,
+    raise_for_error,
+    socket_path,
+)
 from assistant.tools.prompters import FanOutPrompter, TerminalPrompter
+
+STARTING_WAIT_S = 60.0  # a Heron that holds the lock may still be loading its models
 
 
 def register(sub) -> None:
     p = sub.add_parser("ask", help="one text turn through the agent and tools")
     p.add_argument("text", nargs="+", help="what to ask, e.g. \"set a timer for 5 minutes\"")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--local", action="store_true",
+                   help="answer in this process even when Heron is running")
     p.set_defaults(handler=handle)
 
 
 def handle(args, ctx) -> int:
     text = " ".join(args.text).strip()
     # A question that needs your approval is asked on this terminal (when it is one).
-    prompter = FanOutPrompter([TerminalPrompter()],
-                              timeout_s=ctx.config.permissions.approval_timeout_s)
+    terminal = TerminalPrompter()
+    result = None if args.local else _in_running_heron(ctx, text, terminal)
+    if result is None:
+        result = _here(ctx, text, terminal)
+    if args.json:
+        print_json(result)
+    else:
+        print(result["response"])
+    return 0
+
+
+def _in_running_heron(ctx, text: str, terminal: TerminalPrompter) -> dict | None:
+    """The running Heron's answer, or None when no Heron is running."""
+    probe = InstanceLock(ctx.paths.data_dir)
+    if probe.acquire():  # nobody holds the lock: nothing is running
+        probe.release()
+        return None
+    client = InstanceClient(socket_path(ctx.paths.data_dir))
+    reply = raise_for_error(asyncio.run(client.call(
+        {"cmd": "ask", "text": text}, prompter=terminal, connect_wait_s=STARTING_WAIT_S)))
+    return {k: reply[k] for k in ("request", "response", "tool_calls")}
+
+
+def _here(ctx, text: str, terminal: TerminalPrompter) -> dict:
+    prompter = FanOutPrompter([terminal], timeout_s=ctx.config.permissions.approval_timeout_s)
     core = Core(ctx.paths, ctx.config, prompter=prompter)
     try:
         reply = asyncio.run(core.agent.handle(text, source="cli"))
     finally:
         core.close()
-    if args.json:
-        print_json({"request": text, "response": reply.text,
-                    "tool_calls": [o.to_dict() for o in reply.tool_calls]})
-    else:
-        print(reply.text)
-    return 0
+    return {"request": text, "response": reply.text,
+            "tool_calls": [o.to_dict() for o in reply.tool_calls]}

@@ -1,5 +1,5 @@
-"""`heron bench e2e|wake|asr|barge-in|vision|companion|tray|all`: benchmarks that write JSON + PNG under
-docs/bench/.
+"""`heron bench e2e|wake|asr|barge-in|vision|companion|tray|all`: benchmarks that write
+JSON + PNG under docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
 (the report it also wrote as <file>.json next to <file>.png, <file> being the module's

@@ -15,6 +15,7 @@ from assistant.cli import (
     audit_cmd,
     bench_cmd,
     companion_cmd,
+    desktop_cmd,
     devices_cmd,
     doctor_cmd,
     history_cmd,
@@ -22,6 +23,7 @@ from assistant.cli import (
     mcp_cmd,
     models_cmd,
     run_cmd,
+    toggle_cmd,
     vision_cmd,
     voice_cmd,
     wake_cmd,
@@ -33,7 +35,7 @@ from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
                    bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd, vision_cmd,
-                   companion_cmd)
+                   companion_cmd, desktop_cmd)
 
 EXIT_CODES = """exit codes:
   0  success
@@ -57,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"heron {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging to stderr")
+    parser.add_argument("--toggle", action="store_true",
+                        help="push-to-talk in the running Heron: start listening, or stop "
+                             "(bind it to a key)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -70,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if args.command is None:  # bare `heron` runs the assistant
+    if args.toggle:
+        args.handler = toggle_cmd.handle
+    elif args.command is None:  # bare `heron` runs the assistant
         args = parser.parse_args(["run", *(argv or [])])
     ctx = Context()
     as_json = bool(getattr(args, "json", False))

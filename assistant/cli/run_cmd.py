@@ -10,7 +10,9 @@ import signal
 import sys
 
 from assistant.events import Event, StageError
+from assistant.integration.instance import InstanceClient, InstanceLock, socket_path
 from assistant.service import HeronService
+from models.errors import CodedError
 
 NO_MIC_HELP = """No microphone found: Heron cannot hear you ({detail}).
 Timers still run. Meanwhile you can:
@@ -34,11 +36,34 @@ def has_display() -> bool:
 
 def handle(args, ctx) -> int:
     use_mic, exit_after, as_json = not args.no_mic, args.exit_after, args.json
-    if not args.headless and has_display():
-        from gui.app import run_tray  # the only place the CLI touches Qt
+    lock = InstanceLock(ctx.paths.data_dir)
+    if not lock.acquire():
+        return _already_running(ctx, as_json)
+    try:
+        if not args.headless and has_display():
+            from gui.app import run_tray  # the only place the CLI touches Qt
 
-        return run_tray(ctx, use_mic=use_mic, exit_after_s=exit_after, as_json=as_json)
-    return run_headless(ctx, use_mic, exit_after, as_json)
+            return run_tray(ctx, use_mic=use_mic, exit_after_s=exit_after, as_json=as_json)
+        return run_headless(ctx, use_mic, exit_after, as_json)
+    finally:
+        lock.release()
+
+
+def _already_running(ctx, as_json: bool) -> int:
+    """A second `heron run`: bring the running one's window up instead."""
+    client = InstanceClient(socket_path(ctx.paths.data_dir))
+    try:
+        reply = asyncio.run(client.call({"cmd": "show"}, timeout_s=10))
+    except CodedError as err:  # it holds the lock but does not answer (still starting)
+        raise CodedError("instance.busy", f"Heron is already running but does not answer "
+                         f"({err.message})", "wait a few seconds and try again") from err
+    shown = bool(reply.get("ok"))
+    if as_json:
+        _print_line({"type": "AlreadyRunning", "shown": shown})
+    else:
+        print("Heron is already running" + ("; its window is open." if shown else
+              " (headless). Use `heron ask`, or `heron --toggle` to talk."), file=sys.stderr)
+    return 0
 
 
 class EventPrinter:
@@ -57,11 +82,28 @@ class EventPrinter:
             print(f"heron: {event.message} [{event.code}]", file=sys.stderr, flush=True)
 
     def on_ready(self, startup_ms: dict[str, float]) -> None:
+        launched = since_launch_ms()
+        if launched is not None:  # from the process's start, not from run's
+            startup_ms = {**startup_ms, "ready_since_launch": launched}
         if self.as_json:
             _print_line({"type": "Ready", "startup_ms": startup_ms})
         else:
             print(f"Heron is running {self.where}. Press Ctrl+C to stop.", file=sys.stderr,
                   flush=True)
+
+
+def since_launch_ms() -> float | None:
+    """Milliseconds since this process was started (the interpreter's own start-up and
+    imports included), from /proc; None where there is no /proc."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as f:
+            uptime_s = float(f.read().split()[0])
+        started_s = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
+    except (OSError, ValueError, IndexError):
+        return None
+    return round(max(0.0, uptime_s - started_s) * 1000, 1)
 
 
 def _print_line(data: dict) -> None:
@@ -73,7 +115,8 @@ def run_headless(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) 
 
 
 async def _headless(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> int:
-    service = HeronService(ctx.paths, ctx.config, ctx.store, use_mic=use_mic)
+    service = HeronService(ctx.paths, ctx.config, ctx.store, use_mic=use_mic,
+                           serve_commands=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

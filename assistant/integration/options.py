@@ -7,4 +7,4 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class DesktopOptions:
-    hotkey: str = "<ctrl>+<alt>+space"  # push-to-talk (pynput syntax); "" turns it off
+    hotkey: str = "<ctrl>+<alt>+<space>"  # push-to-talk (pynput syntax); "" turns it off

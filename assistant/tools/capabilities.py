@@ -14,12 +14,13 @@ notify | system. Globs use `~` for the home directory and `**` for any depth.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import os
 import re
 import shlex
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,21 @@ class Capabilities:
     # -- screen, camera, input (backends plugged in by the core, see assistant/tools/
     # screen.py and camera.py). Async: the check and its audit row happen on the loop,
     # the blocking work (X11, OpenCV, xdotool) in a worker thread.
+    @contextlib.contextmanager
+    def _sensor(self, device: str) -> Iterator[None]:
+        """The privacy switch and in-use indicator of `device` (tools/sensors.py)."""
+        gate = self._backends.get("sensors")
+        if gate is None:
+            yield
+            return
+        try:
+            with gate.reading(device, self.worker):
+                yield
+        except CodedError as err:
+            if err.code == "privacy.paused":
+                self._record(device, "", False, err.message)
+            raise
+
     def _provider(self, scope: str) -> Any:
         backend = self._backends.get(scope)
         if backend is None:
@@ -212,19 +228,22 @@ class Capabilities:
         """A vision Frame of `target` (all | active | monitor:N | region:X,Y,W,H), with
         the excluded windows already black. Needs screen.read."""
         self.require("screen.read", f"capture {target}")
-        return await asyncio.to_thread(self._provider("screen.read").grab, target)
+        with self._sensor("screen"):
+            return await asyncio.to_thread(self._provider("screen.read").grab, target)
 
     async def screen_windows(self) -> tuple[list[Any], Any | None]:
         """(visible windows bottom-first, the active one or None); excluded windows are
         left out. Needs screen.read."""
         self.require("screen.read", "list windows")
-        return await asyncio.to_thread(self._provider("screen.read").windows)
+        with self._sensor("screen"):
+            return await asyncio.to_thread(self._provider("screen.read").windows)
 
     async def camera_frame(self, device: str = "") -> Any:
         """One vision Frame from the camera (or the video file) `device` names ("" =
         the configured one). Needs camera."""
         self.require("camera", device or "default camera")
-        return await asyncio.to_thread(self._provider("camera").frame, device)
+        with self._sensor("camera"):
+            return await asyncio.to_thread(self._provider("camera").frame, device)
 
     async def click(self, x: int, y: int, button: int = 1) -> None:
         """Move the pointer to screen pixel (x, y) and click. Needs input.control."""

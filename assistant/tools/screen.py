@@ -171,6 +171,11 @@ class ScreenOcr:
                                               self._store)
             return self._reader
 
+    def reset(self) -> None:
+        """Drop the reader: the next read builds one with the current options."""
+        with self._lock:
+            self._reader = None
+
     def read_sync(self, frame: Frame) -> tuple[OcrResult, Redaction]:
         return redact_ocr(self.reader().read(frame), self.options.redact_options)
 

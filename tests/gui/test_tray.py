@@ -200,7 +200,7 @@ def test_state_events_from_the_core_change_tooltip_and_icon(running, wait_for):
     for state in ("idle", "listening", "thinking", "speaking", "idle"):
         publish_from_core(bridge, service, StateChanged(state=state))
         assert wait_for(lambda s=state: tray.state == s), f"tray stuck at {tray.state}"
-        assert tray.toolTip() == f"Heron — {state}"
+        assert tray.toolTip().splitlines()[0] == f"Heron — {state}"
         assert tray.status_action.text() == f"Heron — {state}"
         seen[state] = icon_rgb(tray)
         assert seen[state] == hex_rgb(STATE_COLOURS[state])
@@ -223,7 +223,7 @@ def test_no_microphone_shows_on_the_tray(running, wait_for):
         # A timer announcement still shows as speaking, then back to "no microphone".
         publish_from_core(bridge, service, StateChanged(state="speaking"))
         assert wait_for(lambda: tray.state == "speaking")
-        assert tray.toolTip() == "Heron — speaking"
+        assert tray.toolTip().splitlines()[0] == "Heron — speaking"
         publish_from_core(bridge, service, StateChanged(state="idle"))
         assert wait_for(lambda: tray.state == "idle")
         assert tray.look == "no_mic"

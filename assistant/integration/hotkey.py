@@ -1,0 +1,76 @@
+"""The global push-to-talk hotkey.
+
+On X11 it is a pynput GlobalHotKeys listener (its own thread; the callback must hand
+over to the event loop itself). Elsewhere — Wayland, where one program cannot grab
+keys, or no display — `status` says why there is none, and the user binds
+`heron --toggle` to a key in their desktop's keyboard settings (README)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+WAYLAND_HINT = "on Wayland, bind `heron --toggle` to a key in your desktop's keyboard settings"
+
+
+@dataclass
+class Hotkey:
+    status: str  # "on: <ctrl>+<alt>+<space>" | "off" | "unavailable: why"
+    _listener: Any = None
+
+    @property
+    def active(self) -> bool:
+        return self._listener is not None
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener.join(2.0)
+            self._listener = None
+
+
+def start_hotkey(spec: str, on_press: Callable[[], None],
+                 env: dict[str, str] | None = None) -> Hotkey:
+    """Listen for `spec` (pynput syntax, e.g. "<ctrl>+<alt>+<space>"); never raises."""
+    env = os.environ if env is None else env
+    if not spec:
+        return Hotkey("off")
+    if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE", "").lower() == "wayland":
+        return Hotkey(f"unavailable: {WAYLAND_HINT}")
+    if not env.get("DISPLAY"):
+        return Hotkey("unavailable: no X display")
+    try:
+        from pynput import keyboard  # connects to the X server on import
+    except Exception as err:  # ImportError, or Xlib's display errors
+        return Hotkey(f"unavailable: cannot reach the X server ({err})")
+    try:
+        keyboard.HotKey.parse(spec)
+    except ValueError as err:
+        return Hotkey(f"unavailable: [desktop] hotkey {spec!r} is not a key combination "
+                      f"({err}); write it like \"<ctrl>+<alt>+<space>\"")
+
+    def pressed() -> None:
+        try:
+            on_press()
+        except Exception:  # the listener thread must survive a failing callback
+            log.exception("the hotkey callback failed")
+
+    class Listener(keyboard.GlobalHotKeys):
+        def _run(self) -> None:
+            try:
+                super()._run()
+            except Exception as err:  # pynput's teardown can race our stop(): harmless
+                log.debug("the hotkey listener ended: %s", err)
+
+    try:
+        listener = Listener({spec: pressed})
+        listener.start()
+        listener.wait()
+    except Exception as err:
+        return Hotkey(f"unavailable: the X server refused the key listener ({err})")
+    return Hotkey(f"on: {spec}", listener)

@@ -1,0 +1,102 @@
+"""Settings changed while Heron runs take effect without a restart.
+
+`apply_config(service, new)` compares the running config with `new`, section by
+section, and swaps in what changed: voice components are rebuilt off the loop and
+replace the old ones between turns (the pipeline reads them at use time); the
+microphone reopens on a new device; the LLM client is replaced; vision, permission
+and hotkey options are updated in place. What cannot change live is reported."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING
+
+from assistant.agent.llm_turn import LlmTurn, create_llm
+from assistant.config import HeronConfig
+
+if TYPE_CHECKING:
+    from assistant.service import HeronService
+
+log = logging.getLogger(__name__)
+
+VOICE_PARTS = {"wake": "wake", "vad": "vad", "asr": "asr", "tts": "tts"}  # section: stack attr
+NEEDS_RESTART = ("companion", "runtime", "mcp", "files")
+
+
+@dataclasses.dataclass
+class Applied:
+    changed: list[str] = dataclasses.field(default_factory=list)  # sections now in effect
+    restart: list[str] = dataclasses.field(default_factory=list)  # sections for next start
+
+
+async def apply_config(service: HeronService, new: HeronConfig) -> Applied:
+    old = service.config
+    changed = [f.name for f in dataclasses.fields(HeronConfig)
+               if getattr(old, f.name) != getattr(new, f.name)]
+    done = Applied()
+    if not changed:
+        return done
+    stack, core = service.stack, service.core
+    stack.config = new
+    for section in changed:
+        if section in VOICE_PARTS:
+            await _rebuild_voice(service, VOICE_PARTS[section])
+        elif section == "vision":
+            _vision(service, new)
+        elif section == "permissions":
+            core.registry.policy.denied_tools = frozenset(new.permissions.denied_tools)
+            if hasattr(core.prompter, "timeout_s"):
+                core.prompter.timeout_s = new.permissions.approval_timeout_s
+        elif section == "llm":
+            await _llm(service, new)
+        elif section in ("streaming", "endpoint"):
+            pass  # read from stack.config at the start of every turn
+        elif section == "audio":
+            await service.restart_voice_loop()
+        elif section == "desktop":
+            service.restart_hotkey(new.desktop.hotkey)
+        if section in NEEDS_RESTART:
+            done.restart.append(section)
+        else:
+            done.changed.append(section)
+    service.config = core.config = new
+    log.info("settings applied: %s; on next start: %s", done.changed, done.restart)
+    return done
+
+
+async def _rebuild_voice(service: HeronService, part: str) -> None:
+    stack = service.stack
+    if part not in stack.__dict__:
+        return  # never loaded: it is built from the new config when first used
+    stale = stack.__dict__.pop(part)
+    run_on = stack.on_frames if part in ("wake", "vad") else stack.on_work
+    try:
+        await run_on(lambda: getattr(stack, part))  # builds it from stack.config
+    except BaseException:
+        stack.__dict__[part] = stale  # keep the working one when the new one fails
+        raise
+    close = getattr(stale, "close", None)
+    if callable(close):
+        close()
+
+
+def _vision(service: HeronService, new: HeronConfig) -> None:
+    core = service.core
+    threads_changed = core.ocr.options.ocr_threads != new.vision.ocr_threads
+    core.ocr.options = new.vision
+    if threads_changed:
+        core.ocr.reset()
+    for backend in core.registry.backends.values():
+        if hasattr(backend, "options") and backend is not core.ocr:
+            backend.options = new.vision
+
+
+async def _llm(service: HeronService, new: HeronConfig) -> None:
+    core = service.core
+    old_llm = core.llm
+    core.llm = create_llm(new.llm, core.paths.data_dir, core.store)
+    core.agent.llm = (LlmTurn(core.llm, core.registry, new.llm.max_tool_rounds,
+                              new.llm.history_turns) if core.llm is not None else None)
+    if old_llm is not None:
+        await old_llm.aclose()
