@@ -16,6 +16,7 @@ import numpy as np
 
 from vision.errors import VisionError
 from vision.image import save_image
+from vision.pixels import swap_red_blue
 from vision.types import Frame
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ class _CvSource:
         ok, bgr = self._cap.read()
         if not ok or bgr is None:
             return None
-        return np.ascontiguousarray(bgr[:, :, ::-1])
+        return swap_red_blue(bgr)
 
     def snapshot(self, path: Path | str) -> Path:
         """Save the next frame as PNG/JPEG (by suffix); no partial file on failure."""

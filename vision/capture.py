@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from vision.errors import VisionError
+from vision.pixels import bgra_to_rgb
 from vision.portal import is_wayland, portal_screenshot
 from vision.types import Box, Frame
 from vision.windows import NO_DISPLAY_HINT, WindowInfo, X11Windows, display_name
@@ -221,8 +222,7 @@ class ScreenCapture:
         except mss.ScreenShotError as err:
             raise VisionError("vision.capture_failed", f"could not capture {source}: {err}",
                               "check that the display is still running") from err
-        # BGRA → RGB, one copy; the frame owns its pixels.
-        image = np.asarray(shot, dtype=np.uint8)[:, :, 2::-1].copy()
+        image = bgra_to_rgb(np.asarray(shot, dtype=np.uint8))
         frame = Frame(image, (box.x, box.y), source, time.time() * 1000)
         # Windows are listed before and after the grab and both are blacked out: a
         # window that opened or moved while the pixels were read is still hidden.
@@ -318,3 +318,4 @@ def _check_size(box: Box) -> None:
 
 def _fmt(box: Box) -> str:
     return f"{box.x},{box.y} {box.w}x{box.h}"
+

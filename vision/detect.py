@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vision.errors import VisionError
+from vision.pixels import swap_red_blue
 from vision.types import Box
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class CodeReader:
 
     def read(self, image: np.ndarray) -> list[Code]:
         _check_rgb(image)
-        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        bgr = swap_red_blue(image)
         codes: list[Code] = []
         with self._lock:
             ok, texts, points, _ = self._qr.detectAndDecodeMulti(bgr)

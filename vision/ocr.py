@@ -27,6 +27,7 @@ from models.errors import ModelError
 from models.onnx import SessionOptions, create_session
 from models.store import ModelStore
 from vision.errors import VisionError
+from vision.pixels import swap_red_blue
 from vision.types import Box, Frame, OcrLine, OcrResult, OcrStats, reading_order
 
 log = logging.getLogger(__name__)
@@ -127,17 +128,7 @@ class RapidOcrReader:
     # -- reading -----------------------------------------------------------------------
     def read_lines(self, image: np.ndarray) -> list[OcrLine]:
         """Lines in `image` (RGB, (H, W, 3) uint8), boxes in its own pixels, unordered."""
-        _check_image(image)
-        if self._engine is None:
-            self.load()
-        bgr = np.ascontiguousarray(image[:, :, ::-1])  # RapidOCR takes OpenCV's BGR
-        with self._lock:
-            try:
-                out = self._engine(bgr)
-            except Exception as err:  # RapidOCR/onnxruntime raise untyped errors
-                raise VisionError("vision.ocr_failed",
-                                  f"text recognition failed: {str(err).splitlines()[0][:200]}",
-                                  "run `heron models verify`; if it passes, report this") from err
+        out = self._run(image, use_det=True, use_cls=False, use_rec=True)
         boxes, texts, scores = (getattr(out, "boxes", None), getattr(out, "txts", None),
                                 getattr(out, "scores", None))
         if boxes is None or texts is None or scores is None:
@@ -148,6 +139,35 @@ class RapidOcrReader:
             if text and float(score) >= self.options.min_confidence:
                 lines.append(OcrLine(text, Box.around(quad), float(score)))
         return lines
+
+    def detect_boxes(self, image: np.ndarray) -> list[Box]:
+        """Where text lines are in `image` (RGB), without reading them."""
+        out = self._run(image, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(out, "boxes", None)
+        return [] if boxes is None else [Box.around(quad) for quad in boxes]
+
+    def recognize_line(self, image: np.ndarray) -> tuple[str, float]:
+        """The text of one line's image (RGB) and the recogniser's confidence."""
+        out = self._run(image, use_det=False, use_cls=False, use_rec=True)
+        texts, scores = getattr(out, "txts", None), getattr(out, "scores", None)
+        if not texts or not scores:
+            return "", 0.0
+        return str(texts[0]).strip(), float(scores[0])
+
+    def _run(self, image: np.ndarray, *, use_det: bool, use_cls: bool, use_rec: bool) -> Any:
+        """One RapidOCR call (the steps are always given: RapidOCR remembers them from
+        call to call); `image` is RGB, RapidOCR takes OpenCV's BGR."""
+        _check_image(image)
+        if self._engine is None:
+            self.load()
+        bgr = swap_red_blue(image)
+        with self._lock:
+            try:
+                return self._engine(bgr, use_det=use_det, use_cls=use_cls, use_rec=use_rec)
+            except Exception as err:  # RapidOCR/onnxruntime raise untyped errors
+                raise VisionError("vision.ocr_failed",
+                                  f"text recognition failed: {str(err).splitlines()[0][:200]}",
+                                  "run `heron models verify`; if it passes, report this") from err
 
     def read(self, frame: Frame) -> OcrResult:
         """All text in a frame, boxes in screen coordinates, in reading order."""

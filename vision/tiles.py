@@ -6,6 +6,13 @@ before that it touches (plus a margin for the detector), so a line is never cut 
 by a tile edge; lines elsewhere are kept from the previous frame. A region whose pixels
 were read before (a cursor blinking back, a window switched back to) comes from a
 content-keyed cache. Pure logic: the recogniser is any `read(image) -> lines` callable.
+
+Given `LineParts` (a detector and a one-line recogniser) it goes one step further:
+in a re-read region, lines are found again, but a line found where one was read
+before, on exactly the same pixels as before, keeps its earlier reading; only the
+others are recognised. A one-line
+edit then costs one detection of the region and one line's recognition, instead of
+recognising every line the region grew to (a batch padded to the longest of them).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -25,6 +33,13 @@ log = logging.getLogger(__name__)
 
 # Lines in the coordinates of the image given to it.
 LineReader = Callable[[np.ndarray], Sequence[OcrLine]]
+SAME_LINE_IOU = 0.6  # a detected box this close to an old line's box is that line
+
+
+class LineParts(Protocol):
+    def detect_boxes(self, image: np.ndarray) -> list[Box]: ...
+
+    def recognize_line(self, image: np.ndarray) -> tuple[str, float]: ...
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,7 @@ class TileOptions:
     margin_px: int = 12
     full_read_fraction: float = 0.5
     cache_regions: int = 256
+    min_confidence: float = 0.5  # lines recognised one by one (LineParts) below are dropped
 
 
 def tile_hashes(image: np.ndarray, tile_w: int, tile_h: int) -> np.ndarray:
@@ -150,17 +166,20 @@ class IncrementalOcr:
 
     Not thread-safe: one instance per screen stream, used from one executor thread."""
 
-    def __init__(self, reader: LineReader, options: TileOptions = TileOptions()) -> None:
+    def __init__(self, reader: LineReader, options: TileOptions = TileOptions(),
+                 parts: LineParts | None = None) -> None:
         self._reader = reader
+        self._parts = parts
         self.options = options
         self._hashes: np.ndarray | None = None
         self._shape: tuple[int, int] | None = None
         self._lines: list[OcrLine] = []  # frame coordinates
+        self._image: np.ndarray | None = None  # the previous frame (with LineParts)
         self._cache: OrderedDict[bytes, tuple[OcrLine, ...]] = OrderedDict()
 
     def reset(self) -> None:
         """Forget the previous frame (the next read is a full one); the cache stays."""
-        self._hashes, self._shape, self._lines = None, None, []
+        self._hashes, self._shape, self._lines, self._image = None, None, [], None
 
     def read(self, frame: Frame) -> OcrResult:
         start = time.perf_counter()
@@ -186,6 +205,7 @@ class IncrementalOcr:
             if not hit:
                 read_regions.append(region)
         self._hashes, self._shape, self._lines = hashes, shape, kept
+        self._image = image if self._parts is not None else None  # for _unchanged
         dx, dy = frame.origin
         stats = OcrStats(
             elapsed_ms=(time.perf_counter() - start) * 1000, tiles_total=int(mask.size),
@@ -207,7 +227,7 @@ class IncrementalOcr:
         cached = self._cache.get(key)
         hit = cached is not None
         if cached is None:
-            cached = tuple(self._reader(crop))
+            cached = tuple(self._read_crop(crop, padded, image, region, whole=region == bounds))
             self._cache[key] = cached
             while len(self._cache) > self.options.cache_regions:
                 self._cache.popitem(last=False)
@@ -215,3 +235,50 @@ class IncrementalOcr:
             self._cache.move_to_end(key)
         lines = [ln.translate(padded.x, padded.y) for ln in cached]
         return [ln for ln in lines if _owns(region, ln)], hit
+
+    def _read_crop(self, crop: np.ndarray, at: Box, image: np.ndarray, region: Box,
+                   whole: bool) -> list[OcrLine]:
+        """The lines of `crop` (taken at `at` in the frame), in crop coordinates. A whole
+        frame is read in one batch: line by line only pays off for a few lines. Lines
+        centred in the margin are not recognised: they belong to a neighbour."""
+        if self._parts is None or whole or not self._lines:
+            return list(self._reader(crop))
+        out = []
+        for box in self._parts.detect_boxes(crop):
+            in_frame = box.translate(at.x, at.y)
+            if not region.contains_point(*in_frame.center):
+                continue
+            old = self._old_line(in_frame)
+            if old is not None and self._unchanged(old.box, image):  # same pixels: same text
+                out.append(old.translate(-at.x, -at.y))
+                continue
+            line = crop[box.y:box.bottom, box.x:box.right]
+            if line.shape[0] < 4 or line.shape[1] < 4:
+                continue
+            text, score = self._parts.recognize_line(np.ascontiguousarray(line))
+            if text and score >= self.options.min_confidence:
+                out.append(OcrLine(text, box, score))
+        return out
+
+    def _unchanged(self, box: Box, image: np.ndarray) -> bool:
+        before = self._image
+        if before is None or before.shape != image.shape:
+            return False
+        area = (slice(box.y, box.bottom), slice(box.x, box.right))
+        return bool(np.array_equal(before[area], image[area]))
+
+    def _old_line(self, box: Box) -> OcrLine | None:
+        best, best_iou = None, SAME_LINE_IOU
+        for line in self._lines:
+            iou = _iou(line.box, box)
+            if iou >= best_iou:
+                best, best_iou = line, iou
+        return best
+
+
+def _iou(a: Box, b: Box) -> float:
+    inter = a.intersection(b)
+    if inter is None:
+        return 0.0
+    overlap = inter.w * inter.h
+    return overlap / float(a.w * a.h + b.w * b.h - overlap)

@@ -85,9 +85,10 @@ def test_the_traceback_is_read_line_by_line_in_reading_order(reader):
 
 
 @pytest.mark.slow
-def test_editing_one_line_rereads_only_the_changed_tiles(reader):
+@pytest.mark.parametrize("line_by_line", [False, True], ids=["regions", "changed-lines"])
+def test_editing_one_line_rereads_only_the_changed_tiles(reader, line_by_line):
     opts = TileOptions()
-    ocr = IncrementalOcr(reader.read_lines, opts)
+    ocr = IncrementalOcr(reader.read_lines, opts, parts=reader if line_by_line else None)
     before_screen = terminal_traceback(extra=("ana@desk:~/projects/invoice$ make test",))
     first = ocr.read(Frame(before_screen.image))
     assert first.stats.tiles_read == first.stats.tiles_total

@@ -198,3 +198,51 @@ def test_box_intersection(a, b, inter):
 
 def test_box_around_a_quadrilateral():
     assert Box.around([[10.2, 5.0], [50.0, 5.5], [50.7, 20.0], [10.0, 19.2]]) == Box(10, 5, 41, 15)
+
+
+class BarParts:
+    """LineParts for the bars: the detector finds them, the recogniser names one bar
+    and counts how many lines it was asked to recognise."""
+
+    def __init__(self, reader: BarReader) -> None:
+        self.reader = reader
+        self.recognised: list[str] = []
+
+    def detect_boxes(self, image: np.ndarray) -> list[Box]:
+        return [ln.box for ln in self.reader(image)]
+
+    def recognize_line(self, image: np.ndarray) -> tuple[str, float]:
+        (line,) = BarReader()(image)
+        self.recognised.append(line.text)
+        return line.text, line.confidence
+
+
+def test_with_line_parts_only_the_edited_line_is_recognised():
+    reader = BarReader()
+    parts = BarParts(reader)
+    ocr = IncrementalOcr(reader, OPTS, parts=parts)
+    bars = terminal()  # 22 px apart: a 64 px tile row holds three lines
+    ocr.read(Frame(screen(bars)))
+    assert parts.recognised == []  # the first read is one batch by the plain reader
+    edited = dict(bars)
+    colour, box = next((c, b) for c, b in bars.items() if c[0] == 105)
+    del edited[colour]
+    edited[(250, 10, 10)] = box  # same place, new "text"
+    result = ocr.read(Frame(screen(edited)))
+    assert parts.recognised == ["line-250-10-10"]  # its neighbours in the tile kept
+    assert sorted(texts(result)) == sorted(f"line-{c[0]}-{c[1]}-{c[2]}" for c in edited)
+    assert len(result.lines) == len(edited)
+
+
+def test_with_line_parts_a_moved_line_is_recognised_again():
+    reader = BarReader()
+    parts = BarParts(reader)
+    ocr = IncrementalOcr(reader, OPTS, parts=parts)
+    bars = terminal(n_lines=5)
+    ocr.read(Frame(screen(bars)))
+    moved = dict(bars)
+    colour = next(iter(bars))
+    moved[colour] = bars[colour].translate(0, 600)  # same text, somewhere new
+    result = ocr.read(Frame(screen(moved)))
+    assert parts.recognised == [f"line-{colour[0]}-{colour[1]}-{colour[2]}"]
+    assert {ln.box for ln in result.lines} == set(moved.values())
