@@ -77,7 +77,7 @@ class Core:
         # Screen and camera: one OCR model per process, loaded on first use.
         self.ocr = ScreenOcr(config.vision, ModelStore(paths.models_dir))
         for tool in (ReadScreen(self.ocr), DescribeScreen(self.ocr), FindOnScreen(self.ocr),
-                     ClickOnScreen(self.ocr, self.prompter),
+                     ClickOnScreen(self.ocr),
                      ExplainError(self.ocr, explainer=lambda: self.llm),
                      CameraSnapshot(), ScanQr(self.ocr), WhoIsThere()):
             self.registry.register(tool)

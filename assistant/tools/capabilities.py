@@ -40,6 +40,15 @@ class CapabilityDenied(CodedError):
     exit_code = 2
 
 
+READ_SCOPES = frozenset({"mic", "camera", "screen.read", "clipboard.read"})
+
+
+def is_read_scope(scope: str) -> bool:
+    """Scopes that only look (what a tool's preview may hold): nothing is changed,
+    launched, sent or typed with them."""
+    return scope in READ_SCOPES or scope.startswith("fs.read:")
+
+
 def scope_problem(scope: str) -> str | None:
     """Why `scope` is not a valid scope string, or None."""
     if scope in SIMPLE_SCOPES:

@@ -16,7 +16,7 @@ import jsonschema
 from assistant.bus import EventBus
 from assistant.events import ToolCallFinished, ToolCallStarted
 from assistant.tools.audit import AuditLog
-from assistant.tools.capabilities import Capabilities
+from assistant.tools.capabilities import Capabilities, is_read_scope
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.policy import Decision, PermissionPolicy, PermissionPrompter, ToolCall
 from models.errors import CodedError
@@ -41,7 +41,11 @@ class Tool(Protocol):
     manifest: ToolManifest
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
-        """Do the work; the result may carry "speech": the sentence to say."""
+        """Do the work; the result may carry "speech": the sentence to say.
+
+        A tool may also define `async preview(args, ctx) -> (extra_args, origins)`: run
+        before the permission question with only its read scopes, it works out the exact
+        action (ToolRegistry._preview)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,11 @@ class ToolRegistry:
             jsonschema.validate(call.args, m.input_schema)
         except jsonschema.ValidationError as err:
             return self._finish(call, "invalid", error=err.message, code="tool.invalid_args")
+        if callable(getattr(tool, "preview", None)):
+            previewed = await self._preview(tool, m, call)
+            if isinstance(previewed, ToolOutcome):
+                return previewed
+            call = previewed
         decision, reason = await self.policy.resolve(m, call, self.prompter)
         self._audit.append("decision", {"call_id": call.call_id, "tool": m.name,
                                         "decision": decision.value, "reason": reason,
@@ -229,12 +238,41 @@ class ToolRegistry:
             return self._finish(call, "error", error=str(err), code="tool.failed")
         return self._finish(call, "ok", result=result)
 
-    def capabilities(self, m: ToolManifest, call: ToolCall) -> Capabilities:
+    async def _preview(self, tool: Tool, m: ToolManifest, call: ToolCall
+                       ) -> ToolCall | ToolOutcome:
+        """A tool whose exact action depends on what it sees (a click: where the text
+        is) works it out before the permission question, holding only the read scopes
+        of its manifest; the arguments it adds are validated, audited and marked with
+        their origin, so the one confirmation shows the exact action."""
+        reads = tuple(s for s in m.permissions if is_read_scope(s))
+        ctx = ToolContext(call, self.capabilities(m, call, scopes=reads))
+        try:
+            extra, origins = await asyncio.wait_for(tool.preview(dict(call.args), ctx),
+                                                    m.timeout_s)
+        except TimeoutError:
+            return self._finish(call, "timeout", error=f"{m.name} took longer than "
+                                f"{m.timeout_s:g} s to look", code="tool.timeout")
+        except CodedError as err:
+            return self._finish(call, "error", error=err.message, code=err.code)
+        args = {**call.args, **extra}
+        try:
+            jsonschema.validate(args, m.input_schema)
+        except jsonschema.ValidationError as err:
+            log.error("preview of %s gave invalid arguments: %s", m.name, err.message)
+            return self._finish(call, "error", error=f"{m.name} could not work out what to "
+                                "do", code="tool.failed")
+        self._audit.append("preview", {"call_id": call.call_id, "tool": m.name,
+                                       "args": extra, "origins": sorted(origins)})
+        return replace(call, args=args, origins=frozenset(call.origins) | frozenset(origins))
+
+    def capabilities(self, m: ToolManifest, call: ToolCall,
+                     scopes: tuple[str, ...] | None = None) -> Capabilities:
         def record(scope: str, target: str, allowed: bool, detail: str) -> None:
             self._audit.append("capability", {"call_id": call.call_id, "tool": m.name,
                                               "scope": scope, "target": target,
                                               "allowed": allowed, "detail": detail})
-        return Capabilities(m.name, m.permissions, record, backends=self.backends)
+        return Capabilities(m.name, m.permissions if scopes is None else scopes, record,
+                            backends=self.backends)
 
     def _finish(self, call: ToolCall, status: str, result: dict | None = None,
                 error: str = "", code: str = "") -> ToolOutcome:

@@ -14,19 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import (
-    Answer,
-    Decision,
-    PermissionPrompter,
-    ToolCall,
-    Verdict,
-    build_request,
-)
 from assistant.tools.provenance import Origin
 from assistant.tools.registry import ToolError
 from assistant.tools.screen_help import find_errors, headings, locate
 from vision.redact import KINDS, Redaction, RedactOptions, redact, redact_ocr
-from vision.types import Frame, OcrResult
+from vision.types import Frame, OcrLine, OcrResult
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
@@ -325,10 +317,10 @@ class FindOnScreen(_ScreenTool):
 
 
 class ClickOnScreen(_ScreenTool):
-    """Finds the text, then clicks its centre. The registry confirms the call (always);
-    since only the worker learns where the text is, it then shows the exact click — the
-    text found and its screen coordinates — through the same prompter, unless the call
-    already named that point (x, y), which the registry's question then showed."""
+    """Finds the text, then clicks its centre. Where the text is comes from the screen,
+    so the tool's preview finds it first (reading only) and the registry's one
+    confirmation shows the exact click — the text and its screen coordinates, marked as
+    coming from the screen. The run then checks the text is still there and clicks."""
 
     manifest = ToolManifest(
         name="click_on_screen", title="Click on the screen", builtin=True, effects="write",
@@ -350,11 +342,27 @@ class ClickOnScreen(_ScreenTool):
                   "press the {text} button", "click the button {text}"),
     )
 
-    def __init__(self, ocr: ScreenOcr, prompter: PermissionPrompter | None = None) -> None:
-        super().__init__(ocr)
-        self._prompter = prompter
+    async def preview(self, args: dict[str, Any], ctx: ToolContext
+                      ) -> tuple[dict[str, Any], frozenset[str]]:
+        """The exact click: where the text is now (x, y) and the button."""
+        if "x" in args and "y" in args:
+            return {"button": int(args.get("button", 1))}, frozenset()
+        best = await self._find(args, ctx)
+        cx, cy = round(best.box.center[0]), round(best.box.center[1])
+        return ({"x": cx, "y": cy, "button": int(args.get("button", 1))},
+                frozenset({Origin.SCREEN.value}))
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        best = await self._find(args, ctx)  # still there, at the confirmed point
+        cx, cy = (args["x"], args["y"]) if "x" in args and "y" in args else \
+            (round(best.box.center[0]), round(best.box.center[1]))
+        button = int(args.get("button", 1))
+        await ctx.caps.click(cx, cy, button)
+        return {"clicked": True, "text": args["text"], "found": best.text, "x": cx, "y": cy,
+                "box": best.box.to_dict(), "untrusted_output": True,
+                "speech": f"Clicked {best.text}."}
+
+    async def _find(self, args: dict[str, Any], ctx: ToolContext) -> OcrLine:
         _, result, _ = await self.read(ctx, "all")
         hits = locate(result.lines, args["text"])
         if "x" in args and "y" in args:
@@ -363,33 +371,4 @@ class ClickOnScreen(_ScreenTool):
             raise ToolError("screen.not_found", f"I can't find {args['text']} on the screen"
                             + (" at that point" if "x" in args else "") + ", so I clicked "
                             "nothing.", "say exactly what the button or link says")
-        best = hits[0]
-        cx, cy = (args["x"], args["y"]) if "x" in args and "y" in args else \
-            (round(best.box.center[0]), round(best.box.center[1]))
-        button = int(args.get("button", 1))
-        if not ("x" in args and "y" in args):
-            await self._confirm(ctx, {"text": args["text"], "found": best.text,
-                                      "x": cx, "y": cy, "button": button})
-        await ctx.caps.click(cx, cy, button)
-        return {"clicked": True, "text": args["text"], "found": best.text, "x": cx, "y": cy,
-                "box": best.box.to_dict(), "untrusted_output": True,
-                "speech": f"Clicked {best.text}."}
-
-    async def _confirm(self, ctx: ToolContext, exact: dict[str, Any]) -> None:
-        call = ToolCall(self.manifest.name, exact, source=ctx.call.source,
-                        call_id=ctx.call.call_id, origins=frozenset({Origin.SCREEN.value}))
-        verdict = Verdict(Decision.ASK, "it clicks on the screen, at the place shown",
-                          True, (Answer.ONCE, Answer.DENY), frozenset({Origin.SCREEN}))
-        request = build_request(self.manifest, call, verdict)
-        answer = Answer.UNAVAILABLE
-        if self._prompter is not None:
-            try:
-                answer = request.accept(await self._prompter.ask(request))
-            except Exception:  # a broken surface must not allow anything
-                answer = Answer.UNAVAILABLE
-        if not answer.allows:
-            raise ToolError("screen.click_not_confirmed", f"I did not click {exact['found']!r} at "
-                            f"{exact['x']}, {exact['y']}: "
-                            + ("you said no" if answer in (Answer.DENY, Answer.ALWAYS_DENY)
-                               else "nobody confirmed it"),
-                            "confirm the click when asked")
+        return hits[0]

@@ -153,11 +153,18 @@ def test_click_submit_shows_what_and_where_then_the_window_sees_the_click(core, 
     (outcome,) = reply.tool_calls
     assert outcome.status == "ok", outcome
     assert windows["form"].lines() == ["clicked Submit"]
-    exact = prompter.requests[-1]
+    (exact,) = prompter.requests  # one question, and it shows the exact click
     x, y = outcome.result["x"], outcome.result["y"]
-    assert exact.args == {"text": "Submit", "found": "Submit", "x": x, "y": y, "button": 1}
+    assert exact.tool == "click_on_screen"
+    assert exact.args == {"text": "Submit", "x": x, "y": y, "button": 1}
     assert f"x = {x}" in exact.action and '"Submit"' in exact.action and exact.forced
+    assert "screen" in {str(o) for o in exact.origins}  # the point came from the screen
     assert _window_box(core, "Order form").contains_point(x, y)
+    # The preview that found the point is in the audit log, before the decision.
+    kinds = [(e["kind"], e.get("tool")) for e in core.audit.entries(limit=50)
+             if e.get("call_id") == outcome.call_id]
+    assert kinds.index(("preview", "click_on_screen")) < kinds.index(
+        ("decision", "click_on_screen"))
 
 
 @pytest.mark.gui
