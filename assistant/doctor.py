@@ -72,9 +72,22 @@ def run_doctor(paths: HeronPaths, store: ModelStore, verify: bool = False,
     checks += [config_check, *check_dirs(paths), check_disk(paths.data_dir)]
     checks += [check_audio(), check_display(), check_vision()]
     checks += [check_onnxruntime(prefer_gpu), check_ctranslate2()]
-    checks += [check_sandbox(), check_secrets(paths)]
+    checks += [check_sandbox(), check_secrets(paths), _desktop(paths)]
     checks += check_models(store, verify, progress_for)
     return DoctorReport(tuple(checks))
+
+
+def _desktop(paths: HeronPaths) -> Check:
+    from assistant.config import ConfigError, load_config
+    from assistant.doctor_desktop import check_desktop
+
+    try:
+        config = load_config(paths.config_file)
+    except ConfigError:
+        from assistant.config import HeronConfig
+
+        config = HeronConfig()  # the config check already reports the broken file
+    return check_desktop(paths, config)
 
 
 # -- security --------------------------------------------------------------------------

@@ -127,3 +127,15 @@ def test_unreachable_display_is_a_warning_not_a_crash():
     check = check_display({**os.environ, "DISPLAY": ":93", "QT_QPA_PLATFORM": "xcb"})
     assert check.status == "warn"
     assert "heron ask" in check.detail and check.fix
+
+
+def test_doctor_reports_the_desktop_integration(tmp_path):
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    assert run_heron(tmp_path, "autostart", "on", env=env).returncode == 0
+    desktop = by_name(json.loads(doctor(tmp_path, "--json", env=env).stdout))["desktop"]
+    assert desktop["data"]["instance"] == "not running"
+    assert desktop["data"]["autostart"] is True
+    assert desktop["data"]["hotkey"].startswith("unavailable: no X display")
+    assert "heron --toggle" in desktop["fix"]
+    assert run_heron(tmp_path, "autostart", "off", env=env).returncode == 0
+    assert not (tmp_path / "xdg" / "autostart" / "heron.desktop").exists()

@@ -1,0 +1,34 @@
+"""`heron doctor`'s desktop-integration check: the push-to-talk hotkey, autostart and
+whether a Heron is already running for this user."""
+
+from __future__ import annotations
+
+from assistant.config import HeronConfig
+from assistant.integration import autostart
+from assistant.integration.hotkey import start_hotkey
+from assistant.integration.instance import InstanceClient, InstanceLock, socket_path
+from assistant.paths import HeronPaths
+
+
+def check_desktop(paths: HeronPaths, config: HeronConfig):
+    from assistant.doctor import INFO, OK, Check  # (doctor imports this module lazily)
+
+    probe = InstanceLock(paths.data_dir)
+    if probe.acquire():
+        probe.release()
+        running = "not running"
+    else:
+        alive = InstanceClient(socket_path(paths.data_dir)).running()
+        running = "running" if alive else "starting (or not answering)"
+    hotkey = start_hotkey(config.desktop.hotkey, lambda: None)
+    hotkey.stop()
+    data = {"instance": running, "hotkey": hotkey.status,
+            "autostart": autostart.is_enabled(), "autostart_file":
+            str(autostart.autostart_file())}
+    detail = (f"Heron {running}; push-to-talk hotkey {hotkey.status}; autostart "
+              f"{'on' if data['autostart'] else 'off'}")
+    if hotkey.active or hotkey.status == "off":
+        return Check("desktop", OK, detail, data=data)
+    return Check("desktop", INFO, detail,
+                 "bind `heron --toggle` to a key in your desktop's keyboard settings",
+                 data=data)
