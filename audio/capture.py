@@ -61,11 +61,14 @@ class FrameConverter:
 
     def start(self, rate_hz: int) -> None:
         """A new stream (maybe at another rate): fresh resampler, partial frame dropped."""
+        self._rate_hz = rate_hz
+        self._pending = np.zeros(0, np.int16)
+        if rate_hz == SAMPLE_RATE_HZ:
+            self._resampler = None  # blocks pass straight through
+            return
         import av
 
-        self._rate_hz = rate_hz
         self._resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE_HZ)
-        self._pending = np.zeros(0, np.int16)
 
     def skip(self, gap_s: float) -> None:
         """Advance the clock over a gap without audio, rounded down to whole frames."""
@@ -73,13 +76,18 @@ class FrameConverter:
 
     def push(self, block: np.ndarray) -> list[AudioChunk]:
         """Convert one block; whole frames come out, the remainder waits for the next."""
-        import av
 
-        if self._resampler is None:
-            self.start(self._rate_hz)
-        frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = self._rate_hz
-        converted = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
+        if self._rate_hz == SAMPLE_RATE_HZ:  # already 16 kHz: no resampler, no copies
+            converted = [block.reshape(-1).astype(np.int16, copy=False)]
+        else:
+            import av
+
+            if self._resampler is None:
+                self.start(self._rate_hz)
+            frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16",
+                                               layout="mono")
+            frame.sample_rate = self._rate_hz
+            converted = [f.to_ndarray().reshape(-1) for f in self._resampler.resample(frame)]
         self._pending = np.concatenate([self._pending, *converted])
         chunks = []
         while len(self._pending) >= FRAME_SAMPLES:
