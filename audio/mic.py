@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUEUED_FRAMES = 50  # 4 s: a consumer this far behind loses the oldest frames
 # One PortAudio block per 80 ms frame: a frame is complete when its last sample
-# arrives either way, and 4x fewer callbacks and loop wake-ups halve idle CPU.
+# arrives either way, and the loop wakes 4x less often.
 BLOCK_MS = 80
 
 StateCallback = Callable[[str, str, str], None]

@@ -20,6 +20,7 @@ from assistant.service import HeronService
 from gui.bridge import CoreBridge
 from gui.controller import TrayController
 from gui.tray import HeronTray
+from gui.windows import Windows
 from models.errors import CodedError
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
     bridge.ready.connect(lambda: printer.on_ready({**service.startup_ms, **startup_ms}))
     bridge.finished.connect(lambda _error: app.quit())  # the core ended (error or not)
     tray.quit_requested.connect(app.quit)
-    controller = TrayController(service, bridge, tray)  # noqa: F841  (owns the wiring)
+    windows = Windows(service, bridge)
+    bridge.ready.connect(windows.on_ready)
+    controller = TrayController(service, bridge, tray, windows)  # noqa: F841  (the wiring)
 
     tray.show()
     # From entering run_tray (QApplication creation included) to the icon handed to the host.

@@ -1,0 +1,188 @@
+"""The tray's windows and how they reach the core: the conversation window (text to the
+same agent), the approval dialog (attached to the core's FanOutPrompter), settings
+(saved to config.toml, applied live) and the audit viewer. Core work runs on the core
+loop through the bridge; results come back on the GUI thread."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from assistant.config import ConfigError
+from assistant.config_patch import update_config_file
+from assistant.events import Event, TimerFired, ToolCallFinished
+from assistant.integration import autostart
+from assistant.service import HeronService
+from assistant.tools.reminders import ReminderFired
+from audio.devices import list_devices
+from gui.approval_dialog import QtPrompter
+from gui.audit_window import AuditWindow
+from gui.bridge import CoreBridge
+from gui.conversation_window import ConversationWindow
+from gui.settings_window import SettingsWindow
+from models.errors import CodedError
+
+log = logging.getLogger(__name__)
+DUE_TOOLS = ("set_timer", "cancel_timer", "set_reminder")
+
+
+class Windows:
+    def __init__(self, service: HeronService, bridge: CoreBridge) -> None:
+        self.service = service
+        self.bridge = bridge
+        self.main = ConversationWindow()
+        self.main.text_submitted.connect(self.ask)
+        bridge.event.connect(self.on_event)
+        self.prompter = QtPrompter(service.config.permissions.approval_timeout_s)
+        self.settings: SettingsWindow | None = None
+        self.audit: AuditWindow | None = None
+
+    # -- start-up -----------------------------------------------------------------------
+    def on_ready(self) -> None:
+        """The core runs: attach the approval dialog and show the pending timers."""
+        prompter, fan_out = self.prompter, self.service.core.prompter
+
+        async def attach() -> None:
+            if hasattr(fan_out, "attach"):
+                fan_out.attach(prompter)
+
+        self.bridge.request(attach(), _log_failure)
+        self.main.set_state(self.service.state if self.service.state != "starting" else "idle")
+        self.refresh_due()
+
+    def on_event(self, event: Event) -> None:
+        self.main.on_event(event)
+        if isinstance(event, (TimerFired, ReminderFired)) or (
+                isinstance(event, ToolCallFinished) and event.tool in DUE_TOOLS):
+            self.refresh_due()
+
+    # -- the conversation -----------------------------------------------------------------
+    def show_main(self) -> None:
+        self.main.show()
+        self.main.raise_()
+        self.main.activateWindow()
+
+    def ask(self, text: str) -> None:
+        agent = self.service.core.agent
+        self.bridge.request(agent.handle(text, source="text"), self._asked)
+
+    def _asked(self, future) -> None:
+        err = future.exception()
+        if err is not None:
+            self.main.log.append(f"<p style='color:#a00'>That failed: {err}</p>")
+
+    def refresh_due(self) -> None:
+        core = self.service.core
+
+        async def read() -> tuple[list[dict], list[dict]]:
+            return ([t.to_dict() for t in core.timers.pending()],
+                    [r.to_dict() for r in core.reminders.pending()])
+
+        def show(future) -> None:
+            if future.exception() is None:
+                self.main.set_due(*future.result())
+
+        if self.bridge.is_running():
+            self.bridge.request(read(), show)
+
+    # -- settings -----------------------------------------------------------------------
+    def show_settings(self) -> None:
+        if self.settings is None:
+            try:
+                devices = list_devices()
+            except CodedError:
+                devices = []
+            self.settings = SettingsWindow(
+                self.service.config, devices, self._enrolled(), self._grants(),
+                autostart.is_enabled(), self.service.hotkey_status)
+            self.settings.changed.connect(self.save_setting)
+            self.settings.revoke_requested.connect(self.revoke)
+            self.settings.autostart_toggled.connect(self._autostart)
+            self.settings.enrol_requested.connect(lambda: self.settings.show_result(
+                "To enrol your own wake word, run `heron wake enroll NAME` in a terminal "
+                "and say it 3–5 times; it then appears in the list."))
+        self.settings.show()
+        self.settings.raise_()
+
+    def save_setting(self, patch: dict[str, Any]) -> None:
+        try:
+            config = update_config_file(self.service.paths.config_file, patch)
+        except ConfigError as err:
+            self._settings_say(f"Not saved: {err.message} ({err.hint})")
+            return
+
+        def applied(future) -> None:
+            err = future.exception()
+            if err is not None:
+                self._settings_say(f"Saved, but not applied: {err}")
+                return
+            done = future.result()
+            later = f"; after a restart: {', '.join(done.restart)}" if done.restart else ""
+            self._settings_say(f"Saved and applied: {', '.join(done.changed) or 'nothing'}"
+                               f"{later}.")
+
+        self.bridge.request(self.service.apply_config(config), applied)
+
+    def revoke(self, tool: str) -> None:
+        approvals = self.service.core.approvals
+
+        async def forget() -> int:
+            return approvals.revoke(tool)
+
+        def done(future) -> None:
+            if self.settings is not None:
+                self.settings.set_grants(self._grants())
+                self._settings_say(f"Forgot {future.result()} answer(s) for {tool}.")
+
+        self.bridge.request(forget(), done)
+
+    def _autostart(self, on: bool) -> None:
+        try:
+            path = autostart.set_enabled(on)
+            self._settings_say(f"Autostart {'on' if on else 'off'} ({path}).")
+        except CodedError as err:
+            self._settings_say(f"{err.message} — {err.hint}")
+
+    def _settings_say(self, text: str) -> None:
+        if self.settings is not None:
+            self.settings.show_result(text)
+
+    def _grants(self) -> list[dict[str, Any]]:
+        return [g.to_dict() for g in self.service.core.approvals.grants()]
+
+    def _enrolled(self) -> list[str]:
+        names = []
+        for meta in sorted(self.service.paths.wake_dir.glob("*.json")):
+            try:
+                names.append(str(json.loads(meta.read_text()).get("name", meta.stem)))
+            except (OSError, ValueError):
+                continue
+        return names
+
+    # -- audit --------------------------------------------------------------------------
+    def show_audit(self) -> None:
+        if self.audit is None:
+            self.audit = AuditWindow()
+            self.audit.refresh_requested.connect(self.refresh_audit)
+        self.audit.show()
+        self.audit.raise_()
+        self.refresh_audit()
+
+    def refresh_audit(self) -> None:
+        audit = self.service.core.audit
+
+        async def read():
+            return await asyncio.to_thread(lambda: (audit.entries(limit=500), audit.check()))
+
+        def show(future) -> None:
+            if future.exception() is None and self.audit is not None:
+                self.audit.load(*future.result())
+
+        self.bridge.request(read(), show)
+
+
+def _log_failure(future) -> None:
+    if future.exception() is not None:
+        log.warning("attaching the approval dialog failed: %s", future.exception())
