@@ -12,7 +12,6 @@ from collections.abc import Callable
 from assistant.agent.agent import AgentReply
 from assistant.bus import EventBus
 from assistant.commands import service_commands
-from assistant.companion.runtime import run_companion
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.events import MicStateChanged, StageError, StateChanged
@@ -95,7 +94,9 @@ class HeronService:
                          tg.create_task(reminders.run(), name="reminders")]
                 if self.use_mic:
                     self._voice_task = tg.create_task(self._voice_loop(), name="voice")
-                if self.config.companion.enabled:
+                if self.config.companion.enabled:  # FastAPI is imported only then
+                    from assistant.companion.runtime import run_companion
+
                     tasks.append(tg.create_task(run_companion(self, stop), name="companion"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
                 if on_ready:

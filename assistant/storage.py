@@ -89,6 +89,43 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE history ADD COLUMN untrusted INTEGER NOT NULL DEFAULT 0;
     """,
+    # the phone companion: paired devices (token hashes only), one-time pairing
+    # codes, Web Push subscriptions, and the delivery state of each outbox entry per
+    # notification bridge
+    """
+    CREATE TABLE companion_devices (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        last_seen_at REAL,
+        revoked_at REAL
+    );
+    CREATE TABLE companion_pairing (
+        code_hash TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL,
+        used_at REAL
+    );
+    CREATE TABLE companion_push (
+        endpoint TEXT PRIMARY KEY,
+        device_id INTEGER NOT NULL REFERENCES companion_devices(id),
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE outbox_delivery (
+        outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+        bridge TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued'
+            CHECK (state IN ('queued', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        delivered_at REAL,
+        last_error TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (outbox_id, bridge)
+    );
+    CREATE INDEX outbox_delivery_due ON outbox_delivery(state, next_attempt_at)
+    """,
 )
 
 

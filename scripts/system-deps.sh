@@ -18,6 +18,7 @@ TEST_PKGS=(
   openbox dbus-daemon fonts-dejavu-core            # vision: a window manager (EWMH), a
                                                    # private D-Bus, the test screens' font
   espeak-ng sox alsa-utils                         # test voices and sounds
+  chromium                                         # companion: the PWA under Playwright
 )
 
 want=("${RUN_PKGS[@]}")
