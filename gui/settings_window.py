@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +38,7 @@ class SettingsWindow(QWidget):
     revoke_requested = Signal(str)  # a tool's remembered answers
     autostart_toggled = Signal(bool)
     enrol_requested = Signal()
+    pair_requested = Signal()
 
     def __init__(self, config: HeronConfig, devices: list[Any], enrolled: list[str],
                  grants: list[dict[str, Any]], autostart: bool, hotkey_status: str,
@@ -53,6 +55,7 @@ class SettingsWindow(QWidget):
         self.tabs.addTab(self._llm(config), "&LLM")
         self.tabs.addTab(self._permissions(grants), "&Permissions")
         self.tabs.addTab(self._privacy(config, autostart, hotkey_status), "Pri&vacy")
+        self.tabs.addTab(self._phone(config), "P&hone")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.status = QLabel("Changes apply at once and are saved to config.toml.")
@@ -202,6 +205,32 @@ class SettingsWindow(QWidget):
         self.hotkey_status.setWordWrap(True)
         form.addRow("", self.hotkey_status)
         return page
+
+    def _phone(self, config: HeronConfig) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        on = config.companion.enabled
+        box.addWidget(QLabel("The phone companion is " + ("on." if on else
+                             "off: set [companion] enabled = true, or run `heron serve`.")))
+        pair = QPushButton("&Pair a phone…")
+        pair.clicked.connect(self.pair_requested.emit)
+        box.addWidget(pair)
+        self.qr = QLabel("")
+        self.qr.setAccessibleName("pairing QR code")
+        self.pair_info = QLabel("")
+        self.pair_info.setWordWrap(True)
+        self.pair_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.addWidget(self.qr)
+        box.addWidget(self.pair_info)
+        box.addStretch(1)
+        return page
+
+    def show_pairing(self, png: bytes, text: str) -> None:
+        pixmap = QPixmap()
+        pixmap.loadFromData(png, "PNG")
+        self.qr.setPixmap(pixmap)
+        self.qr.setFixedSize(pixmap.size())
+        self.pair_info.setText(text)
 
     # -- behaviour ----------------------------------------------------------------------
     def set_grants(self, grants: list[dict[str, Any]]) -> None:

@@ -100,11 +100,38 @@ class Windows:
             self.settings.changed.connect(self.save_setting)
             self.settings.revoke_requested.connect(self.revoke)
             self.settings.autostart_toggled.connect(self._autostart)
+            self.settings.pair_requested.connect(self.pair_phone)
             self.settings.enrol_requested.connect(lambda: self.settings.show_result(
                 "To enrol your own wake word, run `heron wake enroll NAME` in a terminal "
                 "and say it 3–5 times; it then appears in the list."))
         self.settings.show()
         self.settings.raise_()
+
+    def pair_phone(self) -> None:
+        """A one-time code and its QR code, shown in the Phone tab."""
+        service = self.service
+
+        async def make():
+            from assistant.companion.pairing import new_pairing, qr_png
+
+            pairing = new_pairing(service.core.storage, service.paths.data_dir,
+                                  service.config.companion)
+            return pairing, await asyncio.to_thread(qr_png, pairing.payload)
+
+        def show(future) -> None:
+            if future.exception() is not None or self.settings is None:
+                self._settings_say(f"Pairing failed: {future.exception()}")
+                return
+            pairing, png = future.result()
+            text = (f"Scan the code, or open {pairing.endpoint.url} on your phone and "
+                    f"enter {pairing.code} (works once, for 5 minutes).")
+            if pairing.endpoint.fingerprint:
+                text += f" Certificate sha256: {pairing.endpoint.fingerprint}"
+            if not pairing.server_running:
+                text += " The companion is not running yet."
+            self.settings.show_pairing(png, text)
+
+        self.bridge.request(make(), show)
 
     def save_setting(self, patch: dict[str, Any]) -> None:
         try:

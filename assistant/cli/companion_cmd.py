@@ -83,45 +83,26 @@ def handle_serve(args, ctx) -> int:
     return 0
 
 
-def _endpoint(ctx) -> Endpoint:
-    from assistant.companion.server import Endpoint, running_endpoint
-
-    found = running_endpoint(ctx.paths.data_dir)
-    if found is not None:
-        return found
-    o = ctx.config.companion
-    if o.lan:
-        from assistant.companion.server import lan_address
-        from assistant.companion.tls import ensure_certificate, fingerprint
-
-        cert, _ = ensure_certificate(ctx.paths.data_dir, [lan_address()])
-        return Endpoint(f"https://{lan_address()}:{o.port}", fingerprint(cert))
-    return Endpoint(f"http://127.0.0.1:{o.port}", "")
-
-
 def handle_pair(args, ctx) -> int:
-    from assistant.companion.pairing import pairing_payload, qr_terminal
-    from assistant.companion.server import running_endpoint
+    from assistant.companion.pairing import new_pairing, qr_terminal
 
     storage = Storage(ctx.paths.db_file)
     try:
-        code, expires = DeviceStore(storage).new_pairing_code()
+        pairing = new_pairing(storage, ctx.paths.data_dir, ctx.config.companion)
     finally:
         storage.close()
-    endpoint = _endpoint(ctx)
-    payload = pairing_payload(endpoint, code)
-    running = running_endpoint(ctx.paths.data_dir) is not None
+    endpoint = pairing.endpoint
     if args.json:
-        print_json({"code": code, "expires_at": expires, "url": endpoint.url,
-                    "fingerprint": endpoint.fingerprint, "qr_payload": payload,
-                    "server_running": running})
+        print_json({"code": pairing.code, "expires_at": pairing.expires_at,
+                    "url": endpoint.url, "fingerprint": endpoint.fingerprint,
+                    "qr_payload": pairing.payload, "server_running": pairing.server_running})
         return 0
-    sys.stdout.write(qr_terminal(payload))
-    print(f"\nOpen {endpoint.url} on your phone (or scan the code) and enter: {code}")
+    sys.stdout.write(qr_terminal(pairing.payload))
+    print(f"\nOpen {endpoint.url} on your phone (or scan the code) and enter: {pairing.code}")
     print("The code works once, for 5 minutes.")
     if endpoint.fingerprint:
         print(f"Certificate fingerprint (sha256): {endpoint.fingerprint}")
-    if not running:
+    if not pairing.server_running:
         print("The companion is not running: start `heron serve`, or set [companion] "
               "enabled = true and run `heron`.")
     return 0

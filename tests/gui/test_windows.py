@@ -19,6 +19,7 @@ from assistant.service import HeronService
 from assistant.tools.policy import Answer, PermissionRequest, ToolCall
 from assistant.tools.prompters import CallbackPrompter
 from assistant.tools.provenance import Origin
+from models.errors import CodedError
 from models.store import ModelStore
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
@@ -187,6 +188,31 @@ def test_settings_are_saved_with_comments_and_applied_live(heron, wait_for):
     assert "# my settings" in text and "threshold = 0.65" in text
     assert service.config.wake.threshold == pytest.approx(0.65)
     assert service.stack.wake.threshold == pytest.approx(0.65)  # the running detector
+    s.hide()
+
+
+def test_the_phone_tab_shows_a_pairing_qr_code_that_pairs(heron, wait_for):
+    from assistant.companion.devices import DeviceStore
+
+    service, _bridge, windows = heron
+    windows.show_settings()
+    s = windows.settings
+    s.tabs.setCurrentIndex(s.tabs.count() - 1)
+    s.pair_requested.emit()
+    assert wait_for(lambda: s.qr.pixmap() is not None and not s.qr.pixmap().isNull(), 20)
+    text = s.pair_info.text()
+    code = text.split("enter ", 1)[1].split(" ", 1)[0]
+    assert "http://127.0.0.1:" in text and len(code) == 8
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:  # let the tab lay the new QR code out
+        wait_for(lambda: False, 0.05)
+    shot(s, "settings_phone")
+    # The code shown is a real one-time code: it pairs a device once.
+    store = DeviceStore(service.core.storage)
+    device, token = store.pair(code, "test phone")
+    assert store.authenticate(token) == device
+    with pytest.raises(CodedError):
+        store.pair(code, "a second phone")  # once only
     s.hide()
 
 
