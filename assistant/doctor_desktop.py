@@ -8,16 +8,21 @@ from assistant.integration import autostart
 from assistant.integration.hotkey import start_hotkey
 from assistant.integration.instance import InstanceClient, InstanceLock, socket_path
 from assistant.paths import HeronPaths
+from models.errors import CodedError
 
 
 def check_desktop(paths: HeronPaths, config: HeronConfig):
     from assistant.doctor import INFO, OK, Check  # (doctor imports this module lazily)
 
     probe = InstanceLock(paths.data_dir)
-    if probe.acquire():
+    try:
+        free = probe.acquire()
+    except CodedError:  # the data dir itself is broken: its own check says how
+        free, running = None, "unknown (the data dir is not usable)"
+    if free:
         probe.release()
         running = "not running"
-    else:
+    elif free is False:
         alive = InstanceClient(socket_path(paths.data_dir)).running()
         running = "running" if alive else "starting (or not answering)"
     hotkey = start_hotkey(config.desktop.hotkey, lambda: None)

@@ -61,8 +61,14 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        """True if this process now holds it; False if another Heron does."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as err:
+            raise InstanceError("instance.lock_failed", f"cannot use {self.path}: "
+                                f"{err.strerror or err}", "Heron's data dir must be a "
+                                "writable folder: see `heron doctor`") from err
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
