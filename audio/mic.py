@@ -32,9 +32,10 @@ from audio.frames import SAMPLE_RATE_HZ, AudioChunk
 log = logging.getLogger(__name__)
 
 MAX_QUEUED_FRAMES = 50  # 4 s: a consumer this far behind loses the oldest frames
-# One PortAudio block per 80 ms frame: a frame is complete when its last sample
-# arrives either way, and the loop wakes 4x less often.
-BLOCK_MS = 80
+# PortAudio block length. 80 ms blocks (one per frame) cut the loop's wake-ups 4x but
+# broke the echo timing of a reply in the room test (tests/integration/
+# test_run_headless.py), so the blocks stay at 20 ms.
+BLOCK_MS = 20
 
 StateCallback = Callable[[str, str, str], None]
 """on_state(state, device_name, detail), called on the loop thread.

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from assistant.cli import run_cmd
@@ -68,6 +68,10 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
     stopped = bridge.stop()
     app.processEvents()  # deliver what the core published while stopping
     tray.hide()
+    for widget in app.topLevelWidgets():  # freed now, not after the app at exit
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     if bridge.error is not None:
         coded = _coded_error(bridge.error)
         if coded is None:

@@ -98,11 +98,24 @@ def qapp(tray_display):
     app = QApplication(["heron-tests"])
     app.setQuitOnLastWindowClosed(False)
     yield app
+    _delete_widgets(app)
     for key, value in saved.items():  # later tests' subprocesses must not see Xvfb
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def _delete_widgets(app) -> None:
+    """Delete every window while the QApplication still exists: left to Python's exit,
+    a dialog's C++ side is freed after the application and the process segfaults."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
 
 
 @pytest.fixture
@@ -119,3 +132,34 @@ def wait_for(qapp) -> Callable[..., bool]:
         return True
 
     return wait
+
+
+@pytest.fixture(scope="session")
+def start_core(qapp):
+    """start_core(home, before_start=None) -> (service, bridge): the real core (no
+    microphone) on its own thread behind a CoreBridge, once it is ready. `before_start
+    (service, bridge)` connects what must see the first events (a tray, windows)."""
+    from assistant.config import load_config
+    from assistant.paths import resolve_paths
+    from assistant.service import HeronService
+    from gui.bridge import CoreBridge
+    from models.store import ModelStore
+
+    def start(home, before_start=None):
+        paths = resolve_paths({"HERON_HOME": str(home)})
+        service = HeronService(paths, load_config(paths.config_file),
+                               ModelStore(paths.models_dir), use_mic=False)
+        bridge = CoreBridge(service)
+        if before_start is not None:
+            before_start(service, bridge)
+        ready = []
+        bridge.ready.connect(lambda: ready.append(True))
+        bridge.start()
+        deadline = time.monotonic() + 120
+        while not ready and bridge.is_running() and time.monotonic() < deadline:
+            qapp.processEvents()
+            time.sleep(0.02)
+        assert ready, f"the core never became ready: {bridge.error!r}"
+        return service, bridge
+
+    return start

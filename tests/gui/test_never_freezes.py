@@ -8,10 +8,6 @@ import time
 
 import pytest
 
-from assistant.config import load_config
-from assistant.paths import resolve_paths
-from assistant.service import HeronService
-from models.store import ModelStore
 from vision.testscreens import light_document
 from vision.types import Frame
 
@@ -20,21 +16,8 @@ MAX_STALL_MS = 400  # the eye notices ~100 ms; a blocked loop would stall the wh
 
 
 @pytest.fixture(scope="module")
-def core(qapp, tmp_path_factory):
-    from gui.bridge import CoreBridge
-
-    paths = resolve_paths({"HERON_HOME": str(tmp_path_factory.mktemp("heron"))})
-    service = HeronService(paths, load_config(paths.config_file),
-                           ModelStore(paths.models_dir), use_mic=False)
-    bridge = CoreBridge(service)
-    ready = []
-    bridge.ready.connect(lambda: ready.append(True))
-    bridge.start()
-    deadline = time.monotonic() + 120
-    while not ready and bridge.is_running() and time.monotonic() < deadline:
-        qapp.processEvents()
-        time.sleep(0.02)
-    assert ready, f"the core never became ready: {bridge.error!r}"
+def core(start_core, tmp_path_factory):
+    service, bridge = start_core(tmp_path_factory.mktemp("heron"))
     yield service, bridge
     assert bridge.stop(timeout_s=30)
 

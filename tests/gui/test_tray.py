@@ -16,11 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_config
 from assistant.events import StageError, StateChanged
-from assistant.paths import resolve_paths
-from assistant.service import HeronService
-from models.store import ModelStore
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT = REPO / "docs" / "screenshots" / "tray.png"
@@ -140,29 +136,20 @@ def test_without_a_tray_host_heron_runs_headless(bare_display, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def running(qapp, tmp_path_factory):
+def running(start_core, tmp_path_factory):
     """The real core (no microphone) on its thread, a bridge and a tray on Xvfb."""
-    from gui.bridge import CoreBridge
     from gui.tray import HeronTray
 
-    paths = resolve_paths({"HERON_HOME": str(tmp_path_factory.mktemp("heron"))})
-    service = HeronService(paths, load_config(paths.config_file),
-                           ModelStore(paths.models_dir), use_mic=False)
-    bridge = CoreBridge(service)
     # The tray is told the mic is on, so "idle" shows the plain idle look the
     # state events below are compared with (this core simply never opens it).
     tray = HeronTray(mic_enabled=True)
-    bridge.event.connect(tray.on_event)
-    bridge.ready.connect(tray.on_ready)
-    ready = []
-    bridge.ready.connect(lambda: ready.append(True))
-    tray.show()
-    bridge.start()
-    deadline = time.monotonic() + 120
-    while not ready and bridge.is_running() and time.monotonic() < deadline:
-        qapp.processEvents()
-        time.sleep(0.02)
-    assert ready, f"the core never became ready: {bridge.error!r}"
+
+    def wire(_service, bridge):
+        bridge.event.connect(tray.on_event)
+        bridge.ready.connect(tray.on_ready)
+        tray.show()
+
+    service, bridge = start_core(tmp_path_factory.mktemp("heron"), wire)
     yield service, bridge, tray
     assert bridge.stop(timeout_s=30), "the core thread did not stop"
     assert not bridge.is_running() and bridge.error is None

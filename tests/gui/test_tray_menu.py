@@ -4,43 +4,30 @@ screen from being read."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from assistant.config import load_config
 from assistant.events import DeviceInUse, MicStateChanged
-from assistant.paths import resolve_paths
-from assistant.service import HeronService
 from assistant.tools.policy import ToolCall
-from models.store import ModelStore
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def heron(qapp, tmp_path_factory):
-    from gui.bridge import CoreBridge
+def heron(start_core, tmp_path_factory):
     from gui.controller import TrayController
     from gui.tray import HeronTray
 
-    paths = resolve_paths({"HERON_HOME": str(tmp_path_factory.mktemp("heron"))})
-    service = HeronService(paths, load_config(paths.config_file),
-                           ModelStore(paths.models_dir), use_mic=False)
-    bridge = CoreBridge(service)
     tray = HeronTray(mic_enabled=True)
-    controller = TrayController(service, bridge, tray)
-    bridge.event.connect(tray.on_event)
-    bridge.ready.connect(tray.on_ready)
-    ready = []
-    bridge.ready.connect(lambda: ready.append(True))
-    tray.show()
-    bridge.start()
-    deadline = time.monotonic() + 120
-    while not ready and bridge.is_running() and time.monotonic() < deadline:
-        qapp.processEvents()
-        time.sleep(0.02)
-    assert ready, f"the core never became ready: {bridge.error!r}"
+    wired = {}
+
+    def wire(service, bridge):
+        wired["controller"] = TrayController(service, bridge, tray)
+        bridge.event.connect(tray.on_event)
+        bridge.ready.connect(tray.on_ready)
+        tray.show()
+
+    service, bridge = start_core(tmp_path_factory.mktemp("heron"), wire)
+    controller = wired["controller"]
     yield service, bridge, tray, controller
     assert bridge.stop(timeout_s=30)
     tray.hide()

@@ -12,41 +12,32 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_config
 from assistant.events import Transcript
-from assistant.paths import resolve_paths
-from assistant.service import HeronService
 from assistant.tools.policy import Answer, PermissionRequest, ToolCall
 from assistant.tools.prompters import CallbackPrompter
 from assistant.tools.provenance import Origin
 from models.errors import CodedError
-from models.store import ModelStore
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def heron(qapp, tmp_path_factory):
-    from gui.bridge import CoreBridge
+def heron(start_core, tmp_path_factory):
     from gui.windows import Windows
 
-    paths = resolve_paths({"HERON_HOME": str(tmp_path_factory.mktemp("heron"))})
-    paths.ensure()
-    paths.config_file.write_text("# my settings\n[wake]\nthreshold = 0.5  # default\n")
-    service = HeronService(paths, load_config(paths.config_file),
-                           ModelStore(paths.models_dir), use_mic=False)
-    bridge = CoreBridge(service)
-    windows = Windows(service, bridge)
-    bridge.ready.connect(windows.on_ready)
-    ready = []
-    bridge.ready.connect(lambda: ready.append(True))
-    bridge.start()
-    deadline = time.monotonic() + 120
-    while not ready and bridge.is_running() and time.monotonic() < deadline:
-        qapp.processEvents()
-        time.sleep(0.02)
-    assert ready, f"the core never became ready: {bridge.error!r}"
+    home = tmp_path_factory.mktemp("heron")
+    (home / "config").mkdir()
+    (home / "config" / "config.toml").write_text("# my settings\n[wake]\n"
+                                                 "threshold = 0.5  # default\n")
+    made = {}
+
+    def wire(service, bridge):
+        made["windows"] = Windows(service, bridge)
+        bridge.ready.connect(made["windows"].on_ready)
+
+    service, bridge = start_core(home, wire)
+    windows = made["windows"]
     yield service, bridge, windows
     for window in (windows.main, windows.settings, windows.audit):
         if window is not None:
