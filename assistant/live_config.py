@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-VOICE_PARTS = {"wake": "wake", "vad": "vad", "asr": "asr", "tts": "tts"}  # section: stack attr
+VOICE_PARTS = ("wake", "vad", "asr", "tts")  # config sections named as the stack's parts
 NEEDS_RESTART = ("companion", "runtime", "mcp", "files")
 
 
@@ -41,7 +41,7 @@ async def apply_config(service: HeronService, new: HeronConfig) -> Applied:
     stack.config = new
     for section in changed:
         if section in VOICE_PARTS:
-            await _rebuild_voice(service, VOICE_PARTS[section])
+            await _rebuild_voice(service, section)
         elif section == "vision":
             _vision(service, new)
         elif section == "permissions":

@@ -61,8 +61,8 @@ class HeronService:
         self._hotkey: Hotkey | None = None
         self.hotkey_status = "off"
         self.bus.subscribe(self._track_state, StateChanged)
-        # Push-to-talk: the running turn, whether it waits for the wake word, and
-        # whether the next turn skips it.
+        # Push-to-talk: the running turn (cancelled to start or stop one), and whether
+        # the next turn skips the wake word.
         self._turn: asyncio.Task | None = None
         self._talk_now = False
         # Later `heron` commands (`--toggle`, `ask`) reach this one over a local socket;

@@ -39,3 +39,21 @@ def save_figure(fig, path: Path, title: str, machine: dict[str, Any]) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     pyplot().close(fig)
+
+
+def judge(measured: dict[str, float], targets: dict[str, float],
+          at_least: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:
+    """Each measurement against its target: at most the target, or at least it for the
+    keys in `at_least` (rates such as fps)."""
+    return {k: {"measured": v, "target": targets[k],
+                "met": v >= targets[k] if k in at_least else v <= targets[k]}
+            for k, v in measured.items()}
+
+
+def target_line(label: str, verdict: dict[str, Any], unit: str,
+                at_least: bool = False) -> str:
+    """One entry of `judge` as "label: 291 fps (target ≥ 60 fps: met)"."""
+    sign = "≥" if at_least else "≤"
+    return (f"{label}: {verdict['measured']:g} {unit} (target {sign} {verdict['target']:g} "
+            f"{unit}: {'met' if verdict['met'] else 'MISSED'})")
+

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -26,43 +25,13 @@ from typing import Any
 from assistant.integration.instance import InstanceClient, socket_path
 from assistant.paths import resolve_paths
 from bench.machine import machine_info
-from bench.report import pyplot, save_figure, write_report
+from bench.report import judge, pyplot, save_figure, target_line, write_report
 from bench.room import PulseServer
-from bench.xserver import XServer, XServerError, stop_process
+from bench.xserver import XServer, start_tray_host, stop_process
 
 TARGETS = {"tray_shown_ms": 2000.0, "first_command_ms": 5000.0, "idle_cpu_pct": 5.0,
            "idle_rss_mb": 500.0}
 REPO = Path(__file__).resolve().parents[1]
-TRAY_CHECK = ("from PySide6.QtWidgets import QApplication, QSystemTrayIcon\n"
-              "app = QApplication([])\n"
-              "raise SystemExit(0 if QSystemTrayIcon.isSystemTrayAvailable() else 1)\n")
-
-
-def start_tray_host(env: dict[str, str], timeout_s: float = 30) -> subprocess.Popen:
-    """trayer on the display in `env`, once Qt sees a system tray there."""
-    exe = shutil.which("trayer")
-    if exe is None:
-        raise XServerError("bench.trayer_missing", "trayer (a tray host) is missing",
-                           "install it: sudo apt-get install trayer "
-                           "(or `scripts/system-deps.sh test`)")
-    proc = subprocess.Popen([exe, "--edge", "top", "--align", "right", "--widthtype",
-                             "request", "--height", "32", "--SetDockType", "true",
-                             "--transparent", "false", "--tint", "0x303030"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout_s
-    while True:  # the check needs its own QApplication, hence a subprocess
-        check = subprocess.run([sys.executable, "-c", TRAY_CHECK], env=env,
-                               capture_output=True, timeout=30, check=False)
-        if check.returncode == 0:
-            return proc
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_process(proc)
-            raise XServerError("bench.no_tray", f"no system tray appeared (trayer exit "
-                               f"{proc.poll()}): {check.stderr.decode()[-300:]}",
-                               "run `scripts/system-deps.sh test`")
-        time.sleep(0.3)
-
-
 class Launch:
     """One `heron run --json` with its JSON lines collected on a thread."""
 
@@ -187,8 +156,7 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
     measured = {"tray_shown_ms": medians["tray_shown_ms"],
                 "first_command_ms": medians["first_command_ms"],
                 "idle_cpu_pct": idle["idle_cpu_pct"], "idle_rss_mb": idle["idle_rss_mb"]}
-    verdict = {k: {"measured": v, "target": TARGETS[k], "met": v <= TARGETS[k]}
-               for k, v in measured.items()}
+    verdict = judge(measured, TARGETS)
     report = {"benchmark": "tray", "quick": quick, "runs": runs, "targets": verdict,
               "launches": launches, "medians": medians, "idle": idle,
               "machine": machine_info(),
@@ -204,9 +172,7 @@ def summary(report: dict) -> list[str]:
     t = report["targets"]
 
     def line(key: str, label: str, unit: str) -> str:
-        v = t[key]
-        return (f"{label}: {v['measured']:g} {unit} (target ≤ {v['target']:g} {unit}: "
-                f"{'met' if v['met'] else 'MISSED'})")
+        return target_line(label, t[key], unit)
 
     m = report["medians"]
     return [line("tray_shown_ms", "tray icon shown after launch (median)", "ms"),

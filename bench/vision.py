@@ -17,10 +17,18 @@ from typing import Any
 import numpy as np
 
 from bench.machine import machine_info
-from bench.report import percentile, pyplot, save_figure, write_report
+from bench.report import (
+    judge,
+    percentile,
+    pyplot,
+    save_figure,
+    target_line,
+    write_report,
+)
 from bench.xserver import XServer, XServerError
 
 TARGETS = {"capture_fps": 60.0, "ocr_cold_ms": 1500.0, "ocr_small_change_ms": 150.0}
+AT_LEAST = frozenset({"capture_fps"})
 
 
 def _median(values: list[float], digits: int = 1) -> float:
@@ -155,9 +163,7 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
         camera = bench_camera(runs, 20 if quick else 90, Path(tmp))
     measured = {"capture_fps": capture["fps"], "ocr_cold_ms": ocr["cold_ms"],
                 "ocr_small_change_ms": ocr["small_change_ms"]}
-    verdict = {k: {"measured": v, "target": TARGETS[k],
-                   "met": v >= TARGETS[k] if k.endswith("fps") else v <= TARGETS[k]}
-               for k, v in measured.items()}
+    verdict = judge(measured, TARGETS, at_least=AT_LEAST)
     report = {"benchmark": "vision", "quick": quick, "runs": runs, "targets": verdict,
               "capture": capture, "ocr": ocr, "camera": camera, "machine": machine_info(),
               "load_avg_1m": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
@@ -172,9 +178,7 @@ def summary(report: dict) -> list[str]:
     t = report["targets"]
 
     def line(key: str, label: str, unit: str) -> str:
-        v = t[key]
-        return (f"{label}: {v['measured']:g} {unit} (target {'≥' if unit == 'fps' else '≤'} "
-                f"{v['target']:g} {unit}: {'met' if v['met'] else 'MISSED'})")
+        return target_line(label, t[key], unit, at_least=key in AT_LEAST)
 
     o = report["ocr"]
     return [line("capture_fps", "capture (full HD)", "fps"),

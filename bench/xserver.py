@@ -1,5 +1,6 @@
 """A private X server (Xvfb) for benchmarks and tests: on a display number it picks
-itself (-displayfd), so parallel runs never race for one."""
+itself (-displayfd), so parallel runs never race for one; and a tray host (trayer)
+on it, for the tray app."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import select
 import shutil
 import subprocess
+import sys
+import time
 from dataclasses import dataclass
 
 from models.errors import CodedError
@@ -67,3 +70,33 @@ class XServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+TRAY_CHECK = ("from PySide6.QtWidgets import QApplication, QSystemTrayIcon\n"
+              "app = QApplication([])\n"
+              "raise SystemExit(0 if QSystemTrayIcon.isSystemTrayAvailable() else 1)\n")
+
+
+def start_tray_host(env: dict[str, str], timeout_s: float = 30) -> subprocess.Popen:
+    """trayer on the display in `env`, once Qt sees a system tray there."""
+    exe = shutil.which("trayer")
+    if exe is None:
+        raise XServerError("bench.trayer_missing", "trayer (a tray host) is missing",
+                           "install it: sudo apt-get install trayer "
+                           "(or `scripts/system-deps.sh test`)")
+    proc = subprocess.Popen([exe, "--edge", "top", "--align", "right", "--widthtype",
+                             "request", "--height", "32", "--SetDockType", "true",
+                             "--transparent", "false", "--tint", "0x303030"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout_s
+    while True:  # the check needs its own QApplication, hence a subprocess
+        check = subprocess.run([sys.executable, "-c", TRAY_CHECK], env=env,
+                               capture_output=True, timeout=30, check=False)
+        if check.returncode == 0:
+            return proc
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_process(proc)
+            raise XServerError("bench.no_tray", f"no system tray appeared (trayer exit "
+                               f"{proc.poll()}): {check.stderr.decode()[-300:]}",
+                               "run `scripts/system-deps.sh test`")
+        time.sleep(0.3)

@@ -68,10 +68,7 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
     stopped = bridge.stop()
     app.processEvents()  # deliver what the core published while stopping
     tray.hide()
-    for widget in app.topLevelWidgets():  # freed now, not after the app at exit
-        widget.close()
-        widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    delete_windows(app)
     if bridge.error is not None:
         coded = _coded_error(bridge.error)
         if coded is None:
@@ -79,6 +76,16 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
         print_error(coded, as_json)
         return coded.exit_code
     return 0 if stopped else 1
+
+
+def delete_windows(app: QApplication) -> None:
+    """Close and free every window while the application exists: left to Python's exit,
+    a dialog's C++ side is freed after the QApplication and the process segfaults."""
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
 
 
 def _coded_error(err: BaseException) -> CodedError | None:

@@ -147,12 +147,14 @@ class RapidOcrReader:
         return [] if boxes is None else [Box.around(quad) for quad in boxes]
 
     def recognize_line(self, image: np.ndarray) -> tuple[str, float]:
-        """The text of one line's image (RGB) and the recogniser's confidence."""
+        """The text of one line's image (RGB) and the recogniser's confidence; the
+        text is "" below `min_confidence`, as `read_lines` drops such lines."""
         out = self._run(image, use_det=False, use_cls=False, use_rec=True)
         texts, scores = getattr(out, "txts", None), getattr(out, "scores", None)
         if not texts or not scores:
             return "", 0.0
-        return str(texts[0]).strip(), float(scores[0])
+        score = float(scores[0])
+        return (str(texts[0]).strip() if score >= self.options.min_confidence else ""), score
 
     def _run(self, image: np.ndarray, *, use_det: bool, use_cls: bool, use_rec: bool) -> Any:
         """One RapidOCR call (the steps are always given: RapidOCR remembers them from

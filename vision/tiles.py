@@ -39,7 +39,8 @@ SAME_LINE_IOU = 0.6  # a detected box this close to an old line's box is that li
 class LineParts(Protocol):
     def detect_boxes(self, image: np.ndarray) -> list[Box]: ...
 
-    def recognize_line(self, image: np.ndarray) -> tuple[str, float]: ...
+    def recognize_line(self, image: np.ndarray) -> tuple[str, float]:
+        """(text, confidence); text "" when the line is not read with confidence."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,6 @@ class TileOptions:
     margin_px: int = 12
     full_read_fraction: float = 0.5
     cache_regions: int = 256
-    min_confidence: float = 0.5  # lines recognised one by one (LineParts) below are dropped
 
 
 def tile_hashes(image: np.ndarray, tile_w: int, tile_h: int) -> np.ndarray:
@@ -256,7 +256,7 @@ class IncrementalOcr:
             if line.shape[0] < 4 or line.shape[1] < 4:
                 continue
             text, score = self._parts.recognize_line(np.ascontiguousarray(line))
-            if text and score >= self.options.min_confidence:
+            if text:  # "" when the recogniser is not sure enough
                 out.append(OcrLine(text, box, score))
         return out
 

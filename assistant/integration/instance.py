@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.tools.policy import Answer, PermissionRequest
+from assistant.tools.prompters import is_available
 from assistant.tools.provenance import Origin
 from models.errors import CodedError
 
@@ -106,8 +107,7 @@ def request_from_dict(data: dict[str, Any]) -> PermissionRequest:
 class Connection:
     """The server's side of one client: it can put permission questions to it."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
         self._writer = writer
         self._answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.asks_permission = False  # the client said its terminal can answer
@@ -163,7 +163,7 @@ class InstanceServer:
 
     async def _serve(self, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
-        conn = Connection(reader, writer)
+        conn = Connection(writer)
         try:
             if not _same_user(writer.get_extra_info("socket")):
                 await conn.send(_error("instance.forbidden", "another user's program tried "
@@ -259,7 +259,7 @@ class InstanceClient:
         Heron that holds the lock but is still starting."""
         reader, writer = await self._connect(connect_wait_s)
         try:
-            ask = prompter is not None and _available(prompter)
+            ask = prompter is not None and is_available(prompter)
             writer.write(json.dumps({**request, "terminal": ask}).encode() + b"\n")
             await writer.drain()
             return await asyncio.wait_for(self._replies(reader, writer, prompter), timeout_s)
@@ -313,11 +313,6 @@ class InstanceClient:
 
 async def _deny() -> Answer:
     return Answer.DENY
-
-
-def _available(prompter: Any) -> bool:
-    check = getattr(prompter, "available", None)
-    return bool(check()) if callable(check) else True
 
 
 def raise_for_error(reply: dict[str, Any]) -> dict[str, Any]:

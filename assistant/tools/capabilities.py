@@ -218,13 +218,12 @@ class Capabilities:
         if gate is None:
             yield
             return
-        try:
-            with gate.reading(device, self.worker):
-                yield
-        except CodedError as err:
-            if err.code == "privacy.paused":
-                self._record(device, "", False, err.message)
-            raise
+        if gate.paused(device):
+            refusal = gate.refusal(device, self.worker)
+            self._record(device, "", False, refusal.message)
+            raise refusal
+        with gate.reading(device, self.worker):
+            yield
 
     def _provider(self, scope: str) -> Any:
         backend = self._backends.get(scope)

@@ -1,7 +1,7 @@
 """The privacy switches for the camera and the screen, and their in-use indicator.
 
 Every camera frame and screen capture goes through `Capabilities`, which asks the
-`SensorGate` first: a paused sensor refuses with `privacy.paused` (nothing is read),
+`SensorGate` first: a paused sensor is refused with `privacy.paused` (nothing is read),
 and a sensor in use publishes `DeviceInUse(active=True)` once, then `active=False`
 after `linger_s` without another read, so a tray dot stays lit for a burst of frames
 instead of flickering. The microphone's switch is the mic's own mute (it closes the
@@ -46,13 +46,16 @@ class SensorGate:
         """The sensors whose indicator is on, with the tool that read them."""
         return dict(self._shown)
 
+    def refusal(self, device: str, tool: str) -> SensorPaused:
+        """The error for a read of a paused `device`."""
+        return SensorPaused(
+            "privacy.paused", f"{device} analysis is paused, so {tool} cannot use the "
+            f"{device}", f"resume {device} analysis from the Heron tray menu first")
+
     @contextlib.contextmanager
     def reading(self, device: str, tool: str) -> Iterator[None]:
-        """Around one read of `device` by `tool` (on the event loop)."""
-        if self._paused[device]:
-            raise SensorPaused(
-                "privacy.paused", f"{device} analysis is paused, so {tool} cannot use the "
-                f"{device}", f"resume {device} analysis from the Heron tray menu first")
+        """Around one read of `device` by `tool` (on the event loop); the caller has
+        checked `paused` first."""
         timer = self._off.pop(device, None)
         if timer is not None:
             timer.cancel()

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from bench.xserver import XServer, XServerError, stop_process
+from bench.xserver import XServer, XServerError, start_tray_host, stop_process
 
 FIX = "install the GUI test tools with `scripts/system-deps.sh test`"
-TRAY_CHECK = ("from PySide6.QtWidgets import QApplication, QSystemTrayIcon\n"
-              "app = QApplication([])\n"
-              "raise SystemExit(0 if QSystemTrayIcon.isSystemTrayAvailable() else 1)\n")
 
 
 @dataclass(frozen=True)
@@ -50,22 +45,12 @@ def tray_display() -> Iterator[TrayDisplay]:
     xvfb = _start_xvfb()
     display = xvfb.display
     screen = TrayDisplay(display)
-    trayer = subprocess.Popen(
-        [_tool("trayer"), "--edge", "top", "--align", "right", "--widthtype", "request",
-         "--height", "32", "--SetDockType", "true", "--transparent", "false",
-         "--tint", "0x303030"],
-        env=screen.env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:  # the check needs its own QApplication, hence a subprocess
-            check = subprocess.run([sys.executable, "-c", TRAY_CHECK], env=screen.env(),
-                                   capture_output=True, timeout=30, check=False)
-            if check.returncode == 0:
-                break
-            if trayer.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"no system tray on {display} (trayer exit {trayer.poll()}): "
-                            f"{check.stderr.decode()[-500:]}; {FIX}", pytrace=False)
-            time.sleep(0.3)
+        trayer = start_tray_host(screen.env())
+    except XServerError as err:  # never skip: a missing tool is a broken test setup
+        xvfb.stop()
+        pytest.fail(f"{err.message} on {display}; {FIX}", pytrace=False)
+    try:
         yield screen
     finally:
         stop_process(trayer)
@@ -98,24 +83,14 @@ def qapp(tray_display):
     app = QApplication(["heron-tests"])
     app.setQuitOnLastWindowClosed(False)
     yield app
-    _delete_widgets(app)
+    from gui.app import delete_windows
+
+    delete_windows(app)  # before Python's exit frees them after the application
     for key, value in saved.items():  # later tests' subprocesses must not see Xvfb
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-
-
-def _delete_widgets(app) -> None:
-    """Delete every window while the QApplication still exists: left to Python's exit,
-    a dialog's C++ side is freed after the application and the process segfaults."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    for widget in app.topLevelWidgets():
-        widget.close()
-        widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    app.processEvents()
 
 
 @pytest.fixture
