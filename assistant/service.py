@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -29,6 +30,7 @@ from audio.errors import DeviceError
 from audio.mic import MicSource
 from audio.sink import ReplySpeaker
 from models.errors import CodedError
+from models.heap import release_free_memory
 from models.store import ModelStore
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ class HeronService:
         self._tg: asyncio.TaskGroup | None = None
         self._voice_task: asyncio.Task | None = None
         self._hotkey: Hotkey | None = None
+        self._hotkey_lock = threading.Lock()
+        self._hotkey_generation = 0  # restarts so far: a bind finishing late is dropped
         self.hotkey_status = "off"
         self.bus.subscribe(self._track_state, StateChanged)
         # Push-to-talk: the running turn (cancelled to start or stop one), and whether
@@ -77,6 +81,7 @@ class HeronService:
             await asyncio.gather(self.stack.load(wake=self.config.wake.enabled),
                                  self.core.warm_up())
             self.startup_ms["models_loaded"] = round((time.perf_counter() - t0) * 1000, 1)
+            await asyncio.to_thread(release_free_memory)  # what loading and warm-up freed
             for problem in await self.core.start_workers():
                 log.warning("worker not loaded: %s", problem)
             timers = TimerService(self.core.timers, self.bus, announce=self.announce_soon)
@@ -88,7 +93,7 @@ class HeronService:
                     await server.start()
                     edges.push_async_callback(server.aclose)
                 self.restart_hotkey(self.config.desktop.hotkey)
-                edges.callback(lambda: self._hotkey and self._hotkey.stop())
+                edges.callback(self.stop_hotkey)
                 self._tg = tg
                 tasks = [tg.create_task(timers.run(), name="timers"),
                          tg.create_task(reminders.run(), name="reminders")]
@@ -155,13 +160,41 @@ class HeronService:
             self._voice_task = self._tg.create_task(self._voice_loop(), name="voice")
 
     def restart_hotkey(self, spec: str) -> None:
-        if self._hotkey is not None:
-            self._hotkey.stop()
-        self._hotkey = start_hotkey(spec, self._hotkey_pressed)
-        self.hotkey_status = self._hotkey.status  # for the settings and `heron doctor`
+        """(Re)bind the push-to-talk hotkey on a thread of its own: on Wayland the
+        desktop may ask the user to confirm the binding, for up to 30 s."""
+        with self._hotkey_lock:
+            self._hotkey_generation += 1
+            generation = self._hotkey_generation
+            old, self._hotkey = self._hotkey, None
+        self.hotkey_status = "starting" if spec else "off"
+
+        def bind() -> None:
+            if old is not None:
+                old.stop()
+            hotkey = start_hotkey(spec, self._hotkey_pressed)
+            with self._hotkey_lock:
+                current = generation == self._hotkey_generation
+                if current:
+                    self._hotkey = hotkey
+                    self.hotkey_status = hotkey.status  # for the settings and the doctor
+            if not current:  # a newer restart (or the shutdown) came first
+                hotkey.stop()
+
+        threading.Thread(target=bind, name="heron-hotkey", daemon=True).start()
+
+    def stop_hotkey(self) -> None:
+        with self._hotkey_lock:
+            self._hotkey_generation += 1
+            hotkey, self._hotkey = self._hotkey, None
+        if hotkey is not None:
+            hotkey.stop()
 
     def _track_state(self, event: StateChanged) -> None:
         self.state = event.state
+        loop = self._loop
+        if event.state == "idle" and loop is not None and not loop.is_closed():
+            # what the turn freed; events may be published on other threads
+            loop.call_soon_threadsafe(loop.run_in_executor, None, release_free_memory)
 
     def _hotkey_pressed(self) -> None:
         """Called on the hotkey's thread."""

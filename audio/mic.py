@@ -153,7 +153,7 @@ class MicSource:
             gen = self._generation
         stream = None
         try:
-            stream = sd.InputStream(
+            stream = sd.RawInputStream(  # raw: no numpy wrapping on PortAudio's thread
                 device=device.index, samplerate=rate, channels=1, dtype="int16",
                 blocksize=rate * BLOCK_MS // 1000, latency=self.options.latency_ms / 1000,
                 callback=partial(self._callback, gen),
@@ -182,11 +182,11 @@ class MicSource:
         close_stream(stream)
 
     # -- PortAudio thread: copy only; a slow callback makes the device overrun ---------
-    def _callback(self, gen: int, indata: np.ndarray, frames: int, _time: Any,
+    def _callback(self, gen: int, indata: Any, frames: int, _time: Any,
                   status: Any) -> None:
         if status:
             log.debug("microphone status: %s", status)
-        self._post(self._deliver, gen, indata[:, 0].copy(), time.monotonic())
+        self._post(self._deliver, gen, bytes(indata), time.monotonic())
 
     def _finished(self, gen: int) -> None:
         self._post(self._stream_ended, gen)
@@ -209,9 +209,10 @@ class MicSource:
         self._last_block_at = None
         self._lost_detail = None
 
-    def _deliver(self, gen: int, block: np.ndarray, captured_at: float) -> None:
+    def _deliver(self, gen: int, raw: bytes, captured_at: float) -> None:
         if gen != self._active or self._closed:
             return
+        block = np.frombuffer(raw, dtype=np.int16)  # mono int16, as the stream was opened
         now = time.monotonic()
         if self._last_block_at is None and self._gap_from is not None:
             self._converter.skip(now - self._gap_from)

@@ -30,13 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.tools.policy import Answer, PermissionRequest
+from assistant.tools.provenance import origin_warning
 
 LABELS = {Answer.ONCE: "Allow &once", Answer.SESSION: "Allow this &session",
           Answer.ALWAYS: "&Always allow", Answer.DENY: "&Deny",
           Answer.ALWAYS_DENY: "Always de&ny"}
-UNTRUSTED = {"screen": "the screen", "camera": "the camera", "file": "a file",
-             "web": "a web page", "clipboard": "the clipboard", "tool_output": "a tool's output",
-             "mcp_client": "another program", "unknown": "somewhere unknown"}
+
 
 
 class ApprovalDialog(QDialog):
@@ -59,12 +58,10 @@ class ApprovalDialog(QDialog):
         action.setAccessibleName("the exact action")
         layout.addWidget(action)
         layout.addWidget(QLabel(f"Why Heron asks: {_html(request.reason)}"))
-        origins = sorted(UNTRUSTED.get(str(o), str(o)) for o in request.origins)
+        warning = origin_warning(request.origins)
         self.warning = QLabel("")
-        if origins:
-            self.warning.setText(
-                f"⚠ These details come from {', '.join(origins)}, not from you. Text on a "
-                "screen or in a file can try to make Heron act: allow only what you meant.")
+        if warning:
+            self.warning.setText(warning)
             self.warning.setWordWrap(True)
             self.warning.setStyleSheet("color: #8a4b00; background: #fff3d6; padding: 6px;"
                                        "border: 1px solid #e0a020;")

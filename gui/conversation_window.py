@@ -88,10 +88,11 @@ class ConversationWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.state)
         layout.addWidget(split, 1)
+        # Started by the first queued event, not ticking while nothing happens.
         self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush)
-        self._flush_timer.start()
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._show_due)
@@ -110,6 +111,8 @@ class ConversationWindow(QWidget):
     def on_event(self, event: Event) -> None:
         """Queue a core event; it shows within FLUSH_MS."""
         self._queue.append(event)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
 
     def flush(self) -> None:
         if not self._queue:

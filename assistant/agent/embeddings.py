@@ -4,20 +4,28 @@ the attention mask, L2-normalised, so a dot product is the cosine similarity."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from models.catalog import get_spec
 from models.errors import ModelError
-from models.onnx import SessionOptions, create_session
+from models.onnx import SessionOptions
+from models.onnx_compact import META_KEY, create_compact_session
 from models.store import ModelStore
 
 MODEL_ID = "minilm-l6-int8"
+log = logging.getLogger(__name__)
+
+COMPACT_FILE = "model.compact.onnx"  # model.onnx with its weights kept int8 (written once)
 MAX_TOKENS = 64  # commands are short; long text is cut (the model was trained on ≤128)
 DIM = 384
 BATCH = 16  # texts per ONNX run (see TextEmbedder.embed)
@@ -67,9 +75,26 @@ class TextEmbedder:
         # longest member instead (4x less work for a short command).
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._session = create_session(folder / "model.onnx", self._options,
-                                       model_id=MODEL_ID, reinstall_hint=hint)
+        # Loaded as shipped, onnxruntime would dequantise every int8 weight to float32
+        # (~165 MB resident); the rewritten copy keeps them int8 (~50 MB), same vectors.
+        source = next(f for f in spec.files if f.name == "model.onnx")
+        self._session = create_compact_session(
+            folder / source.name, source.sha256, folder / COMPACT_FILE, self._options,
+            model_id=MODEL_ID, reinstall_hint=hint)
         self._tokenizer = tokenizer
+
+    @property
+    def fingerprint(self) -> str:
+        """Which model makes the vectors: the shipped one or which rewrite of it."""
+        with self._lock:
+            self._load_locked()
+            meta = self._session.get_modelmeta().custom_metadata_map
+        return f"{MODEL_ID}:{meta.get(META_KEY, 'as shipped')}"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where vectors worth keeping across runs go (the example phrases')."""
+        return self._store.model_dir(get_spec(MODEL_ID))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length sentence vectors, one row per text. Run in batches of
@@ -111,7 +136,9 @@ class TextEmbedder:
 
 class ExampleIndex:
     """Embeddings of the manifests' example phrases, recomputed only when the phrases
-    change (a worker added, removed or hot-reloaded)."""
+    change (a worker added, removed or hot-reloaded). An embedder with a `cache_dir`
+    and a `fingerprint` also keeps them on disk: embedding ~300 phrases takes 2–4 s of
+    CPU at every start otherwise."""
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
@@ -122,7 +149,54 @@ class ExampleIndex:
         """(len(phrases), dim) vectors for `phrases`, in order."""
         key = hashlib.sha256("\x1f".join(phrases).encode()).hexdigest()
         if key != self._key:
-            self._matrix = self._embedder.embed(list(phrases)) if phrases else \
+            self._matrix = self._stored(list(phrases), key) if phrases else \
                 np.zeros((0, DIM), dtype=np.float32)
             self._key = key
         return self._matrix
+
+    def _stored(self, phrases: list[str], key: str) -> np.ndarray:
+        folder = getattr(self._embedder, "cache_dir", None)
+        if folder is None:
+            return self._embedder.embed(phrases)
+        tag = hashlib.sha256(f"{self._embedder.fingerprint}\x1e{key}".encode()).hexdigest()
+        path = Path(folder) / f"{EXAMPLES_PREFIX}{tag[:20]}.npy"
+        try:
+            kept = np.load(path, allow_pickle=False)
+            if kept.shape == (len(phrases), DIM) and kept.dtype == np.float32 \
+                    and np.isfinite(kept).all():
+                return kept
+            log.warning("%s does not match the example phrases: embedding them again", path)
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError) as err:  # unreadable or not an .npy file
+            log.warning("%s is unreadable (%s): embedding the phrases again", path, err)
+        matrix = self._embedder.embed(phrases)
+        _save_atomic(path, matrix)
+        return matrix
+
+
+EXAMPLES_PREFIX = "examples-"
+KEPT_PHRASE_SETS = 4
+
+
+def _save_atomic(path: Path, matrix: np.ndarray) -> None:
+    """Write `matrix` as `path`, keeping the vectors of the few phrase sets used last
+    (the built-in tools' at start, then with the workers'); a full or read-only disk
+    only costs the next start its 2–4 s."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            np.save(f, matrix, allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError as err:
+        log.warning("could not keep the example vectors in %s: %s", path.parent, err)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return
+    try:
+        older = sorted((p for p in path.parent.glob(f"{EXAMPLES_PREFIX}*.npy") if p != path),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in older[KEPT_PHRASE_SETS - 1:]:
+            old.unlink(missing_ok=True)
+    except OSError:  # another Heron tidied up at the same moment
+        pass

@@ -16,6 +16,7 @@ from assistant.bus import EventBus
 from assistant.events import Event, MicStateChanged, Reply, StateChanged, TimerFired, Transcript
 from assistant.tools.phone import Outbox
 from assistant.tools.policy import Answer, PermissionRequest
+from assistant.tools.provenance import origin_warning
 from assistant.tools.reminders import ReminderFired
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ class _Prompt:
         r = self.request
         return {"id": self.id, "tool": r.tool, "title": r.title, "action": r.action,
                 "summary": r.summary, "reason": r.reason,
-                "offered": [a.value for a in r.offered]}
+                "offered": [a.value for a in r.offered],
+                "origins": sorted(o.value for o in r.origins),
+                "warning": origin_warning(r.origins)}
 
 
 class Hub:

@@ -1,15 +1,17 @@
 """The global push-to-talk hotkey.
 
-On X11 it is a pynput GlobalHotKeys listener (its own thread; the callback must hand
-over to the event loop itself). Elsewhere — Wayland, where one program cannot grab
-keys, or no display — `status` says why there is none, and the user binds
+On X11 it is a pynput GlobalHotKeys listener; on Wayland, where one program cannot
+grab keys, the desktop binds it for us through xdg-desktop-portal's GlobalShortcuts
+(portal_shortcuts). Either runs on its own thread: the callback must hand over to the
+event loop itself. Where neither works — no portal with global shortcuts, the desktop
+refused, no display — `status` says why there is none, and the user binds
 `heron --toggle` to a key in their desktop's keyboard settings (README)."""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +22,8 @@ WAYLAND_HINT = "on Wayland, bind `heron --toggle` to a key in your desktop's key
 
 @dataclass
 class Hotkey:
-    status: str  # "on: <ctrl>+<alt>+<space>" | "off" | "unavailable: why"
+    status: str  # "on: <ctrl>+<alt>+<space>" | "on: via the desktop's shortcut portal
+    #              (trigger: CTRL+ALT+space)" | "off" | "unavailable: why"
     _listener: Any = None
 
     @property
@@ -41,7 +44,7 @@ def start_hotkey(spec: str, on_press: Callable[[], None],
     if not spec:
         return Hotkey("off")
     if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE", "").lower() == "wayland":
-        return Hotkey(f"unavailable: {WAYLAND_HINT}")
+        return _start_portal(spec, on_press, env)
     if not env.get("DISPLAY"):
         return Hotkey("unavailable: no X display")
     try:
@@ -51,8 +54,7 @@ def start_hotkey(spec: str, on_press: Callable[[], None],
     try:
         keyboard.HotKey.parse(spec)
     except ValueError as err:
-        return Hotkey(f"unavailable: [desktop] hotkey {spec!r} is not a key combination "
-                      f"({err}); write it like \"<ctrl>+<alt>+<space>\"")
+        return _malformed(spec, err)
 
     def pressed() -> None:
         try:
@@ -74,3 +76,24 @@ def start_hotkey(spec: str, on_press: Callable[[], None],
     except Exception as err:
         return Hotkey(f"unavailable: the X server refused the key listener ({err})")
     return Hotkey(f"on: {spec}", listener)
+
+
+def _malformed(spec: str, err: Exception) -> Hotkey:
+    return Hotkey(f"unavailable: [desktop] hotkey {spec!r} is not a key combination "
+                  f"({err}); write it like \"<ctrl>+<alt>+<space>\"")
+
+
+def _start_portal(spec: str, on_press: Callable[[], None], env: Mapping[str, str]) -> Hotkey:
+    from assistant.integration.portal_shortcuts import PortalUnavailable, bind_shortcut
+
+    try:
+        listener = bind_shortcut(spec, on_press, env)
+    except ValueError as err:
+        return _malformed(spec, err)
+    except PortalUnavailable as err:
+        return Hotkey(f"unavailable: {err}; {WAYLAND_HINT}")
+    except Exception as err:  # jeepney or the bus misbehaving: never fatal
+        log.warning("the shortcut portal failed", exc_info=True)
+        return Hotkey(f"unavailable: the shortcut portal failed ({err}); {WAYLAND_HINT}")
+    return Hotkey(f"on: via the desktop's shortcut portal (trigger: {listener.trigger})",
+                  listener)

@@ -42,6 +42,21 @@ class Origin(StrEnum):
 
 
 TRUSTED = frozenset({Origin.USER_SPEECH, Origin.USER_TEXT})
+# How a permission question names where its details came from (desktop and phone).
+ORIGIN_NAMES = {Origin.SCREEN: "the screen", Origin.CAMERA: "the camera",
+                Origin.FILE: "a file", Origin.WEB: "a web page",
+                Origin.CLIPBOARD: "the clipboard", Origin.TOOL_OUTPUT: "a tool's output",
+                Origin.MCP_CLIENT: "another program", Origin.UNKNOWN: "somewhere unknown"}
+
+
+def origin_warning(origins: Iterable[Origin]) -> str:
+    """The provenance warning of a permission question ("" when every detail came
+    from the user)."""
+    names = sorted(ORIGIN_NAMES.get(o, str(o)) for o in origins if not Origin(o).trusted)
+    if not names:
+        return ""
+    return (f"⚠ These details come from {', '.join(names)}, not from you. Text on a "
+            "screen or in a file can try to make Heron act: allow only what you meant.")
 # Below this length a plain value is only linked to untrusted text when equal to it:
 # "5" or "yes" occur on every screen.
 _MIN_SUBSTRING = 6

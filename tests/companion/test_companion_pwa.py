@@ -55,6 +55,7 @@ def test_phone_pairs_sees_a_timer_fire_approves_a_prompt_and_chats(server, page)
     prompt = page.locator(".prompt")
     expect(prompt).to_be_visible(timeout=15_000)
     expect(prompt.locator("pre")).to_contain_text("buy milk")
+    expect(prompt.locator(".warning")).to_have_count(0)  # typed by the user: no warning
     prompt.locator("button[data-answer=once]").click()
     expect(prompt).to_have_count(0)
     expect(page.locator("#conversation li.assistant").last).to_contain_text("queued",

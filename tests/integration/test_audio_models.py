@@ -17,7 +17,7 @@ from audio.file_source import decode_file, iter_frames
 from audio.sink import WavSink
 from audio.tts import PiperSynthesizer, TtsOptions
 from audio.vad import SileroVad, VadOptions
-from audio.wake import OpenWakeWordDetector, WakeOptions
+from audio.wake import OpenWakeWordDetector, WakeOptions, WakeWordDetector
 from models.errors import ModelError
 from models.store import ModelStore
 
@@ -89,6 +89,33 @@ def test_wake_features_embed_a_clip(store: ModelStore, speak) -> None:
     assert clip.shape == ((rows - 76) // 8 + 1, 96)  # one per 80 ms step over 76 mel rows
     assert len(clip) >= 8
     assert detector.features.embeddings().shape == (16, 96)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gain, noise", [(1.0, 0), (0.05, 30), (0.3, 600)])
+def test_noise_gate_skips_the_quiet_room_and_wakes_as_before(store: ModelStore, speak,
+                                                              gain, noise) -> None:
+    """A quiet room is not scored (its CPU saved), yet "hey Jarvis" — loud, faint, or
+    in steady noise — wakes on the same frame as with the gate off."""
+    rng = np.random.default_rng(7)
+    speech = speak("Hey Jarvis.", lead_ms=0, tail_ms=0).astype(np.float32) * gain
+    room = rng.normal(0, noise, 16000 * 12).astype(np.float32) if noise else \
+        np.zeros(16000 * 12, np.float32)
+    at = 16000 * 8  # 8 s of only the room, then the phrase
+    room[at:at + len(speech)] += speech
+    audio = np.clip(room, -32768, 32767).astype(np.int16)
+
+    def run(gate_db: float) -> tuple[list[int], int]:
+        detector = WakeWordDetector(WakeOptions(noise_gate_db=gate_db), store)
+        fired = [i for i, c in enumerate(iter_frames(audio))
+                 if detector.step(c.samples).fired]
+        return fired, detector.skipped_frames
+
+    ungated, none_skipped = run(0.0)
+    gated, skipped = run(WakeOptions().noise_gate_db)
+    assert ungated and gated == ungated
+    assert none_skipped == 0
+    assert skipped >= 70  # of the ~95 frames of only the room before the phrase
 
 
 # -- VAD ------------------------------------------------------------------------------------

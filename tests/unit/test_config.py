@@ -37,6 +37,8 @@ def test_malformed_file_names_the_line(tmp_path):
     ('[wake]\nenabled = 1\n', "config.invalid", "wake.enabled"),
     ('wake = 3\n', "config.invalid", "[wake]"),
     ('[nonsense]\n', "config.unknown_key", "nonsense"),
+    ('[wake]\nnoise_gate_db = -3\n', "config.invalid", "wake.noise_gate_db"),
+    ('[wake]\nnoise_gate_db = nan\n', "config.invalid", "wake.noise_gate_db"),
 ])
 def test_invalid_settings_are_errors_not_ignored(tmp_path, body, code, needle):
     f = tmp_path / "config.toml"

@@ -60,6 +60,7 @@ function addPrompt(p) {
   box.dataset.id = p.id;
   box.append(el("strong", `Heron needs your permission: ${p.title}`), el("pre", p.action),
              el("p", `Why: ${p.reason}`));
+  if (p.warning) box.append(el("p", p.warning, "warning"));
   const choices = [["once", "Allow once"], ["session", "Allow this session"],
                    ["always", "Always allow"], ["deny", "Deny"]];
   for (const [answer, label] of choices) {

@@ -1,0 +1,68 @@
+"""The example phrases' vectors are kept on disk across starts (ExampleIndex)."""
+
+import numpy as np
+
+from assistant.agent.embeddings import DIM, KEPT_PHRASE_SETS, ExampleIndex
+
+
+class CountingEmbedder:
+    """Deterministic vectors (a hash of the text); counts how many it had to make."""
+
+    def __init__(self, folder, fingerprint="minilm:v1"):
+        self.cache_dir = folder
+        self.fingerprint = fingerprint
+        self.embedded = 0
+
+    def embed(self, texts):
+        self.embedded += len(texts)
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(DIM)
+                for t in texts]
+        return np.asarray(rows, dtype=np.float32)
+
+
+PHRASES = ["set a timer for {duration}", "what time is it", "take a note {text}"]
+
+
+def test_a_second_start_reads_the_vectors_instead_of_embedding(tmp_path):
+    first = CountingEmbedder(tmp_path)
+    want = ExampleIndex(first).matrix(PHRASES)
+    assert first.embedded == 3
+    again = CountingEmbedder(tmp_path)  # a new process: nothing in memory
+    np.testing.assert_array_equal(ExampleIndex(again).matrix(PHRASES), want)
+    assert again.embedded == 0
+
+
+def test_other_phrases_or_another_model_are_embedded_afresh(tmp_path):
+    ExampleIndex(CountingEmbedder(tmp_path)).matrix(PHRASES)
+    more = CountingEmbedder(tmp_path)
+    assert ExampleIndex(more).matrix(PHRASES + ["open {app}"]).shape == (4, DIM)
+    assert more.embedded == 4
+    rewritten = CountingEmbedder(tmp_path, fingerprint="minilm:v2")
+    ExampleIndex(rewritten).matrix(PHRASES)
+    assert rewritten.embedded == 3
+
+
+def test_a_damaged_file_is_embedded_again_and_replaced(tmp_path):
+    ExampleIndex(CountingEmbedder(tmp_path)).matrix(PHRASES)
+    (kept,) = tmp_path.glob("examples-*.npy")
+    kept.write_bytes(b"not an npy file")
+    fresh = CountingEmbedder(tmp_path)
+    assert ExampleIndex(fresh).matrix(PHRASES).shape == (3, DIM)
+    assert fresh.embedded == 3
+    later = CountingEmbedder(tmp_path)
+    ExampleIndex(later).matrix(PHRASES)
+    assert later.embedded == 0  # the replacement is good
+
+
+def test_only_the_last_few_phrase_sets_are_kept(tmp_path):
+    for n in range(1, KEPT_PHRASE_SETS + 3):
+        ExampleIndex(CountingEmbedder(tmp_path)).matrix([f"phrase {i}" for i in range(n)])
+    assert len(list(tmp_path.glob("examples-*.npy"))) == KEPT_PHRASE_SETS
+
+
+def test_an_unwritable_cache_still_gives_the_vectors(tmp_path):
+    blocked = tmp_path / "models"
+    blocked.write_text("a file where the folder should be")  # root ignores chmod
+    embedder = CountingEmbedder(blocked)
+    assert ExampleIndex(embedder).matrix(PHRASES).shape == (3, DIM)
+    assert embedder.embedded == 3
