@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from assistant.config import HeronConfig
 from assistant.integration import autostart
-from assistant.integration.hotkey import start_hotkey
+from assistant.integration.hotkey import probe_hotkey
 from assistant.integration.instance import InstanceClient, InstanceLock, socket_path
 from assistant.paths import HeronPaths
 from models.errors import CodedError
@@ -25,14 +25,13 @@ def check_desktop(paths: HeronPaths, config: HeronConfig):
     elif free is False:
         alive = InstanceClient(socket_path(paths.data_dir)).running()
         running = "running" if alive else "starting (or not answering)"
-    hotkey = start_hotkey(config.desktop.hotkey, lambda: None)
-    hotkey.stop()
-    data = {"instance": running, "hotkey": hotkey.status,
+    usable, hotkey = probe_hotkey(config.desktop.hotkey)
+    data = {"instance": running, "hotkey": hotkey,
             "autostart": autostart.is_enabled(), "autostart_file":
             str(autostart.autostart_file())}
-    detail = (f"Heron {running}; push-to-talk hotkey {hotkey.status}; autostart "
+    detail = (f"Heron {running}; push-to-talk hotkey {hotkey}; autostart "
               f"{'on' if data['autostart'] else 'off'}")
-    if hotkey.active or hotkey.status == "off":
+    if usable:
         return Check("desktop", OK, detail, data=data)
     return Check("desktop", INFO, detail,
                  "bind `heron --toggle` to a key in your desktop's keyboard settings",

@@ -86,6 +86,15 @@ def _aggregate(bar, total: int):
     return update
 
 
+def _prepare_router_model(ctx, results: list[ModelCheck]) -> None:
+    """Write the router's compact MiniLM copy now (`make run` verifies first), so the
+    first launch does not spend ~2 s on it."""
+    from assistant.agent.embeddings import MODEL_ID, TextEmbedder
+
+    if any(r.spec.id == MODEL_ID and r.ok for r in results):
+        TextEmbedder(ctx.store).load()
+
+
 def run_verify(args, ctx) -> int:
     specs = [get_spec(m) for m in args.models] if args.models else list(CATALOG)
     results: list[ModelCheck] = []
@@ -97,6 +106,7 @@ def run_verify(args, ctx) -> int:
         if bar is not None:
             bar(total, total)
     ok = all(r.ok for r in results)
+    _prepare_router_model(ctx, results)
     if args.json:
         print_json({"ok": ok, "models": [r.to_dict() for r in results]})
     else:

@@ -43,7 +43,7 @@ def start_hotkey(spec: str, on_press: Callable[[], None],
     env = os.environ if env is None else env
     if not spec:
         return Hotkey("off")
-    if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE", "").lower() == "wayland":
+    if _is_wayland(env):
         return _start_portal(spec, on_press, env)
     if not env.get("DISPLAY"):
         return Hotkey("unavailable: no X display")
@@ -81,6 +81,31 @@ def start_hotkey(spec: str, on_press: Callable[[], None],
 def _malformed(spec: str, err: Exception) -> Hotkey:
     return Hotkey(f"unavailable: [desktop] hotkey {spec!r} is not a key combination "
                   f"({err}); write it like \"<ctrl>+<alt>+<space>\"")
+
+
+def probe_hotkey(spec: str, env: Mapping[str, str] | None = None) -> tuple[bool, str]:
+    """(usable, status) of the hotkey without keeping it: on X11 it is bound and let
+    go; on Wayland only the portal is asked whether it has global shortcuts, since a
+    binding there may make the desktop ask the user (`heron doctor`)."""
+    env = os.environ if env is None else env
+    if not spec or not _is_wayland(env):
+        hotkey = start_hotkey(spec, lambda: None, env)
+        hotkey.stop()
+        return hotkey.active or hotkey.status == "off", hotkey.status
+    from assistant.integration.portal_shortcuts import PortalUnavailable, check_portal
+
+    try:
+        check_portal(env)
+    except PortalUnavailable as err:
+        return False, f"unavailable: {err}; {WAYLAND_HINT}"
+    except Exception as err:  # jeepney or the bus misbehaving: never fatal
+        return False, f"unavailable: the shortcut portal failed ({err}); {WAYLAND_HINT}"
+    return True, f"available via the desktop's shortcut portal (bound while Heron runs: {spec})"
+
+
+def _is_wayland(env: Mapping[str, str]) -> bool:
+    return bool(env.get("WAYLAND_DISPLAY")) or \
+        env.get("XDG_SESSION_TYPE", "").lower() == "wayland"
 
 
 def _start_portal(spec: str, on_press: Callable[[], None], env: Mapping[str, str]) -> Hotkey:

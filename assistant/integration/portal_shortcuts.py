@@ -128,6 +128,24 @@ def bind_shortcut(spec: str, on_press: Callable[[], None], env: Mapping[str, str
     return listener
 
 
+def check_portal(env: Mapping[str, str], timeout_s: float = 2.0) -> None:
+    """Raise PortalUnavailable unless the desktop's portal offers global shortcuts.
+    Binds nothing, so no desktop asks the user anything (`heron doctor`)."""
+    from jeepney.io.blocking import open_dbus_connection
+
+    address = session_bus_address(env)
+    if address is None:
+        raise PortalUnavailable("there is no D-Bus session bus")
+    try:
+        conn = open_dbus_connection(address, auth_timeout=timeout_s)
+    except (OSError, RuntimeError, ValueError, KeyError) as err:
+        raise PortalUnavailable(f"cannot reach the D-Bus session bus ({err})") from err
+    try:
+        _check_portal(conn, timeout_s)
+    finally:
+        conn.close()
+
+
 def _check_portal(conn: Any, timeout_s: float) -> str:
     """The portal's unique bus name, if it has GlobalShortcuts version >= 1."""
     from jeepney import DBusAddress, Properties, message_bus

@@ -140,3 +140,16 @@ def test_pynput_combinations_become_shortcut_spec_triggers():
     for bad in ("<ctrl>", "<ctrl>+a+b", "<ctrl>+<nosuchkey>", "<ctrl>+ab"):
         with pytest.raises(ValueError):
             portal_trigger(bad)
+
+
+def test_the_doctor_asks_the_portal_without_binding_anything(bus, portal):
+    """`heron doctor` must not make the desktop ask the user to confirm a shortcut."""
+    from assistant.integration.hotkey import probe_hotkey
+
+    peer = portal()
+    usable, status = probe_hotkey(SPEC, env=wayland(bus))
+    assert usable and "shortcut portal" in status
+    assert peer.sessions == [] and peer.bound == []
+    peer.stop()
+    usable, status = probe_hotkey(SPEC, env=wayland(bus))
+    assert not usable and WAYLAND_HINT in status
