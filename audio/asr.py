@@ -117,11 +117,11 @@ class WhisperTranscriber:
                 word_timestamps=word_timestamps, hotwords=hotwords or None,
             )
             segments = list(segments)
-            text = "".join(segment.text for segment in segments).strip()
+            text = whisper_window.words_only("".join(s.text for s in segments).strip())
             decode_ms = round((time.perf_counter() - t0) * 1000)
         words = tuple(AsrWord(w.word, round(w.start * 1000), round(w.end * 1000),
                               float(w.probability))
-                      for segment in segments for w in (segment.words or ()))
+                      for segment in segments for w in (segment.words or ())) if text else ()
         return AsrResult(text, info.language, float(info.language_probability), audio_ms,
                          decode_ms, words)
 

@@ -55,6 +55,11 @@ def repeats_itself(text: str, min_words: int = 3) -> bool:
     return False
 
 
+def words_only(text: str) -> str:
+    """`text`, or "" when it holds no word: over silence whisper may write a lone "."."""
+    return text if any(ch.isalnum() for ch in text) else ""
+
+
 def decode(model: Any, audio: np.ndarray, frames: int, *, language: str,
            beam_size: int, initial_prompt: str | None = None, hotwords: str | None = None,
            word_timestamps: bool = False) -> WindowResult:
@@ -85,7 +90,7 @@ def decode(model: Any, audio: np.ndarray, frames: int, *, language: str,
         return_no_speech_prob=True, suppress_blank=True,
         suppress_tokens=get_suppressed_tokens(tokenizer, [-1]))[0]
     tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
-    text = tokenizer.decode(tokens).strip()
+    text = words_only(tokenizer.decode(tokens).strip())
     avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
     if result.no_speech_prob > NO_SPEECH_PROB and avg_logprob < LOGPROB_FLOOR:
         return WindowResult("", language, ())
@@ -93,7 +98,7 @@ def decode(model: Any, audio: np.ndarray, frames: int, *, language: str,
                                  or len(result.sequences_ids[0]) + len(prompt) >= budget
                                  or repeats_itself(text))
     words: tuple[tuple[str, float, float, float], ...] = ()
-    if word_timestamps and tokens and not suspicious:
+    if word_timestamps and text and not suspicious:
         aligned = model.find_alignment(tokenizer, [tokens], encoded, content)[0]
         merge_punctuations(aligned, PREPEND_PUNCT, APPEND_PUNCT)
         words = tuple((w["word"], float(w["start"]), float(w["end"]), float(w["probability"]))
