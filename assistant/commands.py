@@ -61,4 +61,14 @@ def service_commands(service: HeronService) -> dict[str, Handler]:
         await service.set_muted(muted)
         return {"muted": muted}
 
-    return {"ping": ping, "toggle": toggle, "ask": ask, "mute": mute}
+    async def enrol(req: dict[str, Any], _conn: Connection) -> dict[str, Any]:
+        from assistant.enrolment import enrol_wake_word
+
+        name, samples = req.get("name"), req.get("samples", 3)
+        if not isinstance(name, str) or not isinstance(samples, int) \
+                or isinstance(samples, bool):
+            raise BadCommand("instance.bad_request", "enrol needs a name and a number of "
+                             "samples", '{"cmd": "enrol", "name": "hey_heron", "samples": 3}')
+        return await enrol_wake_word(service, name, samples, bool(req.get("force", False)))
+
+    return {"ping": ping, "toggle": toggle, "ask": ask, "mute": mute, "enrol": enrol}

@@ -69,6 +69,14 @@ class ToolCallFinished(Event):
 
 
 @dataclass(frozen=True)
+class ReplyDelta(Event):
+    """A piece of a reply as the language model writes it; the whole text follows as
+    one Reply (router answers come whole, with no deltas)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Reply(Event):
     text: str
 
@@ -128,6 +136,18 @@ class StageError(Event):
     code: str
     message: str
     hint: str = ""
+
+
+@dataclass(frozen=True)
+class EnrolmentProgress(Event):
+    """Enrolling a wake word in the running Heron: step is say (speak sample `sample`
+    of `total` now) | heard | building | done | failed (message says why)."""
+
+    name: str
+    step: str
+    sample: int = 0
+    total: int = 0
+    message: str = ""
 
 
 @dataclass(frozen=True)

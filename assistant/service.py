@@ -8,11 +8,11 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from assistant.agent.agent import AgentReply
 from assistant.bus import EventBus
-from assistant.commands import service_commands
+from assistant.commands import CommandRefused, service_commands
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.events import MicStateChanged, StageError, StateChanged
@@ -69,6 +69,10 @@ class HeronService:
         # the next turn skips the wake word.
         self._turn: asyncio.Task | None = None
         self._talk_now = False
+        # Another user of the microphone (wake word enrolment) parks the voice loop.
+        self._voice_free = asyncio.Event()
+        self._voice_free.set()
+        self._voice_parked = asyncio.Event()
         # Later `heron` commands (`--toggle`, `ask`) reach this one over a local socket;
         # the tray adds its own ("show") before `run`.
         self.serve_commands = serve_commands
@@ -223,6 +227,34 @@ class HeronService:
         if self.mic is not None:
             await (self.mic.mute() if muted else self.mic.unmute())
 
+    @contextlib.asynccontextmanager
+    async def voice_paused(self) -> AsyncIterator[MicSource]:
+        """The open microphone, lent out while the voice loop waits (one borrower at a
+        time). Refused when there is none or it is muted."""
+        mic = self.mic
+        if mic is None or self._turn is None:
+            raise CommandRefused("instance.no_mic", "Heron has no microphone open",
+                                 "connect one (or start Heron without --no-mic)")
+        if self.state == "muted":
+            raise CommandRefused("instance.muted", "the microphone is muted",
+                                 "unmute it from the tray menu first")
+        if not self._voice_free.is_set():
+            raise CommandRefused("instance.busy", "the microphone is already lent out",
+                                 "wait for the enrolment in progress to finish")
+        self._voice_free.clear()
+        try:
+            turn = self._turn
+            if turn is not None and not turn.done():
+                turn.cancel()
+            try:
+                await asyncio.wait_for(self._voice_parked.wait(), 10)
+            except TimeoutError as err:
+                raise CommandRefused("instance.no_mic", "the voice loop did not let go of "
+                                     "the microphone", "try again in a moment") from err
+            yield mic
+        finally:
+            self._voice_free.set()
+
     def _mic_state(self, state: str, device: str, detail: str) -> None:
         self.bus.publish(MicStateChanged(state=state, device=device, detail=detail))
         if state == "live":
@@ -247,6 +279,11 @@ class HeronService:
         follow_up = False  # after a barge-in the user is already talking: no wake word
         try:
             while True:
+                if not self._voice_free.is_set():  # the microphone is lent out
+                    self._voice_parked.set()
+                    await self._voice_free.wait()
+                    self._voice_parked.clear()
+                    follow_up = False
                 use_wake = self.config.wake.enabled and not (follow_up or self._talk_now)
                 self._talk_now = False
                 turn = asyncio.create_task(pipeline.run_turn(feed, use_wake, speaker,

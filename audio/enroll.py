@@ -14,7 +14,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +46,24 @@ def check_name(name: str) -> None:
         raise EnrollError("enroll.bad_name", f"wake word name {name!r} is not usable",
                           "use 2–40 lowercase letters, digits, '_' or '-', starting with a "
                           "letter, e.g. hey_heron")
+
+
+def check_new_word(name: str, folder: Path, builtin: Sequence[str], force: bool,
+                   samples: int | None = None) -> None:
+    """Refuse, with a code and a next step, a name or sample count `heron wake enroll`
+    and the tray's Settings cannot use."""
+    check_name(name)
+    if name in builtin:
+        raise EnrollError("enroll.name_taken", f"{name} is a built-in wake word",
+                          f"choose another name, e.g. my_{name}")
+    if (folder / f"{name}.npz").exists() and not force:
+        raise EnrollError("enroll.exists", f"a wake word named {name} is already enrolled",
+                          f"pass --force to replace it, or `heron wake remove {name}` first")
+    if samples is not None and not MIN_SAMPLES <= samples <= 5:
+        raise EnrollError("enroll.too_few_samples" if samples < MIN_SAMPLES
+                          else "enroll.too_many_samples",
+                          f"{samples} samples is out of range",
+                          f"record {MIN_SAMPLES}–5 samples")
 
 
 def cosine_costs(template: np.ndarray, stream: np.ndarray) -> np.ndarray:

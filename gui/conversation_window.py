@@ -30,6 +30,7 @@ from assistant.events import (
     Event,
     Interrupted,
     Reply,
+    ReplyDelta,
     StageError,
     StateChanged,
     TimerFired,
@@ -56,6 +57,11 @@ class ConversationWindow(QWidget):
         self.partial = QLabel("")
         self.partial.setStyleSheet("color: #666; font-style: italic;")
         self.partial.setAccessibleName("what Heron is hearing")
+        self.writing = QLabel("")  # the reply while the language model writes it
+        self.writing.setWordWrap(True)
+        self.writing.setStyleSheet("color: #335; font-style: italic;")
+        self.writing.setAccessibleName("what Heron is writing")
+        self._written = ""
         self.log = QTextBrowser()
         self.log.setOpenLinks(False)
         self.log.document().setMaximumBlockCount(MAX_BLOCKS)
@@ -75,6 +81,7 @@ class ConversationWindow(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.log, 1)
         lv.addWidget(self.partial)
+        lv.addWidget(self.writing)
         lv.addLayout(row)
         right = QWidget()
         rv = QVBoxLayout(right)
@@ -127,7 +134,10 @@ class ConversationWindow(QWidget):
             elif isinstance(e, Transcript):
                 partial = ""
                 blocks.append(_block("you (voice)", e.text))
+            elif isinstance(e, ReplyDelta):
+                self._written += e.text
             elif isinstance(e, Reply):
+                self._written = ""
                 blocks.append(_block("Heron", e.text))
             elif isinstance(e, ToolCallFinished):
                 blocks.append(_note(f"{e.tool}: {e.status}" + (f" — {e.error}" if e.error
@@ -144,6 +154,7 @@ class ConversationWindow(QWidget):
                 self.state.setText(f"Heron — {e.state}")
         if partial is not None:
             self.partial.setText(partial)
+        self.writing.setText(f"Heron: {self._written}…" if self._written else "")
         if blocks:
             self.log.append("".join(blocks))
             bar = self.log.verticalScrollBar()

@@ -243,6 +243,17 @@ class SettingsWindow(QWidget):
     def show_result(self, text: str) -> None:
         self.status.setText(text)
 
+    def add_enrolled(self, name: str) -> None:
+        """A word just enrolled: listed, and offered as the wake word."""
+        if self.enrolled.count() == 1 and self.enrolled.item(0).text() == "(none yet)":
+            self.enrolled.clear()
+        if not self.enrolled.findItems(name, Qt.MatchFlag.MatchExactly):
+            self.enrolled.addItem(name)
+        if self.wake_model.findData(name) < 0:
+            self.wake_model.blockSignals(True)  # adding an entry is not choosing it
+            self.wake_model.addItem(name.replace("_", " "), name)
+            self.wake_model.blockSignals(False)
+
     def _revoke(self) -> None:
         item = self.grants.currentItem()
         if item is not None and " — " in item.text():

@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.config import ConfigError
 from assistant.config_patch import update_config_file
-from assistant.events import Event, TimerFired, ToolCallFinished
+from assistant.events import EnrolmentProgress, Event, TimerFired, ToolCallFinished
 from assistant.integration import autostart
 from assistant.service import HeronService
 from assistant.tools.reminders import ReminderFired
@@ -21,6 +21,7 @@ from gui.approval_dialog import QtPrompter
 from gui.audit_window import AuditWindow
 from gui.bridge import CoreBridge
 from gui.conversation_window import ConversationWindow
+from gui.enrol_dialog import EnrolDialog
 from gui.settings_window import SettingsWindow
 from models.errors import CodedError
 
@@ -37,6 +38,7 @@ class Windows:
         bridge.event.connect(self.on_event)
         self.prompter = QtPrompter(service.config.permissions.approval_timeout_s)
         self.settings: SettingsWindow | None = None
+        self.enrol: EnrolDialog | None = None
         self.audit: AuditWindow | None = None
 
     # -- start-up -----------------------------------------------------------------------
@@ -54,6 +56,8 @@ class Windows:
 
     def on_event(self, event: Event) -> None:
         self.main.on_event(event)
+        if isinstance(event, EnrolmentProgress) and self.enrol is not None:
+            self.enrol.on_progress(event)
         if isinstance(event, (TimerFired, ReminderFired)) or (
                 isinstance(event, ToolCallFinished) and event.tool in DUE_TOOLS):
             self.refresh_due()
@@ -101,11 +105,30 @@ class Windows:
             self.settings.revoke_requested.connect(self.revoke)
             self.settings.autostart_toggled.connect(self._autostart)
             self.settings.pair_requested.connect(self.pair_phone)
-            self.settings.enrol_requested.connect(lambda: self.settings.show_result(
-                "To enrol your own wake word, run `heron wake enroll NAME` in a terminal "
-                "and say it 3–5 times; it then appears in the list."))
+            self.settings.enrol_requested.connect(self.show_enrol)
         self.settings.show()
         self.settings.raise_()
+
+    def show_enrol(self) -> None:
+        if self.enrol is None:
+            self.enrol = EnrolDialog(self.settings)
+            self.enrol.start_requested.connect(self.enrol_word)
+        self.enrol.show()
+        self.enrol.raise_()
+
+    def enrol_word(self, name: str, samples: int) -> None:
+        """Record and build the word in the core, on the microphone it has open."""
+        from assistant.enrolment import enrol_wake_word
+
+        def done(future) -> None:
+            err = future.exception()
+            if self.enrol is not None:
+                self.enrol.finished_with(None if err is None else _explain(err))
+            if err is None and self.settings is not None:
+                self.settings.add_enrolled(name)
+                self._settings_say(f"Enrolled {name}: choose it as the word to use it.")
+
+        self.bridge.request(enrol_wake_word(self.service, name, samples), done)
 
     def pair_phone(self) -> None:
         """A one-time code and its QR code, shown in the Phone tab."""
@@ -213,3 +236,10 @@ class Windows:
 def _log_failure(future) -> None:
     if future.exception() is not None:
         log.warning("attaching the approval dialog failed: %s", future.exception())
+
+
+def _explain(err: BaseException) -> str:
+    """What the user reads when core work failed: the coded message and next step."""
+    if isinstance(err, CodedError):
+        return f"{err.message} — {err.hint}" if err.hint else err.message
+    return f"That did not work: {err}"

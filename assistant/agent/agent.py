@@ -15,7 +15,7 @@ from assistant.agent.embeddings import Embedder
 from assistant.agent.llm_turn import LlmTurn, TextCallback, speech_for
 from assistant.agent.router import RouteMatch, Router
 from assistant.bus import EventBus
-from assistant.events import Reply
+from assistant.events import Reply, ReplyDelta
 from assistant.memory import Memory
 from assistant.storage import Storage
 from assistant.tools.policy import ToolCall
@@ -119,7 +119,13 @@ class Agent:
         # History that repeats a file or the clipboard could steer the model: then every
         # call it makes is treated as coming from that content (and confirmed).
         tainted = bool(untrusted_origins([m["content"] for m in history]))
-        answer = await self.llm.answer(text, history, source, on_text=on_text,
+
+        def streamed(piece: str) -> None:  # the windows show the reply as it is written
+            self._bus.publish(ReplyDelta(text=piece))
+            if on_text is not None:
+                on_text(piece)
+
+        answer = await self.llm.answer(text, history, source, on_text=streamed,
                                        untrusted_input=tainted, fallback=router_fallback)
         return AgentReply(answer.text, tuple(answer.outcomes))
 

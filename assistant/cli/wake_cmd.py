@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant.cli.output import print_json
-from audio.enroll import MAX_SAMPLES, MIN_SAMPLES, EnrollError, check_name
+from audio.enroll import MAX_SAMPLES, MIN_SAMPLES, EnrollError
 from models.catalog import specs_for_role
 from models.errors import CodedError
 
@@ -54,20 +54,15 @@ def _builtin_ids() -> list[str]:
 
 
 def handle_enroll(args, ctx) -> int:
-    from audio.enroll import build, file_clip
+    from audio.enroll import build, check_new_word, file_clip
     from audio.file_source import decode_file
     from audio.vad import SileroVad, VadOptions
     from audio.wake import WakeFeatures
 
     name = args.name
-    check_name(name)
-    if name in _builtin_ids():
-        raise EnrollError("enroll.name_taken", f"{name} is a built-in wake word",
-                          f"choose another name, e.g. my_{name}")
     folder = wake_dir(ctx)
-    if (folder / f"{name}.npz").exists() and not args.force:
-        raise EnrollError("enroll.exists", f"a wake word named {name} is already enrolled",
-                          f"pass --force to replace it, or `heron wake remove {name}` first")
+    check_new_word(name, folder, _builtin_ids(), args.force,
+                   None if args.from_files else args.samples)
     vad = SileroVad(VadOptions(), ctx.store)
     if args.from_files:
         if not MIN_SAMPLES <= len(args.from_files) <= MAX_SAMPLES:
@@ -77,11 +72,6 @@ def handle_enroll(args, ctx) -> int:
                               f"give {MIN_SAMPLES}–5 recordings of the wake phrase")
         clips = [file_clip(str(f), decode_file(f), vad) for f in args.from_files]
     else:
-        if not MIN_SAMPLES <= args.samples <= 5:
-            raise EnrollError("enroll.too_few_samples" if args.samples < MIN_SAMPLES
-                              else "enroll.too_many_samples",
-                              f"--samples {args.samples} is out of range",
-                              f"record {MIN_SAMPLES}–5 samples")
         clips = asyncio.run(_record(ctx, vad, name, args.samples, quiet=args.json))
     word = build(name, clips, WakeFeatures(ctx.store))
     path = word.save(folder)

@@ -164,6 +164,46 @@ def test_a_flood_of_events_never_freezes_the_window(heron, qapp):
     assert max(gaps) < 0.2, f"the window stalled {max(gaps) * 1000:.0f} ms"
 
 
+def test_a_reply_shows_while_it_is_written_then_once_whole(heron, wait_for):
+    from assistant.events import Reply, ReplyDelta
+
+    _service, _bridge, windows = heron
+    w = windows.main
+    windows.show_main()
+    for piece in ("Herons are ", "tall wading ", "birds"):
+        w.on_event(ReplyDelta(text=piece))
+    assert wait_for(lambda: w.writing.text() == "Heron: Herons are tall wading birds…", 5)
+    assert "tall wading" not in w.log.toPlainText()  # not yet in the conversation
+    shot(w, "main_window_writing")
+    w.on_event(ReplyDelta(text="."))
+    w.on_event(Reply(text="Herons are tall wading birds."))
+    assert wait_for(lambda: "Heron: Herons are tall wading birds." in w.log.toPlainText(), 5)
+    assert w.writing.text() == ""
+    assert w.log.toPlainText().count("tall wading") == 1
+
+
+def test_enrolling_from_settings_asks_for_each_sample_and_explains_a_refusal(heron,
+                                                                          wait_for):
+    from assistant.events import EnrolmentProgress
+
+    _service, _bridge, windows = heron
+    windows.show_settings()
+    windows.settings.enrol_requested.emit()  # the "Enrol a word…" button
+    dialog = windows.enrol
+    assert dialog is not None and dialog.isVisible()
+    # what the core reports while it records (as assistant/enrolment.py publishes it)
+    windows.on_event(EnrolmentProgress("hey_heron", "say", 1, 3, "Say “hey heron” now (1 of 3)"))
+    windows.on_event(EnrolmentProgress("hey_heron", "heard", 1, 3, "Got it."))
+    windows.on_event(EnrolmentProgress("hey_heron", "say", 2, 3, "Say “hey heron” now (2 of 3)"))
+    assert dialog.prompt.text() == "Say “hey heron” now (2 of 3)"
+    assert dialog.progress.value() == 1
+    shot(dialog, "enrol_dialog")
+    # this core has no microphone: Start is refused, with what to do
+    dialog.start.click()
+    assert wait_for(lambda: "no microphone" in dialog.prompt.text(), 20), dialog.prompt.text()
+    assert "connect one" in dialog.prompt.text() and dialog.start.isEnabled()
+
+
 def test_settings_are_saved_with_comments_and_applied_live(heron, wait_for):
     service, _bridge, windows = heron
     windows.show_settings()

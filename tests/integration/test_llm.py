@@ -214,6 +214,30 @@ def test_tool_round_trip_runs_the_tool_through_the_registry(llama_server, core):
     assert [e["status"] for e in audited if e["kind"] == "call"] == ["ok"]
 
 
+def test_the_agent_publishes_the_reply_as_it_is_written(llama_server, tmp_path):
+    """The windows show an LLM's reply while it streams: ReplyDelta events, then the
+    whole text as one Reply."""
+    from assistant.events import Reply, ReplyDelta
+
+    config = HeronConfig(llm=options(llama_server, max_tokens=40))
+    core = Core(HeronPaths(tmp_path / "config", tmp_path / "data", tmp_path / "cache"),
+                config)
+    seen: list = []
+    core.bus.subscribe(seen.append)
+
+    async def main():
+        try:
+            return await core.agent.handle("Describe a heron in one sentence.")
+        finally:
+            await core.aclose()
+
+    reply = asyncio.run(main())
+    kinds = [type(e) for e in seen if isinstance(e, ReplyDelta | Reply)]
+    assert kinds.count(ReplyDelta) >= 3 and kinds[-1] is Reply and kinds.count(Reply) == 1
+    written = "".join(e.text for e in seen if isinstance(e, ReplyDelta))
+    assert written.strip() and written.strip() in reply.text
+
+
 # -- failures, on a scripted server ----------------------------------------------------
 
 def say_hi(opts: LlmOptions, key: str | None = None):
