@@ -9,7 +9,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from assistant.events import EnrolmentProgress
-from audio.enroll import EnrollError, build, check_new_word, record_clip
+from audio.enroll import EnrollError, build, check_new_word, record_clip, spoken_form
 from models.catalog import specs_for_role
 from models.errors import CodedError
 
@@ -31,7 +31,7 @@ async def enrol_wake_word(service: HeronService, name: str, samples: int = 3,
         async with service.voice_paused() as mic:
             for i in range(1, samples + 1):
                 publish(EnrolmentProgress(name, "say", i, samples,
-                                          f"Say “{_spoken(name)}” now ({i} of {samples})"))
+                                          f"Say “{spoken_form(name)}” now ({i} of {samples})"))
                 try:
                     clip = await asyncio.wait_for(
                         record_clip(mic, service.stack.vad, f"sample {i}"), SAMPLE_TIMEOUT_S)
@@ -46,9 +46,9 @@ async def enrol_wake_word(service: HeronService, name: str, samples: int = 3,
         features = loaded.features if loaded is not None else None
         # On the frames thread, which owns the wake word's feature models.
         word = await service.stack.on_frames(_build_and_save, name, clips, folder, features,
-                                             service)
+                                             service.stack.store)
     except CodedError as err:
-        publish(EnrolmentProgress(name, "failed", message=f"{err.message} — {err.hint}"))
+        publish(EnrolmentProgress(name, "failed", message=err.sentence()))
         raise
     publish(EnrolmentProgress(name, "done", samples, samples,
                               f"Enrolled {name}. Choose it under Wake word to use it."))
@@ -56,15 +56,11 @@ async def enrol_wake_word(service: HeronService, name: str, samples: int = 3,
             "distance_threshold": round(word.distance_threshold, 4)}
 
 
-def _build_and_save(name, clips, folder, features, service):
+def _build_and_save(name, clips, folder, features, store):
     if features is None:  # the wake word is off: its feature models are not loaded
         from audio.wake import WakeFeatures
 
-        features = WakeFeatures(service.stack.store)
+        features = WakeFeatures(store)
     word = build(name, clips, features)
     word.save(folder)
     return word
-
-
-def _spoken(name: str) -> str:
-    return name.replace("_", " ").replace("-", " ")

@@ -48,6 +48,11 @@ def check_name(name: str) -> None:
                           "letter, e.g. hey_heron")
 
 
+def spoken_form(name: str) -> str:
+    """How a wake word's name is said: hey_heron -> "hey heron"."""
+    return name.replace("_", " ").replace("-", " ")
+
+
 def check_new_word(name: str, folder: Path, builtin: Sequence[str], force: bool,
                    samples: int | None = None) -> None:
     """Refuse, with a code and a next step, a name or sample count `heron wake enroll`

@@ -51,7 +51,6 @@ class EnrolDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.start)
         layout.addWidget(close)
-        self.enrolled: str | None = None  # the word, once done
 
     def _start(self) -> None:
         name = self.name.text().strip()
@@ -67,7 +66,6 @@ class EnrolDialog(QDialog):
             self.progress.setValue(event.sample)
         elif event.step == "done":
             self.progress.setValue(self.progress.maximum())
-            self.enrolled = event.name
 
     def finished_with(self, error: str | None) -> None:
         """The core's answer: None when the word was saved, else what went wrong."""

@@ -31,7 +31,7 @@ class LevelProbe:
             self._stream.start()
         except CodedError as err:
             self.stop()
-            return f"{err.message} — {err.hint}" if err.hint else err.message
+            return err.sentence()
         except Exception as err:  # PortAudioError: the device refused
             self.stop()
             return f"cannot open the microphone: {err}"

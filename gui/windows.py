@@ -193,7 +193,7 @@ class Windows:
             path = autostart.set_enabled(on)
             self._settings_say(f"Autostart {'on' if on else 'off'} ({path}).")
         except CodedError as err:
-            self._settings_say(f"{err.message} — {err.hint}")
+            self._settings_say(err.sentence())
 
     def _settings_say(self, text: str) -> None:
         if self.settings is not None:
@@ -241,5 +241,5 @@ def _log_failure(future) -> None:
 def _explain(err: BaseException) -> str:
     """What the user reads when core work failed: the coded message and next step."""
     if isinstance(err, CodedError):
-        return f"{err.message} — {err.hint}" if err.hint else err.message
+        return err.sentence()
     return f"That did not work: {err}"

@@ -17,6 +17,10 @@ class CodedError(Exception):
     def to_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message, "hint": self.hint}
 
+    def sentence(self) -> str:
+        """The message and the next step in one line, for a window or a dialog."""
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
     def __str__(self) -> str:
         return f"{self.message} [{self.code}]" + (f"\n  → {self.hint}" if self.hint else "")
 

@@ -333,8 +333,6 @@ def create_compact_session(source: Path, source_sha256: str, dest: Path,
                         err.message, source)
             _discard(dest)
         else:
-            del built
-            release_free_memory()
             return session
     return create_session(source, options, **kwargs)
 

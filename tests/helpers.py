@@ -9,12 +9,15 @@ import shutil
 import subprocess
 import sys
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from bench.room import PulseServer  # noqa: F401  (re-exported for the tests)
 from bench.text import wer, words  # noqa: F401  (re-exported for the tests)
+from bench.xserver import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,3 +70,25 @@ def espeak_wav(path: Path, text: str, voice: str = "en-us", speed: int = 150,
     subprocess.run(["sox", str(raw), str(path), "pad", str(lead_s), str(tail_s)], check=True)
     raw.unlink()
     return path
+
+
+@contextmanager
+def private_session_bus(tmp_path: Path) -> Iterator[str]:
+    """A dbus-daemon of our own (a session bus with nothing on it); yields its
+    address."""
+    daemon = shutil.which("dbus-daemon")
+    assert daemon, "dbus-daemon is missing: install the test tools with " \
+                   "`scripts/system-deps.sh test`"
+    config = tmp_path / "session.conf"
+    config.write_text(
+        "<!DOCTYPE busconfig PUBLIC '-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN'"
+        " 'http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd'>\n"
+        f"<busconfig><type>session</type><listen>unix:path={tmp_path}/bus</listen>"
+        "<auth>EXTERNAL</auth><policy context='default'><allow send_destination='*'/>"
+        "<allow eavesdrop='true'/><allow own='*'/></policy></busconfig>\n")
+    proc = subprocess.Popen([daemon, "--config-file", str(config), "--nofork",
+                             "--print-address"], stdout=subprocess.PIPE, text=True)
+    try:
+        yield proc.stdout.readline().strip()
+    finally:
+        stop_process(proc)

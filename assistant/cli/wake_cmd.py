@@ -87,10 +87,10 @@ def handle_enroll(args, ctx) -> int:
 
 
 async def _record(ctx, vad, name: str, count: int, quiet: bool) -> list:
-    from audio.enroll import record_clip
+    from audio.enroll import record_clip, spoken_form
     from audio.mic import MicSource
 
-    spoken = name.replace("_", " ").replace("-", " ")
+    spoken = spoken_form(name)
     clips = []
     async with MicSource(ctx.config.audio) as mic:
         for i in range(1, count + 1):

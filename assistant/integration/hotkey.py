@@ -90,8 +90,9 @@ def probe_hotkey(spec: str, env: Mapping[str, str] | None = None) -> tuple[bool,
     env = os.environ if env is None else env
     if not spec or not _is_wayland(env):
         hotkey = start_hotkey(spec, lambda: None, env)
+        usable = hotkey.active or hotkey.status == "off"  # before stop() lets it go
         hotkey.stop()
-        return hotkey.active or hotkey.status == "off", hotkey.status
+        return usable, hotkey.status
     from assistant.integration.portal_shortcuts import PortalUnavailable, check_portal
 
     try:

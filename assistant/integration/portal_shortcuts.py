@@ -91,16 +91,8 @@ def bind_shortcut(spec: str, on_press: Callable[[], None], env: Mapping[str, str
     """Bind `spec` through the portal and start listening; raises PortalUnavailable.
     `confirm_timeout_s` is how long the desktop (or the user, in its dialog) may take
     to answer BindShortcuts."""
-    from jeepney.io.blocking import open_dbus_connection
-
     trigger = portal_trigger(spec)  # ValueError: the caller explains the spec
-    address = session_bus_address(env)
-    if address is None:
-        raise PortalUnavailable("there is no D-Bus session bus")
-    try:
-        conn = open_dbus_connection(address, auth_timeout=timeout_s)
-    except (OSError, RuntimeError, ValueError, KeyError) as err:
-        raise PortalUnavailable(f"cannot reach the D-Bus session bus ({err})") from err
+    conn = _connect(env, timeout_s)
     session = None
     try:
         owner = _check_portal(conn, timeout_s)
@@ -131,19 +123,24 @@ def bind_shortcut(spec: str, on_press: Callable[[], None], env: Mapping[str, str
 def check_portal(env: Mapping[str, str], timeout_s: float = 2.0) -> None:
     """Raise PortalUnavailable unless the desktop's portal offers global shortcuts.
     Binds nothing, so no desktop asks the user anything (`heron doctor`)."""
+    conn = _connect(env, timeout_s)
+    try:
+        _check_portal(conn, timeout_s)
+    finally:
+        conn.close()
+
+
+def _connect(env: Mapping[str, str], timeout_s: float) -> Any:
+    """A blocking jeepney connection to the session bus, or PortalUnavailable."""
     from jeepney.io.blocking import open_dbus_connection
 
     address = session_bus_address(env)
     if address is None:
         raise PortalUnavailable("there is no D-Bus session bus")
     try:
-        conn = open_dbus_connection(address, auth_timeout=timeout_s)
+        return open_dbus_connection(address, auth_timeout=timeout_s)
     except (OSError, RuntimeError, ValueError, KeyError) as err:
         raise PortalUnavailable(f"cannot reach the D-Bus session bus ({err})") from err
-    try:
-        _check_portal(conn, timeout_s)
-    finally:
-        conn.close()
 
 
 def _check_portal(conn: Any, timeout_s: float) -> str:

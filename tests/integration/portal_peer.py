@@ -5,13 +5,9 @@ records Session.Close, and emits Activated when a test says so."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 
 from jeepney import (
     DBusAddress,
@@ -24,32 +20,9 @@ from jeepney import (
 )
 from jeepney.io.blocking import Proxy, open_dbus_connection
 
-from bench.xserver import stop_process
-
 PORTAL_BUS_NAME = "org.freedesktop.portal.Desktop"
 PORTAL_PATH = "/org/freedesktop/portal/desktop"
 SHORTCUTS_IFACE = "org.freedesktop.portal.GlobalShortcuts"
-
-
-@contextmanager
-def private_session_bus(tmp_path: Path) -> Iterator[str]:
-    """A dbus-daemon of our own; yields its address."""
-    daemon = shutil.which("dbus-daemon")
-    assert daemon, "dbus-daemon is missing: install the test tools with " \
-                   "`scripts/system-deps.sh test`"
-    config = tmp_path / "session.conf"
-    config.write_text(
-        "<!DOCTYPE busconfig PUBLIC '-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN'"
-        " 'http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd'>\n"
-        f"<busconfig><type>session</type><listen>unix:path={tmp_path}/bus</listen>"
-        "<auth>EXTERNAL</auth><policy context='default'><allow send_destination='*'/>"
-        "<allow eavesdrop='true'/><allow own='*'/></policy></busconfig>\n")
-    proc = subprocess.Popen([daemon, "--config-file", str(config), "--nofork",
-                             "--print-address"], stdout=subprocess.PIPE, text=True)
-    try:
-        yield proc.stdout.readline().strip()
-    finally:
-        stop_process(proc)
 
 
 class FakePortal:

@@ -20,7 +20,6 @@ from models.onnx_compact import sidecar_path
 from models.store import ModelStore
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("onnx")
 
 
 def shipped_session(source, sha256, dest, options, **kwargs):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from helpers import private_session_bus
 from jeepney import DBusAddress, message_bus, new_signal
 from jeepney.io.blocking import Proxy, open_dbus_connection
-from portal_peer import PORTAL_PATH, SHORTCUTS_IFACE, FakePortal, private_session_bus
+from portal_peer import PORTAL_PATH, SHORTCUTS_IFACE, FakePortal
 
 from assistant.integration.hotkey import WAYLAND_HINT, start_hotkey
 from assistant.integration.portal_shortcuts import SHORTCUT_ID, portal_trigger

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import private_session_bus
 
 from bench.xserver import XServer, XServerError, stop_process
 from vision.capture import CaptureOptions, CaptureTarget, ScreenCapture
@@ -268,20 +269,8 @@ def test_a_display_that_is_not_running_is_a_coded_error():
 @pytest.fixture
 def session_bus(tmp_path: Path) -> Iterator[str]:
     """A private D-Bus session bus with nothing on it (no screenshot portal)."""
-    config = tmp_path / "session.conf"
-    config.write_text(
-        "<!DOCTYPE busconfig PUBLIC '-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN'"
-        " 'http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd'>\n"
-        f"<busconfig><type>session</type><listen>unix:path={tmp_path}/bus</listen>"
-        "<auth>EXTERNAL</auth><policy context='default'><allow send_destination='*'/>"
-        "<allow eavesdrop='true'/><allow own='*'/></policy></busconfig>\n")
-    proc = subprocess.Popen([tool("dbus-daemon"), "--config-file", str(config), "--nofork",
-                             "--print-address"], stdout=subprocess.PIPE, text=True)
-    address = proc.stdout.readline().strip()
-    try:
+    with private_session_bus(tmp_path) as address:
         yield address
-    finally:
-        stop_process(proc)
 
 
 def test_wayland_without_a_portal_says_why_and_what_to_do(monkeypatch, session_bus):

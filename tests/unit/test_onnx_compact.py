@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
-onnx = pytest.importorskip("onnx")
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
-
-import models.onnx_compact as oc  # noqa: E402
-from models.errors import ModelError  # noqa: E402
+import models.onnx_compact as oc
+from models.errors import ModelError
 
 ROWS, DIM = 50, 32
 IDS = np.array([[1, 7, 49, 0, 3], [2, 2, 11, 30, 8]], dtype=np.int64)
