@@ -1,12 +1,17 @@
 """Heron's configuration: config.toml → frozen option dataclasses.
 
-Defaults work with no file. A malformed file, an unknown key or a wrong type is a
-ConfigError naming the line (or key) — never silently ignored.
+Defaults work with no file. A malformed file, an unknown key, a wrong type or a value
+out of range is a ConfigError naming the line (or key) — never silently ignored.
+
+Ranges: a numeric field may declare `field(metadata={"range": (low, high)})` (either
+may be None; "range_note" explains a special value). Without one, a duration (a name
+ending in _s or _ms) must be >= 0, and no float may be nan or infinite.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 from dataclasses import dataclass, field
@@ -17,6 +22,7 @@ from assistant.agent.llm import LlmOptions
 from assistant.companion.options import CompanionOptions
 from assistant.integration.options import DesktopOptions
 from assistant.mcp.options import McpOptions
+from assistant.nesting import MAX_DOCUMENT_DEPTH, toml_too_deep
 from assistant.tools.files import FilesOptions
 from assistant.tools.screen import VisionOptions
 from audio.asr import AsrOptions
@@ -96,6 +102,12 @@ def load_config(path: Path) -> HeronConfig:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError("config.unreadable", f"cannot read {path}: {err}",
                           "fix the file's permissions or encoding (UTF-8)") from err
+    deep = toml_too_deep(text)
+    if deep is not None:  # tomllib recurses per level and dies of RecursionError
+        raise ConfigError("config.too_deep",
+                          f"{path}:{deep[0]}:{deep[1]}: a value is nested more than "
+                          f"{MAX_DOCUMENT_DEPTH} levels deep",
+                          "no Heron setting nests like that: fix or remove that value")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -123,6 +135,7 @@ def _build(cls: type, data: Any, source: str, where: str):
             raise ConfigError("config.unknown_key", f"{source}: unknown setting {name!r}",
                               f"known settings here: {known}")
         kwargs[key] = _coerce(hints[key], value, source, name)
+        _check_range(fields[key], kwargs[key], source, name)
     try:
         return cls(**kwargs)
     except ValueError as err:  # the options' own checks (__post_init__)
@@ -156,9 +169,42 @@ def _coerce(tp: Any, value: Any, source: str, name: str):
     }.get(tp, True)
     if not ok:
         raise ConfigError("config.invalid",
-                          f"{source}: {name} must be {tp.__name__}, got {value!r}",
+                          f"{source}: {name} must be {tp.__name__}, got {_short(value)}",
                           f"set {name} to a {tp.__name__} value")
-    return float(value) if tp is float else value
+    if tp is float:
+        try:
+            number = float(value)
+        except OverflowError:  # an int past float's range (TOML ints are unbounded)
+            number = math.inf
+        if not math.isfinite(number):
+            raise ConfigError("config.invalid", f"{source}: {name} must be a finite number, "
+                              f"got {_short(value)}", f"set {name} to an ordinary number")
+        return number
+    return value
+
+
+def _check_range(f: dataclasses.Field, value: Any, source: str, name: str) -> None:
+    """The field's declared range; by default durations (…_s, …_ms) are >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    default = (0, None) if f.name.endswith(("_s", "_ms")) else (None, None)
+    low, high = f.metadata.get("range", default)
+    if (low is None or value >= low) and (high is None or value <= high):
+        return
+    if low is not None and high is not None:
+        allowed = f"from {low} to {high}"
+    else:
+        allowed = f"at least {low}" if low is not None else f"at most {high}"
+    note = f" ({f.metadata['range_note']})" if "range_note" in f.metadata else ""
+    raise ConfigError("config.invalid",
+                      f"{source}: {name} must be {allowed}{note}, got {_short(value)}",
+                      f"set {name} to a value {allowed}")
+
+
+def _short(value: Any) -> str:
+    """repr, cut short: a wrong value may be huge."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def to_dict(config: HeronConfig) -> dict[str, Any]:

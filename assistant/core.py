@@ -8,6 +8,8 @@ import asyncio
 from assistant.agent.agent import Agent
 from assistant.agent.embeddings import TextEmbedder
 from assistant.agent.llm_turn import LlmTurn, create_llm
+from assistant.audit import AuditLog
+from assistant.audit.anchor import marker_path
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.memory import Memory
@@ -16,7 +18,6 @@ from assistant.secrets import SecretStore
 from assistant.storage import Storage
 from assistant.tools.approvals import ApprovalStore
 from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.audit import AuditLog
 from assistant.tools.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
 from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
 from assistant.tools.clock import GetDate, GetTime
@@ -52,7 +53,7 @@ class Core:
         self.bus = bus or EventBus()
         self.storage = Storage(paths.db_file)
         self.secrets = SecretStore(paths.data_dir)
-        self.audit = AuditLog.open(self.storage, self.secrets)
+        self.audit = AuditLog.open(self.storage, self.secrets, anchor_path=marker_path(paths))
         self.memory = Memory(self.storage)
         self.approvals = ApprovalStore(self.storage)
         perms = config.permissions
@@ -106,7 +107,9 @@ class Core:
         await self.registry.aclose()
         if self.llm is not None:
             await self.llm.aclose()
+        await asyncio.to_thread(self.audit.close)  # may wait on the keyring
         self.close()
 
     def close(self) -> None:
+        self.audit.close()
         self.storage.close()

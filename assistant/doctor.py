@@ -92,19 +92,10 @@ def _desktop(paths: HeronPaths) -> Check:
 
 # -- security --------------------------------------------------------------------------
 def check_sandbox() -> Check:
-    """What the third-party worker sandbox really enforces on this machine."""
-    from assistant.workers.limits import enforcement_report
+    """What the third-party worker sandbox really enforces (assistant/doctor_sandbox.py)."""
+    from assistant.doctor_sandbox import check_sandbox as probe
 
-    report = enforcement_report()
-    missing = [name for name, v in report.items() if not v.get("enforced")]
-    data = {"protections": report}
-    if not missing:
-        return Check("sandbox", OK, f"all {len(report)} worker protections enforced "
-                     f"({', '.join(report)})", data=data)
-    why = "; ".join(f"{n}: {report[n].get('detail', '')}" for n in missing)
-    return Check("sandbox", WARN, f"third-party workers run with weaker isolation: {why}",
-                 "run Heron on Linux ≥ 5.13 with Landlock enabled, as root or with "
-                 "unprivileged user namespaces allowed", data)
+    return probe()
 
 
 def check_secrets(paths: HeronPaths) -> Check:

@@ -23,8 +23,11 @@ def check_desktop(paths: HeronPaths, config: HeronConfig):
         probe.release()
         running = "not running"
     elif free is False:
-        alive = InstanceClient(socket_path(paths.data_dir)).running()
-        running = "running" if alive else "starting (or not answering)"
+        try:  # a squatted socket dir is refused: doctor reports it instead of stopping
+            alive = InstanceClient(socket_path(paths.data_dir)).running()
+            running = "running" if alive else "starting (or not answering)"
+        except CodedError as err:
+            running = f"unknown ({err.message})"
     usable, hotkey = probe_hotkey(config.desktop.hotkey)
     data = {"instance": running, "hotkey": hotkey,
             "autostart": autostart.is_enabled(), "autostart_file":

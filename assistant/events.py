@@ -130,9 +130,12 @@ class TimerFired(Event):
 
 @dataclass(frozen=True)
 class StageError(Event):
-    """A stage failed; the turn ends cleanly and the assistant keeps running."""
+    """A stage failed; the turn ends cleanly and the assistant keeps running. code
+    turn.failed: an unexpected error in that stage of a voice turn (traceback in the
+    last-error file); task.crashed: a background part (stage timers | reminders |
+    companion | voice) crashed and is being restarted."""
 
-    stage: str  # wake | vad | asr | agent | tool | tts | audio_in | audio_out
+    stage: str  # wake | vad | asr | agent | tool | tts | audio_in | audio_out | turn | …
     code: str
     message: str
     hint: str = ""

@@ -53,6 +53,21 @@ class NoSpeech(CodedError):
     exit_code = 3
 
 
+class TurnFailed(CodedError):
+    """An unexpected error (a bug, not a coded failure) inside one stage of a turn. The
+    original is its __cause__; whoever runs the turn records the traceback, publishes
+    the StageError and goes on (the voice loop) or exits 1 (the CLI)."""
+
+    exit_code = 1
+
+    def __init__(self, stage: str, err: BaseException) -> None:
+        text = str(err).strip().splitlines()
+        detail = f"{type(err).__name__}: {text[0][:160]}" if text else type(err).__name__
+        super().__init__("turn.failed", f"the {stage} stage failed ({detail})",
+                         "Heron goes on; the details are in the last-error file")
+        self.stage = stage
+
+
 @dataclass
 class TurnResult:
     status: str = "ok"  # ok | no_wake | no_speech | stopped
@@ -76,7 +91,8 @@ class TurnResult:
 
 
 class _Stage:
-    """Publishes StageError for a coded failure in `stage` and re-raises it."""
+    """Publishes StageError for a coded failure in `stage` and re-raises it; any other
+    exception becomes TurnFailed(stage), so the caller knows where it happened."""
 
     def __init__(self, bus: EventBus, stage: str) -> None:
         self.bus, self.stage = bus, stage
@@ -85,9 +101,11 @@ class _Stage:
         return None
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if isinstance(exc, CodedError) and not isinstance(exc, NoSpeech):
+        if isinstance(exc, CodedError) and not isinstance(exc, (NoSpeech, TurnFailed)):
             self.bus.publish(StageError(stage=self.stage, code=exc.code, message=exc.message,
                                         hint=exc.hint))
+        elif isinstance(exc, Exception) and not isinstance(exc, CodedError):
+            raise TurnFailed(self.stage, exc) from exc
         return False
 
 

@@ -5,6 +5,7 @@ Secret values are never logged."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import re
@@ -47,19 +48,34 @@ def usable_keyring(backend: Any, chosen: bool = False) -> bool:
 
 
 def default_keyring() -> tuple[Any, bool]:
-    """(backend, chosen): the backend the `keyring` package picks, and whether the user
-    named it (PYTHON_KEYRING_BACKEND or keyringrc.cfg); (None, False) when none loads."""
+    """(backend, chosen): the backend the user named (PYTHON_KEYRING_BACKEND, then
+    keyringrc.cfg), else the one the `keyring` package picks; (None, False) when none
+    loads. The named one is loaded here rather than through `keyring.get_keyring()`,
+    which keeps whatever it picked first in this process even after the variable
+    changes."""
     try:
         import keyring
         import keyring.core
 
-        backend = keyring.get_keyring()
-        chosen = bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or \
-            keyring.core.load_config() is not None
-        return backend, chosen
+        named = keyring.core.load_env() or keyring.core.load_config()
+        if named is not None:
+            return named, True
+        return keyring.get_keyring(), False
     except Exception as err:  # a broken third-party backend must not stop Heron
         log.warning("no keyring backend: %s", err)
         return None, False
+
+
+def keyring_service(data_dir: Path) -> str:
+    """The keyring service a data dir's secrets live under: "heron" for the default data
+    dir (as before), "heron:<digest of the path>" for any other (HERON_HOME), so two
+    Herons of one user never share an audit key or chain anchor."""
+    from assistant.paths import resolve_paths
+
+    here = os.path.realpath(data_dir)
+    if here == os.path.realpath(resolve_paths({}).data_dir):
+        return SERVICE
+    return f"{SERVICE}:{hashlib.sha256(os.fsencode(here)).hexdigest()[:12]}"
 
 
 @contextlib.contextmanager
@@ -112,6 +128,7 @@ class SecretStore:
             backend, chosen = ((keyring_backend, True) if keyring_backend is not None
                                else default_keyring())
         self._keyring = backend if usable_keyring(backend, chosen) else None
+        self.service = keyring_service(self.data_dir)
 
     @property
     def backend(self) -> str:
@@ -131,12 +148,13 @@ class SecretStore:
         _check_name(name)
         if self._keyring is None:
             return self._file_get(name)
-        value = self._call("read", name, self._keyring.get_password, SERVICE, name)
+        value = self._call("read", name, self._keyring.get_password, self.service, name)
         if value is None:
             value = self._file_get(name)
             if value is not None:  # stored before a keyring existed: move it in
-                self._call("store", name, self._keyring.set_password, SERVICE, name, value)
-                if self._call("read", name, self._keyring.get_password, SERVICE, name) == value:
+                ring = self._keyring
+                self._call("store", name, ring.set_password, self.service, name, value)
+                if self._call("read", name, ring.get_password, self.service, name) == value:
                     self._path(name).unlink(missing_ok=True)
                     log.info("moved secret %s from %s into the keyring", name, self.dir)
         return value
@@ -147,7 +165,7 @@ class SecretStore:
             raise SecretError("secrets.bad_value", f"secret {name!r} must be a non-empty string",
                               "pass the secret as text")
         if self._keyring is not None:
-            self._call("store", name, self._keyring.set_password, SERVICE, name, value)
+            self._call("store", name, self._keyring.set_password, self.service, name, value)
             self._path(name).unlink(missing_ok=True)  # no stale copy left on disk
             return
         self._ensure_dir()
@@ -165,7 +183,7 @@ class SecretStore:
             import keyring.errors
 
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
-                self._call("delete", name, self._keyring.delete_password, SERVICE, name)
+                self._call("delete", name, self._keyring.delete_password, self.service, name)
         self._path(name).unlink(missing_ok=True)
 
     def get_or_create(self, name: str, make: Callable[[], str]) -> tuple[str, bool]:

@@ -8,20 +8,22 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from assistant.agent.agent import AgentReply
 from assistant.bus import EventBus
 from assistant.commands import CommandRefused, service_commands
 from assistant.config import HeronConfig
 from assistant.core import Core
-from assistant.events import MicStateChanged, StageError, StateChanged
+from assistant.events import MicStateChanged, Reply, StageError, StateChanged
 from assistant.feed import FrameFeed
 from assistant.integration.hotkey import Hotkey, start_hotkey
 from assistant.integration.instance import InstanceServer, socket_path
+from assistant.last_error import record_last_error
 from assistant.live_config import Applied, apply_config
 from assistant.paths import HeronPaths
-from assistant.pipeline import VoicePipeline
+from assistant.pipeline import TurnFailed, VoicePipeline
+from assistant.supervisor import back_off, supervised
 from assistant.tools.reminders import ReminderService
 from assistant.tools.timers import TimerService
 from assistant.voice import VoiceStack
@@ -35,6 +37,8 @@ from models.store import ModelStore
 
 log = logging.getLogger(__name__)
 EARS_OPEN_WAIT_S = 5.0  # at start-up, announcements wait this long for the microphone
+APOLOGY = "Sorry, something went wrong with that. Please try again."
+SPIN_S = 2.0  # a turn failing sooner than this is a stage broken for good: back off
 
 
 class HeronService:
@@ -99,15 +103,23 @@ class HeronService:
                 self.restart_hotkey(self.config.desktop.hotkey)
                 edges.callback(self.stop_hotkey)
                 self._tg = tg
-                tasks = [tg.create_task(timers.run(), name="timers"),
-                         tg.create_task(reminders.run(), name="reminders")]
+                # Each part runs supervised: one crashing is reported and restarted,
+                # it never ends the TaskGroup (and with it Heron).
+                tasks = [tg.create_task(self._supervised("timers", timers.run),
+                                        name="timers"),
+                         tg.create_task(self._supervised("reminders", reminders.run),
+                                        name="reminders")]
                 if self.use_mic:
-                    self._voice_task = tg.create_task(self._voice_loop(), name="voice")
+                    self._voice_task = tg.create_task(
+                        self._supervised("voice", self._voice_loop), name="voice")
                 if self.config.companion.enabled:  # FastAPI is imported only then
                     from assistant.companion.runtime import run_companion
 
-                    tasks.append(tg.create_task(run_companion(self, stop), name="companion"))
+                    tasks.append(tg.create_task(self._supervised(
+                        "companion", lambda: run_companion(self, stop)), name="companion"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
+                if self.state == "starting":  # ready: waiting for the wake word (or a
+                    self.bus.publish(StateChanged(state="idle"))  # command), not starting
                 if on_ready:
                     on_ready()
                 await stop.wait()
@@ -129,7 +141,12 @@ class HeronService:
         a timer that fires while another is announced is reported on time."""
         task = asyncio.get_running_loop().create_task(self.announce(text))
         self._announcing.add(task)
-        task.add_done_callback(self._announcing.discard)
+        task.add_done_callback(self._announced)
+
+    def _announced(self, task: asyncio.Task) -> None:
+        self._announcing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("an announcement failed: %s", task.exception())
 
     async def announce(self, text: str) -> None:
         """Speak `text` on the speaker, one utterance at a time; no speaker is not fatal."""
@@ -161,7 +178,8 @@ class HeronService:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         if self.use_mic and self._tg is not None:
-            self._voice_task = self._tg.create_task(self._voice_loop(), name="voice")
+            self._voice_task = self._tg.create_task(
+                self._supervised("voice", self._voice_loop), name="voice")
 
     def restart_hotkey(self, spec: str) -> None:
         """(Re)bind the push-to-talk hotkey on a thread of its own: on Wayland the
@@ -262,6 +280,30 @@ class HeronService:
         if state == "muted":
             self.bus.publish(StateChanged(state="muted"))
 
+    async def _turn_failed(self, stage: str, err: Exception, failures: int) -> None:
+        """One turn hit a bug: keep its traceback, say so (event, log, a spoken
+        apology) and let the voice loop go on with the next turn."""
+        path = await asyncio.to_thread(record_last_error, self.paths.cache_dir, err,
+                                       f"voice turn, {stage} stage")
+        where = f"details in {path}" if path is not None else "run with -v for details"
+        message = err.message if isinstance(err, CodedError) else (
+            f"the {stage} stage failed ({type(err).__name__}: {err})")
+        # The traceback is in the file; on the terminal only with -v (never at the user).
+        log.error("turn failed in the %s stage: %s (%s)", stage, message, where)
+        log.debug("the failed turn", exc_info=err)
+        self.bus.publish(StageError(stage=stage, code="turn.failed", message=message,
+                                    hint=f"Heron goes on listening; {where}"))
+        if failures == 1:  # once, not on every turn of a stage broken for good
+            self.bus.publish(Reply(text=APOLOGY))
+            try:
+                await self.announce(APOLOGY)
+            except Exception as exc:  # the broken stage may be speech itself
+                log.error("could not say the apology: %s", exc)
+        await back_off(failures)
+
+    async def _supervised(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+        await supervised(name, run, self.bus, self.paths.cache_dir)
+
     async def _voice_loop(self) -> None:
         try:
             mic = MicSource(self.config.audio, on_state=self._mic_state)
@@ -277,6 +319,7 @@ class HeronService:
         speaker = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz, self.echo)
         feed = FrameFeed(mic, EchoCanceller(self.echo))
         follow_up = False  # after a barge-in the user is already talking: no wake word
+        failures = 0  # turns failed in a row: a stage broken for good must not spin
         try:
             while True:
                 if not self._voice_free.is_set():  # the microphone is lent out
@@ -286,9 +329,12 @@ class HeronService:
                     follow_up = False
                 use_wake = self.config.wake.enabled and not (follow_up or self._talk_now)
                 self._talk_now = False
+                began = asyncio.get_running_loop().time()
                 turn = asyncio.create_task(pipeline.run_turn(feed, use_wake, speaker,
                                                              barge_in_allowed=True))
                 self._turn = turn
+                failed: Exception | None = None
+                coded = False  # a coded failure: its StageError is out, no apology
                 try:
                     await asyncio.wait({turn})
                     if turn.cancelled():  # push-to-talk: begin, or stop, a turn
@@ -296,15 +342,32 @@ class HeronService:
                         self.bus.publish(StateChanged(state="idle"))
                         continue
                     follow_up = bool(turn.result().interrupted)
+                    failures = 0
+                except TurnFailed as err:
+                    failed = err
                 except CodedError as err:
                     log.warning("turn failed: %s", err)  # StageError already published
                     follow_up = False
+                    coded = True
+                except Exception as err:  # outside any stage: still only this turn's
+                    failed = err
                 finally:
                     if not turn.done():  # the voice loop itself is being cancelled
                         turn.cancel()
                         await asyncio.gather(turn, return_exceptions=True)
                     speaker.close()
+                if (failed is not None or coded) and \
+                        asyncio.get_running_loop().time() - began > SPIN_S:
+                    failures = 0  # the user got this far (a wake word, speech): no spin
+                if failed is not None:  # after the turn's speaker is closed
+                    follow_up = False
+                    failures += 1
+                    await self._turn_failed(getattr(failed, "stage", "turn"), failed, failures)
+                elif coded:  # a stage failing at once on every turn must not spin either
+                    failures += 1
+                    await back_off(failures)
         finally:
             self._turn = None
             self.mic = None
             await mic.aclose()
+

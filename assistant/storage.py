@@ -5,6 +5,7 @@ run in order; every write is one short transaction."""
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -130,7 +131,10 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 class StorageError(CodedError):
-    exit_code = 1
+    """heron.db cannot be used (damaged, full disk, read-only): exit 7, as for anything
+    essential that is missing; the message names the file and the next step."""
+
+    exit_code = 7
 
 
 class Storage:
@@ -139,20 +143,34 @@ class Storage:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn = self._connect()
+        try:
+            self._migrate()
+        except BaseException:
+            # The error's traceback keeps this half-made object alive in a cycle: close
+            # now, or each retry on a damaged file holds a file descriptor until gc.
+            self._conn.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():  # private: SQLite gives -wal/-shm the same mode
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-            self._conn = sqlite3.connect(self.path, check_same_thread=False,
-                                         isolation_level=None, timeout=10)
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
+            conn = sqlite3.connect(self.path, check_same_thread=False,
+                                   isolation_level=None, timeout=10)
         except (OSError, sqlite3.Error) as err:
             raise _storage_error(self.path, err) from err
-        self._lock = threading.RLock()
-        self._migrate()
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")  # the first read: a damaged file fails
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as err:
+            conn.close()  # as above: not left to the garbage collector
+            raise _storage_error(self.path, err) from err
+        return conn
 
     def _migrate(self) -> None:
         with self.transaction() as cur:
@@ -199,8 +217,12 @@ def _storage_error(path: Path, err: Exception) -> StorageError:
     if "readonly" in text or "permission" in text.lower():
         return StorageError("storage.readonly", f"cannot write {path}: {text}",
                             f"make {path.parent} writable, or set HERON_HOME to a writable dir")
-    if "not a database" in text or "malformed" in text:
-        return StorageError("storage.corrupt", f"{path} is damaged: {text}",
-                            f"move {path} aside (it will be recreated) and run `heron doctor`")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StorageError(
+            "storage.corrupt", f"{path} is damaged ({text})",
+            f"move it aside (`mv {shlex.quote(str(path))} {shlex.quote(f'{path}.broken')}`, "
+            "and its -wal and -shm files if "
+            "any); Heron makes a new, empty one at the next start (history, timers, "
+            "notes and approvals start afresh)")
     return StorageError("storage.error", f"database error in {path}: {text}",
                         "run `heron doctor`")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,25 @@ class AsrOptions:
     compute type is float16; otherwise `compute_type` is used as given.
     window_pad_s: whisper sees the utterance plus this much padding instead of its fixed
     30 s window (4x faster on short commands, same WER; audio/whisper_window.py) when
-    the language is known (an English model, or `language` set); 0 = always 30 s."""
+    the language is known (an English model, or `language` set); 0 = always 30 s.
+    max_file_s: the longest audio file `heron transcribe` / `heron listen` decode;
+    longer ones are refused (audio.too_long) before they can fill the memory."""
 
     model: str = "whisper-tiny.en"
     language: str = ""
-    beam_size: int = 1
-    cpu_threads: int = 2
+    # Upper bounds keep an absurd value from reaching CTranslate2, whose overflow would
+    # be reported as a corrupt model.
+    beam_size: int = field(default=1, metadata={"range": (1, 32)})
+    cpu_threads: int = field(default=2, metadata={
+        "range": (0, 256), "range_note": "0 lets CTranslate2 choose (OMP_NUM_THREADS)"})
     device: str = "auto"
     compute_type: str = "int8"
     window_pad_s: float = 8.0
+    max_file_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_file_s <= 86_400:  # also refuses nan
+            raise ValueError("asr.max_file_s must be between 1 and 86400 seconds")
 
 
 @dataclass(frozen=True)

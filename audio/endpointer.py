@@ -6,7 +6,7 @@ Without `set_command_complete` it is a plain silence endpointer (enrolment uses 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -22,7 +22,9 @@ class EndpointOptions:
     start_speech_ms: int = 160
     short_silence_ms: int = 200
     long_silence_ms: int = 700
-    max_utterance_ms: int = 15000
+    # A config file cannot turn the cut off (0): the utterance's audio is buffered until
+    # it ends, so a noisy room could grow it without bound.
+    max_utterance_ms: int = field(default=15000, metadata={"range": (1, None)})
     no_speech_timeout_ms: int = 8000
     pre_roll_ms: int = 320
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import stat
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -12,42 +16,145 @@ from audio.errors import AudioError
 from audio.frames import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ, AudioChunk
 
 _FORMATS_HINT = "use a WAV, FLAC, MP3 or OGG file with an audio track"
+# Demuxers for single audio files. Others are refused before they read their header:
+# playlist and list formats (hls, concat, …) open further files and URLs named inside.
+_DEMUXERS = ("wav", "w64", "flac", "mp3", "ogg", "matroska", "webm", "mov", "mp4", "m4a",
+             "aiff", "aac", "caf")
+# Below this a file is not speech we can use, and upsampling tiny rates to 16 kHz
+# multiplies each decoded frame by thousands before the length cap can see it.
+MIN_RATE_HZ = 4000
+# The longest file decoded by default (AsrOptions.max_file_s): 10 minutes of 16 kHz
+# int16 is 19 MB, so a file claiming (or holding) hours is refused, not decoded.
+MAX_FILE_S = 600.0
 
 
-def decode_file(path: Path | str) -> np.ndarray:
-    """Decode an audio file (any rate, any channels) to 16 kHz mono int16 samples.
+def decode_file(path: Path | str, max_s: float = MAX_FILE_S) -> np.ndarray:
+    """Decode an audio file (any rate, any channels) to 16 kHz mono int16 samples,
+    frame by frame, stopping past `max_s` seconds: a small file can hold hours of
+    silence (FLAC compresses it to almost nothing), so memory is bounded by `max_s`,
+    never by what the file claims.
 
-    Raises AudioError audio.not_found | audio.unreadable | audio.empty.
+    Raises AudioError audio.not_found | audio.not_a_file | audio.unreadable |
+    audio.empty | audio.too_long.
     """
     import av  # imported late: PyAV loads FFmpeg's shared libraries
 
     path = Path(path)
-    if not path.exists():
-        raise AudioError("audio.not_found", f"audio file {path} not found",
-                         "check the path; relative paths start in the current directory")
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise AudioError("audio.unreadable",
-                                 f"{path} is not an audio file we can decode (no audio track)",
-                                 _FORMATS_HINT)
-            stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE_HZ)
-            parts: list[np.ndarray] = []
-            for frame in container.decode(stream):
-                parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(frame))
-            parts.extend(f.to_ndarray().reshape(-1) for f in resampler.resample(None))
-    except AudioError:
-        raise
-    except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as err:
-        raise AudioError("audio.unreadable",
-                         f"{path} is not an audio file we can decode ({_first_line(err)})",
-                         _FORMATS_HINT) from err
+    limit = int(max_s * SAMPLE_RATE_HZ)
+    with _open_regular(path) as fh:
+        try:
+            # format_whitelist: FFmpeg refuses other demuxers before read_header runs.
+            with av.open(fh, mode="r",
+                         container_options={"format_whitelist": ",".join(_DEMUXERS)}
+                         ) as container:
+                if not set(container.format.name.split(",")) & set(_DEMUXERS):
+                    raise AudioError("audio.unreadable",
+                                     f"{path} is a {container.format.name} file, not an "
+                                     "audio file we decode", _FORMATS_HINT)
+                if not container.streams.audio:
+                    raise AudioError("audio.unreadable",
+                                     f"{path} is not an audio file we can decode "
+                                     "(no audio track)", _FORMATS_HINT)
+                stream = container.streams.audio[0]
+                claimed_s = _claimed_duration_s(container, stream)
+                if claimed_s is not None and claimed_s > max_s + 1:
+                    raise _too_long(path, max_s, claimed_s)
+                parts = _decode_capped(container, stream, limit, path, max_s)
+        except AudioError:
+            raise
+        except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError) as err:
+            raise AudioError("audio.unreadable",
+                             f"{path} is not an audio file we can decode ({_first_line(err)})",
+                             _FORMATS_HINT) from err
     samples = np.concatenate(parts).astype(np.int16, copy=False) if parts else np.zeros(0, np.int16)
     if samples.size == 0:
         raise AudioError("audio.empty", f"{path} contains no audio samples",
                          "record or choose a file that is not empty")
     return samples
+
+
+def _decode_capped(container, stream, limit: int, path: Path, max_s: float
+                   ) -> list[np.ndarray]:
+    import av
+
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE_HZ)
+    parts: list[np.ndarray] = []
+    total = 0
+
+    def keep(frames) -> None:
+        nonlocal total
+        for f in frames:
+            part = f.to_ndarray().reshape(-1)
+            total += part.size
+            if total > limit:  # the header lied or had no duration: stop decoding here
+                raise _too_long(path, max_s, None)
+            parts.append(part)
+
+    for frame in container.decode(stream):
+        if not frame.sample_rate or frame.sample_rate < MIN_RATE_HZ:
+            raise AudioError("audio.unreadable",
+                             f"{path} is sampled at {frame.sample_rate} Hz; at least "
+                             f"{MIN_RATE_HZ} Hz is needed", _FORMATS_HINT)
+        # The resampler builds its whole output at once: refuse before, not after.
+        if total + frame.samples * SAMPLE_RATE_HZ // frame.sample_rate > limit:
+            raise _too_long(path, max_s, None)
+        keep(resampler.resample(frame))
+    keep(resampler.resample(None))
+    return parts
+
+
+def _claimed_duration_s(container, stream) -> float | None:
+    """The duration the file's header states, if any (only a shortcut: decoding still
+    counts samples, since a header can lie)."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000  # AV_TIME_BASE
+    return None
+
+
+def _too_long(path: Path, max_s: float, claimed_s: float | None) -> AudioError:
+    length = f" ({claimed_s:.0f} s)" if claimed_s is not None else ""
+    return AudioError("audio.too_long",
+                      f"{path} is longer than {max_s:g} s{length}",
+                      "cut it into shorter pieces, or raise [asr] max_file_s in config.toml")
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path) -> Iterator[BinaryIO]:
+    """Open `path` for reading only if it is a regular file. O_NONBLOCK: opening a FIFO
+    would otherwise wait forever for a writer; fstat after the open checks what was
+    really opened, so a swap between a check and the open cannot slip past."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError as err:
+        raise AudioError("audio.not_found", f"audio file {path} not found",
+                         "check the path; relative paths start in the current directory"
+                         ) from err
+    except OSError as err:
+        raise AudioError("audio.unreadable", f"cannot open {path}: {err.strerror or err}",
+                         "check the file exists and that you may read it") from err
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise AudioError("audio.not_a_file",
+                             f"{path} is not a regular file ({_kind(mode)})",
+                             "give the path of an audio file (WAV, FLAC, MP3 or OGG)")
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        yield fh
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def to_internal(samples: np.ndarray, rate_hz: int) -> np.ndarray:

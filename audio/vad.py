@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,7 +19,7 @@ CONTEXT_SAMPLES = 64
 class VadOptions:
     """A frame is speech when its Silero probability >= threshold."""
 
-    threshold: float = 0.5
+    threshold: float = field(default=0.5, metadata={"range": (0.0, 1.0)})
 
 
 class SileroVad:

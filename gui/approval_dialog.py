@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assistant.permissions.scope_words import scope_words
 from assistant.tools.policy import Answer, PermissionRequest
 from assistant.tools.provenance import origin_warning
 
@@ -58,6 +59,11 @@ class ApprovalDialog(QDialog):
         action.setAccessibleName("the exact action")
         layout.addWidget(action)
         layout.addWidget(QLabel(f"Why Heron asks: {_html(request.reason)}"))
+        self.scopes = QLabel(_scopes_html(request))
+        self.scopes.setWordWrap(True)
+        self.scopes.setTextFormat(Qt.TextFormat.RichText)
+        self.scopes.setAccessibleName("what an allow grants")
+        layout.addWidget(self.scopes)
         warning = origin_warning(request.origins)
         self.warning = QLabel("")
         if warning:
@@ -112,6 +118,17 @@ class ApprovalDialog(QDialog):
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _scopes_html(request: PermissionRequest) -> str:
+    """What an allow grants, one scope a line in plain words; scopes an earlier
+    "always" did not cover are marked NEW."""
+    if not request.scopes:
+        return "It needs no special permissions."
+    new = set(request.new_scopes)
+    items = "".join(f"<li>{'<b>NEW:</b> ' if s in new else ''}{_html(scope_words(s))}</li>"
+                    for s in dict.fromkeys(request.scopes))
+    return f"If you allow it, it may:<ul>{items}</ul>"
 
 
 class QtPrompter(QObject):

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from models.errors import ModelError
 from models.heap import release_free_memory
 from models.onnx import SessionOptions, create_session
+from models.store import sha256_file
 
 if TYPE_CHECKING:
     from onnx import ModelProto
@@ -218,19 +219,42 @@ def _key(source: Path, source_sha256: str) -> dict:
 
 def cached_compact(source: Path, source_sha256: str, dest: Path) -> Path | None:
     """`dest` when it was built by this rewrite version from this very source file
-    (sha256, size and mtime as recorded in its sidecar) and has the recorded size."""
+    (sha256, size and mtime as recorded in its sidecar) and its own sha256 is the one
+    recorded when it was written."""
+    return dest if compact_problem(source, source_sha256, dest) is None else None
+
+
+def compact_problem(source: Path, source_sha256: str, dest: Path) -> str | None:
+    """Why the cached compact model cannot be used (None: it can): "absent", or what is
+    wrong with it. Its bytes are hashed, so a damaged file is never loaded as a model
+    that merely runs and gives wrong vectors."""
+    if not dest.exists():
+        return "absent"
     try:
         meta = json.loads(sidecar_path(dest).read_text(encoding="utf-8"))
-        if not isinstance(meta, dict):
-            return None
+    except FileNotFoundError:
+        return f"no record of how it was built ({sidecar_path(dest).name} is missing)"
+    except (OSError, ValueError) as err:
+        return f"its record {sidecar_path(dest).name} is unreadable ({err})"
+    if not isinstance(meta, dict):
+        return f"its record {sidecar_path(dest).name} is unreadable"
+    try:
         want = _key(source, source_sha256)
-        if any(meta.get(k) != v for k, v in want.items()):
-            return None
+    except OSError as err:
+        return f"its source {source} is unreadable ({err.strerror or err})"
+    stale = [k for k, v in want.items() if meta.get(k) != v]
+    if stale:
+        return f"built from another model or rewrite ({', '.join(stale)} differ)"
+    try:
         if dest.stat().st_size != meta.get("compact_size"):
-            return None
-    except (OSError, ValueError):
-        return None
-    return dest
+            return "its size differs from the one recorded when it was built"
+        if "compact_sha256" not in meta:  # sidecars before issue 13 did not record it
+            return "no recorded sha256 (built by an older Heron)"
+        if sha256_file(dest) != meta.get("compact_sha256"):
+            return "its sha256 differs from the one recorded when it was built"
+    except OSError as err:
+        return f"it is unreadable ({err.strerror or err})"
+    return None
 
 
 def build_compact(source: Path, source_sha256: str, dest: Path) -> Path | bytes | None:
@@ -266,7 +290,9 @@ def build_compact(source: Path, source_sha256: str, dest: Path) -> Path | bytes 
                     "it is", source, type(err).__name__, str(err)[:200])
         return None
     try:
-        _write_atomic(dest, out, _key(source, source_sha256) | {"compact_size": len(out)})
+        _write_atomic(dest, out, _key(source, source_sha256)
+                      | {"compact_size": len(out),
+                         "compact_sha256": hashlib.sha256(out).hexdigest()})
     except OSError as err:
         log.warning("could not save the int8-rewritten model to %s (%s); using it from "
                     "memory this time", dest, err.strerror or err)
@@ -295,7 +321,8 @@ def _write_atomic(dest: Path, data: bytes, meta: dict) -> None:
             raise
 
 
-def _discard(dest: Path) -> None:
+def discard(dest: Path) -> None:
+    """Remove a cached compact model and its sidecar (the next load rebuilds them)."""
     for path in (sidecar_path(dest), dest):
         with contextlib.suppress(OSError):
             path.unlink()
@@ -316,13 +343,15 @@ def create_compact_session(source: Path, source_sha256: str, dest: Path,
     if not _runtime_supported():
         log.info("onnxruntime older than %d.%d: loading %s as it is", *MIN_ORT, source)
         return create_session(source, options, **kwargs)
-    cached = cached_compact(source, source_sha256, dest)
-    if cached is not None:
+    problem = compact_problem(source, source_sha256, dest)
+    if problem not in (None, "absent"):
+        log.warning("cached %s cannot be used (%s); rebuilding it", dest, problem)
+    if problem is None:
         try:
-            return create_session(cached, options, **kwargs)
+            return create_session(dest, options, **kwargs)
         except ModelError as err:
             log.warning("cached %s does not load (%s); rebuilding it", dest, err.message)
-            _discard(dest)
+            discard(dest)
     built = build_compact(source, source_sha256, dest)
     release_free_memory()  # the rewrite's temporary ~50 MB, which glibc would otherwise keep
     if built is not None:
@@ -331,7 +360,7 @@ def create_compact_session(source: Path, source_sha256: str, dest: Path,
         except ModelError as err:  # e.g. an onnxruntime without 8-bit MatMulNBits
             log.warning("the int8-rewritten model does not load (%s); loading %s as it is",
                         err.message, source)
-            _discard(dest)
+            discard(dest)
         else:
             return session
     return create_session(source, options, **kwargs)

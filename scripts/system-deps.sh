@@ -19,6 +19,8 @@ TEST_PKGS=(
                                                    # private D-Bus, the test screens' font
   espeak-ng sox alsa-utils                         # test voices and sounds
   chromium                                         # companion: the PWA under Playwright
+  util-linux mount passwd                          # the hostile-worker suite as a normal
+                                                   # user: unshare, runuser, mount, useradd
 )
 
 want=("${RUN_PKGS[@]}")

@@ -9,6 +9,7 @@ from models.errors import CodedError
 _EXIT_CODES = {
     "vision.bad_region": 2,
     "vision.bad_image": 2,
+    "vision.image_too_large": 2,
     "vision.bad_path": 2,
     "vision.no_window": 2,
     "vision.no_monitor": 2,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -16,8 +18,14 @@ from vision.errors import VisionError
 log = logging.getLogger(__name__)
 
 _FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP"}
-# Screenshots of a few 8K monitors stay under this; anything bigger is a decompression bomb.
-MAX_PIXELS = 200_000_000
+# What is read is what save_image writes. Pillow would otherwise try every plugin it
+# has: EPS runs Ghostscript when installed, and PSD, TIFF and others are large parsers
+# no screenshot or photo here needs.
+_READ_FORMATS = ("PNG", "JPEG", "BMP", "WEBP")
+# The default cap (VisionOptions.max_image_pixels): an 8K screenshot is 33 MP. A PNG of
+# one colour compresses 13,000 x 13,000 pixels (500 MB of RGB) into 190 KB, so the cap
+# is checked on the header's size, before anything is decoded.
+MAX_PIXELS = 40_000_000
 
 
 def _bad(path: str, why: str) -> VisionError:
@@ -25,21 +33,36 @@ def _bad(path: str, why: str) -> VisionError:
                        "give a PNG or JPEG file that opens in an image viewer")
 
 
-def decode_image(data: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Decode image bytes to (H, W, 3) uint8 RGB; VisionError(vision.bad_image) if the
-    data is not a complete image."""
-    from PIL import Image, UnidentifiedImageError
+def _too_large(path: str, width: int, height: int, max_pixels: int) -> VisionError:
+    return VisionError("vision.image_too_large",
+                       f"image {path} is {width}x{height} pixels "
+                       f"({width * height / 1e6:.0f} MP), more than the "
+                       f"{max_pixels / 1e6:g} MP Heron reads",
+                       "scale it down (a screenshot is enough), or raise [vision] "
+                       "max_image_pixels in config.toml")
 
+
+def decode_image(data: bytes, name: str = "<bytes>", max_pixels: int = MAX_PIXELS
+                 ) -> np.ndarray:
+    """Decode image bytes to (H, W, 3) uint8 RGB; VisionError(vision.bad_image) if the
+    data is not a complete image, vision.image_too_large past `max_pixels`."""
     if not data:
         raise _bad(name, "the file is empty")
+    return _decode(io.BytesIO(data), name, max_pixels)
+
+
+def _decode(fh: BinaryIO, name: str, max_pixels: int) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.width * img.height > MAX_PIXELS:
-                raise _bad(name, f"{img.width}x{img.height} is too large")
+        with Image.open(fh, formats=_READ_FORMATS) as img:  # lazy: reads the header
+            if img.width * img.height > max_pixels:
+                raise _too_large(name, img.width, img.height, max_pixels)
             img.load()  # decode now: a truncated file fails here, not later
             rgb = img.convert("RGB")
     except UnidentifiedImageError as err:
-        raise _bad(name, "not an image (or a format Pillow cannot read)") from err
+        raise _bad(name, "not an image in a format Heron reads (PNG, JPEG, BMP or WebP)"
+                   ) from err
     except Image.DecompressionBombError as err:
         raise _bad(name, "the image is too large") from err
     except (OSError, ValueError, SyntaxError) as err:  # Pillow: truncated/corrupt data
@@ -47,18 +70,32 @@ def decode_image(data: bytes, name: str = "<bytes>") -> np.ndarray:
     return np.asarray(rgb, dtype=np.uint8).copy()
 
 
-def load_image(path: Path | str) -> np.ndarray:
-    """Read an image file as (H, W, 3) uint8 RGB."""
+def load_image(path: Path | str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read an image file as (H, W, 3) uint8 RGB. Only a regular file is read: a FIFO
+    or a device would block or never end."""
     p = Path(path)
     try:
-        data = p.read_bytes()
-    except IsADirectoryError as err:
-        raise _bad(str(p), "it is a directory") from err
+        # O_NONBLOCK: opening a FIFO for reading would wait for a writer forever; fstat
+        # then checks what was really opened.
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError as err:
         raise _bad(str(p), "no such file") from err
     except OSError as err:
         raise _bad(str(p), err.strerror or str(err)) from err
-    return decode_image(data, str(p))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise _bad(str(p), "it is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise _bad(str(p), "it is not a regular file (a pipe or a device)")
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with fh:
+        if st.st_size == 0:
+            raise _bad(str(p), "the file is empty")
+        return _decode(fh, str(p), max_pixels)
 
 
 def save_image(path: Path | str, image: np.ndarray, quality: int = 90) -> Path:

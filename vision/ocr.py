@@ -42,12 +42,16 @@ class OcrOptions:
     """threads: ONNX intra-op threads for detection and recognition (both cores of a
     small machine; OCR runs in the work executor, one read at a time).
     det_max_side_px: the detector's input is scaled down to this long side.
-    min_confidence: lines the recogniser is less sure of are dropped."""
+    min_confidence: lines the recogniser is less sure of are dropped.
+    max_read_pixels: a bigger image is scaled down to this many pixels before it is
+    read (boxes are scaled back), so one read's memory has a ceiling; two 4K screens
+    (16.6 MP) are read at full size, an 8K one at 85 %."""
 
     threads: int = 2
     det_max_side_px: int = 1280
     min_confidence: float = 0.5
     prefer_gpu: bool = True
+    max_read_pixels: int = 24_000_000
 
 
 class RapidOcrReader:
@@ -174,7 +178,10 @@ class RapidOcrReader:
     def read(self, frame: Frame) -> OcrResult:
         """All text in a frame, boxes in screen coordinates, in reading order."""
         start = time.perf_counter()
-        lines = self.read_lines(frame.image)
+        image, scale = fit_pixels(frame.image, self.options.max_read_pixels)
+        lines = self.read_lines(image)
+        if scale != 1.0:
+            lines = [_scaled(ln, 1 / scale) for ln in lines]
         dx, dy = frame.origin
         return OcrResult(reading_order(ln.translate(dx, dy) for ln in lines),
                          OcrStats(elapsed_ms=(time.perf_counter() - start) * 1000,
@@ -183,6 +190,29 @@ class RapidOcrReader:
 
     def read_image(self, image: np.ndarray) -> OcrResult:
         return self.read(Frame(image))
+
+
+def fit_pixels(image: np.ndarray, max_pixels: int) -> tuple[np.ndarray, float]:
+    """`image` scaled down (area averaging, which keeps thin strokes) to at most
+    `max_pixels`, and the scale used (1.0: unchanged)."""
+    h, w = image.shape[:2]
+    if h * w <= max_pixels:
+        return image, 1.0
+    from PIL import Image
+
+    # A strip thinner than the scale would make it keeps 1 pixel across, so then its
+    # long side alone must fit the cap; a floor above 1 pixel would widen it past the cap.
+    scale = min((max_pixels / (h * w)) ** 0.5, max_pixels / max(h, w))
+    size = (max(1, int(w * scale)), max(1, int(h * scale)))
+    small = Image.fromarray(image).resize(size, Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.uint8), scale
+
+
+def _scaled(line: OcrLine, factor: float) -> OcrLine:
+    b = line.box
+    box = Box(round(b.x * factor), round(b.y * factor), round(b.w * factor),
+              round(b.h * factor))
+    return OcrLine(line.text, box, line.confidence)
 
 
 def _check_image(image: np.ndarray) -> None:

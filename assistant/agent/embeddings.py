@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import threading
@@ -160,43 +161,94 @@ class ExampleIndex:
             return self._embedder.embed(phrases)
         tag = hashlib.sha256(f"{self._embedder.fingerprint}\x1e{key}".encode()).hexdigest()
         path = Path(folder) / f"{EXAMPLES_PREFIX}{tag[:20]}.npy"
-        try:
-            kept = np.load(path, allow_pickle=False)
-            if kept.shape == (len(phrases), DIM) and kept.dtype == np.float32 \
-                    and np.isfinite(kept).all():
-                return kept
-            log.warning("%s does not match the example phrases: embedding them again", path)
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError) as err:  # unreadable or not an .npy file
-            log.warning("%s is unreadable (%s): embedding the phrases again", path, err)
+        kept, problem = read_vectors(path)
+        if kept is not None and kept.shape == (len(phrases), DIM):
+            return kept
+        if kept is not None:
+            problem = "it does not match the example phrases"
+        if problem != "absent":
+            log.warning("%s: %s; embedding the phrases again", path, problem)
         matrix = self._embedder.embed(phrases)
         _save_atomic(path, matrix)
         return matrix
 
 
 EXAMPLES_PREFIX = "examples-"
+DIGEST_SUFFIX = ".sha256"  # next to each vectors file: the sha256 of its bytes
 KEPT_PHRASE_SETS = 4
 
 
-def _save_atomic(path: Path, matrix: np.ndarray) -> None:
-    """Write `matrix` as `path`, keeping the vectors of the few phrase sets used last
-    (the built-in tools' at start, then with the workers'); a full or read-only disk
-    only costs the next start its 2–4 s."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def read_vectors(path: Path) -> tuple[np.ndarray | None, str]:
+    """The vectors kept in `path` and "" — or None and why they cannot be used ("absent",
+    or what is wrong). The file's sha256 must be the one written next to it, so a
+    damaged file is never used as garbage vectors that merely have the right shape."""
+    digest_path = path.with_suffix(DIGEST_SUFFIX)
     try:
-        with open(tmp, "wb") as f:
-            np.save(f, matrix, allow_pickle=False)
-        os.replace(tmp, path)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, "absent"
+    except OSError as err:
+        return None, f"it is unreadable ({err.strerror or err})"
+    try:
+        recorded = digest_path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None, f"no recorded sha256 ({digest_path.name} is missing or unreadable)"
+    if hashlib.sha256(data).hexdigest() != recorded:
+        return None, "its sha256 differs from the one recorded when it was written"
+    try:
+        kept = np.load(io.BytesIO(data), allow_pickle=False)
+    except (OSError, ValueError) as err:  # recorded, yet not an .npy file: a bug
+        return None, f"it is not a vectors file ({err})"
+    if kept.ndim != 2 or kept.shape[1] != DIM or kept.dtype != np.float32 \
+            or not np.isfinite(kept).all():
+        return None, "it holds no usable vectors"
+    return kept, ""
+
+
+def check_example_vectors(folder: Path) -> list[tuple[Path, str]]:
+    """Every kept example-vectors file in `folder` and what is wrong with it ("" when
+    nothing is), for `heron models verify`."""
+    found = sorted(Path(folder).glob(f"{EXAMPLES_PREFIX}*.npy"))
+    return [(path, read_vectors(path)[1]) for path in found]
+
+
+def discard_vectors(path: Path) -> None:
+    """Remove a kept vectors file and its digest (the next start embeds them again)."""
+    for p in (path, path.with_suffix(DIGEST_SUFFIX)):
+        with contextlib.suppress(OSError):
+            p.unlink(missing_ok=True)
+
+
+def _save_atomic(path: Path, matrix: np.ndarray) -> None:
+    """Write `matrix` as `path` with its sha256 next to it, keeping the vectors of the
+    few phrase sets used last (the built-in tools' at start, then with the workers');
+    a full or read-only disk only costs the next start its 2–4 s."""
+    buf = io.BytesIO()
+    np.save(buf, matrix, allow_pickle=False)
+    data = buf.getvalue()
+    suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
+    digest_path = path.with_suffix(DIGEST_SUFFIX)
+    written = []
+    try:
+        # The vectors first, then their digest: an interrupted write leaves a file
+        # without (or with an old) digest, which is never used.
+        for target, payload in ((path, data),
+                                (digest_path, hashlib.sha256(data).hexdigest().encode())):
+            tmp = target.with_name(f".{target.name}{suffix}")
+            written.append(tmp)
+            with open(tmp, "wb") as f:
+                f.write(payload)
+            os.replace(tmp, target)
     except OSError as err:
         log.warning("could not keep the example vectors in %s: %s", path.parent, err)
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+        for tmp in written:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         return
     try:
         older = sorted((p for p in path.parent.glob(f"{EXAMPLES_PREFIX}*.npy") if p != path),
                        key=lambda p: p.stat().st_mtime, reverse=True)
         for old in older[KEPT_PHRASE_SETS - 1:]:
-            old.unlink(missing_ok=True)
+            discard_vectors(old)
     except OSError:  # another Heron tidied up at the same moment
         pass

@@ -49,7 +49,8 @@ class LlmOptions:
     model: str = ""  # "" = the server's default (llama.cpp); Ollama needs a name
     api_key_name: str = "llm_api_key"
     timeout_s: float = 30.0  # connect, and each wait for the next streamed chunk
-    max_retries: int = 2  # after the first try, for 429 / 5xx / connection errors
+    # after the first try, for 429 / 5xx / connection errors
+    max_retries: int = field(default=2, metadata={"range": (0, None)})
     backoff_base_s: float = 0.5
     backoff_max_s: float = 8.0
     max_retry_wait_s: float = 10.0  # a longer Retry-After fails the request instead

@@ -1,5 +1,6 @@
-"""`heron audit [--json] [--limit N] [--tool NAME]` and `heron audit verify [--json]`:
-the tamper-evident log of every tool call, capability use and permission decision."""
+"""`heron audit [--json] [--limit N] [--tool NAME]`, `heron audit verify [--json]` and
+`heron audit reset --yes [--reason TEXT]`: the tamper-evident log of every tool call,
+capability use and permission decision."""
 
 from __future__ import annotations
 
@@ -7,10 +8,19 @@ import argparse
 import datetime as dt
 from typing import Any
 
+from assistant.audit import AuditError, AuditLog
+from assistant.audit.anchor import marker_path
+from assistant.audit.reset import plan_reset, reset_chain
 from assistant.cli.output import print_json
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
-from assistant.tools.audit import AuditError, AuditLog
+from models.errors import CodedError
+
+
+class ResetRefused(CodedError):
+    """`heron audit reset` without --yes."""
+
+    exit_code = 2
 
 
 def register(sub) -> None:
@@ -31,6 +41,16 @@ def register(sub) -> None:
                                      "when anything was tampered with.")
     vp.add_argument("--json", action="store_true", help="print JSON")
     vp.set_defaults(handler=run_verify)
+    rp = asub.add_parser(
+        "reset", help="start a new chain (after a lost key, or on purpose)",
+        description="Move the current log to an archive file and start a new chain whose "
+                    "first row records where the old one ended, when and why. Needed when "
+                    "the audit key is lost; refused without --yes.")
+    rp.add_argument("--yes", action="store_true", help="really start a new chain")
+    rp.add_argument("--reason", default="", metavar="TEXT",
+                    help="why, recorded in the new chain's first row")
+    rp.add_argument("--json", action="store_true", help="print JSON")
+    rp.set_defaults(handler=run_reset)
 
 
 def positive_int(text: str) -> int:
@@ -48,7 +68,8 @@ def open_audit(ctx) -> tuple[Storage, AuditLog]:
     ctx.paths.data_dir.mkdir(parents=True, exist_ok=True)
     storage = Storage(ctx.paths.db_file)
     try:
-        return storage, AuditLog.open(storage, SecretStore(ctx.paths.data_dir))
+        return storage, AuditLog.open(storage, SecretStore(ctx.paths.data_dir),
+                                      anchor_path=marker_path(ctx.paths))
     except BaseException:
         storage.close()
         raise
@@ -120,3 +141,30 @@ def run_verify(args, ctx) -> int:
                   f"checked: the audit log was tampered with ({audit.head_path} holds the "
                   "chain head)")
     return 0 if report.ok else AuditError.exit_code
+
+
+def run_reset(args, ctx) -> int:
+    ctx.paths.data_dir.mkdir(parents=True, exist_ok=True)
+    storage = Storage(ctx.paths.db_file)
+    store = SecretStore(ctx.paths.data_dir)
+    try:
+        if not args.yes:
+            plan = plan_reset(storage, store, marker_path(ctx.paths))
+            raise ResetRefused(
+                "audit.reset_unconfirmed",
+                "not resetting the audit log without --yes: a reset moves the current rows "
+                f"to an archive file and starts a new chain ({plan.describe()})",
+                "if the key is only misplaced, restore it instead; otherwise run "
+                "`heron audit reset --yes --reason \"why\"`")
+        reason = args.reason or "requested with `heron audit reset --yes`"
+        result = reset_chain(storage, store, reason, marker_path(ctx.paths))
+    finally:
+        storage.close()
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    print(f"started a new audit chain at row {result.row_id}: {result.plan.describe()}")
+    if result.archive:
+        print(f"the old rows are in {result.archive}")
+    print("`heron audit verify` now checks the new chain; its first row records the old head")
+    return 0

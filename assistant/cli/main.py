@@ -31,6 +31,8 @@ from assistant.cli import (
 )
 from assistant.cli.context import Context
 from assistant.cli.output import print_error
+from assistant.last_error import record_last_error
+from assistant.logging_limits import limit_repeats
 from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
@@ -45,7 +47,7 @@ EXIT_CODES = """exit codes:
   4  a model file is missing or corrupt (the message gives the reinstall command)
   5  config.toml is malformed or invalid
   6  a device is missing (microphone, speaker, display)
-  7  something essential is missing (`heron doctor`)
+  7  something essential is missing or damaged (`heron doctor`; a damaged heron.db)
   8  the audit log was tampered with (`heron audit verify`)
 """
 
@@ -75,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    limit_repeats()  # a flood of one message (accept errors, say) is summed up
     if args.toggle:
         args.handler = toggle_cmd.handle
     elif args.command is None:  # bare `heron` runs the assistant
@@ -84,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args, ctx) or 0)
     except CodedError as err:
+        if err.code == "turn.failed":  # a bug inside a stage, wrapped: keep its traceback
+            where = record_last_error(ctx.paths.cache_dir, err, "heron " + str(args.command))
+            if where is not None:
+                err.hint = f"details in {where}; please report it"
         print_error(err, as_json)
         return err.exit_code
     except KeyboardInterrupt:
@@ -92,13 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as err:  # last resort: keep the traceback for a bug report
-        path = ctx.paths.cache_dir / "last-error.txt"
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(traceback.format_exc(), encoding="utf-8")
-            where = f"details in {path}"
-        except OSError:
-            where = "run with -v for details"
+        path = record_last_error(ctx.paths.cache_dir, err, "heron " + str(args.command))
+        where = f"details in {path}" if path is not None else "run with -v for details"
         print_error(CodedError("internal", f"unexpected error: {err}",
                                f"{where}; please report it"), as_json)
         if args.verbose:

@@ -86,13 +86,46 @@ def _aggregate(bar, total: int):
     return update
 
 
-def _prepare_router_model(ctx, results: list[ModelCheck]) -> None:
-    """Write the router's compact MiniLM copy now (`make run` verifies first), so the
-    first launch does not spend ~2 s on it."""
-    from assistant.agent.embeddings import MODEL_ID, TextEmbedder
+def _check_derived(ctx, results: list[ModelCheck]) -> list[dict]:
+    """Files Heron builds from the catalogued ones, checked like them: the router's
+    compact MiniLM (rebuilt now when damaged, and written now when absent, so the first
+    launch does not spend ~2 s on it) and the example phrases' vectors (a damaged file
+    is removed; the next start embeds the phrases again)."""
+    from assistant.agent.embeddings import (
+        COMPACT_FILE,
+        MODEL_ID,
+        TextEmbedder,
+        check_example_vectors,
+        discard_vectors,
+    )
+    from models.onnx_compact import compact_problem, discard
 
-    if any(r.spec.id == MODEL_ID and r.ok for r in results):
-        TextEmbedder(ctx.store).load()
+    if not any(r.spec.id == MODEL_ID and r.ok for r in results):
+        return []  # its source is missing or corrupt: that is reported already
+    spec = get_spec(MODEL_ID)
+    folder = ctx.store.model_dir(spec)
+    source = next(f for f in spec.files if f.name == "model.onnx")
+    dest = folder / COMPACT_FILE
+    problem = compact_problem(folder / source.name, source.sha256, dest)
+    if problem not in (None, "absent"):
+        discard(dest)
+    TextEmbedder(ctx.store).load()  # builds it when it is not there (or was discarded)
+    after = compact_problem(folder / source.name, source.sha256, dest)
+    report = [{
+        "file": str(dest), "kind": "compact model", "ok": problem in (None, "absent"),
+        "detail": {None: "sha256 matches", "absent": "not built yet"}.get(problem, problem),
+        "action": "" if problem is None else (
+            ("built" if problem == "absent" else "rebuilt") if after is None else
+            "could not be built: the shipped model is used (more memory)"),
+    }]
+    for path, why in check_example_vectors(folder):
+        if why:
+            discard_vectors(path)
+        report.append({"file": str(path), "kind": "example vectors", "ok": not why,
+                       "detail": why or "sha256 matches",
+                       "action": "removed: the next start embeds the phrases again"
+                       if why else ""})
+    return report
 
 
 def run_verify(args, ctx) -> int:
@@ -106,9 +139,9 @@ def run_verify(args, ctx) -> int:
         if bar is not None:
             bar(total, total)
     ok = all(r.ok for r in results)
-    _prepare_router_model(ctx, results)
+    derived = _check_derived(ctx, results)
     if args.json:
-        print_json({"ok": ok, "models": [r.to_dict() for r in results]})
+        print_json({"ok": ok, "models": [r.to_dict() for r in results], "derived": derived})
     else:
         width = max(len(s.id) for s in specs)
         for r in results:
@@ -120,6 +153,10 @@ def run_verify(args, ctx) -> int:
                 if not f.ok:
                     print(f"        {f.name}: {f.detail} [{f.code}]  {f.path}")
             print(f"        fix: {r.spec.reinstall_command()}")
+        for d in derived:  # a damaged one is repaired already: verify still passes
+            state = "  ok" if d["ok"] else "FIXED"
+            print(f"{state:>5}  {d['kind']} {d['file']}: {d['detail']}"
+                  + (f"; {d['action']}" if d["action"] else ""))
     if ok:
         return 0
     if not args.json:

@@ -122,7 +122,7 @@ def _emit(report: dict, as_json: bool) -> int:
 def look(args, ctx) -> int:
     from vision.image import load_image
 
-    image = load_image(args.image)
+    image = load_image(args.image, ctx.config.vision.max_image_pixels)
     frame = Frame(image, (0, 0), str(args.image))
     report = analyse(frame, ctx.config.vision, ScreenOcr(ctx.config.vision, ctx.store))
     return _emit(report, args.json)

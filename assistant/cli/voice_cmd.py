@@ -68,8 +68,8 @@ def _reply_sink(args, rate_hz: int, cfg):
 
 
 def listen(args, ctx) -> int:
-    samples = decode_file(args.file)
     cfg = _config(ctx, args.wake_model, args.asr_model)
+    samples = decode_file(args.file, cfg.asr.max_file_s)
     use_wake = cfg.wake.enabled and not args.no_wake
     core = Core(ctx.paths, cfg)
     stack = VoiceStack(cfg, ctx.store, ctx.paths.wake_dir)
@@ -125,8 +125,9 @@ def _not_heard(status: str, path: Path) -> NoSpeech:
 
 
 def transcribe(args, ctx) -> int:
-    samples = decode_file(args.file)
-    stack = VoiceStack(_config(ctx, asr_model=args.model, language=args.language), ctx.store)
+    cfg = _config(ctx, asr_model=args.model, language=args.language)
+    samples = decode_file(args.file, cfg.asr.max_file_s)
+    stack = VoiceStack(cfg, ctx.store)
     try:
         res = stack.asr.transcribe(samples)
     finally:

@@ -1,4 +1,4 @@
-"""`heron workers list|validate|grants|revoke`: the tool registry and remembered
+"""`heron workers list|validate|allow|grants|revoke`: the tool registry and remembered
 approvals."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import Any
 from assistant.cli.output import print_json
 from assistant.core import Core
 from assistant.paths import HeronPaths
+from assistant.permissions.scope_words import scope_words
 from assistant.storage import Storage
-from assistant.tools.approvals import ApprovalStore
+from assistant.tools.approvals import MCP_PREFIX, ApprovalStore
 from assistant.tools.registry import ToolSource
 from assistant.workers.discovery import (
     ManifestProblem,
@@ -45,14 +46,29 @@ def register(sub) -> None:
     vp.add_argument("--json", action="store_true",
                     help="print a list of {file, line, column, code, message}")
     vp.set_defaults(handler=run_validate)
+    ap = wsub.add_parser("allow", help="let MCP clients call a tool without asking",
+                         description="Remember that MCP clients (`heron mcp`) may call TOOL "
+                                     "without asking you first, with the scopes its manifest "
+                                     "asks for now (a version that asks for more asks "
+                                     "again). Calls that send data off this machine are "
+                                     "still confirmed every time.")
+    ap.add_argument("tool", metavar="TOOL")
+    ap.add_argument("--mcp", action="store_true", required=True,
+                    help="for calls from MCP clients (the only kind allowed from here)")
+    ap.add_argument("--json", action="store_true", help="print JSON")
+    ap.set_defaults(handler=run_allow)
     gp = wsub.add_parser("grants", help="remembered answers (always allow / always deny)")
     gp.add_argument("--json", action="store_true", help="print JSON")
     gp.set_defaults(handler=run_grants)
     rp = wsub.add_parser("revoke", help="forget remembered answers for a tool",
                          description="Forget what you told Heron to always allow or always "
-                                     "deny for TOOL (every scope, or only --scope).")
+                                     "deny for TOOL (every scope, only --scope, or only "
+                                     "what `heron workers allow TOOL --mcp` allowed).")
     rp.add_argument("tool", metavar="TOOL")
-    rp.add_argument("--scope", help="only this scope (as shown by `heron workers grants`)")
+    only = rp.add_mutually_exclusive_group()
+    only.add_argument("--scope", help="only this scope (as shown by `heron workers grants`)")
+    only.add_argument("--mcp", action="store_true",
+                      help="only the allow for MCP clients (other answers stay)")
     rp.add_argument("--json", action="store_true", help="print JSON")
     rp.set_defaults(handler=run_revoke)
 
@@ -176,24 +192,60 @@ def run_grants(args, ctx) -> int:
         print("No remembered answers: every tool asks as its manifest says.")
         return 0
     table = [("TOOL", "SCOPE", "ANSWER", "SINCE")] + [
-        (g.tool, g.scope, "always allow" if g.answer == "always" else "always deny",
+        (g.tool, g.scope, _answer_words(g.scope, g.answer),
          dt.datetime.fromtimestamp(g.created_at).strftime("%Y-%m-%d %H:%M")) for g in grants]
     _print_table(table)
+    return 0
+
+
+def _answer_words(scope: str, answer: str) -> str:
+    if answer != "always":
+        return "always deny"
+    return "allow for MCP clients" if scope.startswith(MCP_PREFIX) else "always allow"
+
+
+def run_allow(args, ctx) -> int:
+    rows, _ = list_rows(ctx.paths, ctx.config)
+    row = next((r for r in rows if r["name"] == args.tool), None)
+    if row is None:
+        raise WorkersError("workers.unknown_tool", f"there is no tool named {args.tool!r}",
+                           "see `heron workers list` for the tools' names")
+    scopes = tuple(row["permissions"])
+    storage, store = _approvals(ctx.paths)
+    try:
+        store.allow_for_mcp(args.tool, scopes)
+    finally:
+        storage.close()
+    if args.json:
+        print_json({"tool": args.tool, "mcp": True, "scopes": list(scopes)})
+        return 0
+    print(f"MCP clients may now call {args.tool} without asking you first.")
+    if scopes:
+        print("It may:")
+        for scope in scopes:
+            print(f"  - {scope_words(scope)}")
+    print(f"Undo with `heron workers revoke {args.tool} --mcp`.")
     return 0
 
 
 def run_revoke(args, ctx) -> int:
     storage, store = _approvals(ctx.paths)
     try:
-        removed = store.revoke(args.tool, args.scope)
+        if args.mcp:
+            removed = store.revoke_for_mcp(args.tool)
+        else:
+            removed = store.revoke(args.tool, args.scope)
     finally:
         storage.close()
     what = f"{args.tool}" + (f" (scope {args.scope})" if args.scope else "")
+    if args.mcp:
+        what += " (for MCP clients)"
     if not removed:
         raise WorkersError("workers.no_grant", f"there is no remembered answer for {what}",
                            "see `heron workers grants` for what is remembered")
     if args.json:
-        print_json({"tool": args.tool, "scope": args.scope, "removed": removed})
+        print_json({"tool": args.tool, "scope": args.scope, "mcp": args.mcp,
+                    "removed": removed})
     else:
         print(f"Forgot {removed} remembered answer(s) for {what}; it will ask again.")
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Annotated, Any
 
@@ -18,6 +18,8 @@ from pydantic import BaseModel, Field
 from assistant.companion.bridges import AppBridge
 from assistant.companion.delivery import DeliveryEngine, notifications
 from assistant.companion.devices import CompanionError, Device, DeviceStore, RateLimiter
+from assistant.companion.egress import Egress
+from assistant.companion.guard import DEVICE_KEY, TOKEN_NEEDED, CompanionGate, client_key
 from assistant.companion.hub import Hub, Session
 from assistant.storage import Storage
 from assistant.tools.policy import Answer
@@ -50,6 +52,7 @@ class CompanionState:
     reminders: ReminderStore
     limiter: RateLimiter
     vapid_public_key: str = ""
+    egress: Egress = field(default_factory=Egress)  # where a device may point Web Push
 
 
 class PairIn(BaseModel):
@@ -75,32 +78,15 @@ class PushKeys(BaseModel):
 
 
 class SubscribeIn(BaseModel):
-    endpoint: str = Field(pattern="^https?://", max_length=2000)
+    endpoint: str = Field(pattern="^https://", max_length=2000)
     keys: PushKeys
 
 
-def _client(request: Request | WebSocket) -> str:
-    return request.client.host if request.client else "?"
-
-
-def _too_many(state: CompanionState, client: str) -> None:
-    if state.limiter.blocked(client):
-        raise HTTPException(429, "too many failed attempts: wait a minute",
-                            headers={"Retry-After": str(int(state.limiter.window_s))})
-
-
 def _device(request: Request) -> Device:
-    """The paired device the request's bearer token belongs to, or 401 (429 when this
-    address failed too often)."""
-    state: CompanionState = request.app.state.companion
-    client = _client(request)
-    _too_many(state, client)
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    found = state.devices.authenticate(token if scheme.lower() == "bearer" else None)
-    if found is None:
-        state.limiter.failed(client)
-        raise HTTPException(401, "a paired device token is needed",
-                            headers={"WWW-Authenticate": "Bearer"})
+    """The paired device CompanionGate authenticated before the body was read."""
+    found = getattr(request.state, DEVICE_KEY, None)
+    if found is None:  # a guarded route the gate did not see: never serve it
+        raise HTTPException(401, TOKEN_NEEDED, headers={"WWW-Authenticate": "Bearer"})
     return found
 
 
@@ -115,6 +101,9 @@ def create_app(state: CompanionState | None) -> FastAPI:
     app = FastAPI(title="Heron companion", version="1", docs_url=None, redoc_url=None,
                   description="The phone companion of Heron (DESIGN.md §8).")
     app.state.companion = state
+    # CompanionServer adds the LAN host names and [companion] allowed_hosts.
+    app.state.host_names, app.state.allowed_hosts = frozenset(), frozenset()
+    app.add_middleware(CompanionGate, state=state, public=frozenset(PUBLIC))
 
     @app.exception_handler(CompanionError)
     async def coded(request: Request, err: CompanionError) -> JSONResponse:
@@ -123,12 +112,18 @@ def create_app(state: CompanionState | None) -> FastAPI:
     @app.post("/api/pair", tags=["pairing"])
     async def pair(body: PairIn, request: Request) -> dict[str, Any]:
         """Trade a one-time pairing code for this device's token (shown once)."""
-        client = _client(request)
-        _too_many(state, client)
+        # Per client only (an IPv6 one by its /64). A bucket shared by all clients would
+        # let any LAN host keep the real phone from pairing; a code (32^8, 5 minutes)
+        # needs no such bucket to be out of reach of guessing.
+        mine = "pair:" + client_key(request)
+        limiter = state.limiter
+        if limiter.blocked(mine):
+            raise HTTPException(429, "too many failed attempts: wait a minute",
+                                headers={"Retry-After": str(int(limiter.window_s))})
         try:
             dev, token = state.devices.pair(body.code, body.name)
         except CompanionError:
-            state.limiter.failed(client)
+            limiter.failed(mine)
             raise
         return {"token": token, "device": dev.to_dict()}
 
@@ -182,8 +177,11 @@ def create_app(state: CompanionState | None) -> FastAPI:
 
     @app.post("/api/push/subscribe")
     async def subscribe(body: SubscribeIn, dev: Authed) -> dict[str, Any]:
+        """Web Push to this device: an https endpoint on a public address only (Heron
+        will POST there; a local one would let a device reach this machine's services)."""
         import time
 
+        await state.egress.target(body.endpoint)  # raises EgressError: 400, coded
         with state.storage.transaction() as cur:
             cur.execute("INSERT OR REPLACE INTO companion_push(endpoint, device_id, p256dh, "
                         "auth, created_at) VALUES (?,?,?,?,?)",
@@ -194,8 +192,7 @@ def create_app(state: CompanionState | None) -> FastAPI:
     @app.websocket("/ws")
     async def live(ws: WebSocket) -> None:
         """Live state. The first message must be {"type": "auth", "token": …}."""
-        client = _client(ws)
-        if not _same_origin(ws) or state.limiter.blocked(client):
+        if not _same_origin(ws):
             await ws.close(code=1008)
             return
         await ws.accept()
@@ -204,8 +201,8 @@ def create_app(state: CompanionState | None) -> FastAPI:
             dev = state.devices.authenticate(str(hello.get("token", "")))
         except (TimeoutError, ValueError, AttributeError, WebSocketDisconnect):
             dev = None
-        if dev is None:
-            state.limiter.failed(client)
+        if dev is None:  # counted, but a valid token is never refused for others' failures
+            state.limiter.failed("token:" + client_key(ws))
             with contextlib.suppress(Exception):
                 await ws.close(code=1008)
             return

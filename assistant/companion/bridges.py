@@ -8,11 +8,13 @@ import asyncio
 import base64
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
+from assistant.companion.egress import Egress, EgressError, EgressUnresolved
 from assistant.companion.hub import Hub
 from assistant.storage import Storage
 
@@ -119,14 +121,19 @@ class NtfyBridge:
 
 
 class WebPushBridge:
-    """Web Push (RFC 8030/8291/8292) to every subscribed browser, VAPID-signed."""
+    """Web Push (RFC 8030/8291/8292) to every subscribed browser, VAPID-signed. A paired
+    device chose the endpoint, so each send goes through `Egress`: https, public
+    addresses only, resolved again now and connected to the address that was checked."""
 
     name = "webpush"
 
-    def __init__(self, storage: Storage, vapid_private_pem: str, subject: str) -> None:
+    def __init__(self, storage: Storage, vapid_private_pem: str, subject: str,
+                 client: httpx.AsyncClient, egress: Egress | None = None) -> None:
         self._db = storage
         self._key = vapid_private_pem
         self._subject = subject
+        self._client = client
+        self._egress = egress or Egress()
 
     def subscriptions(self) -> list[dict[str, Any]]:
         rows = self._db.query("SELECT p.* FROM companion_push p JOIN companion_devices d "
@@ -139,16 +146,54 @@ class WebPushBridge:
         if not subs:
             raise Pending
         data = json.dumps(notice.public())
+        errors, sent = [], 0
         for sub in subs:
-            await asyncio.to_thread(self._send, sub, data)
+            try:
+                await self._send(sub, data)
+                sent += 1
+            except EgressUnresolved as err:  # offline for now: retried like a 503
+                errors.append(err.message)
+            except EgressError as err:
+                # For good (the name now points here): retrying would only POST again
+                # to the subscriptions that worked, so drop this one instead.
+                self._drop(sub["endpoint"], err)
+            except Exception as err:  # this peer or this subscription's keys: retried
+                errors.append(f"{type(err).__name__}: {err}")
+        if errors:
+            raise RuntimeError("; ".join(errors)[:300])
+        if not sent:
+            raise Pending  # every subscription was dropped: as if there were none
 
-    def _send(self, sub: dict[str, Any], data: str) -> None:
+    def _drop(self, endpoint: str, err: EgressError) -> None:
+        with self._db.transaction() as cur:
+            gone = cur.execute("DELETE FROM companion_push WHERE endpoint=?",
+                               (endpoint,)).rowcount
+        if gone:  # concurrent sends may both see it; one of them says so
+            log.warning("dropped a Web Push subscription: %s (turn notifications on "
+                        "in the phone app again to re-subscribe)", err.message)
+
+    async def _send(self, sub: dict[str, Any], data: str) -> None:
+        target = await self._egress.target(sub["endpoint"])
+        body, headers = await asyncio.to_thread(self._encrypt, sub, data)
+        # No redirects (httpx's default): a 307 to 127.0.0.1 would undo the check.
+        r = await self._client.post(target.url, content=body,
+                                    headers={**headers, "Host": target.host},
+                                    extensions={"sni_hostname": target.sni},
+                                    timeout=HTTP_TIMEOUT_S)
+        r.raise_for_status()
+
+    def _encrypt(self, sub: dict[str, Any], data: str) -> tuple[bytes, dict[str, str]]:
+        """The aes128gcm body and the VAPID headers (CPU work: run in a thread)."""
         from py_vapid import Vapid02
-        from pywebpush import webpush
+        from pywebpush import WebPusher
 
-        vapid = Vapid02.from_pem(self._key.encode())
-        webpush(sub, data, vapid_private_key=vapid,
-                vapid_claims={"sub": self._subject}, timeout=HTTP_TIMEOUT_S, ttl=3600)
+        endpoint = httpx.URL(sub["endpoint"])
+        claims = {"sub": self._subject, "aud": f"https://{endpoint.netloc.decode()}",
+                  "exp": int(time.time()) + 12 * 3600}
+        headers = dict(Vapid02.from_pem(self._key.encode()).sign(claims))
+        headers.update({"Content-Encoding": "aes128gcm", "TTL": "3600"})
+        body = WebPusher(sub).encode(data.encode(), "aes128gcm")["body"]
+        return body, headers
 
 
 def new_vapid_key() -> str:

@@ -117,7 +117,10 @@ def _device(row) -> Device:
 
 
 class RateLimiter:
-    """At most `limit` failures per client address in a sliding `window_s`."""
+    """At most `limit` failures per key (a kind and a client: "pair:10.0.0.7") in a
+    sliding `window_s`. Only failures are recorded, so it never refuses a valid token."""
+
+    MAX_KEYS = 10_000  # a spray of source addresses cannot grow it without bound
 
     def __init__(self, limit: int = 10, window_s: float = 60.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -126,14 +129,25 @@ class RateLimiter:
         self._clock = clock
         self._failures: dict[str, list[float]] = {}
 
-    def blocked(self, client: str) -> bool:
+    def blocked(self, key: str) -> bool:
         now = self._clock()
-        recent = [t for t in self._failures.get(client, []) if now - t < self.window_s]
+        recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
         if recent:
-            self._failures[client] = recent
+            self._failures[key] = recent
         else:
-            self._failures.pop(client, None)
+            self._failures.pop(key, None)
         return len(recent) >= self.limit
 
-    def failed(self, client: str) -> None:
-        self._failures.setdefault(client, []).append(self._clock())
+    def failed(self, key: str) -> None:
+        if key not in self._failures and len(self._failures) >= self.MAX_KEYS:
+            self._forget_oldest()
+        self._failures.setdefault(key, []).append(self._clock())
+
+    def _forget_oldest(self) -> None:
+        now = self._clock()
+        for key in [k for k, ts in self._failures.items() if now - ts[-1] >= self.window_s]:
+            del self._failures[key]
+        for key in list(self._failures):  # insertion order: the first seen go first
+            if len(self._failures) < self.MAX_KEYS:
+                break
+            del self._failures[key]

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.bus import EventBus
 from assistant.events import Event, MicStateChanged, Reply, StateChanged, TimerFired, Transcript
+from assistant.permissions.scope_words import scope_words
 from assistant.tools.phone import Outbox
 from assistant.tools.policy import Answer, PermissionRequest
 from assistant.tools.provenance import origin_warning
@@ -61,7 +62,11 @@ class _Prompt:
                 "summary": r.summary, "reason": r.reason,
                 "offered": [a.value for a in r.offered],
                 "origins": sorted(o.value for o in r.origins),
-                "warning": origin_warning(r.origins)}
+                "warning": origin_warning(r.origins),
+                # what an allow grants, in plain words; `new`: an earlier "always"
+                # did not cover it
+                "scopes": [{"scope": s, "words": scope_words(s), "new": s in r.new_scopes}
+                           for s in dict.fromkeys(r.scopes)]}
 
 
 class Hub:

@@ -58,7 +58,8 @@ class Companion:
         if options.webpush:
             key, _ = core.secrets.get_or_create(VAPID_KEY, new_vapid_key)
             vapid_public = vapid_public_key(key)
-            self.webpush = WebPushBridge(core.storage, key, options.webpush_subject)
+            self.webpush = WebPushBridge(core.storage, key, options.webpush_subject,
+                                         self.http)
             bridges.append(self.webpush)
         self.engine = DeliveryEngine(core.storage, bridges)
         self.hub.on_enqueued = self.engine.wake

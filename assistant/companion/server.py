@@ -14,6 +14,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from assistant.companion.guard import MAX_BODY_BYTES, lan_host_names
 from assistant.companion.options import CompanionOptions
 from assistant.companion.tls import ensure_certificate, fingerprint
 from assistant.secrets import write_private
@@ -68,8 +69,17 @@ class CompanionServer:
         else:
             url = f"http://127.0.0.1:{port}"
         self.endpoint = Endpoint(url, fp)
+        # Names besides loopback and the address a client reached (guard.host_allowed).
+        app.state.host_names = lan_host_names() if options.lan else frozenset()
+        app.state.allowed_hosts = frozenset(options.allowed_hosts)
+        # uvicorn would take X-Forwarded-For from any loopback peer as the client's
+        # address (its default), so any local process could pick the address the rate
+        # limiter counts. Only a configured reverse proxy is believed.
+        proxies = list(options.trusted_proxies)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                ws="websockets-sansio", ws_ping_interval=20, **ssl)
+                                ws="websockets-sansio", ws_ping_interval=20,
+                                ws_max_size=MAX_BODY_BYTES, proxy_headers=bool(proxies),
+                                forwarded_allow_ips=proxies or None, **ssl)
         self._server = _Server(config)
 
     async def serve(self) -> None:

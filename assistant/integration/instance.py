@@ -1,13 +1,20 @@
 """One Heron per user: the running one holds a lock and listens on a local socket;
 a second `heron` hands its command over instead of starting another assistant.
 
-The socket is a Unix socket in the private data dir (0700; the socket itself 0600),
-and the server also checks the peer's uid (SO_PEERCRED). The protocol is JSON lines:
+The socket is a Unix socket in the private data dir (0700; the socket itself 0600), or
+in a private runtime dir when that path is too long (instance_wire.socket_path). Both
+ends check the other's uid (SO_PEERCRED): the server serves only its own user, and the
+client talks only to a server of its own user. The protocol is JSON lines:
 the client sends one request `{"cmd": NAME, ...}`; the server answers with one line
 `{"ok": true, ...}` or `{"ok": false, "error": {code, message, hint}}`. While a command
 runs, the server may send `{"type": "permission", "request": {...}}` lines: the client
 answers each with `{"type": "answer", "answer": "once" | "deny" | …}` (its terminal
 is then one more approval surface, as with a local `heron ask`).
+
+Limits, because any program of the user's can connect: at most MAX_CONNECTIONS at a
+time (more are told "busy" and closed), a request line within READ_TIMEOUT_S (the
+server's own work, such as waiting for an approval, has no such limit), lines of at
+most MAX_REQUEST_BYTES and MAX_DEPTH levels of nesting.
 """
 
 from __future__ import annotations
@@ -15,42 +22,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import hashlib
-import json
 import logging
 import os
 import socket
-import struct
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from assistant.integration.instance_wire import (
+    MAX_CONNECTIONS,
+    MAX_REPLY_BYTES,
+    MAX_REPLY_DEPTH,
+    MAX_REQUEST_BYTES,
+    READ_TIMEOUT_S,
+    SEND_TIMEOUT_S,
+    BadLine,
+    InstanceError,
+    accept_forever,
+    encode,
+    error,
+    listen,
+    peer_uid,
+    read_json,
+    refuse,
+    socket_path,
+)
 from assistant.tools.policy import Answer, PermissionRequest
 from assistant.tools.prompters import is_available
 from assistant.tools.provenance import Origin
 from models.errors import CodedError
 
+__all__ = ["Connection", "Handler", "InstanceClient", "InstanceError", "InstanceLock",
+           "InstanceServer", "raise_for_error", "request_from_dict", "request_to_dict",
+           "socket_path"]
+
 log = logging.getLogger(__name__)
 
-MAX_LINE = 1 << 20
-UNIX_PATH_MAX = 107
 Handler = Callable[[dict[str, Any], "Connection"], Awaitable[dict[str, Any]]]
-
-
-class InstanceError(CodedError):
-    exit_code = 7
-
-
-def socket_path(data_dir: Path) -> Path:
-    """Where the running Heron listens; a short path in the temp dir when the data
-    dir's is longer than a Unix socket path may be."""
-    path = data_dir / "heron.sock"
-    if len(os.fsencode(path)) <= UNIX_PATH_MAX:
-        return path
-    digest = hashlib.sha256(os.fsencode(data_dir)).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"heron-{os.getuid()}-{digest}.sock"
 
 
 class InstanceLock:
@@ -91,7 +100,8 @@ def request_to_dict(request: PermissionRequest) -> dict[str, Any]:
             "action": request.action, "summary": request.summary, "reason": request.reason,
             "offered": [str(a) for a in request.offered],
             "origins": sorted(str(o) for o in request.origins), "forced": request.forced,
-            "source": request.source, "call_id": request.call_id}
+            "source": request.source, "call_id": request.call_id,
+            "scopes": list(request.scopes), "new_scopes": list(request.new_scopes)}
 
 
 def request_from_dict(data: dict[str, Any]) -> PermissionRequest:
@@ -101,7 +111,9 @@ def request_from_dict(data: dict[str, Any]) -> PermissionRequest:
         reason=str(data["reason"]), offered=tuple(Answer(a) for a in data["offered"]),
         origins=frozenset(Origin(o) for o in data.get("origins", ())),
         forced=bool(data.get("forced")), source=str(data.get("source", "cli")),
-        call_id=str(data.get("call_id", "")))
+        call_id=str(data.get("call_id", "")),
+        scopes=tuple(str(s) for s in data.get("scopes", ())),
+        new_scopes=tuple(str(s) for s in data.get("new_scopes", ())))
 
 
 class Connection:
@@ -109,21 +121,27 @@ class Connection:
 
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self._writer = writer
-        self._answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        # Bounded: a client that floods answers while nothing is asked loses the extras.
+        self._answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=4)
         self.asks_permission = False  # the client said its terminal can answer
 
     async def send(self, data: dict[str, Any]) -> None:
-        self._writer.write(json.dumps(data, default=str).encode() + b"\n")
-        await self._writer.drain()
+        self._writer.write(encode(data))
+        try:
+            await asyncio.wait_for(self._writer.drain(), SEND_TIMEOUT_S)
+        except TimeoutError as err:  # it reads nothing: free its connection
+            raise ConnectionError("the client does not read its replies") from err
 
     async def ask(self, request: PermissionRequest) -> Answer:
         """A PermissionPrompter surface on the client's terminal."""
         if not self.asks_permission:
             return Answer.UNAVAILABLE
+        while not self._answers.empty():  # late answers to a question already withdrawn
+            self._answers.get_nowait()
         await self.send({"type": "permission", "request": request_to_dict(request)})
-        line = await self._answers.get()
+        answer = (await self._answers.get()).get("answer")
         try:
-            return request.accept(Answer(line.get("answer", "deny")))
+            return request.accept(Answer(answer)) if isinstance(answer, str) else Answer.DENY
         except ValueError:
             return Answer.DENY
 
@@ -131,50 +149,90 @@ class Connection:
         return self.asks_permission
 
     def answered(self, data: dict[str, Any]) -> None:
-        self._answers.put_nowait(data)
+        with contextlib.suppress(asyncio.QueueFull):
+            self._answers.put_nowait(data)
 
 
 class InstanceServer:
     """Serves commands to later `heron` invocations; `handlers` by command name."""
 
-    def __init__(self, path: Path, handlers: dict[str, Handler]) -> None:
+    def __init__(self, path: Path, handlers: dict[str, Handler],
+                 max_connections: int = MAX_CONNECTIONS,
+                 read_timeout_s: float = READ_TIMEOUT_S) -> None:
         self.path = path
         self.handlers = handlers
-        self._server: asyncio.AbstractServer | None = None
+        self.max_connections = max_connections
+        self.read_timeout_s = read_timeout_s
+        self._listener: socket.socket | None = None
+        self._accepting: asyncio.Task | None = None
+        self._clients: set[asyncio.Task] = set()
 
     async def start(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()  # we hold the lock: any socket file here is stale
-        old = os.umask(0o177)
-        try:
-            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path),
-                                                           limit=MAX_LINE)
-        finally:
-            os.umask(old)
+        self._listener = listen(self.path)
+        self._accepting = asyncio.create_task(
+            accept_forever(self._listener, self._take, self._refuse), name="instance-accept")
 
     async def aclose(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await self._server.wait_closed()
-            self._server = None
+        tasks = [t for t in (self._accepting, *self._clients) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._accepting = None
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+    def _take(self, sock: socket.socket) -> None:
+        if len(self._clients) >= self.max_connections:
+            log.warning("instance socket: refused a connection, %d are open already",
+                        self.max_connections)
+            self._refuse(sock)
+            return
+        task = asyncio.create_task(self._client(sock), name="instance-client")
+        self._clients.add(task)
+        task.add_done_callback(self._clients.discard)
+
+    def _refuse(self, sock: socket.socket) -> None:
+        refuse(sock, error("instance.busy", f"the running Heron is serving {len(self._clients)}"
+                           f" connections (at most {self.max_connections})", "close other "
+                           "programs talking to it (scripts, stuck `heron` commands), then "
+                           "try again"))
+
+    async def _client(self, sock: socket.socket) -> None:
+        try:
+            reader, writer = await asyncio.open_unix_connection(sock=sock,
+                                                                limit=MAX_REQUEST_BYTES)
+        except OSError:
+            sock.close()
+            return
+        await self._serve(reader, writer)
 
     async def _serve(self, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
         conn = Connection(writer)
+        work: asyncio.Task | None = None
         try:
-            if not _same_user(writer.get_extra_info("socket")):
-                await conn.send(_error("instance.forbidden", "another user's program tried "
-                                       "to command Heron", "each user runs their own Heron"))
+            uid = peer_uid(writer.get_extra_info("socket"))
+            if uid is not None and uid != os.getuid():  # root, past the 0600 socket
+                await conn.send(error("instance.forbidden", "another user's program tried "
+                                      "to command Heron", "each user runs their own Heron"))
                 return
-            first = await _read_json(reader)
+            try:  # only this read is timed: the command itself may wait for approvals
+                first = await asyncio.wait_for(read_json(reader), self.read_timeout_s)
+            except TimeoutError:
+                await conn.send(error("instance.idle", f"no request within "
+                                      f"{self.read_timeout_s:g} s", "send one JSON line "
+                                      "right after connecting"))
+                return
             if first is None:
                 return
             work = asyncio.create_task(self._handle(first, conn))
             while not work.done():  # answers to permission questions arrive meanwhile
-                line = asyncio.create_task(_read_json(reader))
+                line = asyncio.create_task(read_json(reader))
                 await asyncio.wait({work, line}, return_when=asyncio.FIRST_COMPLETED)
                 if not line.done():
                     line.cancel()
@@ -190,11 +248,14 @@ class InstanceServer:
                 await conn.send(reply)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
-        except ValueError as err:  # not JSON, or a line over MAX_LINE
+        except BadLine as err:
             with contextlib.suppress(ConnectionError):
-                await conn.send(_error("instance.bad_request", f"bad request: {err}",
-                                       "send one JSON object per line"))
+                await conn.send(error("instance.bad_request", f"bad request: {err}",
+                                      f"send one JSON object per line, of at most "
+                                      f"{MAX_REQUEST_BYTES} bytes"))
         finally:
+            if work is not None and not work.done():  # never left running unowned
+                work.cancel()
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -204,39 +265,26 @@ class InstanceServer:
         handler = self.handlers.get(name) if isinstance(name, str) else None
         if handler is None:
             known = ", ".join(sorted(self.handlers))
-            return _error("instance.unknown_command", f"unknown command {name!r}",
-                          f"known commands: {known}")
-        conn.asks_permission = bool(request.get("terminal"))
+            return error("instance.unknown_command", f"unknown command {_short(name)}",
+                         f"known commands: {known}")
+        terminal = request.get("terminal", False)
+        if not isinstance(terminal, bool):
+            return error("instance.bad_request", "'terminal' must be true or false",
+                         'e.g. {"cmd": "ask", "text": "hello", "terminal": false}')
+        conn.asks_permission = terminal
         try:
             return {"ok": True, **await handler(request, conn)}
         except CodedError as err:
             return {"ok": False, "error": {**err.to_dict(), "exit_code": err.exit_code}}
         except Exception as err:  # a broken command must not take the server down
             log.exception("instance command %r failed", name)
-            return _error("internal", f"the running Heron failed: {err}",
-                          "see its log; run with -v for details")
+            return error("internal", f"the running Heron failed: {err}",
+                         "see its log; run with -v for details")
 
 
-def _error(code: str, message: str, hint: str) -> dict[str, Any]:
-    return {"ok": False, "error": {"code": code, "message": message, "hint": hint}}
-
-
-async def _read_json(reader: asyncio.StreamReader) -> dict[str, Any] | None:
-    line = await reader.readline()
-    if not line:
-        return None
-    data = json.loads(line)
-    if not isinstance(data, dict):
-        raise ValueError("a request is a JSON object")
-    return data
-
-
-def _same_user(sock: socket.socket | None) -> bool:
-    if sock is None or not hasattr(socket, "SO_PEERCRED"):
-        return True  # the 0600 socket in a 0700 dir is the check there
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    return uid == os.getuid()
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class InstanceClient:
@@ -259,8 +307,9 @@ class InstanceClient:
         Heron that holds the lock but is still starting."""
         reader, writer = await self._connect(connect_wait_s)
         try:
+            self._check_server(writer)  # before it learns anything from us
             ask = prompter is not None and is_available(prompter)
-            writer.write(json.dumps({**request, "terminal": ask}).encode() + b"\n")
+            writer.write(encode({**request, "terminal": ask}))
             await writer.drain()
             return await asyncio.wait_for(self._replies(reader, writer, prompter), timeout_s)
         except TimeoutError as err:
@@ -274,12 +323,23 @@ class InstanceClient:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
+    def _check_server(self, writer: asyncio.StreamWriter) -> None:
+        """Refuse a server run by another user: whoever could put a socket where ours
+        should be (a squatted temp dir) would otherwise see our request and answer it."""
+        uid = peer_uid(writer.get_extra_info("socket"))
+        if uid is not None and uid != os.getuid():
+            raise InstanceError(
+                "instance.impostor", f"the program listening on {self.path} runs as "
+                f"another user (uid {uid}), so it is not your Heron; nothing was sent to it",
+                "remove that socket (ask an administrator if you cannot), then start Heron "
+                "again")
+
     async def _connect(self, wait_s: float):
         deadline = time.monotonic() + wait_s
         while True:
             try:
                 return await asyncio.wait_for(
-                    asyncio.open_unix_connection(str(self.path), limit=MAX_LINE), 5)
+                    asyncio.open_unix_connection(str(self.path), limit=MAX_REPLY_BYTES), 5)
             except (OSError, TimeoutError) as err:
                 if time.monotonic() >= deadline:
                     raise InstanceError("instance.not_running", "Heron is not running",
@@ -287,11 +347,11 @@ class InstanceClient:
             await asyncio.sleep(0.2)
 
     async def _replies(self, reader, writer, prompter) -> dict[str, Any]:
-        pending = asyncio.create_task(_read_json(reader))
+        pending = asyncio.create_task(read_json(reader, MAX_REPLY_DEPTH))
         try:
             while True:
                 data = await pending
-                pending = asyncio.create_task(_read_json(reader))
+                pending = asyncio.create_task(read_json(reader, MAX_REPLY_DEPTH))
                 if data is None:
                     raise ConnectionError("it closed the connection")
                 if data.get("type") != "permission":
@@ -304,8 +364,7 @@ class InstanceClient:
                 if not question.done():
                     question.cancel()
                     continue
-                writer.write(json.dumps({"type": "answer", "answer": str(question.result())})
-                             .encode() + b"\n")
+                writer.write(encode({"type": "answer", "answer": str(question.result())}))
                 await writer.drain()
         finally:
             pending.cancel()

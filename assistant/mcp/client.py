@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import re
 import sys
@@ -29,6 +30,7 @@ from mcp.shared.exceptions import MCPError
 
 from assistant import __version__
 from assistant.mcp.options import McpOptions, McpServerOptions
+from assistant.nesting import MAX_DOCUMENT_DEPTH, measure
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError, ToolSource
 from models.errors import CodedError
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 # What an external server process can reach: everything its user can.
 UNRESTRICTED = ("shell", "system", "net:*", "fs.read:/**", "fs.write:/**")
+MAX_SCHEMA_BYTES = 256 * 1024  # as MAX_MANIFEST_BYTES for workers; real ones are a few KB
 _CONNECTION_LOST = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
                     BrokenPipeError, ConnectionError)
 
@@ -65,7 +68,19 @@ def proxy_name(server: str, tool: str) -> str:
 
 
 def proxy_manifest(server: str, tool: types.Tool, options: McpServerOptions) -> ToolManifest:
-    """The manifest for an external tool: its schema and words, our safety settings."""
+    """The manifest for an external tool: its schema and words, our safety settings.
+    Raises ValueError (or SchemaError) for a schema Heron will not validate against:
+    too deep, or with patterns RE2 cannot take (permissions/schema_check.py)."""
+    shape = measure(tool.input_schema or {}, max_depth=MAX_DOCUMENT_DEPTH)
+    if shape.depth > MAX_DOCUMENT_DEPTH:  # what follows recurses
+        raise ValueError(f"its input schema is nested more than {MAX_DOCUMENT_DEPTH} "
+                         "levels deep")
+    # Every check below, and each prompt that lists tools, is O(size): the same cap as a
+    # worker's whole manifest. Serializing is safe now that the depth is bounded.
+    size = len(json.dumps(tool.input_schema or {}, separators=(",", ":"), default=str))
+    if size > MAX_SCHEMA_BYTES:
+        raise ValueError(f"its input schema is {size} bytes of JSON; at most "
+                         f"{MAX_SCHEMA_BYTES} are accepted")
     schema = _without_private(tool.input_schema or {})
     if schema.get("type") != "object":
         schema = {"type": "object", **{k: v for k, v in schema.items() if k != "type"}}

@@ -5,7 +5,11 @@ Every tools/call goes through `ToolRegistry.call` with source "mcp", so the same
 validation, policy, approval prompts and audit apply as for voice or text. A call
 that needs approval is put to the user through the MCP client (form elicitation)
 when the client supports it; otherwise it is denied with a reason saying how to
-allow it. Only the protocol goes to stdout (the SDK diverts fd 1 while serving).
+allow it. Over MCP every call that changes something or reads what can leak (the
+clipboard, the screen) needs approval, unless the user ran `heron workers allow TOOL
+--mcp` (the policy's rule 5); the question shows the exact action and, in plain words,
+the scopes a yes grants. Only the protocol goes to stdout (the SDK diverts fd 1 while
+serving).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from mcp.shared.exceptions import MCPError
 from assistant import __version__
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.policy import Answer, PermissionRequest, ToolCall
+from assistant.tools.prompters import grant_lines
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 
 log = logging.getLogger(__name__)
@@ -92,7 +97,8 @@ class McpPrompter:
         schema = {"type": "object", "required": ["answer"], "properties": {"answer": {
             "type": "string", "title": "Allow it?",
             "oneOf": [{"const": a.value, "title": _LABELS[a]} for a in choices]}}}
-        message = (f"Heron needs your approval: {request.reason}.\n{request.action}")
+        message = "\n".join([f"Heron needs your approval: {request.reason}.",
+                             request.action, *grant_lines(request)])
         result = None
         with anyio.move_on_after(self.timeout_s):
             try:

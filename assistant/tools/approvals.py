@@ -5,6 +5,10 @@ and scope; "allow for this session" lives only in this object, so a restart forg
 it. Scope `*` covers the whole tool. The policy remembers an "always allow" once per
 scope the tool's manifest asks for, so a worker update that asks for more is asked
 about again; an "always deny" is remembered for `*`.
+
+"Allow for MCP clients" (`heron workers allow TOOL --mcp`) is a row per scope too, under
+`mcp:<scope>` (`mcp:*` for a tool with none): it covers only calls from MCP clients, and
+a version of the tool that asks for more scopes is not covered.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from assistant.storage import Storage
 from models.errors import CodedError
 
 ANY_SCOPE = "*"
+MCP_PREFIX = "mcp:"
 ANSWERS = ("always", "never")
 
 
@@ -104,6 +109,31 @@ class ApprovalStore:
             else:
                 cur.execute("DELETE FROM grants WHERE tool=? AND scope=?", (tool, scope))
             return cur.rowcount
+
+    # -- calls from MCP clients ------------------------------------------------------
+    def allow_for_mcp(self, tool: str, scopes: tuple[str, ...]) -> list[Grant]:
+        """Remember that MCP clients may call `tool` with these scopes unasked."""
+        return [self.remember(tool, "always", MCP_PREFIX + s) for s in scopes or (ANY_SCOPE,)]
+
+    def revoke_for_mcp(self, tool: str) -> int:
+        """Forget only what `allow_for_mcp` remembered for `tool` (its `mcp:` rows); its
+        other "always" and "never" answers stay. Returns how many rows were removed."""
+        if self._storage is None:
+            keys = [k for k in self._memory if k[0] == tool and k[1].startswith(MCP_PREFIX)]
+            for k in keys:
+                del self._memory[k]
+            return len(keys)
+        with self._storage.transaction() as cur:
+            # substr, not LIKE: a scope may hold "_" or "%", which LIKE treats as wildcards
+            cur.execute("DELETE FROM grants WHERE tool=? AND substr(scope, 1, ?)=?",
+                        (tool, len(MCP_PREFIX), MCP_PREFIX))
+            return cur.rowcount
+
+    def allowed_for_mcp(self, tool: str, scopes: tuple[str, ...]) -> bool:
+        """Whether MCP clients may call `tool` unasked: every scope it asks for now
+        was allowed for MCP."""
+        return all(self.answer_for(tool, MCP_PREFIX + s) == "always"
+                   for s in scopes or (ANY_SCOPE,))
 
     # -- this session only ------------------------------------------------------------
     def allow_for_session(self, tool: str, scope: str = ANY_SCOPE) -> None:

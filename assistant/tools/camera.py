@@ -6,6 +6,8 @@ what is decoded from them (QR text) is untrusted and redacted."""
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 import threading
 import time
 from dataclasses import replace
@@ -103,20 +105,42 @@ class CameraSnapshot:
                 "camera", f"fs.write:{self._home}/{SNAPSHOT_DIR[2:]}/**"))
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
-        from vision.image import save_image
-
         frame = await ctx.caps.camera_frame()
         folder = self._home / SNAPSHOT_DIR[2:]
-        path = folder / time.strftime("snapshot-%Y%m%d-%H%M%S.png")
-        real = ctx.caps.check_path(path, "write")
-
-        def write() -> Path:
-            real.parent.mkdir(parents=True, exist_ok=True)
-            return save_image(real, frame.image)
-
-        saved = await asyncio.to_thread(write)
+        data = await asyncio.to_thread(_png_in, folder, frame.image)
+        stamp = time.strftime("snapshot-%Y%m%d-%H%M%S")
+        # Opened first, checked after, never over an existing file or through a link
+        # (capabilities.use_path), like every other file a tool writes.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        for n in range(1, 100):
+            name = f"{stamp}.png" if n == 1 else f"{stamp}-{n}.png"
+            try:
+                real, _ = await ctx.caps.use_path(folder / name, "write", flags,
+                                                  lambda fd, _real: _write_all(fd, data))
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(f"{folder}/{stamp}.png")
+        saved = Path(real)
         return {"path": str(saved), "width": frame.width, "height": frame.height,
                 "source": frame.source, "speech": f"I took a picture: {saved.name}."}
+
+
+def _png_in(folder: Path, image) -> bytes:
+    """The snapshot as PNG bytes; the folder it goes in is made first."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = io.BytesIO()
+    Image.fromarray(image, "RGB").save(out, format="PNG")
+    return out.getvalue()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class ScanQr:

@@ -3,7 +3,9 @@
 A worker's manifest lists scopes (DESIGN.md §5); the registry builds a `Capabilities`
 for each call holding an object for every granted scope and nothing else. Each use is
 checked against the scope (a path against its glob, a host against `net:<host>`) and
-written to the audit log, allowed or not. Third-party workers reach the same objects
+written to the audit log, allowed or not. A path is opened first and checked after
+(`use_path`, assistant/permissions/grants.py): the kernel follows no symlink, and the
+audit row names what was really opened. Third-party workers reach the same objects
 through the sandbox broker; they never open files or sockets themselves.
 
 Scope grammar: mic | camera | screen.read | input.control | clipboard.read |
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fnmatch
 import os
 import re
 import shlex
@@ -23,9 +24,12 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from assistant.permissions.grants import PathGrant, Refused, normalize, open_granted
 from models.errors import CodedError
+
+T = TypeVar("T")
 
 SIMPLE_SCOPES = frozenset({"mic", "camera", "screen.read", "input.control", "clipboard.read",
                            "clipboard.write", "shell", "apps.launch", "notify", "system"})
@@ -68,33 +72,13 @@ def scope_problem(scope: str) -> str | None:
     return f"unknown scope {scope!r} (known: {known})"
 
 
-def expand_glob(glob: str, home: Path | None = None) -> str | None:
-    """The absolute pattern for `glob` (`~` expanded), or None when it is relative
-    (a relative glob would mean "wherever Heron happens to run": it matches nothing)."""
-    home = home or Path.home()
-    if glob == "~" or glob.startswith("~/"):
-        glob = str(home) + glob[1:]
-    if not glob.startswith("/"):
-        return None
-    return os.path.normpath(glob) if not glob.endswith("/**") else glob
-
-
-def path_matches(path: Path, glob: str, home: Path | None = None) -> bool:
+def path_matches(path: str | Path, glob: str, home: Path | None = None) -> bool:
     """Whether the real path (symlinks resolved, `..` collapsed) falls under `glob`.
-    `dir/**` covers everything below dir; `*` does not cross a `/`."""
-    real = str(Path(os.path.realpath(path)))
-    pattern = expand_glob(glob, home)
-    if pattern is None:
-        return False
-    if pattern.endswith("/**"):
-        base = os.path.realpath(pattern[:-3] or "/")
-        return real == base or real.startswith(base.rstrip("/") + "/")
-    parts, pat_parts = real.split("/"), pattern.split("/")
-    if "**" in pat_parts:  # a/**/b: any depth in the middle
-        regex = fnmatch.translate(pattern).replace(".*.*", ".*")
-        return re.match(regex, real) is not None
-    return len(parts) == len(pat_parts) and all(
-        fnmatch.fnmatchcase(p, q) for p, q in zip(parts, pat_parts, strict=True))
+    `dir/**` covers dir and everything below it; `**` in the middle is any number of
+    folders (none too); `*` never crosses a `/`. A pure check: opening goes through
+    `Capabilities.use_path`, which checks what it really opened."""
+    grant = PathGrant.parse(glob, home)
+    return grant is not None and grant.covers(os.path.realpath(path))
 
 
 def host_matches(host: str, allowed: str) -> bool:
@@ -132,8 +116,8 @@ class Grant:
 
 
 class Capabilities:
-    """Everything one worker call may use. `check_*` raise CapabilityDenied; every
-    check, allowed or denied, is recorded. Backends for the desktop (clipboard, app
+    """Everything one worker call may use. Checks raise CapabilityDenied; every use,
+    allowed or denied, is recorded. Backends for the desktop (clipboard, app
     launching, notifications) are plugged in by the core (`backends`)."""
 
     def __init__(self, worker: str, scopes: Iterable[str], record: Recorder | None = None,
@@ -143,6 +127,7 @@ class Capabilities:
         self._record = record or (lambda *_: None)
         self._home = home
         self._backends = backends or {}
+        self._parsed: dict[str, list[PathGrant]] = {}
 
     def has(self, scope: str) -> bool:
         return scope in self.grant.scopes
@@ -159,16 +144,86 @@ class Capabilities:
             raise self._deny(scope, target, f"use {scope}" + (f" ({target})" if target else ""))
         self._record(scope, target, True, "")
 
-    def check_path(self, path: str | Path, kind: str) -> Path:
-        """`kind` read | write: the resolved path, if a fs.<kind> glob covers it."""
-        p = Path(path).expanduser()
+    def covers(self, path: str, kind: str) -> bool:
+        """Whether a fs.<kind> glob covers the real path `path` (no check is recorded,
+        nothing is opened): for names listed inside a folder already opened."""
+        return any(g.covers(normalize(path)) for g in self._grants(kind))
+
+    def reaches(self, path: str, kind: str) -> bool:
+        """Whether `path`, every symlink on the way looked up as `use_path` would, ends at
+        something a fs.<kind> glob covers. Blocking (call it in a worker thread); nothing
+        is recorded: for symlinks listed inside a folder already opened."""
+        try:
+            opened = open_granted(normalize(path), self._grants(kind), os.O_PATH)
+        except (Refused, OSError):
+            return False
+        os.close(opened.fd)
+        return True
+
+    async def use_path(self, path: str | Path, kind: str, flags: int,
+                       work: Callable[[int, str], T], mode: int = 0o644) -> tuple[str, T]:
+        """Open `path` for `kind` (read | write) with os.open `flags` and run
+        `work(fd, real_path)` on it, in a worker thread; the fd is closed afterwards.
+
+        It is opened first and checked after: no symlink is followed by the kernel at any
+        component (a link inside the grant is read and its target checked like any
+        path), so a path swapped for a link between the check and the open cannot lead
+        out. The audit row names the real path opened. Returns (real path, work's value).
+        CapabilityDenied when no glob covers it; OSError for I/O failures (recorded too,
+        with the path as asked: there is no real path to name)."""
+        p = self._absolute(path, kind)
+
+        def job() -> tuple[Any, Any, BaseException | None]:
+            grants = self._grants(kind)  # resolving the bases touches the disk too
+            if not any(g.relative(normalize(str(p))) is not None for g in grants):
+                return Refused(str(p), "outside the grant"), None, None  # named as asked
+            try:
+                opened = open_granted(str(p), grants, flags, mode)
+            except Refused as refused:
+                return refused, None, None
+            except OSError as err:  # not there, or not readable: audited too, under the
+                # glob that covers the path as asked (the real path is unknown)
+                return None, next((g.glob for g in grants if g.covers(normalize(str(p)))),
+                                  "<glob>"), err
+            try:
+                return opened, work(opened.fd, opened.path), None
+            except Exception as err:  # noqa: BLE001 - re-raised on the loop, after the audit row
+                return opened, None, err
+            finally:
+                os.close(opened.fd)
+
+        opened, value, err = await asyncio.to_thread(job)
+        if isinstance(opened, Refused):
+            raise self._deny(f"fs.{kind}:<glob>", opened.target, f"{kind} {opened.target}")
+        if opened is None and isinstance(err, OSError):
+            # every use is audited, or a worker could probe unseen which files exist
+            self._record(f"fs.{kind}:{value}", str(p), True,
+                         f"open failed: {err.strerror or err}")
+            raise err
+        self._record(f"fs.{kind}:{opened.grant.glob}", opened.path, True, "")
+        if err is not None:
+            raise err
+        return opened.path, value
+
+    def _absolute(self, path: str | Path, kind: str) -> Path:
+        text = str(path)
+        if "\x00" in text:
+            shown = text.replace("\x00", "\\0")[:300]
+            self._record(f"fs.{kind}:<glob>", shown, False, "NUL byte in the path")
+            raise CapabilityDenied("capability.bad_path", f'"{shown}" is not a usable path: '
+                                   "it contains a NUL byte",
+                                   "give the path without control characters")
+        p = Path(text).expanduser()
         if not p.is_absolute():
-            raise self._deny(f"fs.{kind}:<glob>", str(path), f"{kind} a relative path {path}")
-        for glob in self.grant.globs(kind):
-            if path_matches(p, glob, self._home):
-                self._record(f"fs.{kind}:{glob}", str(p), True, "")
-                return Path(os.path.realpath(p))
-        raise self._deny(f"fs.{kind}:<glob>", str(p), f"{kind} {p}")
+            raise self._deny(f"fs.{kind}:<glob>", text, f"{kind} a relative path {text}")
+        return p
+
+    def _grants(self, kind: str) -> list[PathGrant]:
+        """The fs.<kind> globs, parsed (bases resolved) once per call."""
+        if kind not in self._parsed:
+            found = (PathGrant.parse(g, self._home) for g in sorted(self.grant.globs(kind)))
+            self._parsed[kind] = [g for g in found if g is not None]
+        return self._parsed[kind]
 
     def check_host(self, host: str) -> str:
         for allowed in self.grant.hosts():

@@ -247,7 +247,11 @@ def normalize_url(text: str) -> str:
         raw = f"{scheme.group(1)}://"
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+    except ValueError as err:  # "https://[evil", a fullwidth slash in the host (NFKC)
+        raise DesktopError("url.invalid", f"{text.strip()!r} is not a web address I can open.",
+                           "say it like example.com or give the full https:// address") from err
     if parts.scheme.lower() not in ("http", "https"):
         raise DesktopError("url.scheme_not_allowed",
                            f"I only open web links (http or https), not {parts.scheme}: links.",

@@ -5,6 +5,7 @@ state ('pending' | 'fired' | 'cancelled'), due_at and fired_at."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 from assistant.bus import EventBus
 from assistant.storage import Storage
 
+log = logging.getLogger(__name__)
 _TABLES = frozenset({"timers", "reminders"})
 
 
@@ -47,11 +49,20 @@ class DueStore(Protocol):
 async def fire_due_forever(store: DueStore, fire: Callable[[Any, float], Awaitable[None]],
                            poll_s: float, clock: Callable[[], float] = time.time) -> None:
     """Fire each item of `store` when it comes due: `await fire(item, late_s)`. Items
-    written by another process are noticed within `poll_s`."""
+    written by another process are noticed within `poll_s`. One item failing to fire
+    is logged and the rest of its batch still fire; cancellation ends the loop."""
     while True:
         now = clock()
         for item in store.claim_due(now):
-            await fire(item, max(0.0, now - item.due_at))
+            # claim_due has marked the whole batch fired: letting one failure escape
+            # would lose every item after it for good.
+            try:
+                await fire(item, max(0.0, now - item.due_at))
+            except Exception as err:  # CancelledError is not an Exception: it ends us
+                # The traceback only with -v, like every error shown on the terminal.
+                log.error("could not fire %s %s: %s", type(item).__name__,
+                          getattr(item, "id", "?"), err)
+                log.debug("the failed firing", exc_info=err)
         nxt = store.next_due()
         wait = poll_s if nxt is None else min(poll_s, max(0.0, nxt - now))
         await asyncio.sleep(max(wait, 0.01))

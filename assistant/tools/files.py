@@ -5,19 +5,21 @@ user: results carry "untrusted_output": true so the agent tags its provenance.""
 
 from __future__ import annotations
 
-import asyncio
 import codecs
+import contextlib
 import fnmatch
 import os
 import re
 import stat
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.tools.capabilities import CapabilityDenied, scope_problem
+from assistant.permissions.safe_open import open_beneath, read_at_most
+from assistant.tools.capabilities import scope_problem
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 
@@ -112,38 +114,49 @@ class ReadFile(_FileTool):
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         given = self.resolve(args["path"])
-        real = ctx.caps.check_path(given, "read")
-        self.refuse_hidden(given, real)
-        data, size = await asyncio.to_thread(_read_head, real, self.options.max_read_bytes)
+        self.refuse_hidden(given, given)  # before anything is opened (and audited)
+        limit = self.options.max_read_bytes
+
+        def read(fd: int, real: str) -> tuple[bytes, int]:
+            self.refuse_hidden(given, Path(real))  # where a link led: before a byte is read
+            return _read_head(fd, Path(real), limit)
+
+        # O_NONBLOCK: a FIFO must not hang the reader; only regular files are read.
+        real, (data, size) = await _opened(ctx, given, os.O_RDONLY | os.O_NONBLOCK, read)
         text = _decode_text(data, given, truncated=size > len(data))
         truncated = size > len(data)
-        return {"path": str(real), "text": text, "size_bytes": size, "truncated": truncated,
+        return {"path": real, "text": text, "size_bytes": size, "truncated": truncated,
                 "untrusted_output": True, "speech": _spoken_file(given.name, text, truncated)}
 
 
-def _read_head(path: Path, limit: int) -> tuple[bytes, int]:
-    not_a_file = ToolError("files.not_a_file", f"{path} is not a regular file.",
-                           "read_file reads ordinary text files")
+async def _opened(ctx: ToolContext, given: Path, flags: int, work):
+    """ctx.caps.use_path for `given`, with the I/O failures said in words."""
     try:
-        if path.is_dir():
-            raise ToolError("files.is_directory", f"{path} is a folder, not a file.",
-                            "ask me to find files in it instead")
-        # O_NONBLOCK: a FIFO must not hang the reader; only regular files are read.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as fh:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
-                raise not_a_file
-            return fh.read(limit), st.st_size
-    except FileNotFoundError as err:
-        raise ToolError("files.not_found", f"There is no file {path}.",
-                        "check the name, or ask me to find it") from err
+        return await ctx.caps.use_path(given, "read", flags, work)
+    except (FileNotFoundError, NotADirectoryError) as err:
+        if not flags & os.O_DIRECTORY:
+            raise ToolError("files.not_found", f"There is no file {given}.",
+                            "check the name, or ask me to find it") from err
+        raise ToolError("files.not_a_directory", f"There is no folder {given}.",
+                        "give a folder to search in, or leave it out to search home") from err
     except PermissionError as err:
-        raise ToolError("files.unreadable", f"I'm not allowed to read {path} (file "
+        raise ToolError("files.unreadable", f"I'm not allowed to read {given} (file "
                         "permissions).", "check the file's permissions") from err
     except OSError as err:
-        raise ToolError("files.unreadable", f"I couldn't read {path}: {err.strerror}.",
+        raise ToolError("files.unreadable", f"I couldn't read {given}: "
+                        f"{err.strerror or err}.",
                         "check that the file is there and readable") from err
+
+
+def _read_head(fd: int, path: Path, limit: int) -> tuple[bytes, int]:
+    st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode):
+        raise ToolError("files.is_directory", f"{path} is a folder, not a file.",
+                        "ask me to find files in it instead")
+    if not stat.S_ISREG(st.st_mode):
+        raise ToolError("files.not_a_file", f"{path} is not a regular file.",
+                        "read_file reads ordinary text files")
+    return read_at_most(fd, limit), st.st_size
 
 
 def _decode_text(data: bytes, path: Path, truncated: bool) -> str:
@@ -201,21 +214,22 @@ class FindFiles(_FileTool):
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         query = args["query"].strip()
         given = self.resolve(args.get("dir") or _glob_base(self.options.read[0]))
-        real = ctx.caps.check_path(given, "read")
-        self.refuse_hidden(given, real)
-        if not real.is_dir():
-            raise ToolError("files.not_a_directory", f"There is no folder {given}.",
-                            "give a folder to search in, or leave it out to search home")
-        hits, complete = await asyncio.to_thread(
-            _search, real, _matcher(query), self.options.include_hidden)
-        files = []
-        for path in hits:
-            try:  # a symlink may point outside the grant: that one is left out
-                ctx.caps.check_path(path, "read")
-            except CapabilityDenied:
-                continue
-            files.append(_describe(path))
-        return {"dir": str(real), "query": query, "files": files, "complete": complete,
+        include_hidden, match = self.options.include_hidden, _matcher(query)
+        self.refuse_hidden(given, given)  # before anything is opened (and audited)
+
+        def search(fd: int, real: str) -> tuple[list[dict[str, Any]], bool]:
+            self.refuse_hidden(given, Path(real))
+            if not stat.S_ISDIR(os.fstat(fd).st_mode):
+                raise NotADirectoryError(real)
+            # every folder below is opened through this fd, never by name from the top;
+            # a link is listed only if its last target is covered (links to links too)
+            grant = _Grant(lambda path: ctx.caps.covers(path, "read"),
+                           lambda path: ctx.caps.reaches(path, "read"))
+            return _search(fd, real, match, include_hidden, grant)
+
+        real, (files, complete) = await _opened(ctx, given, os.O_RDONLY | os.O_DIRECTORY,
+                                                search)
+        return {"dir": real, "query": query, "files": files, "complete": complete,
                 "untrusted_output": True, "speech": _spoken_hits(query, given, files)}
 
 
@@ -242,49 +256,71 @@ def _matcher(query: str):
     return match
 
 
-def _search(root: Path, match, include_hidden: bool) -> tuple[list[Path], bool]:
-    """Breadth-first, symlinked folders not followed; shallow hits first, then recent
-    ones. Stops at MAX_VISITED entries or SEARCH_BUDGET_S."""
+@dataclass(frozen=True)
+class _Grant:
+    """What find_files may list: `covered(real path)` for a name in a folder already
+    opened; `reaches(path)` for a symlink, followed through every link to the end."""
+
+    covered: Callable[[str], bool]
+    reaches: Callable[[str], bool]
+
+
+def _search(root_fd: int, root: str, match, include_hidden: bool, grant: _Grant
+            ) -> tuple[list[dict[str, Any]], bool]:
+    """Breadth-first below the open folder `root_fd` (real path `root`): each folder is
+    opened beneath it with no symlink followed, so a folder swapped for a link is
+    skipped, not entered. Shallow hits first, then recent ones. A hit must be covered
+    by the grant; a link is listed only when where it finally leads is.
+    Stops at MAX_VISITED entries or SEARCH_BUDGET_S."""
     deadline = time.monotonic() + SEARCH_BUDGET_S
-    queue, found, visited, complete = deque([root]), [], 0, True
+    queue, found, visited, complete = deque([""]), [], 0, True
     while queue:
-        folder = queue.popleft()
+        rel = queue.popleft()
         try:
-            entries = list(os.scandir(folder))
+            fd = open_beneath(root_fd, rel, os.O_RDONLY | os.O_DIRECTORY) if rel else \
+                os.dup(root_fd)
         except OSError:
             continue
-        for entry in entries:
-            visited += 1
-            if not include_hidden and entry.name.startswith("."):
-                continue
-            if match(entry.name):
-                found.append(Path(entry.path))
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    queue.append(Path(entry.path))
-            except OSError:
-                pass
+        folder = os.path.join(root, rel) if rel else root
+        try:
+            with os.scandir(fd) as it:
+                entries = list(it)
+            for entry in entries:
+                visited += 1
+                if not include_hidden and entry.name.startswith("."):
+                    continue
+                hit = _hit(folder, entry, grant) if match(entry.name) else None
+                if hit is not None:
+                    found.append((len(rel.split("/")) if rel else 0, hit))
+                with contextlib.suppress(OSError):
+                    if entry.is_dir(follow_symlinks=False):
+                        queue.append(os.path.join(rel, entry.name) if rel else entry.name)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
         if visited >= MAX_VISITED or time.monotonic() > deadline:
             complete = not queue
             break
-    found.sort(key=lambda p: (len(p.relative_to(root).parts), -_mtime(p)))
-    return found[:MAX_RESULTS], complete and len(found) <= MAX_RESULTS
+    found.sort(key=lambda h: (h[0], -h[1].get("modified", 0.0)))
+    return [h for _, h in found[:MAX_RESULTS]], complete and len(found) <= MAX_RESULTS
 
 
-def _mtime(p: Path) -> float:
+def _hit(folder: str, entry: os.DirEntry, grant: _Grant) -> dict[str, Any] | None:
+    path = os.path.join(folder, entry.name)
     try:
-        return p.lstat().st_mtime
+        st = entry.stat(follow_symlinks=False)
+        if stat.S_ISLNK(st.st_mode):
+            # its text alone says nothing: a link to a link can lead out. Looked up the
+            # way read_file would open it (no link followed by the kernel).
+            if not grant.reaches(path):
+                return None
+        elif not grant.covered(path):
+            return None
     except OSError:
-        return 0.0
-
-
-def _describe(p: Path) -> dict[str, Any]:
-    try:
-        st = p.lstat()
-        return {"path": str(p), "name": p.name, "is_dir": p.is_dir(),
-                "size_bytes": st.st_size, "modified": st.st_mtime}
-    except OSError:
-        return {"path": str(p), "name": p.name}
+        return None
+    return {"path": path, "name": entry.name, "is_dir": stat.S_ISDIR(st.st_mode),
+            "size_bytes": st.st_size, "modified": st.st_mtime}
 
 
 def _spoken_hits(query: str, given: Path, files: list[dict[str, Any]]) -> str:

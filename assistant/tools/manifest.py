@@ -1,7 +1,7 @@
 """A tool's manifest: the single source for the router, the LLM tool list and MCP.
 
 Built-in tools build a `ToolManifest` in code; third-party workers ship it as
-`heron-worker.toml` (read by assistant/workers/discovery.py). Both are checked by the
+`heron-worker.toml` (read by assistant/workers/manifest_file.py). Both are checked by the
 same rules: the JSON Schema in manifest.schema.json plus what a schema cannot say
 (nested JSON Schemas, scopes, the host API range, example placeholders).
 """
@@ -9,6 +9,7 @@ same rules: the JSON Schema in manifest.schema.json plus what a schema cannot sa
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +18,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
 
+from assistant.nesting import MAX_DOCUMENT_DEPTH, measure
+from assistant.permissions.schema_check import schema_problems
 from assistant.tools.capabilities import scope_problem
 
 HOST_API_VERSION = "1.0.0"
@@ -110,6 +113,11 @@ def manifest_problems(m: ToolManifest) -> list[str]:
 def document_problems(doc: Any, require_entry: bool = True) -> list[FieldProblem]:
     """Everything wrong with a manifest document (a parsed heron-worker.toml). Schema
     rules first; the deeper checks only look at fields whose shape is right."""
+    shape = measure(doc, max_depth=MAX_DOCUMENT_DEPTH + 1)  # +1: the field's own table
+    if shape.depth > MAX_DOCUMENT_DEPTH + 1:  # the checks below recurse
+        return [FieldProblem(shape.deepest, "manifest.too_deep",
+                             f"{_dotted(shape.deepest[:1])} is nested more than "
+                             f"{MAX_DOCUMENT_DEPTH} levels deep")]
     schema = manifest_schema()
     if not require_entry:
         schema = {**schema, "required": [r for r in schema["required"] if r != "entry"]}
@@ -117,6 +125,8 @@ def document_problems(doc: Any, require_entry: bool = True) -> list[FieldProblem
                 for err in Draft202012Validator(schema).iter_errors(doc)]
     if not isinstance(doc, dict):
         return problems
+    bad_fields = {p.path[0] for p in problems if p.path}
+    problems += _non_finite_problems(doc, bad_fields, schema)
     bad_fields = {p.path[0] for p in problems if p.path}
     ok = {k: v for k, v in doc.items() if k not in bad_fields}
     for key in ("input_schema", "output_schema"):
@@ -187,7 +197,31 @@ def _json_schema_problems(key: str, schema: dict[str, Any]) -> list[FieldProblem
     if key == "input_schema" and schema.get("type") != "object":
         return [FieldProblem((key,), "manifest.bad_schema",
                              'input_schema must describe an object: type = "object"')]
-    return []
+    return [FieldProblem((key, *path), "manifest.bad_pattern", f"{key}: {message}")
+            for path, message in schema_problems(schema)]
+
+
+def _non_finite_problems(doc: dict[str, Any], skip: set, schema: dict[str, Any]
+                         ) -> list[FieldProblem]:
+    """nan and ±inf anywhere: JSON has neither, and nan passes every numeric bound
+    (`timeout_s = nan` would satisfy exclusiveMinimum 0 and maximum 3600)."""
+    out = []
+    stack: list[tuple[Any, KeyPath]] = [(v, (k,)) for k, v in doc.items() if k not in skip]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            spec = schema["properties"].get(path[0], {})
+            out.append(FieldProblem(path, spec.get("x-code", "manifest.invalid"),
+                                    f"{_dotted(path)} must be a finite number; got {value}"))
+        elif isinstance(value, dict):
+            stack += [(v, (*path, k)) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, (*path, i)) for i, v in enumerate(value)]
+    return sorted(out, key=lambda p: tuple(map(str, p.path)))
+
+
+def _dotted(path: KeyPath) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path).lstrip(".")
 
 
 def _example_problems(examples: list[str], input_schema: dict[str, Any]) -> list[FieldProblem]:

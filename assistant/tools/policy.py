@@ -5,12 +5,22 @@ Order of the rules (the first that applies wins):
 2. the user chose "always deny" for the tool (or a scope it asks for) → deny;
 3. the call must be confirmed with the exact action shown, whatever was remembered,
    when its arguments derive from untrusted content, the tool is destructive, or it
-   sends data off this machine (a `net:` or `notify` scope) — only "once" and
-   "deny" are offered, so no answer can skip the next such confirmation;
+   sends data off this machine (a `net:` or `notify` scope, or a web address that
+   carries data: a query, fragment, user info or path) — only "once" and "deny" are
+   offered, so no answer can skip the next such confirmation;
 4. confirm=always → ask every time;
-5. allowed for this session, or (confirm never/once) always allowed → allow;
-6. confirm=once → ask ("yes" is remembered as always); confirm=session → ask;
-7. a built-in tool with confirm=never → allow; a third-party tool → ask.
+5. a call from an MCP client: allow when the user allowed the tool for MCP
+   (`heron workers allow TOOL --mcp`); one that changes something or reads what can
+   leak (files, the clipboard, the screen, camera, microphone) → allow when allowed for this
+   session, else ask;
+6. reading the clipboard, unless spoken → ask once per session;
+7. allowed for this session, or (confirm never/once) always allowed → allow;
+8. confirm=once → ask ("yes" is remembered as always); confirm=session → ask;
+9. a built-in tool with confirm=never → allow; a third-party tool → ask.
+
+Every question carries the scopes an allow grants (`PermissionRequest.scopes`), and
+those an earlier "always" did not cover (`new_scopes`), for the surfaces to show in
+plain words (assistant.permissions.scope_words).
 
 An ASK is put to the prompter (every attached surface); no prompter, no surface, a
 failure or no answer in time is a deny, and the reason says which.
@@ -26,7 +36,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from assistant.tools.approvals import ANY_SCOPE, ApprovalStore
+from assistant.permissions.scope_words import is_broad, spoken_scope
+from assistant.permissions.urls import data_urls
+from assistant.tools.approvals import ANY_SCOPE, MCP_PREFIX, ApprovalStore
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.provenance import Origin, as_origins, untrusted_origins
 
@@ -38,6 +50,14 @@ ASK_HINT = ("run `heron ask` from a terminal to answer the prompt, or answer it 
             "tray; `heron workers grants` lists what you have allowed or denied")
 CONFIRM_HINT = ("run `heron ask` from a terminal, or use the tray, to confirm it (this "
                 "kind of call is confirmed every time)")
+MCP_CONFIRM_HINT = ("this kind of call is confirmed every time: use an MCP client that can "
+                    "show approval prompts (elicitation), or ask Heron directly with "
+                    "`heron ask`")
+# Scopes whose reads can leak to whoever asked: over MCP such a read is confirmed.
+# Every `fs.read:` scope is one too (LEAKY_READ_PREFIXES): a file's contents go back
+# through the client exactly like the clipboard's.
+LEAKY_READ_SCOPES = frozenset({"clipboard.read", "screen.read", "camera", "mic"})
+LEAKY_READ_PREFIXES = ("fs.read:",)
 
 
 class Decision(StrEnum):
@@ -91,6 +111,8 @@ class PermissionRequest:
     forced: bool = False  # a confirmation no remembered answer can skip
     source: str = "text"
     call_id: str = ""
+    scopes: tuple[str, ...] = ()  # what an allow grants (the manifest's permissions)
+    new_scopes: tuple[str, ...] = ()  # those an earlier "always" did not cover
 
     @property
     def yes(self) -> Answer:
@@ -108,10 +130,17 @@ class PermissionRequest:
         return self.yes if answer.allows else Answer.DENY
 
     def question(self) -> str:
-        """A short spoken question that still names the exact action."""
+        """A short spoken question that still names the exact action, and what a yes
+        grants when that is lasting (a yes that means "always") or broad."""
         spoken = ", ".join(f"{k} {_spoken(v)}" for k, v in self.args.items())
-        return f"Allow {self.title}" + (f" with {spoken}" if spoken else "") + \
-            "? Say yes or no."
+        text = f"Allow {self.title}" + (f" with {spoken}" if spoken else "") + "?"
+        lasting = self.yes is Answer.ALWAYS
+        reach = [s for s in self.scopes if lasting or is_broad(s)]
+        if reach:
+            words = [spoken_scope(s) for s in reach[:3]] + (["more"] if reach[3:] else [])
+            text += (" From now on it could " if lasting else " It could ") + \
+                _and(words) + "."
+        return text + " Say yes or no."
 
 
 class PermissionPrompter(Protocol):
@@ -130,6 +159,7 @@ class Verdict:
 
 _ALL = (Answer.ONCE, Answer.SESSION, Answer.ALWAYS, Answer.DENY, Answer.ALWAYS_DENY)
 _FORCED = (Answer.ONCE, Answer.DENY)
+_PER_SESSION = (Answer.ONCE, Answer.SESSION, Answer.DENY, Answer.ALWAYS_DENY)
 
 
 class PermissionPolicy:
@@ -156,6 +186,17 @@ class PermissionPolicy:
         if m.confirm == "always":
             return Verdict(Decision.ASK, "it asks for confirmation every time",
                            offered=(Answer.ONCE, Answer.DENY, Answer.ALWAYS_DENY))
+        if call.source == "mcp" and self.approvals.allowed_for_mcp(m.name, m.permissions):
+            return Verdict(Decision.ALLOW, "you allowed it for MCP clients")
+        if call.source == "mcp" and (why := mcp_reason(m)):
+            if self._for_session(m):
+                return Verdict(Decision.ALLOW, "you allowed it for this session")
+            return Verdict(Decision.ASK, f"an MCP client asked for it and {why}",
+                           offered=_PER_SESSION)
+        if "clipboard.read" in m.permissions and call.source != "voice" \
+                and not self._for_session(m):
+            return Verdict(Decision.ASK, "it reads your clipboard (asked once per session "
+                                         "unless you ask by voice)", offered=_PER_SESSION)
         if self._for_session(m):
             return Verdict(Decision.ALLOW, "you allowed it for this session")
         if m.confirm in ("never", "once") and self._remembered(m, "always"):
@@ -177,11 +218,11 @@ class PermissionPolicy:
         verdict = self.evaluate(manifest, call)
         if verdict.decision is not Decision.ASK:
             return verdict.decision, verdict.reason
-        hint = CONFIRM_HINT if verdict.forced else ASK_HINT
+        hint = _hint(manifest, call, verdict)
         if prompter is None:
             return Decision.DENY, (f"needs your approval ({verdict.reason}) and nothing "
                                    f"could ask you: {hint}")
-        request = build_request(manifest, call, verdict)
+        request = build_request(manifest, call, verdict, self.new_scopes(manifest))
         try:
             answer = request.accept(await prompter.ask(request))
         except Exception as err:  # a broken surface must not allow anything
@@ -216,6 +257,15 @@ class PermissionPolicy:
                                    f"could ask you: {hint}")
         return Decision.DENY, "you denied it" + asked
 
+    def new_scopes(self, m: ToolManifest) -> tuple[str, ...]:
+        """The scopes an earlier "always" for this tool did not cover (empty when it
+        was never allowed always: then every scope is new, and shown as such)."""
+        known = {g.scope for g in self.approvals.grants(m.name)
+                 if g.answer == "always" and not g.scope.startswith(MCP_PREFIX)}
+        if not known:
+            return ()
+        return tuple(s for s in m.permissions if s not in known)
+
     def _remembered(self, m: ToolManifest, answer: str) -> bool:
         """never: any key says never; always: every scope the tool asks for says always."""
         if answer == "never":
@@ -241,6 +291,27 @@ def off_machine_scopes(m: ToolManifest) -> tuple[str, ...]:
                         for p in OFF_MACHINE_SCOPES))
 
 
+def mcp_reason(m: ToolManifest) -> str:
+    """Why a call of `m` from an MCP client is asked about (empty: it is not): it
+    changes something, or reads what can leak through the client."""
+    if m.effects in ("write", "destructive"):
+        return "it changes something" if m.effects == "write" else "it is destructive"
+    leaky = sorted(s for s in m.permissions
+                   if s in LEAKY_READ_SCOPES or s.startswith(LEAKY_READ_PREFIXES))
+    if leaky:
+        return "it reads what could leak: " + ", ".join(spoken_scope(s) for s in leaky)
+    return ""
+
+
+def _hint(m: ToolManifest, call: ToolCall, verdict: Verdict) -> str:
+    if call.source == "mcp":
+        if verdict.forced:
+            return MCP_CONFIRM_HINT
+        return (f"allow it for MCP clients with `heron workers allow {m.name} --mcp`, "
+                "or use an MCP client that can show approval prompts (elicitation)")
+    return CONFIRM_HINT if verdict.forced else ASK_HINT
+
+
 def forced_reasons(m: ToolManifest, call: ToolCall) -> tuple[list[str], frozenset[Origin]]:
     """Why this call needs a confirmation no remembered answer can skip (empty: none),
     and the untrusted origins of its arguments."""
@@ -259,15 +330,19 @@ def forced_reasons(m: ToolManifest, call: ToolCall) -> tuple[list[str], frozense
         reasons.append(f"it sends data off this machine ({', '.join(off)})")
     elif getattr(m, "leaves_machine", False):  # for a manifest that says so outright
         reasons.append("it sends data off this machine")
+    for url in data_urls(m, call.args):
+        reasons.append(f"it sends data off this machine in a web address: {show_value(url)}")
     return reasons, origins
 
 
-def build_request(m: ToolManifest, call: ToolCall, verdict: Verdict) -> PermissionRequest:
+def build_request(m: ToolManifest, call: ToolCall, verdict: Verdict,
+                  new_scopes: tuple[str, ...] = ()) -> PermissionRequest:
     return PermissionRequest(
         tool=m.name, title=m.title, args=dict(call.args), action=describe_action(m, call.args),
         summary=summarize_action(m.name, call.args), reason=verdict.reason,
         offered=verdict.offered, origins=verdict.origins, forced=verdict.forced,
-        source=call.source, call_id=call.call_id)
+        source=call.source, call_id=call.call_id, scopes=tuple(m.permissions),
+        new_scopes=new_scopes)
 
 
 def describe_action(m: ToolManifest, args: Mapping[str, Any]) -> str:
@@ -299,6 +374,10 @@ def _visible(c: str) -> str:
 
 
 _HIDDEN = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _spoken(value: Any) -> str:

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TextIO
 
+from assistant.permissions.scope_words import scope_words
 from assistant.tools.policy import Answer, PermissionPrompter, PermissionRequest
 
 log = logging.getLogger(__name__)
@@ -216,11 +217,24 @@ def render_request(request: PermissionRequest) -> str:
     if request.origins:
         lines.append("  the arguments come from: "
                      + ", ".join(sorted(o.value for o in request.origins)))
+    lines.extend("  " + ln for ln in grant_lines(request))
     labels = [_LABELS[a] for a in request.offered if a in _LABELS]
     if request.yes is Answer.ALWAYS:  # confirm=once: a yes is remembered
         labels[request.offered.index(Answer.ALWAYS)] = "[y] yes, and don't ask again"
     lines.append("  " + "  ".join(labels) + " ? ")
     return "\n".join(lines)
+
+
+def grant_lines(request: PermissionRequest) -> list[str]:
+    """What an allow lets the tool do, one scope a line in plain words (the terminal,
+    the MCP client's prompt); the scopes an earlier "always" did not cover are marked."""
+    if not request.scopes:
+        return ["it needs no special permissions"]
+    new = set(request.new_scopes)
+    head = ("if you allow it, it may (NEW since you last allowed it: marked *):" if new
+            else "if you allow it, it may:")
+    return [head, *(f"  {'* ' if s in new else '- '}{scope_words(s)}"
+                    for s in dict.fromkeys(request.scopes))]
 
 
 class TerminalPrompter:

@@ -11,11 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-import jsonschema
-
+from assistant.audit import AuditLog
 from assistant.bus import EventBus
 from assistant.events import ToolCallFinished, ToolCallStarted
-from assistant.tools.audit import AuditLog
+from assistant.permissions.schema_check import (
+    ArgumentChecker,
+    InvalidArguments,
+    OversizedArguments,
+)
 from assistant.tools.capabilities import Capabilities, is_read_scope
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.policy import Decision, PermissionPolicy, PermissionPrompter, ToolCall
@@ -120,6 +123,7 @@ class ToolRegistry:
         self.policy = policy or PermissionPolicy()
         self.prompter = prompter
         self.backends = backends or {}  # desktop backends by scope (clipboard.read, …)
+        self._args = ArgumentChecker()
 
     # -- membership -------------------------------------------------------------------
     def register(self, tool: Tool, source: ToolSource = BUILTIN) -> None:
@@ -180,6 +184,7 @@ class ToolRegistry:
         for name in reversed(list(self._tools)):
             if callable(getattr(self._tools[name], "stop", None)):
                 await self.remove(name)
+        self._args.close()
 
     def _changed(self) -> None:
         for listener in list(self.on_change):
@@ -209,15 +214,21 @@ class ToolRegistry:
                                 code="tool.unknown")
         m = tool.manifest
         try:
-            jsonschema.validate(call.args, m.input_schema)
-        except jsonschema.ValidationError as err:
-            return self._finish(call, "invalid", error=err.message, code="tool.invalid_args")
+            await self._check_args(call.tool, call.args, m)
+        except InvalidArguments as err:
+            if isinstance(err, OversizedArguments):  # not even the audit log could take them
+                call = replace(call, args={})
+            return self._finish(call, "invalid", error=err.message, code=err.code)
         if callable(getattr(tool, "preview", None)):
             previewed = await self._preview(tool, m, call)
             if isinstance(previewed, ToolOutcome):
                 return previewed
             call = previewed
-        decision, reason = await self.policy.resolve(m, call, self.prompter)
+        try:
+            decision, reason = await self.policy.resolve(m, call, self.prompter)
+        except Exception:  # a policy bug must deny, audited, never escape to the caller
+            log.exception("the permission policy failed on %s", m.name)
+            decision, reason = Decision.DENY, "the permission check failed"
         self._audit.append("decision", {"call_id": call.call_id, "tool": m.name,
                                         "decision": decision.value, "reason": reason,
                                         "source": call.source})
@@ -256,14 +267,21 @@ class ToolRegistry:
             return self._finish(call, "error", error=err.message, code=err.code)
         args = {**call.args, **extra}
         try:
-            jsonschema.validate(args, m.input_schema)
-        except jsonschema.ValidationError as err:
+            await self._check_args(call.tool, args, m)
+        except InvalidArguments as err:
             log.error("preview of %s gave invalid arguments: %s", m.name, err.message)
             return self._finish(call, "error", error=f"{m.name} could not work out what to "
                                 "do", code="tool.failed")
         self._audit.append("preview", {"call_id": call.call_id, "tool": m.name,
                                        "args": extra, "origins": sorted(origins)})
         return replace(call, args=args, origins=frozenset(call.origins) | frozenset(origins))
+
+    async def _check_args(self, name: str, args: dict[str, Any], m: ToolManifest) -> None:
+        """Raises InvalidArguments. A schema not written by us (workers, MCP servers)
+        is validated off the loop, with RE2 and a time budget (permissions/schema_check)."""
+        source = self._sources.get(name)
+        trusted = source is not None and source.kind == BUILTIN.kind
+        await self._args.check(args, m.input_schema, trusted=trusted)
 
     def capabilities(self, m: ToolManifest, call: ToolCall,
                      scopes: tuple[str, ...] | None = None) -> Capabilities:

@@ -8,13 +8,17 @@ Child -> parent:  `ready` (notification, {applied: the sandbox report}) once at 
 Capability calls: the parent performs each one only through the call's
 `ctx.caps` (assistant.tools.capabilities.Capabilities), which checks it against the
 granted scopes and writes it to the audit log; the child never holds a file, socket or
-desktop handle itself.
+desktop handle itself. Paths are opened first, without the kernel following any symlink,
+and checked after (assistant/permissions/grants.py): a worker that swaps a file of its
+own for a symlink mid-call cannot lead the host's open out of the grant.
 
 | method                 | params              | parent does                          |
 | ---------------------- | ------------------- | ------------------------------------ |
-| fs.read_text           | path, max_bytes?    | caps.check_path(path, "read"), read  |
-| fs.write_text          | path, text          | caps.check_path(path, "write"), write|
-| fs.list_dir            | path                | caps.check_path(path, "read"), list  |
+| fs.read_text           | path, max_bytes?    | caps.use_path(path, "read"): open,   |
+|                        |                     | check the real path, read            |
+| fs.write_text          | path, text          | caps.use_path(path, "write"): create |
+|                        |                     | beneath the checked folder, write    |
+| fs.list_dir            | path                | caps.use_path(path, "read"), list fd |
 | net.check_host         | host                | caps.check_host(host)                |
 | net.http_get           | url, max_bytes?     | caps.check_host(host), GET (no       |
 |                        |                     | redirects followed: 3xx is returned) |
@@ -37,9 +41,10 @@ import inspect
 import json
 import os
 import stat
-from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import SplitResult, urlsplit
+
+from assistant.permissions.safe_open import read_at_most
 
 VERSION = "2.0"
 MAX_MESSAGE_BYTES = 16 << 20
@@ -183,17 +188,22 @@ async def perform(caps: Any, method: str, params: dict[str, Any]) -> Any:
     call: it checks the scope and audits the use). Raises CodedError (capability.denied,
     …), KeyError/TypeError/ValueError for bad params, OSError for I/O failures."""
     if method == "fs.read_text":
-        path = caps.check_path(str(params["path"]), "read")
         limit = min(int(params.get("max_bytes", 1 << 20)), MAX_MESSAGE_BYTES // 2)
-        return await asyncio.to_thread(_read_text, path, limit)
+        _, text = await caps.use_path(str(params["path"]), "read", os.O_RDONLY | os.O_NONBLOCK,
+                                      lambda fd, real: _read_text(fd, real, limit))
+        return text
     if method == "fs.write_text":
-        path = caps.check_path(str(params["path"]), "write")
         data = str(params["text"]).encode()
-        await asyncio.to_thread(path.write_bytes, data)
+        # O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of hanging
+        await caps.use_path(str(params["path"]), "write",
+                            os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK,
+                            lambda fd, real: _write_all(fd, real, data), mode=0o644)
         return {"bytes": len(data)}
     if method == "fs.list_dir":
-        path = caps.check_path(str(params["path"]), "read")
-        return sorted(await asyncio.to_thread(os.listdir, path))
+        _, names = await caps.use_path(str(params["path"]), "read",
+                                       os.O_RDONLY | os.O_DIRECTORY,
+                                       lambda fd, _real: os.listdir(fd))
+        return sorted(names)
     if method == "net.check_host":
         return caps.check_host(str(params["host"]))
     if method == "net.http_get":
@@ -220,13 +230,21 @@ async def perform(caps: Any, method: str, params: dict[str, Any]) -> Any:
     raise LookupError(method)
 
 
-def _read_text(path: Path, limit: int) -> str:
+def _read_text(fd: int, real: str, limit: int) -> str:
     """A regular file only: a FIFO or device under a granted glob would block."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError(f"{path} is not a regular file")
-        return fh.read(limit).decode("utf-8", errors="replace")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise ValueError(f"{real} is not a regular file")
+    return read_at_most(fd, limit).decode("utf-8", errors="replace")
+
+
+def _write_all(fd: int, real: str, data: bytes) -> None:
+    """Into a regular file only, truncated after that check (not on open)."""
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        raise ValueError(f"{real} is not a regular file")
+    os.ftruncate(fd, 0)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _http_get(url: SplitResult, limit: int) -> dict[str, Any]:

@@ -1,43 +1,41 @@
-"""Finding third-party workers, checking them, and keeping the registry in step.
+"""Finding third-party workers and keeping the registry in step with them.
 
-A worker on disk is a directory holding `heron-worker.toml` (its manifest, see
-assistant/tools/manifest.schema.json) and the Python file its `entry` names, whose
-`run(args, caps)` does the work. Workers come from `<data dir>/workers/*/` and from
-Python entry points in the group `heron.workers` (each loads a callable that returns
-the worker directory). Importing an entry point runs that package's code in Heron's
-own process, so installing such a package is trusting it; only the worker's `run` is
-sandboxed.
+Workers come from `<data dir>/workers/*/` and from Python entry points in the group
+`heron.workers` (each loads a callable that returns the worker directory); each is
+checked by manifest_file.py without running its code. Importing an entry point runs
+that package's code in Heron's own process, so installing such a package is trusting
+it; only the worker's `run` is sandboxed.
 
-Every problem is reported as `file:line:column: message [code]`. A bad worker is
-rejected and the good ones keep being served; `WorkerWatcher` reloads a worker when its
-files change and keeps the last good version when an edit breaks it.
+A bad worker is rejected and the good ones keep being served; `WorkerWatcher` reloads a
+worker when its files change and keeps the last good version when an edit breaks it.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import logging
 import os
-import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
 
-from assistant.tools.manifest import (
-    ToolManifest,
-    document_problems,
-    manifest_from_document,
-)
+from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import Tool, ToolCollision, ToolRegistry, ToolSource
-from assistant.workers.toml_positions import key_positions, locate
+from assistant.workers.manifest_file import (
+    MANIFEST_FILE,
+    ManifestProblem,
+    WorkerSpec,
+    load_worker,
+    manifest_path,
+)
+
+__all__ = ["ENTRY_POINT_GROUP", "MANIFEST_FILE", "Candidate", "ManifestProblem", "ScanReport",
+           "WorkerSpec", "WorkerWatcher", "discover", "find_workers", "load_worker",
+           "manifest_path"]
 
 log = logging.getLogger(__name__)
 
-MANIFEST_FILE = "heron-worker.toml"
 ENTRY_POINT_GROUP = "heron.workers"
 _MAX_WATCHED_FILES = 200
 
@@ -46,138 +44,9 @@ ToolFactory = Callable[[ToolManifest, Path, str], Tool]
 
 
 @dataclass(frozen=True)
-class ManifestProblem:
-    """One problem with a worker, where an editor can jump to it."""
-
-    file: str
-    line: int
-    column: int
-    code: str
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "column": self.column,
-                "code": self.code, "message": self.message}
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message} [{self.code}]"
-
-
-@dataclass(frozen=True)
-class WorkerSpec:
-    """A worker whose manifest and entry file passed every check."""
-
-    manifest: ToolManifest
-    dir: Path
-    entry: str
-    source: ToolSource
-
-    @property
-    def manifest_file(self) -> Path:
-        return self.dir / MANIFEST_FILE
-
-
-@dataclass(frozen=True)
 class Candidate:
     dir: Path
     source: ToolSource
-
-
-def manifest_path(path: Path) -> Path:
-    """`PATH` as given to `heron workers validate`: the directory or its toml."""
-    return path if path.suffix == ".toml" else path / MANIFEST_FILE
-
-
-def load_worker(path: Path, known: Mapping[str, ToolSource] | None = None,
-                source: ToolSource | None = None
-                ) -> tuple[WorkerSpec | None, list[ManifestProblem]]:
-    """Read and check one worker (never runs its code). `known` maps names already
-    taken to where they came from; taking one of them is a problem."""
-    file = manifest_path(Path(path))
-    wdir = file.parent
-    source = source or ToolSource("path", str(wdir))
-    here = str(file)
-    if not file.is_file():
-        what = "no such file or directory" if not file.parent.exists() else \
-            f"no {MANIFEST_FILE} in {wdir}"
-        return None, [ManifestProblem(here, 1, 1, "worker.no_manifest",
-                                      f"{what}: a worker is a directory with {MANIFEST_FILE} "
-                                      "and the Python file it names as entry")]
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return None, [ManifestProblem(here, 1, 1, "manifest.unreadable",
-                                      f"cannot read the manifest: {err}")]
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        line, col, message = _toml_error_position(str(err), text)
-        return None, [ManifestProblem(here, line, col, "manifest.toml_syntax",
-                                      f"TOML syntax error: {message}")]
-    positions = key_positions(text)
-
-    def problem(key_path: tuple, code: str, message: str) -> ManifestProblem:
-        line, col = locate(positions, key_path)
-        return ManifestProblem(here, line, col, code, message)
-
-    problems = [problem(p.path, p.code, p.message) for p in document_problems(doc)]
-    entry = doc.get("entry")
-    if isinstance(entry, str) and not any(p.code == "manifest.bad_entry" for p in problems):
-        problems += _entry_problems(wdir, entry, lambda c, m: problem(("entry",), c, m))
-    name = doc.get("name")
-    if isinstance(name, str) and known and name in known and known[name] != source:
-        problems.append(problem(
-            ("name",), "manifest.duplicate_name",
-            f"a tool named {name!r} already exists ({known[name]}); this worker ({source}) "
-            "must use another name"))
-    if problems:
-        return None, sorted(problems, key=lambda p: (p.file != here, p.line, p.column))
-    return WorkerSpec(manifest_from_document(doc), wdir, entry, source), []
-
-
-def _toml_error_position(message: str, text: str) -> tuple[int, int, str]:
-    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if m:
-        return int(m.group(1)), int(m.group(2)), message[:m.start()]
-    m = re.search(r"\s*\(at end of document\)$", message)
-    if m:
-        lines = text.splitlines() or [""]
-        return len(lines), len(lines[-1]) + 1, message[:m.start()]
-    return 1, 1, message
-
-
-def _entry_problems(wdir: Path, entry: str,
-                    problem: Callable[[str, str], ManifestProblem]) -> list[ManifestProblem]:
-    """The entry file must be inside the worker dir, parse, and define `run` — checked
-    without importing it (validating must never run a worker's code)."""
-    target = (wdir / entry).resolve()
-    if not target.is_relative_to(wdir.resolve()):
-        return [problem("manifest.bad_entry",
-                        f"entry {entry!r} points outside the worker directory {wdir}")]
-    if not target.is_file():
-        return [problem("manifest.entry_missing",
-                        f"entry file {entry!r} does not exist in {wdir}")]
-    try:
-        tree = ast.parse(target.read_bytes(), filename=str(target))
-    except SyntaxError as err:
-        return [ManifestProblem(str(target), err.lineno or 1, err.offset or 1,
-                                "worker.entry_syntax", f"Python syntax error: {err.msg}")]
-    except (OSError, ValueError) as err:
-        return [problem("manifest.entry_missing", f"cannot read entry file {entry!r}: {err}")]
-    if not any(_defines_run(node) for node in tree.body):
-        return [problem("worker.no_run",
-                        f"{entry} defines no top-level run(args, caps) function")]
-    return []
-
-
-def _defines_run(node: ast.stmt) -> bool:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return node.name == "run"
-    if isinstance(node, ast.Assign):
-        return any(isinstance(t, ast.Name) and t.id == "run" for t in node.targets)
-    if isinstance(node, ast.ImportFrom):
-        return any((a.asname or a.name) == "run" for a in node.names)
-    return False
 
 
 # -- where workers come from -------------------------------------------------------------
@@ -221,12 +90,25 @@ def find_workers(workers_dir: Path, known: Mapping[str, ToolSource] | None = Non
         candidates += more
     specs = []
     for c in candidates:
-        spec, found = load_worker(c.dir, taken, c.source)
+        spec, found = check_worker(c, taken)
         problems += found
         if spec is not None:
             specs.append(spec)
             taken[spec.manifest.name] = spec.source
     return specs, problems
+
+
+def check_worker(c: Candidate, known: Mapping[str, ToolSource]
+                 ) -> tuple[WorkerSpec | None, list[ManifestProblem]]:
+    """`load_worker` for one candidate; a check that fails in a way nobody foresaw
+    rejects that worker alone, so one hostile worker cannot stop the others (or start)."""
+    try:
+        return load_worker(c.dir, known, c.source)
+    except Exception as err:
+        log.debug("checking worker %s failed", c.dir, exc_info=True)
+        return None, [ManifestProblem(str(manifest_path(c.dir)), 1, 1, "worker.check_failed",
+                                      f"checking this worker failed ({err!r}): fix or "
+                                      "remove it; the other workers are unaffected")]
 
 
 def default_tool_factory(manifest: ToolManifest, worker_dir: Path, entry: str) -> Tool:
@@ -352,7 +234,7 @@ class WorkerWatcher:
         state.stamp = stamp
         mine = state.tool_name
         known = {n: s for n, s in self.registry.sources().items() if n != mine}
-        spec, problems = await asyncio.to_thread(load_worker, c.dir, known, c.source)
+        spec, problems = await asyncio.to_thread(check_worker, c, known)
         if spec is None:
             state.problems = problems
             report.problems += problems

@@ -6,8 +6,9 @@ str}. The runner sends its report to the host on start-up, so what `heron doctor
 
 Protections (Linux):
 - rlimits: CPU seconds (per host process), address space, open files, file size, core
-  dumps off, number of processes (only meaningful under a uid of our own: the kernel does
-  not enforce RLIMIT_NPROC for root and counts every process of a shared uid).
+  dumps off, number of processes (only meaningful under a uid of our own, or in a user
+  namespace of our own on Linux >= 5.14: the kernel does not enforce RLIMIT_NPROC for
+  root and otherwise counts every process of a shared uid).
 - uid drop: when Heron runs as root the worker runs as a uid/gid of its own (no name in
   /etc/passwd), no supplementary groups, so it cannot signal or read other users' files.
 - namespaces: a new network namespace (no interfaces but a down loopback: every connect
@@ -20,10 +21,13 @@ Protections (Linux):
   is denied too; with ABI >= 6 signals and abstract unix sockets are scoped to the
   sandbox.
 - no_new_privs: set-uid programs cannot regain privileges.
-- seccomp: creating a unix socket is refused (EACCES). Landlock cannot stop a connect()
-  to a socket file on disk (a D-Bus or X11 socket the worker's uid may reach); without
-  a socket of its own there is nothing to connect. socketpair() stays allowed (asyncio
-  needs it; such a pair is connected only to itself).
+- mount namespace (mountns.py): its own root holding only Python, the system libraries,
+  its code and its home, so no pathname unix socket outside (D-Bus, X11, Heron's own)
+  can be named: Landlock does not cover connect()/sendto() to a socket file.
+- capabilities: none left, even inside its user namespace (non-root).
+- seccomp (seccomp.py): only IPv4/IPv6 sockets, no io_uring, no new namespaces, no
+  mounting.
+The runner's probe mode (runner.verify) then tries each route out and reports what held.
 """
 
 from __future__ import annotations
@@ -110,7 +114,8 @@ def sandbox_ids(seed: int) -> tuple[int, int]:
 
 
 # -- rlimits -------------------------------------------------------------------------------
-def apply_rlimits(lim: SandboxLimits, own_uid: bool) -> Report:
+def apply_rlimits(lim: SandboxLimits, own_uid: bool,
+                  own_user_namespace: bool = False) -> Report:
     out: Report = {}
     pairs = {"cpu": (resource.RLIMIT_CPU, lim.cpu_s, f"{lim.cpu_s} s of CPU"),
              "memory": (resource.RLIMIT_AS, lim.memory_bytes,
@@ -127,33 +132,46 @@ def apply_rlimits(lim: SandboxLimits, own_uid: bool) -> Report:
             out[name] = _ok(detail)
         except (OSError, ValueError) as err:
             out[name] = _no(f"setrlimit failed: {err}")
-    if own_uid:
+    if own_uid or own_user_namespace:
+        where = "own uid" if own_uid else "counted in its own user namespace"
         try:
             resource.setrlimit(resource.RLIMIT_NPROC, (lim.processes, lim.processes))
-            out["processes"] = _ok(f"{lim.processes} processes/threads (own uid, PID namespace)")
+            out["processes"] = _ok(f"{lim.processes} processes/threads ({where}, PID namespace)")
         except (OSError, ValueError) as err:
             out["processes"] = _no(f"setrlimit failed: {err}")
     else:
-        out["processes"] = _no("no uid of its own (Heron is not root): RLIMIT_NPROC would "
+        out["processes"] = _no("no uid or user namespace of its own: RLIMIT_NPROC would "
                                "count all your processes; only the PID namespace contains forks")
     return out
 
 
+def nproc_counts_per_user_namespace() -> bool:
+    """Since Linux 5.14 RLIMIT_NPROC counts the processes of a uid within one user
+    namespace, so inside its own a worker is limited without touching your others."""
+    try:
+        major, minor = (int(x) for x in os.uname().release.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= (5, 14)
+
+
 # -- namespaces ----------------------------------------------------------------------------
 def enter_namespaces(as_root: bool) -> Report:
-    """unshare net/pid/ipc/uts (inside a user namespace when not root). The PID namespace
-    applies to the next fork: the runner forks the worker right after this."""
+    """unshare net/pid/ipc/uts/mount (inside a user namespace when not root). The PID
+    namespace applies to the next fork: the runner forks the worker right after this."""
     libc = _libc()
-    flags = CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+    flags = CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS
     uid, gid = os.getuid(), os.getgid()
     if not as_root:
         flags |= CLONE_NEWUSER
     if libc.unshare(flags) != 0:
         why = os.strerror(ctypes.get_errno())
         if not as_root:
-            why += " (user namespaces may be disabled: kernel.unprivileged_userns_clone)"
-        return {"net_namespace": _no(f"unshare failed: {why}"),
-                "pid_namespace": _no(f"unshare failed: {why}")}
+            why += (" (unprivileged user namespaces are disabled here: sysctl "
+                    "kernel.unprivileged_userns_clone or, on Ubuntu, "
+                    "kernel.apparmor_restrict_unprivileged_userns)")
+        return {name: _no(f"unshare failed: {why}")
+                for name in ("net_namespace", "pid_namespace", "mount_namespace")}
     if not as_root:  # map ourselves, so files keep their owner
         Path("/proc/self/setgroups").write_text("deny")
         Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
@@ -181,6 +199,33 @@ def drop_privileges(uid: int, gid: int) -> Report:
     # directory handles) unreadable to ourselves; core dumps stay off by rlimit
     _libc().prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     return {"uid_drop": _ok(f"runs as uid {uid} / gid {gid}, no supplementary groups")}
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> Report:
+    """Without root the runner is "root" of its user namespace, with every capability
+    there (mounting, raw sockets in its network namespace): give them all up."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    if _libc().capset(ctypes.byref(header), data) != 0:
+        return {"capabilities": _no(f"capset failed: {os.strerror(ctypes.get_errno())}")}
+    return {"capabilities": _ok("no capabilities left (not even inside its own namespaces)")}
+
+
+def capabilities_held() -> int:
+    """The effective capability bits of this process (0 when it holds none)."""
+    header = _CapHeader(0x20080522, 0)
+    data = (_CapData * 2)()
+    _check(_libc().capget(ctypes.byref(header), data), "capget")
+    return data[0].effective | data[1].effective << 32
 
 
 def set_no_new_privs() -> Report:
@@ -303,63 +348,11 @@ def python_read_paths() -> list[str]:
     return sorted(p for p in paths if p)
 
 
-# -- seccomp: no unix sockets ---------------------------------------------------------------
-PR_SET_SECCOMP = 22
-SECCOMP_MODE_FILTER = 2
-AF_UNIX = 1
-# audit arch, socket(2) number
-_SECCOMP_ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
-
-
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
-                ("k", ctypes.c_uint32)]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
-
-
-def _unix_socket_filter(arch: int, nr_socket: int) -> list[tuple[int, int, int, int]]:
-    ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, JMP|JEQ|K, JMP|JGE|K
-    allow, deny = 0x7FFF0000, 0x00050000 | errno.EACCES  # SECCOMP_RET_ALLOW / ERRNO
-    return [
-        (ld_abs, 0, 0, 4),             # 0: arch
-        (jeq, 0, 6, arch),             # 1: another ABI (i386, x32 entry) → deny
-        (ld_abs, 0, 0, 0),             # 2: syscall number
-        (jge, 4, 0, 0x40000000),       # 3: x32 numbering → deny
-        (jeq, 0, 2, nr_socket),        # 4: not socket() → allow
-        (ld_abs, 0, 0, 16),            # 5: socket()'s domain (args[0], low half)
-        (jeq, 1, 0, AF_UNIX),          # 6: AF_UNIX → deny
-        (ret, 0, 0, allow),            # 7
-        (ret, 0, 0, deny),             # 8
-    ]
-
-
-def forbid_unix_sockets() -> Report:
-    """Install the seccomp filter (needs no_new_privs first); inherited by children."""
-    import platform
-
-    machine = platform.machine()
-    if machine not in _SECCOMP_ARCH:
-        return {"unix_sockets": _no(f"no seccomp filter for {machine}: a worker could "
-                                    "connect to unix sockets its uid may open")}
-    code = _unix_socket_filter(*_SECCOMP_ARCH[machine])
-    prog_filter = (_SockFilter * len(code))(*[_SockFilter(*c) for c in code])
-    prog = _SockFprog(len(code), prog_filter)
-    try:
-        _check(_libc().prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0),
-               "prctl(SECCOMP_MODE_FILTER)")
-    except OSError as err:
-        return {"unix_sockets": _no(str(err))}
-    return {"unix_sockets": _ok("seccomp: creating unix sockets is refused, so no "
-                                "connecting to sockets on disk (D-Bus, X11, …)")}
-
-
 # -- the report ----------------------------------------------------------------------------
-NOT_APPLIED = ("uid_drop", "net_namespace", "pid_namespace", "landlock_fs", "landlock_net",
-               "landlock_scope", "no_new_privs", "cpu", "memory", "open_files", "processes",
-               "file_size", "core_dumps", "unix_sockets")
+NOT_APPLIED = ("uid_drop", "net_namespace", "pid_namespace", "mount_namespace",
+               "landlock_fs", "landlock_net", "landlock_scope", "no_new_privs", "capabilities",
+               "cpu", "memory", "open_files", "processes", "file_size", "core_dumps",
+               "socket_families", "io_uring", "user_namespaces")
 
 
 def parent_side_report() -> Report:

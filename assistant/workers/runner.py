@@ -4,7 +4,8 @@ It confines itself (assistant/workers/limits.py) before any worker code is impor
 then answers `run` requests from the host over stdin/stdout (assistant/workers/broker.py).
 The worker's own print()s go to stderr: stdout belongs to the protocol.
 
-PLAN_JSON: {"code_dir", "home_dir", "entry", "uid", "gid", "limits": {...}, "probe"?}
+PLAN_JSON: {"code_dir", "home_dir", "root_dir", "entry", "uid", "gid", "limits": {...},
+            "probe"?, "outside_sockets"?, "outside_paths"?}
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ import json
 import os
 import resource
 import signal
-import socket
 import sys
 from typing import Any
 
-from assistant.workers import limits
+from assistant.workers import limits, mountns, seccomp
 from assistant.workers.broker import (
     CapabilityError,
     CapsProxy,
@@ -30,6 +30,7 @@ from assistant.workers.broker import (
     notification,
     result,
 )
+from assistant.workers.probe import verify
 
 EXIT_LOAD_FAILED = 3
 
@@ -61,14 +62,18 @@ def main(argv: list[str]) -> int:
 
 def confine(plan: dict[str, Any], reader: Any, writer: Any) -> limits.Report:
     """Everything in limits.py, in the only order that works: open what we need while
-    still privileged, unshare, fork into the PID namespace, set limits, drop the uid,
-    then Landlock."""
+    still privileged, unshare, build the own root, fork into the PID namespace, set
+    limits, drop the uid and every capability, then Landlock and seccomp."""
     as_root = os.geteuid() == 0
     read_paths = [*limits.python_read_paths(), plan["code_dir"]]
     ruleset, ll_report = limits.build_landlock(read_paths, [plan["home_dir"]])
-    if as_root:
-        _reach_sys_path_by_handle()
     report = limits.enter_namespaces(as_root)
+    if report["net_namespace"]["enforced"] and plan.get("root_dir"):
+        report.update(mountns.enter_own_root(plan["root_dir"], read_paths, [plan["home_dir"]]))
+    elif "mount_namespace" not in report:
+        report["mount_namespace"] = limits._no("no root directory planned for the worker")
+    if as_root and not report["mount_namespace"]["enforced"]:
+        _reach_sys_path_by_handle()
     if report["pid_namespace"]["enforced"]:
         child: list[int] = []
         # The host stops us with SIGTERM: kill the namespace's init, whose exit the
@@ -85,16 +90,19 @@ def confine(plan: dict[str, Any], reader: Any, writer: Any) -> limits.Report:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         limits.become_namespace_init()
     lim = limits.SandboxLimits(**plan["limits"])
-    report.update(limits.apply_rlimits(lim, own_uid=as_root))
+    own_userns = (not as_root and report["pid_namespace"]["enforced"]
+                  and limits.nproc_counts_per_user_namespace())
+    report.update(limits.apply_rlimits(lim, own_uid=as_root, own_user_namespace=own_userns))
     if as_root:
         report.update(limits.drop_privileges(plan["uid"], plan["gid"]))
     else:
         report["uid_drop"] = limits._no("Heron does not run as root: the worker keeps your "
                                         "uid (namespaces and Landlock still confine it)")
+    report.update(limits.drop_capabilities())
     report.update(limits.set_no_new_privs())
     limits.restrict_landlock(ruleset, ll_report)
     report.update(ll_report)
-    report.update(limits.forbid_unix_sockets())
+    report.update(seccomp.install())
     os.chdir(plan["home_dir"])
     return report
 
@@ -184,32 +192,6 @@ async def _await(value: Any) -> Any:
 def _cpu_s() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     return own.ru_utime + own.ru_stime
-
-
-def verify(report: limits.Report, plan: dict[str, Any]) -> limits.Report:
-    """Probe mode: try to escape; a protection that did not hold is reported as not
-    enforced, whatever the set-up step believed."""
-    outside = plan.get("outside_file", "/etc/passwd")
-    if report.get("landlock_fs", {}).get("enforced"):
-        try:
-            with open(outside, "rb"):
-                pass
-            report["landlock_fs"] = limits._no(f"probe could still read {outside}")
-        except PermissionError:
-            pass
-    if report.get("net_namespace", {}).get("enforced"):
-        names = [name for _, name in socket.if_nameindex()]
-        if names != ["lo"]:
-            report["net_namespace"] = limits._no(f"probe still sees interfaces {names}")
-    if report.get("unix_sockets", {}).get("enforced"):
-        try:
-            socket.socket(socket.AF_UNIX).close()
-            report["unix_sockets"] = limits._no("probe could still create a unix socket")
-        except PermissionError:
-            pass
-    if report.get("uid_drop", {}).get("enforced") and os.getuid() == 0:
-        report["uid_drop"] = limits._no("probe still runs as root")
-    return report
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ def key_positions(text: str) -> Positions:
     scanner = _TomlScanner(text)
     try:
         scanner.document()
-    except (IndexError, ValueError, tomllib.TOMLDecodeError):
+    except (IndexError, ValueError, RecursionError, tomllib.TOMLDecodeError):
         pass  # keep what was found: the caller falls back to the nearest known key
     return scanner.positions
 

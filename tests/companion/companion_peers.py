@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,9 +28,10 @@ def unb64url(text: str) -> bytes:
 
 
 class Peer:
-    """A threaded HTTP server; `fail_first` requests are answered 503 (to test retries)."""
+    """A threaded HTTP server; `fail_first` requests are answered 503 (to test retries).
+    With `tls` = (cert.pem, key.pem) it speaks https."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, tls: tuple[str, str] | None = None) -> None:
         self.fail_first = fail_first
         self.received: list[dict[str, Any]] = []
         self.refused = 0
@@ -51,7 +53,13 @@ class Peer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def handle(self, path: str, headers: Any, body: bytes
@@ -113,10 +121,10 @@ class PushService(Peer):
     """A Web Push service holding one browser's subscription keys: it checks the
     VAPID JWT (ES256, aud = this origin) and decrypts each message (RFC 8291)."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, tls: tuple[str, str] | None = None) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.auth = os.urandom(16)
-        super().__init__(fail_first)
+        super().__init__(fail_first, tls)
         public = self.key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
         self.subscription = {"endpoint": f"{self.url}/push/sub-1",
@@ -154,3 +162,29 @@ class PushService(Peer):
             return None
         claims["k"] = parts["k"]
         return claims
+
+
+class Listener:
+    """A bare TCP listener that only counts connections: whatever Heron would send
+    (HTTP, a TLS handshake), a connection at all is what must not happen."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.connections = 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+

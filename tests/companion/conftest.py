@@ -119,3 +119,21 @@ def server_factory(heron_home: Path):
 @pytest.fixture
 def server(server_factory) -> HeronServer:
     return server_factory()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def page():
+    """A page in Debian's chromium under Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: run `scripts/system-deps.sh test` "
+                    "(apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu"])
+        yield browser.new_context().new_page()
+        browser.close()

@@ -135,18 +135,47 @@ def test_websocket_checks_origin(server):
     assert _ws_refused(server.ws_url, token, origin="http://evil.example") is True
 
 
-def test_failed_attempts_are_rate_limited_per_address(heron_home, server_factory):
+def test_failed_attempts_are_rate_limited_per_kind_and_address(heron_home, server_factory):
     write_config(heron_home, webpush=False, max_auth_failures=5)
     server = server_factory()
     good = server.pairing_code()
+    phone = server.pair()
     with server.client(None) as anon:
         codes = [anon.post("/api/pair", json={"code": f"WRONG{i:03d}"}).status_code
                  for i in range(5)]
         assert codes == [400] * 5
         blocked = anon.post("/api/pair", json={"code": good})
         assert blocked.status_code == 429 and "Retry-After" in blocked.headers
+    # bad pairing codes count against pairing, not against tokens
     with server.client("guess") as guess:
-        assert guess.get("/api/state").status_code == 429
+        codes = [guess.get("/api/state").status_code for _ in range(6)]
+        assert codes == [401] * 5 + [429]
+    with server.client(phone) as c:  # a valid token is never locked out
+        assert c.get("/api/state").status_code == 200
+
+
+def _from(server, source: str) -> httpx.Client:
+    """A client whose connections come from `source` (another 127/8 address: to the
+    server, another host)."""
+    return httpx.Client(base_url=server.url, timeout=30, verify=False,
+                        transport=httpx.HTTPTransport(local_address=source))
+
+
+def test_a_flood_of_wrong_codes_never_stops_another_client_from_pairing(heron_home,
+                                                                       server_factory):
+    """One machine with many addresses guesses codes; the real phone still pairs."""
+    write_config(heron_home, webpush=False, max_auth_failures=5)
+    server = server_factory()
+    good = server.pairing_code()
+    for n in range(2, 14):  # more failures in all than any shared bucket would allow
+        with _from(server, f"127.0.0.{n}") as attacker:
+            codes = [attacker.post("/api/pair", json={"code": f"WRONG{i:03d}"}).status_code
+                     for i in range(6)]
+        assert codes == [400] * 5 + [429]  # each address is still limited on its own
+    with _from(server, "127.0.0.1") as phone:
+        r = phone.post("/api/pair", json={"code": good, "name": "the real phone"})
+        assert r.status_code == 200, r.text
+        assert r.json()["device"]["name"] == "the real phone"
 
 
 def test_lan_mode_serves_tls_with_the_fingerprint_in_the_pairing_qr(heron_home,

@@ -4,13 +4,21 @@ retries, and the durable outbox surviving kill -9."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import ssl
 import time
 
+import httpx
 import websockets
 from companion_peers import NtfyServer, PushService, WebhookReceiver
 from conftest import write_config
 
+from assistant.companion.bridges import WebPushBridge, new_vapid_key, vapid_public_key
+from assistant.companion.delivery import DeliveryEngine
+from assistant.companion.devices import DeviceStore
+from assistant.companion.egress import Egress
+from assistant.companion.tls import ensure_certificate
 from assistant.paths import resolve_paths
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
@@ -95,25 +103,60 @@ def test_ntfy_with_a_wrong_token_is_retried_and_shown_as_failing(heron_home,
         ntfy.close()
 
 
-def test_web_push_is_vapid_signed_and_decrypts_to_an_id_only(heron_home, server_factory):
-    push = PushService(fail_first=1)
+def test_web_push_is_vapid_signed_and_decrypts_to_an_id_only(tmp_path):
+    cert, key = ensure_certificate(tmp_path, ["127.0.0.1"])
+    push = PushService(fail_first=1, tls=(str(cert), str(key)))
     try:
-        write_config(heron_home, webpush=True)
-        server = server_factory()
-        token = server.pair()
-        with server.client(token) as phone:
-            key = phone.get("/api/push/key").json()["key"]
-            assert phone.post("/api/push/subscribe", json=push.subscription).status_code == 200
-        (oid,) = _queue(heron_home, 1)
-        msg = push.wait_for(1)[0]
-        assert push.refused == 1  # the push service's 503 was retried
-        assert msg["payload"]["id"] == oid and msg["payload"]["dedup_id"] == f"heron-{oid}"
-        assert msg["claims"]["k"] == key and msg["claims"]["sub"].startswith("mailto:")
-        assert "4711" not in json.dumps(msg["payload"])
-        assert b"4711" not in msg["raw"]
-        assert _delivery(server, token, oid, "webpush")["state"] == "delivered"
+        out = asyncio.run(_push_through_the_bridge(tmp_path, push, cert))
     finally:
         push.close()
+    msg, vapid_key = out["message"], out["vapid_key"]
+    assert push.refused == 1  # the push service's 503 was retried
+    assert msg["payload"]["id"] == out["oid"]
+    assert msg["payload"]["dedup_id"] == f"heron-{out['oid']}"
+    assert msg["claims"]["k"] == vapid_public_key(vapid_key)
+    assert msg["claims"]["sub"].startswith("mailto:") and msg["ttl"] == "3600"
+    assert "4711" not in json.dumps(msg["payload"]) and b"4711" not in msg["raw"]
+    assert out["state"] == "delivered"
+
+
+async def _push_through_the_bridge(home, push: PushService, cert) -> dict:
+    """The bridge and the delivery engine in process: a push service on this machine is
+    what Heron refuses in use (test_companion_attacks), so only here, through the
+    Python API and nowhere in config.toml, is loopback let through, over TLS."""
+    storage = Storage(home / "heron.db")
+    devices = DeviceStore(storage)
+    device, _ = devices.pair(devices.new_pairing_code()[0], "phone")
+    with storage.transaction() as cur:
+        cur.execute("INSERT INTO companion_push(endpoint, device_id, p256dh, auth, "
+                    "created_at) VALUES (?,?,?,?,?)",
+                    (push.subscription["endpoint"], device.id,
+                     push.subscription["keys"]["p256dh"], push.subscription["keys"]["auth"],
+                     time.time()))
+    vapid_key = new_vapid_key()
+    tls = ssl.create_default_context(cafile=str(cert))
+    try:
+        async with httpx.AsyncClient(verify=tls) as http:
+            bridge = WebPushBridge(storage, vapid_key, "mailto:heron@localhost", http,
+                                   Egress(allow=lambda ip: ip.is_loopback))
+            oid = Outbox(storage).enqueue(OUTBOX_KIND, {"text": f"{SECRET_TEXT} #0"})
+            engine = asyncio.create_task(DeliveryEngine(storage, [bridge]).run())
+            try:
+                (message,) = await asyncio.to_thread(push.wait_for, 1)
+                end = time.monotonic() + 20
+                while time.monotonic() < end:
+                    (row,) = storage.query("SELECT state FROM outbox_delivery WHERE "
+                                           "outbox_id=? AND bridge='webpush'", (oid,))
+                    if row["state"] != "queued":
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                engine.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await engine
+    finally:
+        storage.close()
+    return {"message": message, "vapid_key": vapid_key, "oid": oid, "state": row["state"]}
 
 
 async def _app(url: str, token: str, want: int, timeout_s: float = 30) -> list[int]:

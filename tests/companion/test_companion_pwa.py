@@ -6,25 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture
-def page():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: run `scripts/system-deps.sh test` "
-                    "(apt-get install chromium)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context()
-        yield context.new_page()
-        browser.close()
+from playwright.sync_api import expect
 
 
 def test_phone_pairs_sees_a_timer_fire_approves_a_prompt_and_chats(server, page):

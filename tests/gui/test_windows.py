@@ -140,6 +140,25 @@ def test_no_answer_in_time_is_a_timeout(qapp, wait_for):
     assert answers == [Answer.TIMED_OUT] and not dialog.isVisible()
 
 
+def test_the_dialog_lists_what_an_allow_grants_in_plain_words(qapp):
+    from gui.approval_dialog import ApprovalDialog
+
+    request = PermissionRequest(tool="runner", title="Run things", args={"cmd": "ls"},
+                                action="run ls", summary='runner(cmd="ls")',
+                                reason="a new version asks for more",
+                                offered=(Answer.ONCE, Answer.ALWAYS, Answer.DENY),
+                                scopes=("fs.read:/**", "shell", "net:*"),
+                                new_scopes=("shell",))
+    dialog = ApprovalDialog(request, timeout_s=30)
+    dialog.show()
+    shown = dialog.scopes.text()
+    assert "read every file on this computer (fs.read:/**)" in shown
+    assert "<b>NEW:</b> run any program (shell)" in shown
+    assert "connect to any host on the network (net:*)" in shown
+    assert dialog.scopes.isVisible()
+    dialog.reject()
+
+
 def test_a_flood_of_events_never_freezes_the_window(heron, qapp):
     from PySide6.QtCore import QTimer
 

@@ -19,7 +19,8 @@ from assistant.tools.apps import OpenApp, OpenUrl
 from assistant.tools.audit import AuditLog
 from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
 from assistant.tools.desktop import AppLauncher, UrlOpener, default_backends
-from assistant.tools.policy import ToolCall
+from assistant.tools.policy import Answer, ToolCall
+from assistant.tools.prompters import CallbackPrompter, FanOutPrompter
 from assistant.tools.registry import ToolRegistry
 
 DESKTOP_VARS = ("WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "BROWSER",
@@ -214,8 +215,20 @@ def test_open_url_goes_to_the_registered_browser_via_xdg_open(desktop, make_regi
         subprocess.run(["xdg-mime", "default", "heron-test-browser.desktop",
                         f"x-scheme-handler/{scheme}"], check=True, timeout=30)
     registry, _ = make_registry(default_backends())
-    out = call(registry, "open_url", url="https://example.com/search?q=heron&lang=en")
+    url = "https://example.com/search?q=heron&lang=en"
+    out = call(registry, "open_url", url=url)  # data leaves the machine: nobody to ask
+    assert out.status == "denied"
+    assert not marker.exists()
+    asked = []
+
+    async def once(request):
+        asked.append(request)
+        return Answer.ONCE
+
+    registry.prompter = FanOutPrompter([CallbackPrompter(once)], timeout_s=5)
+    out = call(registry, "open_url", url=url)
     assert out.status == "ok", out.error
+    assert url in asked[0].action  # the question showed the whole address
     assert out.result["opener"] == "xdg-open"
     assert out.result["speech"] == "Opening example.com in your browser."
     assert wait_for(marker) == "https://example.com/search?q=heron&lang=en"

@@ -139,3 +139,22 @@ def test_doctor_reports_the_desktop_integration(tmp_path):
     assert "heron --toggle" in desktop["fix"]
     assert run_heron(tmp_path, "autostart", "off", env=env).returncode == 0
     assert not (tmp_path / "xdg" / "autostart" / "heron.desktop").exists()
+
+
+def test_doctor_reports_the_sandbox_routes_its_probe_tried(tmp_path):
+    """The sandbox check comes from a worker that tried each way out: every route of
+    the attack has its line, and whatever did not hold is named with a fix."""
+    proc = doctor(tmp_path, "--json")
+    check = by_name(json.loads(proc.stdout))["sandbox"]
+    protections = check["data"]["protections"]
+    for route in ("io_uring", "socket_families", "user_namespaces", "mount_namespace",
+                  "capabilities", "landlock_fs", "net_namespace", "processes"):
+        assert protections[route]["detail"], route
+    missing = [name for name, p in protections.items() if not p["enforced"]]
+    if os.geteuid() != 0:  # a desktop user's worker keeps the uid, and doctor says so
+        assert "uid_drop" in missing
+    if not missing:
+        assert check["status"] == "ok"
+    else:
+        assert check["status"] in ("info", "warn") and check["fix"]
+        assert all(name in check["detail"] for name in missing), check

@@ -83,6 +83,9 @@ def test_heron_mcp_serves_the_workers_through_policy_and_audit(tmp_path: Path) -
             "unknown": await s.call_tool("no_such_tool", {}),
         }
 
+    # A timer changes something: over MCP it is asked about, unless allowed for MCP.
+    allowed = run_heron(tmp_path, "workers", "allow", "set_timer", "--mcp", timeout=120)
+    assert allowed.returncode == 0, allowed.stderr
     got = heron_mcp(tmp_path, body)
     tools = got["tools"]
     assert {"get_time", "get_date", "set_timer", "list_timers", "cancel_timer"} <= set(tools)

@@ -152,3 +152,55 @@ def test_unknown_model_is_a_coded_error(tmp_path):
     proc = heron(tmp_path, "models", "verify", "no-such-model")
     assert proc.returncode == 4
     assert "model.unknown" in proc.stderr and "whisper-base" in proc.stderr
+
+
+def minilm_dir(home: Path) -> Path:
+    return home / "data" / "models" / "minilm-l6-int8"
+
+
+def flip_bytes(path: Path, at: int, n: int = 64) -> None:
+    with path.open("r+b") as fh:  # same size, different bytes
+        fh.seek(at)
+        old = fh.read(n)
+        fh.seek(at)
+        fh.write(bytes(b ^ 0xFF for b in old))
+
+
+@pytest.mark.slow
+def test_verify_checks_and_rebuilds_the_derived_caches(tmp_path):
+    """The router's compact MiniLM and the example phrases' vectors are built from the
+    catalogued files: verify checks them by sha256, names a damaged one and repairs it,
+    and the next start uses fresh ones."""
+    # A phrase none of the fixed intents takes: the router embeds its examples.
+    assert heron(tmp_path, "ask", "--local", "please jot this down: buy milk").returncode == 0
+    folder = minilm_dir(tmp_path)
+    compact = folder / "model.compact.onnx"
+    (vectors,) = folder.glob("examples-*.npy")
+    flip_bytes(compact, compact.stat().st_size // 2)  # inside a weight: it still loads
+    flip_bytes(vectors, vectors.stat().st_size - 100)
+    proc = heron(tmp_path, "models", "verify", "minilm-l6-int8", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    derived = {d["file"]: d for d in json.loads(proc.stdout)["derived"]}
+    assert derived[str(compact)]["ok"] is False
+    assert "sha256 differs" in derived[str(compact)]["detail"]
+    assert derived[str(compact)]["action"] == "rebuilt"
+    assert derived[str(vectors)]["ok"] is False and "sha256" in derived[str(vectors)]["detail"]
+    assert "embeds the phrases again" in derived[str(vectors)]["action"]
+    # repaired: a second verify finds nothing wrong, and the vectors come back on use
+    again = json.loads(heron(tmp_path, "models", "verify", "minilm-l6-int8", "--json").stdout)
+    assert all(d["ok"] for d in again["derived"])
+    assert heron(tmp_path, "ask", "--local", "please jot this down: buy milk").returncode == 0
+    assert vectors.is_file()
+    again = json.loads(heron(tmp_path, "models", "verify", "minilm-l6-int8", "--json").stdout)
+    assert {d["file"]: d["ok"] for d in again["derived"]} == {str(compact): True,
+                                                              str(vectors): True}
+
+
+def test_verify_text_names_a_damaged_compact_model(tmp_path):
+    assert heron(tmp_path, "models", "verify", "minilm-l6-int8").returncode == 0
+    compact = minilm_dir(tmp_path) / "model.compact.onnx"
+    flip_bytes(compact, compact.stat().st_size // 2)
+    proc = heron(tmp_path, "models", "verify", "minilm-l6-int8")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if str(compact) in ln)
+    assert line.lstrip().startswith("FIXED") and "sha256 differs" in line and "rebuilt" in line

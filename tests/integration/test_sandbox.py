@@ -11,119 +11,20 @@ import socket
 import tempfile
 import threading
 import time
-import tomllib
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from assistant.bus import EventBus
-from assistant.storage import Storage
-from assistant.tools.audit import AuditLog, load_key
-from assistant.tools.manifest import manifest_from_document
-from assistant.tools.policy import Answer, PermissionRequest, ToolCall
-from assistant.tools.registry import ToolOutcome, ToolRegistry
-from assistant.workers.host import SandboxedTool
 from assistant.workers.limits import enforcement_report
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sandbox"
+if TYPE_CHECKING:
+    from sandbox_harness import Heron
+
+pytest_plugins = ["sandbox_harness"]
 SECRET = "/etc/shadow"
-
-
-class Approve:
-    """The user says yes to every prompt: only the sandbox stands in the way."""
-
-    async def ask(self, request: PermissionRequest) -> Answer:
-        return request.yes
-
-
-def load_tool(name: str, **changes: Any) -> SandboxedTool:
-    doc = tomllib.loads((FIXTURES / name / "heron-worker.toml").read_text())
-    manifest = replace(manifest_from_document(doc), **changes)
-    return SandboxedTool(manifest, FIXTURES / name, doc["entry"])
-
-
-@dataclass
-class Heron:
-    registry: ToolRegistry
-    audit: AuditLog
-    good: SandboxedTool
-    hostile: SandboxedTool
-    granted: Path
-
-    async def call(self, tool: str, **args: Any) -> ToolOutcome:
-        return await self.registry.call(ToolCall(tool, args))
-
-    async def still_answers(self) -> None:
-        out = await self.call("word_count", text="still here")
-        assert out.status == "ok", out
-        assert out.result["words"] == 2
-
-    def audit_rows(self, kind: str, **match: Any) -> list[dict[str, Any]]:
-        return [r for r in self.audit.entries(limit=10_000) if r["kind"] == kind
-                and all(r.get(k) == v for k, v in match.items())]
-
-    def run(self, scenario: Callable[[], Awaitable[None]]) -> None:
-        async def main() -> None:
-            try:
-                await scenario()
-            finally:
-                await self.good.stop()
-                await self.hostile.stop()
-        asyncio.run(main())
-
-
-@pytest.fixture
-def heron(tmp_path: Path) -> Heron:
-    storage = Storage(tmp_path / "heron.db")
-    audit = AuditLog(storage, load_key(tmp_path / "audit.key"))
-    registry = ToolRegistry(EventBus(), audit, prompter=Approve())
-    granted = tmp_path / "granted"
-    granted.mkdir()
-    (granted / "notes.txt").write_text("granted words")
-    good = load_tool("good", permissions=(f"fs.read:{granted}/**",))
-    hostile = load_tool("hostile", permissions=(f"fs.read:{granted}/**",
-                                                f"fs.write:{granted}/**"))
-    registry.register(good)
-    registry.register(hostile)
-    yield Heron(registry, audit, good, hostile, granted)
-    storage.close()
-
-
-def processes_of(uid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            status = (entry / "status").read_text()
-        except (FileNotFoundError, NotADirectoryError, ProcessLookupError):
-            continue
-        uids = next((ln.split()[1:] for ln in status.splitlines() if ln.startswith("Uid:")), [])
-        if str(uid) in uids:
-            pids.append(int(entry.name))
-    return pids
-
-
-def zombie_children() -> list[int]:
-    me, out = os.getpid(), []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            stat = (entry / "stat").read_text()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if state == "Z" and int(ppid) == me:
-            out.append(int(entry.name))
-    return out
-
-
-def assert_nothing_left(tool: SandboxedTool, pgid: int | None = None) -> None:
-    assert processes_of(tool.uid) == []
-    assert zombie_children() == []
-    if pgid is not None:
-        with pytest.raises(ProcessLookupError):
-            os.killpg(pgid, 0)  # the whole process group is gone
+# what a plain open() outside meets: not there or read-only (its own root), or Landlock
+REFUSED = ("FileNotFoundError", "OSError: [Errno 30] Read-only", "PermissionError")
 
 
 def test_good_worker_runs_confined_and_reads_its_grant(heron: Heron) -> None:
@@ -141,7 +42,7 @@ def test_good_worker_runs_confined_and_reads_its_grant(heron: Heron) -> None:
         assert env.result["cwd"].startswith(tempfile.gettempdir())
         private.append(env.result["cwd"])
         await heron.hostile.stop()
-        assert_nothing_left(heron.hostile)
+        heron.assert_nothing_left(heron.hostile)
 
     private: list[str] = []
     heron.run(scenario)
@@ -156,12 +57,12 @@ def test_good_worker_runs_confined_and_reads_its_grant(heron: Heron) -> None:
 
 def test_reading_outside_the_grant_is_blocked(heron: Heron) -> None:
     async def scenario() -> None:
-        # plain open(): Landlock refuses, even for the file the grant covers (the worker
-        # must ask the host for it)
+        # plain open(): refused even for the file the grant covers (the worker must ask
+        # the host for it): absent from its own root, and Landlock refuses beneath it
         for path in (SECRET, "/etc/passwd", str(heron.granted / "notes.txt")):
             out = await heron.call("hostile", mode="open_read", path=path)
             assert out.status == "ok", out
-            assert out.result["open_read"].startswith("PermissionError"), (path, out.result)
+            assert out.result["open_read"].startswith(REFUSED), (path, out.result)
         # through the broker: ctx.caps refuses and audits
         out = await heron.call("hostile", mode="caps_read", path=SECRET)
         assert (out.status, out.code) == ("error", "capability.denied")
@@ -182,7 +83,7 @@ def test_writing_outside_the_private_dir_is_blocked(heron: Heron, tmp_path: Path
     async def scenario() -> None:
         for path in (outside, Path("/etc/heron-sandbox-test"), heron.granted / "direct.txt"):
             out = await heron.call("hostile", mode="open_write", path=str(path))
-            assert out.result["open_write"].startswith("PermissionError"), (path, out.result)
+            assert out.result["open_write"].startswith(REFUSED), (path, out.result)
             assert not path.exists()
         out = await heron.call("hostile", mode="caps_write", path=str(outside))
         assert (out.status, out.code) == ("error", "capability.denied")
@@ -251,7 +152,7 @@ def test_fork_bomb_is_contained_and_killed_with_nothing_left(heron: Heron) -> No
 
     def watch() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], len(processes_of(heron.hostile.uid)))
+            peak[0] = max(peak[0], len(heron.processes_of(heron.hostile)))
             proc = heron.hostile._proc
             pgid[0] = pgid[0] or (proc.pid if proc else None)
             time.sleep(0.05)
@@ -268,11 +169,13 @@ def test_fork_bomb_is_contained_and_killed_with_nothing_left(heron: Heron) -> No
             watcher.join()
         assert (out.status, out.code) == ("error", "worker.timeout"), out
         assert elapsed < heron.hostile.manifest.timeout_s + 1.5
-        assert_nothing_left(heron.hostile, pgid[0])
+        heron.assert_nothing_left(heron.hostile, pgid[0])
         await heron.still_answers()
 
     heron.run(scenario)
-    if os.geteuid() == 0:
+    # where the doctor says processes are limited (as root: own uid; as a normal user:
+    # own user namespace on Linux >= 5.14) the bomb never got past the limit
+    if enforcement_report()["processes"]["enforced"]:
         assert 2 <= peak[0] <= heron.hostile.limits.processes
     assert heron.audit_rows("call", tool="hostile", status="error", code="worker.timeout")
 
@@ -301,7 +204,7 @@ def test_sleeping_forever_is_killed_at_the_timeout(heron: Heron) -> None:
             assert (out.status, out.code) == ("error", "worker.timeout"), out
             assert time.monotonic() - started < heron.hostile.manifest.timeout_s + 1.0
             for pgid in pgids:
-                assert_nothing_left(heron.hostile, pgid)
+                heron.assert_nothing_left(heron.hostile, pgid)
         await heron.still_answers()
 
     heron.run(scenario)
@@ -325,7 +228,7 @@ def test_crash_restarts_with_backoff_and_errors_carry_no_traceback(heron: Heron)
         assert (failed.code, failed.error) == ("worker.failed",
                                                "hostile failed: RuntimeError: the worker gave up")
         await heron.hostile.stop()
-        assert_nothing_left(heron.hostile)
+        heron.assert_nothing_left(heron.hostile)
         await heron.still_answers()
 
     heron.run(scenario)

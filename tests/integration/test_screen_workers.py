@@ -366,6 +366,9 @@ def test_who_is_there_and_a_snapshot_from_a_video_camera(tmp_path):
         assert snap.status == "ok", snap
         saved = Path(snap.result["path"])
         assert saved.parent == tmp_path / "Pictures/Heron" and saved.stat().st_size > 1000
+        again = asyncio.run(reg.call(ToolCall("camera_snapshot", {})))  # never overwrites
+        assert again.status == "ok" and again.result["path"] != str(saved)
+        assert saved.stat().st_size > 1000 and Path(again.result["path"]).is_file()
         empty = _video(tmp_path / "empty.avi", np.full((480, 640, 3), 200, np.uint8))
         (tmp_path / "b").mkdir()
         reg2, storage2 = _camera_registry(tmp_path / "b", empty)

@@ -5,10 +5,15 @@ socket — `heron ask` runs in it, a second `heron run` does not start another, 
 from __future__ import annotations
 
 import json
+import socket
+from pathlib import Path
 
 import pytest
 from headless import HeadlessHeron, of_type
 from helpers import run_heron, write_wav
+
+from assistant.integration.instance import socket_path
+from assistant.paths import resolve_paths
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +31,13 @@ def test_ask_and_a_second_run_reach_the_running_heron(tmp_path):
     fired = heron.wait_type("TimerFired", 20)
     assert fired["label"] == "tea"
 
+    # Bad input from any program of the user's gets a coded error; Heron goes on.
+    sock = socket_path(resolve_paths({"HERON_HOME": str(tmp_path)}).data_dir)
+    for bad in (b'{"cmd": "mute", "muted": "no"}\n', b"[" * 100_000 + b"]" * 100_000 + b"\n",
+                b"[" * 30_000 + b"]" * 30_000 + b"\n"):
+        assert first_reply(sock, bad)["error"]["code"] == "instance.bad_request"
+    assert first_reply(sock, b'{"cmd": "ping"}\n')["ok"] is True
+
     second = run_heron(tmp_path, "run", "--headless", "--no-mic", "--json", timeout=60)
     assert second.returncode == 0, second.stderr
     assert [json.loads(line)["type"] for line in second.stdout.splitlines()] == [
@@ -42,6 +54,19 @@ def test_ask_and_a_second_run_reach_the_running_heron(tmp_path):
     gone = run_heron(tmp_path, "--toggle")
     assert gone.returncode == 7 and "[instance.not_running]" in gone.stderr
     assert "heron run" in gone.stderr
+
+
+def first_reply(path: Path, line: bytes) -> dict:
+    """What the running Heron answers to one raw line (it may hang up before reading
+    all of a bad one: its answer is already on its way)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(20)
+        s.connect(str(path))
+        try:
+            s.sendall(line)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return json.loads(s.makefile("rb").readline())
 
 
 @pytest.mark.audio

@@ -112,3 +112,42 @@ def test_grants_and_revoke(home):
     assert "heron workers grants" in again.stderr
     left = json.loads(heron(home, "workers", "grants", "--json").stdout)
     assert [g["tool"] for g in left] == ["word_count"]
+
+
+def test_allow_for_mcp_names_the_scopes_it_covers_and_revoke_forgets_it(home):
+    r = heron(home, "workers", "allow", "shout", "--mcp")
+    assert r.returncode == 0, r.stderr
+    assert "MCP clients may now call shout without asking you first." in r.stdout
+    assert "Undo with `heron workers revoke shout --mcp`." in r.stdout
+    assert "send notifications to your phone, through the internet (notify)" in r.stdout
+    grants = json.loads(heron(home, "workers", "grants", "--json").stdout)
+    assert [(g["tool"], g["scope"], g["answer"]) for g in grants] == [
+        ("shout", "mcp:notify", "always")]
+    assert "allow for MCP clients" in heron(home, "workers", "grants").stdout
+    without = heron(home, "workers", "allow", "shout")
+    assert without.returncode == 2 and "--mcp" in without.stderr
+    assert heron(home, "workers", "revoke", "shout").returncode == 0
+    assert json.loads(heron(home, "workers", "grants", "--json").stdout) == []
+
+
+def test_revoke_mcp_forgets_only_the_allow_for_mcp_clients(home):
+    storage = Storage(HeronPaths(home / "config", home / "data", home / "cache").db_file)
+    store = ApprovalStore(storage)
+    store.remember("shout", "always", "notify")  # an "always" given by voice, say
+    store.remember("word_count", "never")
+    storage.close()
+    hint = heron(home, "workers", "allow", "shout", "--mcp").stdout
+    undo = hint.split("Undo with `", 1)[1].split("`", 1)[0].split()
+    assert undo == ["heron", "workers", "revoke", "shout", "--mcp"]
+    r = heron(home, "workers", *undo[2:], "--json")  # what the hint says, run as said
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"tool": "shout", "scope": None, "mcp": True,
+                                    "removed": 1}
+    left = json.loads(heron(home, "workers", "grants", "--json").stdout)
+    assert [(g["tool"], g["scope"], g["answer"]) for g in left] == [
+        ("shout", "notify", "always"), ("word_count", "*", "never")]
+    again = heron(home, "workers", "revoke", "shout", "--mcp")
+    assert again.returncode == 2 and "workers.no_grant" in again.stderr
+    assert "for MCP clients" in again.stderr
+    both = heron(home, "workers", "revoke", "shout", "--mcp", "--scope", "notify")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr

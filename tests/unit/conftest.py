@@ -1,8 +1,12 @@
+from pathlib import Path
+
 import pytest
 
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.paths import HeronPaths
+from assistant.secrets import SecretStore
+from assistant.storage import Storage
 
 
 @pytest.fixture
@@ -15,3 +19,20 @@ def core(paths):
     c = Core(paths, HeronConfig())
     yield c
     c.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def storage(data_dir):
+    s = Storage(data_dir / "heron.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def store(data_dir) -> SecretStore:
+    return SecretStore(data_dir, use_keyring=False)  # never touch a developer's keyring

@@ -152,12 +152,13 @@ def test_always_deny_is_remembered_across_a_restart(db):
 
 def test_a_worker_that_asks_for_more_scopes_is_asked_again(store):
     policy = PermissionPolicy(store)
-    old = manifest(permissions=("clipboard.read",))
+    # (not the clipboard: reading it is asked once per session whatever was remembered)
+    old = manifest(permissions=("fs.read:~/weather/**",))
     asyncio.run(policy.resolve(old, ToolCall("weather", {}),
                                Answering(Answer.ALWAYS).prompter()))
-    assert store.answer_for("weather", "clipboard.read") == "always"
+    assert store.answer_for("weather", "fs.read:~/weather/**") == "always"
     assert policy.decide(old, ToolCall("weather", {}))[0] is Decision.ALLOW
-    updated = manifest(permissions=("clipboard.read", "clipboard.write"))
+    updated = manifest(permissions=("fs.read:~/weather/**", "clipboard.write"))
     assert policy.decide(updated, ToolCall("weather", {}))[0] is Decision.ASK
 
 

@@ -26,23 +26,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def data_dir(tmp_path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def storage(data_dir):
-    s = Storage(data_dir / "heron.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def store(data_dir) -> SecretStore:
-    return SecretStore(data_dir, use_keyring=False)  # never touch a developer's keyring
-
-
-@pytest.fixture
 def audit(storage, store) -> AuditLog:
     return AuditLog.open(storage, store)
 

@@ -4,16 +4,15 @@ app matching over real .desktop files."""
 
 import asyncio
 import datetime as dt
-import os
 import sqlite3
 
 import pytest
+from builtin_support import Recorder, ctx_for, run
 
 from assistant.agent.router import Router
 from assistant.bus import EventBus
 from assistant.storage import Storage
 from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.audit import AuditLog
 from assistant.tools.capabilities import Capabilities, CapabilityDenied
 from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
 from assistant.tools.clock import GetDate, GetTime
@@ -23,7 +22,7 @@ from assistant.tools.files import FilesOptions, FindFiles, ReadFile
 from assistant.tools.notes import ListNotes, NoteStore, TakeNote
 from assistant.tools.phone import NotifyPhone, Outbox
 from assistant.tools.policy import ToolCall
-from assistant.tools.registry import ToolContext, ToolError, ToolRegistry
+from assistant.tools.registry import ToolContext, ToolError
 from assistant.tools.reminders import (
     ReminderFired,
     ReminderService,
@@ -32,163 +31,6 @@ from assistant.tools.reminders import (
     parse_at,
 )
 from assistant.tools.timers import CancelTimer, ListTimers, SetTimer
-
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-class Recorder:
-    """The capability audit hook, collected for assertions."""
-
-    def __init__(self):
-        self.rows = []
-
-    def __call__(self, scope, target, allowed, detail):
-        self.rows.append((scope, target, allowed))
-
-
-def ctx_for(tool, home, record=None, backends=None, source="voice", untrusted=False):
-    call = ToolCall(tool.manifest.name, {}, source=source, untrusted=untrusted, call_id="c1")
-    caps = Capabilities(tool.manifest.name, tool.manifest.permissions, record, home=home,
-                        backends=backends)
-    return ToolContext(call, caps)
-
-
-@pytest.fixture
-def storage(tmp_path):
-    s = Storage(tmp_path / "heron.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def home(tmp_path):
-    h = tmp_path / "home"
-    (h / "Documents" / "taxes").mkdir(parents=True)
-    (h / "Documents" / "taxes" / "tax_return_2023.pdf").write_bytes(b"%PDF-1.4\x00\x01")
-    (h / "Documents" / "shopping list.txt").write_text("milk\neggs\nbread\n")
-    (h / "Documents" / "report.md").write_text("# Quarterly report\nAll good.\n")
-    (h / ".ssh").mkdir()
-    (h / ".ssh" / "id_ed25519").write_text("PRIVATE KEY")
-    return h
-
-
-# -- read_file ---------------------------------------------------------------------
-
-def test_read_file_reads_a_granted_file_and_marks_it_untrusted(home):
-    tool, rec = ReadFile(home=home), Recorder()
-    out = run(tool.run({"path": "~/Documents/shopping list.txt"}, ctx_for(tool, home, rec)))
-    assert out["text"] == "milk\neggs\nbread\n"
-    assert out["untrusted_output"] is True and out["truncated"] is False
-    assert out["speech"] == "shopping list.txt says: milk eggs bread"
-    assert rec.rows == [("fs.read:~/**", str(home / "Documents" / "shopping list.txt"), True)]
-
-
-def test_read_file_outside_the_grant_is_denied_and_audited(home, tmp_path):
-    secret = tmp_path / "elsewhere.txt"
-    secret.write_text("not yours")
-    tool, rec = ReadFile(FilesOptions(read=("~/Documents/**",)), home=home), Recorder()
-    assert tool.manifest.permissions == ("fs.read:~/Documents/**",)
-    for path in (str(secret), "~/notes-outside-documents.txt"):
-        with pytest.raises(CapabilityDenied) as err:
-            run(tool.run({"path": path}, ctx_for(tool, home, rec)))
-        assert err.value.code == "capability.denied"
-    assert [allowed for *_, allowed in rec.rows] == [False, False]
-
-
-def test_a_symlink_out_of_the_grant_is_denied(home, tmp_path):
-    outside = tmp_path / "outside.txt"
-    outside.write_text("secret")
-    (home / "Documents" / "link.txt").symlink_to(outside)
-    tool, rec = ReadFile(FilesOptions(read=("~/Documents/**",)), home=home), Recorder()
-    with pytest.raises(CapabilityDenied):
-        run(tool.run({"path": "~/Documents/link.txt"}, ctx_for(tool, home, rec)))
-    assert rec.rows[-1][2] is False
-
-
-def test_binary_files_are_refused(home):
-    tool = ReadFile(home=home)
-    with pytest.raises(ToolError) as err:
-        run(tool.run({"path": "~/Documents/taxes/tax_return_2023.pdf"}, ctx_for(tool, home)))
-    assert err.value.code == "files.binary"
-    assert "not a text file" in err.value.message
-
-
-def test_big_files_are_cut_at_64_kb(home):
-    big = home / "Documents" / "big.txt"
-    big.write_text("é" * 40_000 + "\n")  # 80 KB of two-byte characters
-    tool = ReadFile(home=home)
-    out = run(tool.run({"path": str(big)}, ctx_for(tool, home)))
-    assert out["truncated"] is True and out["size_bytes"] == 80_001
-    assert len(out["text"].encode()) <= 64 * 1024 and set(out["text"]) == {"é"}
-
-
-def test_hidden_files_are_left_alone_unless_configured(home):
-    tool = ReadFile(home=home)
-    with pytest.raises(ToolError) as err:
-        run(tool.run({"path": "~/.ssh/id_ed25519"}, ctx_for(tool, home)))
-    assert err.value.code == "files.hidden"
-    (home / "Documents" / "key").symlink_to(home / ".ssh" / "id_ed25519")
-    with pytest.raises(ToolError):  # not through a symlink either
-        run(tool.run({"path": "~/Documents/key"}, ctx_for(tool, home)))
-    opened = ReadFile(FilesOptions(include_hidden=True), home=home)
-    out = run(opened.run({"path": "~/.ssh/id_ed25519"}, ctx_for(opened, home)))
-    assert out["text"] == "PRIVATE KEY"
-
-
-def test_a_fifo_is_refused_without_hanging(home):
-    os.mkfifo(home / "Documents" / "pipe")
-    tool = ReadFile(home=home)
-    with pytest.raises(ToolError) as err:
-        run(asyncio.wait_for(tool.run({"path": "~/Documents/pipe"}, ctx_for(tool, home)), 3))
-    assert err.value.code == "files.not_a_file"
-
-
-def test_read_file_of_a_missing_file_says_so(home):
-    tool = ReadFile(home=home)
-    with pytest.raises(ToolError) as err:
-        run(tool.run({"path": "Documents/nope.txt"}, ctx_for(tool, home)))
-    assert err.value.code == "files.not_found"
-
-
-# -- find_files --------------------------------------------------------------------
-
-def test_find_files_by_words_and_by_glob(home):
-    tool = FindFiles(home=home)
-    out = run(tool.run({"query": "tax return"}, ctx_for(tool, home)))
-    assert [f["name"] for f in out["files"]] == ["tax_return_2023.pdf"]
-    assert out["untrusted_output"] is True
-    assert out["speech"] == "I found one match in home: tax_return_2023.pdf."
-    out = run(tool.run({"query": "*.TXT", "dir": "~/Documents"}, ctx_for(tool, home)))
-    assert [f["name"] for f in out["files"]] == ["shopping list.txt"]
-    out = run(tool.run({"query": "id_ed25519"}, ctx_for(tool, home)))  # hidden: skipped
-    assert out["files"] == [] and "didn't find anything" in out["speech"]
-
-
-def test_find_files_stays_inside_its_dir_and_grant(home, tmp_path):
-    (tmp_path / "report-outside.md").write_text("x")
-    (home / "Documents" / "escape").symlink_to(tmp_path)  # a folder link is not followed
-    tool = FindFiles(FilesOptions(read=("~/Documents/**",)), home=home)
-    out = run(tool.run({"query": "report"}, ctx_for(tool, home)))  # in ~/Documents
-    assert [f["path"] for f in out["files"]] == [str(home / "Documents" / "report.md")]
-    assert out["speech"] == "I found one match in Documents: report.md."
-    rec = Recorder()
-    with pytest.raises(CapabilityDenied):
-        run(tool.run({"query": "report", "dir": str(tmp_path)}, ctx_for(tool, home, rec)))
-    assert rec.rows == [("fs.read:<glob>", str(tmp_path), False)]
-
-
-def test_a_denied_read_through_the_registry_is_in_the_audit_log(storage, home, tmp_path):
-    audit = AuditLog(storage, b"k" * 32)
-    registry = ToolRegistry(EventBus(), audit)
-    registry.register(ReadFile(FilesOptions(read=(f"{home}/Documents/**",)), home=home))
-    outcome = run(registry.call(ToolCall("read_file", {"path": "/etc/hostname"})))
-    assert outcome.status == "error" and outcome.code == "capability.denied"
-    cap = [e for e in audit.entries() if e["kind"] == "capability"]
-    assert cap and cap[0]["allowed"] is False and cap[0]["target"] == "/etc/hostname"
-    assert audit.verify() == []
-
 
 # -- notes -------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from assistant.tools.policy import ToolCall
-from assistant.workers.discovery import WorkerWatcher, discover
+from assistant.workers import discovery
+from assistant.workers.discovery import WorkerWatcher, discover, find_workers
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "workers"
 _ids = itertools.count()
@@ -290,3 +291,62 @@ def test_discovered_workers_run_in_the_real_sandbox_host(core, workers):
 
     core.registry.prompter = Yes()
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("bomb", [
+    "x-deep = " + "[" * 10_000 + "]" * 10_000,
+    "x-deep." + ".".join(["a"] * 20_000) + " = 1",
+])
+def test_a_manifest_bomb_is_rejected_while_the_others_load(core, workers, factory, bomb):
+    install(workers, "good/word_count")
+    bad = install(workers, "good/shout")
+    toml = bad / "heron-worker.toml"
+    toml.write_text(bomb + "\n" + toml.read_text())
+    _, report = asyncio.run(discover(core.registry, workers, factory, group=None))
+    assert report.added == ["word_count"]
+    [p] = report.problems
+    assert (p.code, p.file, p.line) == ("manifest.too_deep", str(toml), 1)
+    assert call(core, "word_count", text="still here").result["speech"] == "That is 2 words."
+
+
+@pytest.mark.parametrize(("body", "code", "says"), [
+    ("x = " + "1 + " * 200_000 + "1\n", "worker.entry_syntax", "nests too deeply"),  # Recursion
+    ("x = " + "-" * 200_000 + "1\n", "worker.entry_syntax", "nests too deeply"),  # MemoryError
+    ("def run(args, caps):\n    return {}\n" + "#" * (1024 * 1024) + "\n",
+     "worker.entry_too_large", "1048576"),
+])
+def test_a_hostile_entry_file_is_rejected_while_the_others_load(core, workers, factory,
+                                                                 body, code, says):
+    install(workers, "good/word_count")
+    bad = install(workers, "good/shout")
+    (bad / "shout.py").write_text(body)
+    specs, problems = find_workers(workers, group=None)  # `heron workers list|validate`
+    assert [s.manifest.name for s in specs] == ["word_count"]
+    assert [(p.code, says in p.message) for p in problems] == [(code, True)]
+    _, report = asyncio.run(discover(core.registry, workers, factory, group=None))
+    assert report.added == ["word_count"]
+    [p] = report.problems
+    assert p.code == code and says in p.message
+    assert call(core, "word_count", text="still here").result["speech"] == "That is 2 words."
+
+
+def test_an_unforeseen_failure_while_checking_rejects_that_worker_alone(
+        core, workers, factory, monkeypatch):
+    install(workers, "good/word_count")
+    bad = install(workers, "good/shout")
+    real = discovery.load_worker
+
+    def load_worker(path, known=None, source=None):
+        if Path(path) == bad:
+            raise LookupError("a bug nobody foresaw")
+        return real(path, known, source)
+
+    monkeypatch.setattr(discovery, "load_worker", load_worker)
+    specs, problems = find_workers(workers, group=None)
+    assert [s.manifest.name for s in specs] == ["word_count"]
+    _, report = asyncio.run(discover(core.registry, workers, factory, group=None))
+    assert report.added == ["word_count"]
+    for found in (problems, report.problems):
+        [p] = found
+        assert (p.code, p.file) == ("worker.check_failed", str(bad / "heron-worker.toml"))
+        assert "a bug nobody foresaw" in p.message and "Traceback" not in p.message

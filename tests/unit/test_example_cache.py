@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from assistant.agent.embeddings import DIM, KEPT_PHRASE_SETS, ExampleIndex
+from assistant.agent.embeddings import DIM, KEPT_PHRASE_SETS, ExampleIndex, check_example_vectors
 
 
 class CountingEmbedder:
@@ -66,3 +66,28 @@ def test_an_unwritable_cache_still_gives_the_vectors(tmp_path):
     embedder = CountingEmbedder(blocked)
     assert ExampleIndex(embedder).matrix(PHRASES).shape == (3, DIM)
     assert embedder.embedded == 3
+
+
+def test_damaged_vectors_of_the_right_shape_are_not_used(tmp_path):
+    """Flipped bytes inside the vectors still load as finite numbers of the right
+    shape: only the recorded sha256 tells them from the real ones."""
+    want = ExampleIndex(CountingEmbedder(tmp_path)).matrix(PHRASES)
+    (kept,) = tmp_path.glob("examples-*.npy")
+    data = bytearray(kept.read_bytes())
+    data[-40:-8] = bytes(32)  # zeros: still finite float32
+    kept.write_bytes(bytes(data))
+    assert [(p, why) for p, why in check_example_vectors(tmp_path)] == [
+        (kept, "its sha256 differs from the one recorded when it was written")]
+    fresh = CountingEmbedder(tmp_path)
+    np.testing.assert_array_equal(ExampleIndex(fresh).matrix(PHRASES), want)
+    assert fresh.embedded == 3  # embedded again, not read as garbage
+    assert check_example_vectors(tmp_path) == [(kept, "")]  # and replaced
+
+
+def test_vectors_without_a_recorded_digest_are_embedded_again(tmp_path):
+    ExampleIndex(CountingEmbedder(tmp_path)).matrix(PHRASES)
+    (kept,) = tmp_path.glob("examples-*.npy")
+    kept.with_suffix(".sha256").unlink()
+    fresh = CountingEmbedder(tmp_path)
+    ExampleIndex(fresh).matrix(PHRASES)
+    assert fresh.embedded == 3

@@ -175,3 +175,67 @@ def test_fast_mode_does_not_wait_but_lets_the_loop_run() -> None:
     assert len(times) == 750  # 60 s of audio
     assert times[-1] < 5.0  # far faster than real time
     assert ticks >= 700  # the other task ran between frames
+
+
+def write_ts(path: Path, seconds: float) -> Path:
+    import av
+
+    with av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream("mp2", rate=16000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(tone(16000, seconds).reshape(1, -1), format="s16",
+                                           layout="mono")
+        frame.sample_rate = 16000
+        for packet in (*stream.encode(frame), *stream.encode(None)):
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("list.ffconcat", "ffconcat version 1.0\nfile '{target}'\n"),
+    ("list.m3u8", "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n"
+                  "#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1.0,\n{target}\n#EXT-X-ENDLIST\n"),
+])
+def test_playlists_that_open_other_files_are_refused(tmp_path: Path, monkeypatch,
+                                                     name: str, text: str) -> None:
+    # FFmpeg's concat and hls demuxers would read (or fetch) whatever the list names;
+    # concat resolves a relative name from the working directory.
+    monkeypatch.chdir(tmp_path)
+    write_ts(tmp_path / "elsewhere.ts", 1.0)
+    path = tmp_path / name
+    path.write_text(text.format(target="elsewhere.ts"))
+    with pytest.raises(AudioError) as err:
+        decode_file(path)
+    assert err.value.code == "audio.unreadable" and err.value.hint
+
+
+def test_very_low_sample_rates_are_refused(tmp_path: Path) -> None:
+    path = write_wav(tmp_path / "slow.wav", tone(1000, 1.0, freq_hz=100), 1000)
+    with pytest.raises(AudioError) as err:
+        decode_file(path)
+    assert err.value.code == "audio.unreadable" and "1000 Hz" in err.value.message
+
+
+def test_4k_wav_is_still_converted(tmp_path: Path) -> None:
+    assert_converted(decode_file(write_wav(tmp_path / "a.wav", tone(4000, 1.0), 4000)), 1.0)
+
+
+def test_a_frame_past_the_cap_is_refused_before_it_is_resampled(tmp_path, monkeypatch):
+    import av
+
+    resampled = []
+    real = av.AudioResampler
+
+    class Spy:
+        def __init__(self, *args, **kwargs):
+            self._real = real(*args, **kwargs)
+
+        def resample(self, frame):
+            resampled.append(frame)
+            return self._real.resample(frame)
+
+    monkeypatch.setattr(av, "AudioResampler", Spy)
+    path = write_wav(tmp_path / "a.wav", tone(4000, 1.0), 4000)
+    with pytest.raises(AudioError) as err:
+        decode_file(path, max_s=0.01)  # 160 samples: less than any frame yields
+    assert err.value.code == "audio.too_long"
+    assert resampled == []

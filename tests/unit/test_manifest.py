@@ -181,3 +181,75 @@ def test_mcp_hints_follow_effects_and_network_scopes():
     hints = wipe.mcp_tool()["annotations"]
     assert hints["readOnlyHint"] is False and hints["destructiveHint"] is True
     assert hints["openWorldHint"] is True
+
+
+def worker_with(tmp_path, old: str, new: str):
+    wdir = tmp_path / "w"
+    shutil.copytree(FIXTURES / "good" / "word_count", wdir, dirs_exist_ok=True)
+    toml = wdir / "heron-worker.toml"
+    text = toml.read_text()
+    assert old in text
+    toml.write_text(text.replace(old, new, 1))
+    return wdir
+
+
+@pytest.mark.parametrize(("old", "new", "code", "line", "says"), [
+    ("timeout_s = 5", "timeout_s = nan", "manifest.bad_timeout", 11,
+     "timeout_s must be a finite number; got nan"),
+    ("timeout_s = 5", "timeout_s = -nan", "manifest.bad_timeout", 11, "finite"),
+    ("timeout_s = 5", "timeout_s = inf", "manifest.bad_timeout", 11, "at most 3600; got inf"),
+    ("timeout_s = 5", "timeout_s = -1", "manifest.bad_timeout", 11, "above 0"),
+    ("maxLength = 10000", "maximum = nan", "manifest.bad_schema", 21,
+     "input_schema.properties.text.maximum must be a finite number"),
+])
+def test_nan_inf_and_negative_numbers_are_refused_naming_the_key(tmp_path, old, new, code,
+                                                                 line, says):
+    [p] = problems_of(worker_with(tmp_path, old, new))
+    assert (p.code, p.line, p.column) == (code, line, 1)
+    assert says in p.message
+
+
+def test_manifests_built_in_code_refuse_a_nan_timeout():
+    with pytest.raises(ValueError, match="timeout_s must be a finite number"):
+        ToolManifest(name="slow", title="Slow", description="d", timeout_s=float("nan"),
+                     input_schema={"type": "object"})
+
+
+@pytest.mark.parametrize(("old", "new", "line", "column"), [
+    ('examples = [', "x-deep = " + "[" * 10_000 + "]" * 10_000 + "\nexamples = [", 12, 74),
+    ('examples = [', "x-deep = " + "{a=" * 10_000 + "1" + "}" * 10_000 + "\nexamples = [",
+     12, 202),
+    ('x-slot = "text"', 'x-slot = "text"\nitems.' + ".".join(["items"] * 10_000) + " = {}",
+     23, 6 * 65),  # the 65th dot
+])
+def test_deep_nesting_is_a_located_problem_not_a_crash(tmp_path, old, new, line, column):
+    [p] = problems_of(worker_with(tmp_path, old, new))
+    assert (p.code, p.line, p.column) == ("manifest.too_deep", line, column)
+    assert "nested more than 64 levels" in p.message
+
+
+def test_an_oversized_manifest_is_refused_without_parsing(tmp_path):
+    wdir = worker_with(tmp_path, "examples = [",
+                       'x-padding = "' + "x" * 300_000 + '"\nexamples = [')
+    [p] = problems_of(wdir)
+    assert p.code == "manifest.too_large" and "262144" in p.message
+
+
+def test_a_manifest_that_grows_after_stat_is_still_capped(tmp_path, monkeypatch):
+    # The size is taken from what is read, not from stat: a file that is appended to (or
+    # reports st_size 0, as /proc files do) cannot make Heron read all of it.
+    wdir = worker_with(tmp_path, "examples = [",
+                       'x-padding = "' + "x" * 300_000 + '"\nexamples = [')
+    real_stat = Path.stat
+
+    def small_stat(self, **kwargs):
+        st = real_stat(self, **kwargs)
+        if self.name != "heron-worker.toml":
+            return st
+        fields = list(st[:10])
+        fields[6] = 100  # st_size: what it was before it grew
+        return type(st)(fields)
+
+    monkeypatch.setattr(Path, "stat", small_stat)
+    [p] = problems_of(wdir)
+    assert p.code == "manifest.too_large" and "262144" in p.message

@@ -279,3 +279,37 @@ def test_a_missing_source_is_still_reported_as_model_missing(tmp_path):
     with pytest.raises(ModelError) as err:
         oc.create_compact_session(src, "00" * 32, dest_of(src))
     assert err.value.code == "model.missing"
+
+
+def test_a_cached_file_swapped_for_another_loadable_model_is_rebuilt(source, caplog):
+    """Same size, a valid model, wrong weights: only its recorded sha256 can tell, and
+    loading it would give wrong outputs without any error."""
+    src, sha = source
+    dest = dest_of(src)
+    oc.create_compact_session(src, sha, dest)
+    other = oc.compact_model(tiny_model(seed=1)).SerializeToString()
+    assert len(other) == dest.stat().st_size
+    dest.write_bytes(other)
+    assert oc.compact_problem(src, sha, dest) == \
+        "its sha256 differs from the one recorded when it was built"
+    with caplog.at_level(logging.WARNING):
+        out = run(oc.create_compact_session(src, sha, dest))
+    assert cosines(run(tiny_model()), out).min() > 0.999  # the right model's outputs
+    assert oc.compact_problem(src, sha, dest) is None  # rebuilt for the next start
+
+
+def test_a_compact_file_built_by_an_older_heron_is_rebuilt_and_said_so(source, caplog):
+    """Older sidecars recorded no sha256: that is not damage, and is not called so."""
+    src, sha = source
+    dest = dest_of(src)
+    oc.create_compact_session(src, sha, dest)
+    side = oc.sidecar_path(dest)
+    meta = json.loads(side.read_text())
+    del meta["compact_sha256"]
+    side.write_text(json.dumps(meta))
+    assert oc.compact_problem(src, sha, dest) == "no recorded sha256 (built by an older Heron)"
+    with caplog.at_level(logging.WARNING):
+        out = run(oc.create_compact_session(src, sha, dest))
+    assert "built by an older Heron" in caplog.text and "differs" not in caplog.text
+    assert cosines(run(tiny_model()), out).min() > 0.999
+    assert oc.compact_problem(src, sha, dest) is None  # rebuilt, now with its sha256

@@ -6,6 +6,11 @@ all driven through the real ToolRegistry with its SQLite storage and audit log:
 - a call with untrusted arguments, a destructive one, or one that sends data off the
   machine never runs unless the user was asked for that very call, shown its exact
   action and offered only "once" or "deny";
+- a web address that carries data (query, fragment, user info, path) is confirmed like
+  any other data leaving the machine;
+- an MCP call that changes something or reads what can leak, and any clipboard read
+  that was not spoken, never runs unasked unless allowed for this session (or, over
+  MCP, allowed for MCP clients);
 - a call that runs without a question had a reason not to ask.
 """
 
@@ -31,6 +36,10 @@ TOOL = "probe"
 SCOPES = ["clipboard.read", "clipboard.write", "fs.read:~/docs/**", "fs.write:~/notes/**",
           "apps.launch", "net:api.example.com", "notify"]
 OFF_MACHINE = {"net:api.example.com", "notify"}
+LEAKY = {"clipboard.read", "screen.read", "camera", "mic"}
+DATA_URLS = ["http://evil.example/?q=stolen", "https://example.org#frag",
+             "https://user:pw@example.org", "https://example.org/path"]
+BARE_URLS = ["https://example.org", "https://example.org/", "example.org"]
 DENYING = {Answer.DENY, Answer.ALWAYS_DENY, "silent", "broken", Answer.TIMED_OUT,
            Answer.UNAVAILABLE}
 
@@ -42,6 +51,7 @@ tainted_text = st.builds(Tainted, visible_text, st.sampled_from(list(Origin)))
 calls = st.fixed_dictionaries({
     "args": st.dictionaries(st.sampled_from(["text", "path", "to"]),
                             st.one_of(visible_text, visible_text, tainted_text), max_size=3),
+    "url": st.one_of(st.none(), st.sampled_from(DATA_URLS + BARE_URLS)),
     # mostly calls whose caller did not mark them: the tags alone must be enough
     "untrusted": st.sampled_from([False, False, False, True]),
     "origins": st.one_of(st.just(frozenset()),
@@ -59,6 +69,7 @@ scenarios = st.fixed_dictionaries({
     "grants": st.lists(st.tuples(st.sampled_from(["*", *SCOPES]),
                                  st.sampled_from(["always", "always", "never"])), max_size=3),
     "session": st.lists(st.sampled_from(["*", *SCOPES]), max_size=3),
+    "mcp_grant": st.sampled_from([False, False, True]),  # `heron workers allow --mcp`
     "surface": st.sampled_from(["none", "empty", "attached", "attached", "attached"]),
     "answers": st.lists(st.sampled_from([*Answer, Answer.ONCE, Answer.SESSION, Answer.ALWAYS,
                                          "silent", "broken"]), max_size=5),
@@ -107,7 +118,17 @@ def forced(m: ToolManifest, call: ToolCall) -> bool:
                   for v in call.args.values())
     named = any(Origin(o) not in TRUSTED for o in call.origins)
     return (call.untrusted or tainted or named or m.effects == "destructive"
-            or any(s in OFF_MACHINE for s in m.permissions))
+            or any(s in OFF_MACHINE for s in m.permissions)
+            or call.args.get("url") in DATA_URLS)
+
+
+def asked_unless_session(m: ToolManifest, call: ToolCall) -> bool:
+    """Calls that run unasked only when allowed for this session (or for MCP)."""
+    mcp = call.source == "mcp" and (m.effects != "read"
+                                    or any(s in LEAKY or s.startswith("fs.read:")
+                                           for s in m.permissions))
+    clipboard = "clipboard.read" in m.permissions and call.source != "voice"
+    return mcp or clipboard
 
 
 @settings(max_examples=300, deadline=None,
@@ -124,10 +145,13 @@ def test_no_denied_call_ever_runs(storage, scenario):
             approvals.remember(TOOL, scenario["grant_all"], scope)
     for scope in scenario["session"]:
         approvals.allow_for_session(TOOL, scope)
+    if scenario["mcp_grant"]:
+        approvals.allow_for_mcp(TOOL, tuple(scenario["permissions"]))
     m = ToolManifest(name=TOOL, title="Probe", description="records its runs",
                      effects=scenario["effects"], confirm=scenario["confirm"],
                      builtin=scenario["builtin"], permissions=tuple(scenario["permissions"]),
-                     input_schema={"type": "object"})
+                     input_schema={"type": "object", "properties": {
+                         "url": {"type": "string", "x-slot": "url"}}})
     probe, user = Probe(m), User(list(scenario["answers"]))
     prompter = {"none": None, "empty": FanOutPrompter([], timeout_s=0.01),
                 "attached": FanOutPrompter([CallbackPrompter(user)], timeout_s=0.01)}
@@ -142,7 +166,8 @@ def test_no_denied_call_ever_runs(storage, scenario):
         remembered = {(g.scope, g.answer) for g in approvals.grants(TOOL)}
         always_denied = any(a == "never" and s in {"*", *m.permissions} for s, a in remembered)
         always_allowed = keys <= {s for s, a in remembered if a == "always"}
-        call = ToolCall(TOOL, spec["args"], source=spec["source"], untrusted=spec["untrusted"],
+        args = {**spec["args"], **({"url": spec["url"]} if spec["url"] else {})}
+        call = ToolCall(TOOL, args, source=spec["source"], untrusted=spec["untrusted"],
                         origins=spec["origins"])
         must_confirm = forced(m, call)
 
@@ -170,9 +195,13 @@ def test_no_denied_call_ever_runs(storage, scenario):
             assert request.args == call.args and request.tool == TOOL
             for key, value in call.args.items():
                 assert f"{key} = {json.dumps(value, ensure_ascii=False)}" in request.action
+        mcp_allowed = call.source == "mcp" and scenario["mcp_grant"]
+        if ran and asked is None and asked_unless_session(m, call):
+            assert session_given or mcp_allowed, "ran unasked: MCP or clipboard"
         if ran and asked is None:
             assert not must_confirm and m.confirm != "always"
-            assert (m.builtin and m.confirm == "never") or always_allowed or session_given
+            assert (m.builtin and m.confirm == "never") or always_allowed or session_given \
+                or mcp_allowed
         if asked is not None and asked[1] == Answer.SESSION and ran and not must_confirm:
             session_given = True
         # nothing is remembered that the user did not choose from what was offered

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from keyring.backends import chainer, fail, null
 
-from assistant.secrets import SecretError, SecretStore, usable_keyring
+from assistant.paths import resolve_paths
+from assistant.secrets import (
+    SecretError,
+    SecretStore,
+    default_keyring,
+    keyring_service,
+    usable_keyring,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 VALUE = "sk-test-4f1c9e0d7a"  # stands in for an API key; must never reach the logs
@@ -136,19 +143,43 @@ def test_a_real_keyring_backend_is_used_when_available(tmp_path, plaintext_keyri
     assert store.uses_keyring
     assert store.backend == "keyring (keyrings.alt.file.PlaintextKeyring)"
     store.set("llm-api-key", VALUE)
-    assert plaintext_keyring.get_password("heron", "llm-api-key") == VALUE
+    assert plaintext_keyring.get_password(store.service, "llm-api-key") == VALUE
     assert not (tmp_path / "secrets" / "llm-api-key").exists()
     assert SecretStore(tmp_path, keyring_backend=plaintext_keyring).get("llm-api-key") == VALUE
     store.delete("llm-api-key")
-    assert plaintext_keyring.get_password("heron", "llm-api-key") is None
+    assert plaintext_keyring.get_password(store.service, "llm-api-key") is None
     assert VALUE not in caplog.text
+
+
+def test_each_data_dir_keeps_its_own_secrets_in_one_keyring(tmp_path, plaintext_keyring):
+    """Two Herons of one user (HERON_HOME) never share an audit key or chain anchor; the
+    default data dir keeps the service name earlier versions used."""
+    a = SecretStore(tmp_path / "a", keyring_backend=plaintext_keyring)
+    b = SecretStore(tmp_path / "b", keyring_backend=plaintext_keyring)
+    a.set("audit-anchor", "chain of a")
+    assert b.get("audit-anchor") is None
+    b.set("audit-anchor", "chain of b")
+    assert a.get("audit-anchor") == "chain of a" and a.service != b.service
+    assert keyring_service(resolve_paths({}).data_dir) == "heron"
+
+
+def test_a_named_backend_wins_even_after_keyring_picked_another(tmp_path, monkeypatch):
+    """keyring.get_keyring() keeps its first pick for the whole process; the backend
+    named in PYTHON_KEYRING_BACKEND afterwards must still be the one used."""
+    import keyring
+
+    keyring.get_keyring()  # whatever this process picked first
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    backend, chosen = default_keyring()
+    assert isinstance(backend, fail.Keyring) and chosen
+    assert not SecretStore(tmp_path).uses_keyring  # "fail" named: the 0600 files
 
 
 def test_file_secrets_move_into_a_keyring_that_appears_later(tmp_path, plaintext_keyring):
     SecretStore(tmp_path, use_keyring=False).set("audit-hmac-key", VALUE)
     store = SecretStore(tmp_path, keyring_backend=plaintext_keyring)
     assert store.get("audit-hmac-key") == VALUE
-    assert plaintext_keyring.get_password("heron", "audit-hmac-key") == VALUE
+    assert plaintext_keyring.get_password(store.service, "audit-hmac-key") == VALUE
     assert not (tmp_path / "secrets" / "audit-hmac-key").exists()
 
 
@@ -180,4 +211,5 @@ def test_a_detected_plaintext_keyring_loses_to_private_files_unless_chosen(tmp_p
     assert chosen == "keyring (keyrings.alt.file.PlaintextKeyring)"
     cfg = tmp_path / "xdg" / "python_keyring" / "keyring_pass.cfg"
     plaintext_keyring.file_path = str(cfg)
-    assert plaintext_keyring.get_password("heron", "llm-api-key") == VALUE
+    service = SecretStore(tmp_path / "data", use_keyring=False).service
+    assert plaintext_keyring.get_password(service, "llm-api-key") == VALUE

@@ -64,3 +64,51 @@ def test_a_timer_added_by_another_process_is_noticed(tmp_path):
 
     asyncio.run(scenario())
     assert [e.label for e in fired] == ["other"]
+
+
+class _PastaBreaks(TimerService):
+    """Firing the pasta timer hits a bug; the others fire as usual."""
+
+    async def _fire(self, t, late_s):
+        if t.label == "pasta":
+            raise RuntimeError("injected: firing pasta broke")
+        await super()._fire(t, late_s)
+
+
+def test_one_timer_failing_to_fire_does_not_lose_the_others_due_with_it(tmp_path, caplog):
+    clock = [1000.0]
+    store = TimerStore(Storage(tmp_path / "heron.db"), clock=lambda: clock[0])
+    for label in ("pasta", "rice", "tea"):  # one batch: all due at the same moment
+        store.add(60, label)
+    clock[0] += 60
+    bus, fired, said = EventBus(), [], []
+    bus.subscribe(fired.append, TimerFired)
+    service = _PastaBreaks(store, bus, announce=said.append, poll_s=0.05,
+                           clock=lambda: clock[0])
+    asyncio.run(_run_for(service, 0.3))
+    assert [e.label for e in fired] == ["rice", "tea"]
+    assert said == ["Your rice timer is done.", "Your tea timer is done."]
+    assert "injected: firing pasta broke" in caplog.text
+    assert "Traceback" not in caplog.text  # only with -v (debug), never at the user
+    assert store.pending() == []
+
+
+def test_cancelling_the_service_while_a_timer_fires_still_stops_it(tmp_path):
+    store = TimerStore(Storage(tmp_path / "heron.db"), clock=lambda: 1000.0)
+    store.add(0, "slow")
+    announcing = asyncio.Event()
+
+    async def announce(text):
+        announcing.set()
+        await asyncio.Event().wait()  # a speaker that never finishes
+
+    async def scenario():
+        service = TimerService(store, EventBus(), announce=announce, poll_s=0.05,
+                               clock=lambda: 1000.0)
+        task = asyncio.create_task(service.run())
+        await announcing.wait()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return task.cancelled()
+
+    assert asyncio.run(scenario())

@@ -59,6 +59,17 @@ def test_invalid_arguments_never_run(core):
     assert core.timers.pending() == []
 
 
+def test_a_failing_permission_check_denies_the_call_and_is_audited(core, monkeypatch):
+    async def broken(*_args):
+        raise ValueError("Invalid IPv6 URL")  # e.g. a parser deep in the policy
+
+    monkeypatch.setattr(core.registry.policy, "resolve", broken)
+    outcome = run(core.registry.call(ToolCall("get_time", {})))
+    assert outcome.status == "denied" and outcome.code == "tool.denied"
+    decision = [e for e in core.audit.entries() if e["kind"] == "decision"]
+    assert decision and decision[-1]["decision"] == "deny"
+
+
 def test_a_tool_that_asks_is_denied_without_a_prompter(core):
     class Wipe:
         manifest = ToolManifest(name="wipe", title="Wipe", description="d", builtin=True,

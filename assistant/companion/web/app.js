@@ -61,6 +61,16 @@ function addPrompt(p) {
   box.append(el("strong", `Heron needs your permission: ${p.title}`), el("pre", p.action),
              el("p", `Why: ${p.reason}`));
   if (p.warning) box.append(el("p", p.warning, "warning"));
+  // What an allow grants, in plain words: "always" must not hide `shell` or `net:*`.
+  const scopes = p.scopes || [];
+  if (scopes.length) {
+    const list = el("ul", undefined, "scopes");
+    for (const s of scopes) list.append(el("li", s.new ? `NEW: ${s.words}` : s.words,
+                                           s.new ? "new" : undefined));
+    box.append(el("p", "If you allow it, it may:"), list);
+  } else {
+    box.append(el("p", "It needs no special permissions.", "scopes-none"));
+  }
   const choices = [["once", "Allow once"], ["session", "Allow this session"],
                    ["always", "Always allow"], ["deny", "Deny"]];
   for (const [answer, label] of choices) {

@@ -1,0 +1,123 @@
+"""A stage broken for good must not make the voice loop spin: turns failing in a row,
+with a coded error or a bug alike, are spaced 2, 4, 8 … s apart, and a turn that
+succeeds resets that."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+
+import pytest
+
+import assistant.service as service_module
+from assistant.config import HeronConfig
+from assistant.events import Reply
+from assistant.service import HeronService
+from models.errors import CodedError
+from models.store import ModelStore
+
+
+class _NoMic:
+    """No microphone exists here; the scripted turns below never read it."""
+
+    def __init__(self, options, on_state=None) -> None:
+        pass
+
+    async def open(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+class _Speaker:
+    def __init__(self, *args) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _ScriptedTurns:
+    """Each turn follows the script: "coded" fails at once with a coded error, as a stage
+    broken for good does; "ok" is answered. After the script, `done` is set."""
+
+    def __init__(self, script: list[str], done: asyncio.Event, sleep=asyncio.sleep) -> None:
+        self.script = list(script)
+        self.done = done
+        self.sleep = sleep
+
+    async def run_turn(self, feed, use_wake, speaker, barge_in_allowed):
+        if not self.script:
+            self.done.set()
+            await asyncio.Event().wait()
+        step = self.script.pop(0)
+        if step == "slow":  # the user said the wake word and spoke; then it failed
+            await self.sleep(0.2)
+        if step in ("coded", "slow"):
+            raise CodedError("audio.output_failed", "the speaker failed", "plug one in")
+        return SimpleNamespace(interrupted=False)
+
+
+@pytest.fixture
+def heron(paths, tmp_path, monkeypatch):
+    service = HeronService(paths, HeronConfig(), ModelStore(tmp_path / "models"))
+    service.stack.__dict__["tts"] = SimpleNamespace(sample_rate_hz=22050)  # not loaded
+    monkeypatch.setattr(service_module, "MicSource", _NoMic)
+    monkeypatch.setattr(service_module, "ReplySpeaker", _Speaker)
+    yield service
+    service.stack.close()
+    service.core.close()
+
+
+def test_coded_failures_in_a_row_back_off_and_a_success_resets_it(heron, monkeypatch):
+    script = ["coded"] * 4 + ["ok"] + ["coded"] * 2
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay, *args):  # record the back-off instead of waiting it out
+        waits.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+    replies = []
+    heron.bus.subscribe(replies.append, Reply)
+
+    async def scenario():
+        done = asyncio.Event()
+        turns = _ScriptedTurns(script, done)
+        monkeypatch.setattr(service_module, "VoicePipeline", lambda *args: turns)
+        loop = asyncio.create_task(heron._voice_loop())
+        await done.wait()
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+
+    asyncio.run(scenario())
+    assert waits == [2.0, 4.0, 8.0, 2.0]  # none after the first failure of each run
+    assert replies == []  # a coded failure already said what is wrong: no apology
+
+
+def test_failures_after_the_user_spoke_never_delay_the_next_turn(heron, monkeypatch):
+    """A speaker that fails on every reply: each turn still ran its course (wake word,
+    speech), so nothing spins and the next command is heard at once."""
+    monkeypatch.setattr(service_module, "SPIN_S", 0.1)
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay, *args):
+        waits.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+
+    async def scenario():
+        done = asyncio.Event()
+        turns = _ScriptedTurns(["slow"] * 4, done, sleep=real_sleep)
+        monkeypatch.setattr(service_module, "VoicePipeline", lambda *args: turns)
+        loop = asyncio.create_task(heron._voice_loop())
+        await done.wait()
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+
+    asyncio.run(scenario())
+    assert waits == []
