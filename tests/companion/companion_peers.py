@@ -168,11 +168,11 @@ class Listener:
     """A bare TCP listener that only counts connections: whatever Heron would send
     (HTTP, a TLS handshake), a connection at all is what must not happen."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         import socket
 
         self.connections = 0
-        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock = socket.create_server((host, 0))
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 

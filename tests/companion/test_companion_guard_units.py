@@ -9,12 +9,11 @@ import contextlib
 import ipaddress
 import socket
 import ssl
-import threading
 import time
 
 import httpx
 import pytest
-from companion_peers import PushService
+from companion_peers import Listener, PushService
 
 from assistant.companion import guard
 from assistant.companion.bridges import Notice, WebPushBridge, new_vapid_key
@@ -138,7 +137,7 @@ def test_a_name_that_points_here_by_send_time_is_never_contacted(tmp_path, caplo
     """Subscribed while push.example was public; now it resolves to this machine. That
     subscription is dropped, never contacted, and the notice is delivered once to the
     phone whose subscription still works (a retry would push to it again)."""
-    bad_peer = _CountingListener("127.0.0.2")  # 127/8 is this machine too
+    bad_peer = Listener("127.0.0.2")  # 127/8 is this machine too
     cert, key = ensure_certificate(tmp_path / "tls", ["127.0.0.1"])
     push = PushService(tls=(str(cert), str(key)))
     storage = Storage(tmp_path / "heron.db")
@@ -227,25 +226,3 @@ async def _deliver_until_settled(storage: Storage, egress: Egress, cert, oid: in
                 await engine
     assert rows, "the engine never planned the notice"
     return rows[0]
-
-
-class _CountingListener:
-    """Counts TCP connections on `host` (companion_peers.Listener, on another address)."""
-
-    def __init__(self, host: str) -> None:
-        self.connections = 0
-        self.sock = socket.create_server((host, 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self.sock.close()

@@ -36,3 +36,9 @@ def storage(data_dir):
 @pytest.fixture
 def store(data_dir) -> SecretStore:
     return SecretStore(data_dir, use_keyring=False)  # never touch a developer's keyring
+
+
+@pytest.fixture
+def marker(tmp_path) -> Path:
+    """Where the audit chain's anchor is copied outside the data dir."""
+    return tmp_path / "config" / "audit-anchor.json"

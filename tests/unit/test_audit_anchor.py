@@ -10,26 +10,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from audit_support import fill, open_log
 
-from assistant.audit import AUDIT_KEY, HEAD_FILE, AuditError, AuditLog
+from assistant.audit import AUDIT_KEY, HEAD_FILE, AuditError
 from assistant.audit.anchor import ANCHOR_SECRET, Anchor, AnchorStore, AnchorWriter
 from assistant.audit.reset import reset_chain
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
-
-
-@pytest.fixture
-def marker(tmp_path) -> Path:
-    return tmp_path / "config" / "audit-anchor.json"
-
-
-def open_log(storage, store, marker) -> AuditLog:
-    return AuditLog.open(storage, store, anchor_path=marker)
-
-
-def fill(audit: AuditLog, n: int) -> None:
-    for i in range(n):
-        audit.append("call", {"tool": "get_time", "status": "ok", "i": i})
 
 
 def wipe(storage: Storage, data_dir: Path) -> None:

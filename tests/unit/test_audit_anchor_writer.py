@@ -12,28 +12,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
+from audit_support import fill, open_log
 
-from assistant.audit import AuditLog
 from assistant.audit.anchor import ANCHOR_SECRET, AnchorStore
 from assistant.audit.reset import reset_chain
 from assistant.secrets import SecretStore
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def marker(tmp_path) -> Path:
-    return tmp_path / "config" / "audit-anchor.json"
-
-
-def open_log(storage, store, marker) -> AuditLog:
-    return AuditLog.open(storage, store, anchor_path=marker)
-
-
-def fill(audit: AuditLog, n: int) -> None:
-    for i in range(n):
-        audit.append("call", {"tool": "get_time", "status": "ok", "i": i})
 
 
 def stored(store: SecretStore) -> dict:

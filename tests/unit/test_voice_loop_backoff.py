@@ -70,37 +70,9 @@ def heron(paths, tmp_path, monkeypatch):
     service.core.close()
 
 
-def test_coded_failures_in_a_row_back_off_and_a_success_resets_it(heron, monkeypatch):
-    script = ["coded"] * 4 + ["ok"] + ["coded"] * 2
-    waits: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def sleep(delay, *args):  # record the back-off instead of waiting it out
-        waits.append(delay)
-        await real_sleep(0)
-
-    monkeypatch.setattr(asyncio, "sleep", sleep)
-    replies = []
-    heron.bus.subscribe(replies.append, Reply)
-
-    async def scenario():
-        done = asyncio.Event()
-        turns = _ScriptedTurns(script, done)
-        monkeypatch.setattr(service_module, "VoicePipeline", lambda *args: turns)
-        loop = asyncio.create_task(heron._voice_loop())
-        await done.wait()
-        loop.cancel()
-        await asyncio.gather(loop, return_exceptions=True)
-
-    asyncio.run(scenario())
-    assert waits == [2.0, 4.0, 8.0, 2.0]  # none after the first failure of each run
-    assert replies == []  # a coded failure already said what is wrong: no apology
-
-
-def test_failures_after_the_user_spoke_never_delay_the_next_turn(heron, monkeypatch):
-    """A speaker that fails on every reply: each turn still ran its course (wake word,
-    speech), so nothing spins and the next command is heard at once."""
-    monkeypatch.setattr(service_module, "SPIN_S", 0.1)
+def run_script(heron, monkeypatch, script: list[str]) -> list[float]:
+    """Run the real voice loop over scripted turns; the back-off waits it asked for
+    (recorded instead of waited out)."""
     waits: list[float] = []
     real_sleep = asyncio.sleep
 
@@ -112,7 +84,7 @@ def test_failures_after_the_user_spoke_never_delay_the_next_turn(heron, monkeypa
 
     async def scenario():
         done = asyncio.Event()
-        turns = _ScriptedTurns(["slow"] * 4, done, sleep=real_sleep)
+        turns = _ScriptedTurns(script, done, sleep=real_sleep)
         monkeypatch.setattr(service_module, "VoicePipeline", lambda *args: turns)
         loop = asyncio.create_task(heron._voice_loop())
         await done.wait()
@@ -120,4 +92,19 @@ def test_failures_after_the_user_spoke_never_delay_the_next_turn(heron, monkeypa
         await asyncio.gather(loop, return_exceptions=True)
 
     asyncio.run(scenario())
-    assert waits == []
+    return waits
+
+
+def test_coded_failures_in_a_row_back_off_and_a_success_resets_it(heron, monkeypatch):
+    replies = []
+    heron.bus.subscribe(replies.append, Reply)
+    waits = run_script(heron, monkeypatch, ["coded"] * 4 + ["ok"] + ["coded"] * 2)
+    assert waits == [2.0, 4.0, 8.0, 2.0]  # none after the first failure of each run
+    assert replies == []  # a coded failure already said what is wrong: no apology
+
+
+def test_failures_after_the_user_spoke_never_delay_the_next_turn(heron, monkeypatch):
+    """A speaker that fails on every reply: each turn still ran its course (wake word,
+    speech), so nothing spins and the next command is heard at once."""
+    monkeypatch.setattr(service_module, "SPIN_S", 0.1)
+    assert run_script(heron, monkeypatch, ["slow"] * 4) == []
