@@ -117,8 +117,9 @@ def _make_private(path: Path) -> None:
         created = False
     except OSError as err:
         raise UnsafeDirError("paths.runtime_dir_failed", f"cannot create {path}: "
-                             f"{err.strerror or err}", "check that /tmp is writable, or "
-                             "set XDG_RUNTIME_DIR") from err
+                             f"{err.strerror or err}", "check that /tmp is writable, or give "
+                             "HERON_HOME a shorter path (the socket then stays in "
+                             "the data dir)") from err
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError:
@@ -134,5 +135,5 @@ def _make_private(path: Path) -> None:
         raise UnsafeDirError(
             "paths.unsafe_runtime_dir", f"{path} is not a private directory of yours "
             "(another user may have made it to impersonate Heron)",
-            "remove it (ask an administrator if it is not yours), or set XDG_RUNTIME_DIR "
-            "to your private runtime directory")
+            "remove it (ask an administrator if it is not yours), or give HERON_HOME a "
+            "shorter path (the socket then stays in the data dir)")
