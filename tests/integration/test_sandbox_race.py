@@ -107,7 +107,10 @@ def test_a_symlink_swapped_in_mid_read_never_reads_outside_the_grant(
     denied = {r["target"] for r in rows if not r["allowed"]}
     # the refusal names what the link really led to, not the harmless path asked for
     assert str(arena.secret) in denied, sorted(denied)[:5]
-    assert denied <= {str(arena.secret), "/etc/shadow", str(arena.outside)}, sorted(denied)
+    # outside its home, nothing else was even named; inside, a path can be refused when
+    # the link flips faster than it can be followed (too many links): safe, not a leak
+    beyond = {t for t in denied if not t.startswith(home_of_worker)}
+    assert beyond <= {str(arena.secret), "/etc/shadow", str(arena.outside)}, sorted(beyond)
 
 
 @pytest.mark.parametrize("layout", ["leaf", "middle"])
