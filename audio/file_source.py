@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import stat
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 
 from audio.errors import AudioError
 from audio.frames import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE_HZ, AudioChunk
+from models.regular_file import NotRegularFile, open_regular
 
 _FORMATS_HINT = "use a WAV, FLAC, MP3 or OGG file with an audio track"
 # Demuxers for single audio files. Others are refused before they read their header:
@@ -122,28 +122,20 @@ def _too_long(path: Path, max_s: float, claimed_s: float | None) -> AudioError:
 
 @contextlib.contextmanager
 def _open_regular(path: Path) -> Iterator[BinaryIO]:
-    """Open `path` for reading only if it is a regular file. O_NONBLOCK: opening a FIFO
-    would otherwise wait forever for a writer; fstat after the open checks what was
-    really opened, so a swap between a check and the open cannot slip past."""
+    """Open `path` for reading only if it is a regular file (models.regular_file)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fh, _ = open_regular(path)
     except FileNotFoundError as err:
         raise AudioError("audio.not_found", f"audio file {path} not found",
                          "check the path; relative paths start in the current directory"
                          ) from err
+    except NotRegularFile as err:
+        raise AudioError("audio.not_a_file",
+                         f"{path} is not a regular file ({_kind(err.mode)})",
+                         "give the path of an audio file (WAV, FLAC, MP3 or OGG)") from None
     except OSError as err:
         raise AudioError("audio.unreadable", f"cannot open {path}: {err.strerror or err}",
                          "check the file exists and that you may read it") from err
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise AudioError("audio.not_a_file",
-                             f"{path} is not a regular file ({_kind(mode)})",
-                             "give the path of an audio file (WAV, FLAC, MP3 or OGG)")
-        fh = os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
     with fh:
         yield fh
 

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.permissions.scope_words import scope_words
 from assistant.tools.policy import Answer, PermissionRequest
 from assistant.tools.provenance import origin_warning
 
@@ -125,9 +124,8 @@ def _scopes_html(request: PermissionRequest) -> str:
     "always" did not cover are marked NEW."""
     if not request.scopes:
         return "It needs no special permissions."
-    new = set(request.new_scopes)
-    items = "".join(f"<li>{'<b>NEW:</b> ' if s in new else ''}{_html(scope_words(s))}</li>"
-                    for s in dict.fromkeys(request.scopes))
+    items = "".join(f"<li>{'<b>NEW:</b> ' if new else ''}{_html(words)}</li>"
+                    for _, words, new in request.granted())
     return f"If you allow it, it may:<ul>{items}</ul>"
 
 

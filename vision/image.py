@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from models.regular_file import NotRegularFile, open_regular
 from vision.errors import VisionError
 
 log = logging.getLogger(__name__)
@@ -75,23 +76,14 @@ def load_image(path: Path | str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     or a device would block or never end."""
     p = Path(path)
     try:
-        # O_NONBLOCK: opening a FIFO for reading would wait for a writer forever; fstat
-        # then checks what was really opened.
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fh, st = open_regular(p)
     except FileNotFoundError as err:
         raise _bad(str(p), "no such file") from err
+    except NotRegularFile as err:
+        raise _bad(str(p), "it is a directory" if stat.S_ISDIR(err.mode)
+                   else "it is not a regular file (a pipe or a device)") from None
     except OSError as err:
         raise _bad(str(p), err.strerror or str(err)) from err
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise _bad(str(p), "it is a directory")
-        if not stat.S_ISREG(st.st_mode):
-            raise _bad(str(p), "it is not a regular file (a pipe or a device)")
-        fh = os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
     with fh:
         if st.st_size == 0:
             raise _bad(str(p), "the file is empty")

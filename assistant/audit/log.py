@@ -81,7 +81,7 @@ class AuditLog:
                 if legacy.is_file():
                     log.warning("ignoring %s: the audit key is already in the %s", legacy,
                                 store.backend)
-                key = _key_bytes(key_hex, store.backend)
+                key = key_bytes(key_hex, store.backend)
             else:
                 key = _first_key(storage, store, head_path, legacy, anchor_path)
             anchors = AnchorStore(store, anchor_path, key, durable_hook(storage))
@@ -105,7 +105,7 @@ class AuditLog:
             # head were deleted (a wipe). check() reports it; the next append records it.
             self._anchor_damaged = True
         else:
-            base = head if state == "ok" and head is not None else self._tail_head()
+            base = head if state == "ok" and head is not None else tail_head(self._storage)
             self._anchor = Anchor(secrets.token_hex(8), base.last_id, base.last_mac,
                                   base.count)
             self.anchors.advance(self._anchor, force=True)
@@ -200,9 +200,6 @@ class AuditLog:
     def _row_mac(self, row_id: int) -> str | None:
         rows = self._storage.query("SELECT mac FROM audit WHERE id = ?", (row_id,))
         return rows[0]["mac"] if rows else None
-
-    def _tail_head(self) -> ChainHead:
-        return tail_head(self._storage)
 
     # -- reading ------------------------------------------------------------------------
     def entries(self, limit: int = 100, tool: str | None = None) -> list[dict[str, Any]]:
@@ -307,7 +304,7 @@ def _first_key(storage: Storage, store: SecretStore, head_path: Path, legacy: Pa
                 "chain with `heron audit reset --yes`, which archives the old rows and "
                 "records where they ended")
     key_hex = legacy.read_text().strip() if migrating else secrets.token_hex(32)
-    key = _key_bytes(key_hex, str(legacy) if migrating else store.backend)
+    key = key_bytes(key_hex, str(legacy) if migrating else store.backend)
     head = HeadFile(head_path, key)
     # The head is written before the key is stored: a crash in between leaves no key
     # and a head with no rows, which the next start takes for a clean first start.
@@ -341,7 +338,7 @@ def dump_payload(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _key_bytes(key_hex: str, where: str) -> bytes:
+def key_bytes(key_hex: str, where: str) -> bytes:
     try:
         key = bytes.fromhex(key_hex.strip())
     except ValueError:

@@ -23,6 +23,7 @@ from assistant.audit.log import (
     AuditLog,
     dump_payload,
     durable_hook,
+    key_bytes,
     tail_head,
 )
 from assistant.audit.report import AuditError, ChainHead
@@ -128,10 +129,9 @@ def _current_key(store: SecretStore) -> tuple[bytes | None, str]:
     if key_hex is None:
         return None, "the old one is missing"
     try:
-        key = bytes.fromhex(key_hex.strip())
-    except ValueError:
-        key = b""
-    return (key, "") if len(key) >= 16 else (None, "the old one is damaged")
+        return key_bytes(key_hex, store.backend), ""
+    except AuditError:
+        return None, "the old one is damaged"
 
 
 def _archive(rows, data_dir: Path, now: dt.datetime, plan: ResetPlan, reason: str) -> Path:

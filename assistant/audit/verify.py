@@ -4,6 +4,7 @@ head file and the anchor against the table. Pure functions over the rows."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from assistant.audit.anchor import AnchorReading
@@ -158,7 +159,8 @@ def gap_found(cur, head: ChainHead | None, state: str, tail,
     if reason is None:
         return None
     table_count = cur.execute("SELECT count(*) FROM audit").fetchone()[0]
-    return {"reason": reason, "head": _as_dict(head), "anchor": _as_dict(anchor),
+    return {"reason": reason, "head": asdict(head) if head else None,
+            "anchor": asdict(anchor) if anchor else None,
             "table_last_id": table_last, "table_count": table_count}
 
 
@@ -167,10 +169,6 @@ def has_row(cur, head: ChainHead) -> bool:
     row = cur.execute("SELECT mac FROM audit WHERE id = ?", (head.last_id,)).fetchone()
     return row is not None and row["mac"] == head.last_mac
 
-
-def _as_dict(head: ChainHead | None) -> dict[str, Any] | None:
-    return None if head is None else {"last_id": head.last_id, "last_mac": head.last_mac,
-                                      "count": head.count}
 
 
 def gap_text(data: str) -> str:

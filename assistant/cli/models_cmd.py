@@ -110,7 +110,8 @@ def _check_derived(ctx, results: list[ModelCheck]) -> list[dict]:
     if problem not in (None, "absent"):
         discard(dest)
     TextEmbedder(ctx.store).load()  # builds it when it is not there (or was discarded)
-    after = compact_problem(folder / source.name, source.sha256, dest)
+    after = (compact_problem(folder / source.name, source.sha256, dest)
+             if problem is not None else None)  # else unchanged: no third hash
     report = [{
         "file": str(dest), "kind": "compact model", "ok": problem in (None, "absent"),
         "detail": {None: "sha256 matches", "absent": "not built yet"}.get(problem, problem),

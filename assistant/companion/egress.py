@@ -68,7 +68,6 @@ class PinnedTarget:
     url: str
     host: str
     sni: str
-    address: str
 
 
 Resolve = Callable[[str, int], Awaitable[list[str]]]
@@ -131,4 +130,4 @@ class Egress:
         chosen = addresses[0]
         netloc = parsed.netloc.decode("ascii")
         return PinnedTarget(url=str(parsed.copy_with(host=str(chosen))), host=netloc,
-                            sni=host, address=str(chosen))
+                            sni=host)

@@ -14,7 +14,6 @@ from typing import Any
 
 from assistant.bus import EventBus
 from assistant.events import Event, MicStateChanged, Reply, StateChanged, TimerFired, Transcript
-from assistant.permissions.scope_words import scope_words
 from assistant.tools.phone import Outbox
 from assistant.tools.policy import Answer, PermissionRequest
 from assistant.tools.provenance import origin_warning
@@ -65,8 +64,7 @@ class _Prompt:
                 "warning": origin_warning(r.origins),
                 # what an allow grants, in plain words; `new`: an earlier "always"
                 # did not cover it
-                "scopes": [{"scope": s, "words": scope_words(s), "new": s in r.new_scopes}
-                           for s in dict.fromkeys(r.scopes)]}
+                "scopes": [{"scope": s, "words": w, "new": n} for s, w, n in r.granted()]}
 
 
 class Hub:

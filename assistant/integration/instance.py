@@ -42,8 +42,8 @@ from assistant.integration.instance_wire import (
     accept_forever,
     encode,
     error,
+    foreign_uid,
     listen,
-    peer_uid,
     read_json,
     refuse,
     socket_path,
@@ -216,8 +216,7 @@ class InstanceServer:
         conn = Connection(writer)
         work: asyncio.Task | None = None
         try:
-            uid = peer_uid(writer.get_extra_info("socket"))
-            if uid is not None and uid != os.getuid():  # root, past the 0600 socket
+            if foreign_uid(writer.get_extra_info("socket")) is not None:  # root, past 0600
                 await conn.send(error("instance.forbidden", "another user's program tried "
                                       "to command Heron", "each user runs their own Heron"))
                 return
@@ -326,8 +325,7 @@ class InstanceClient:
     def _check_server(self, writer: asyncio.StreamWriter) -> None:
         """Refuse a server run by another user: whoever could put a socket where ours
         should be (a squatted temp dir) would otherwise see our request and answer it."""
-        uid = peer_uid(writer.get_extra_info("socket"))
-        if uid is not None and uid != os.getuid():
+        if (uid := foreign_uid(writer.get_extra_info("socket"))) is not None:
             raise InstanceError(
                 "instance.impostor", f"the program listening on {self.path} runs as "
                 f"another user (uid {uid}), so it is not your Heron; nothing was sent to it",

@@ -105,6 +105,12 @@ def _depth(value: Any, enough: int) -> int:
     return deepest
 
 
+def foreign_uid(sock: Any) -> int | None:
+    """The peer's uid when it is not ours (None: ours, or the system cannot tell)."""
+    uid = peer_uid(sock)
+    return uid if uid is not None and uid != os.getuid() else None
+
+
 def peer_uid(sock: Any) -> int | None:
     """The uid of the process at the other end of a Unix socket (None where the
     system cannot tell)."""

@@ -209,6 +209,13 @@ def fd_path(fd: int) -> str | None:
     return path
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """All of `data` to `fd` (os.write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def read_at_most(fd: int, limit: int) -> bytes:
     """Up to `limit` bytes from `fd`, in 64 KiB reads, stopping early at end of file."""
     chunks, left = [], limit

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.permissions.safe_open import write_all
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.provenance import Origin
 from assistant.tools.screen import ScreenOcr, VisionOptions
@@ -116,7 +117,7 @@ class CameraSnapshot:
             name = f"{stamp}.png" if n == 1 else f"{stamp}-{n}.png"
             try:
                 real, _ = await ctx.caps.use_path(folder / name, "write", flags,
-                                                  lambda fd, _real: _write_all(fd, data))
+                                                  lambda fd, _real: write_all(fd, data))
                 break
             except FileExistsError:
                 continue
@@ -135,12 +136,6 @@ def _png_in(folder: Path, image) -> bytes:
     out = io.BytesIO()
     Image.fromarray(image, "RGB").save(out, format="PNG")
     return out.getvalue()
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 class ScanQr:

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from assistant.permissions.grants import PathGrant, Refused, normalize, open_granted
+from assistant.permissions.grants import (
+    PathGrant,
+    Refused,
+    covering,
+    normalize,
+    open_granted,
+)
 from models.errors import CodedError
 
 T = TypeVar("T")
@@ -147,7 +153,7 @@ class Capabilities:
     def covers(self, path: str, kind: str) -> bool:
         """Whether a fs.<kind> glob covers the real path `path` (no check is recorded,
         nothing is opened): for names listed inside a folder already opened."""
-        return any(g.covers(normalize(path)) for g in self._grants(kind))
+        return covering(normalize(path), self._grants(kind)) is not None
 
     def reaches(self, path: str, kind: str) -> bool:
         """Whether `path`, every symlink on the way looked up as `use_path` would, ends at
@@ -175,7 +181,8 @@ class Capabilities:
 
         def job() -> tuple[Any, Any, BaseException | None]:
             grants = self._grants(kind)  # resolving the bases touches the disk too
-            if not any(g.relative(normalize(str(p))) is not None for g in grants):
+            asked = normalize(str(p))
+            if not any(g.relative(asked) is not None for g in grants):
                 return Refused(str(p), "outside the grant"), None, None  # named as asked
             try:
                 opened = open_granted(str(p), grants, flags, mode)
@@ -183,8 +190,8 @@ class Capabilities:
                 return refused, None, None
             except OSError as err:  # not there, or not readable: audited too, under the
                 # glob that covers the path as asked (the real path is unknown)
-                return None, next((g.glob for g in grants if g.covers(normalize(str(p)))),
-                                  "<glob>"), err
+                found = covering(asked, grants)
+                return None, found.glob if found else "<glob>", err
             try:
                 return opened, work(opened.fd, opened.path), None
             except Exception as err:  # noqa: BLE001 - re-raised on the loop, after the audit row

@@ -13,7 +13,6 @@ import re
 import stat
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 
 if TYPE_CHECKING:
+    from assistant.tools.capabilities import Capabilities
     from assistant.tools.registry import ToolContext
 
 MAX_READ_BYTES = 64 * 1024
@@ -223,9 +223,7 @@ class FindFiles(_FileTool):
                 raise NotADirectoryError(real)
             # every folder below is opened through this fd, never by name from the top;
             # a link is listed only if its last target is covered (links to links too)
-            grant = _Grant(lambda path: ctx.caps.covers(path, "read"),
-                           lambda path: ctx.caps.reaches(path, "read"))
-            return _search(fd, real, match, include_hidden, grant)
+            return _search(fd, real, match, include_hidden, ctx.caps)
 
         real, (files, complete) = await _opened(ctx, given, os.O_RDONLY | os.O_DIRECTORY,
                                                 search)
@@ -256,16 +254,7 @@ def _matcher(query: str):
     return match
 
 
-@dataclass(frozen=True)
-class _Grant:
-    """What find_files may list: `covered(real path)` for a name in a folder already
-    opened; `reaches(path)` for a symlink, followed through every link to the end."""
-
-    covered: Callable[[str], bool]
-    reaches: Callable[[str], bool]
-
-
-def _search(root_fd: int, root: str, match, include_hidden: bool, grant: _Grant
+def _search(root_fd: int, root: str, match, include_hidden: bool, caps: Capabilities
             ) -> tuple[list[dict[str, Any]], bool]:
     """Breadth-first below the open folder `root_fd` (real path `root`): each folder is
     opened beneath it with no symlink followed, so a folder swapped for a link is
@@ -289,7 +278,7 @@ def _search(root_fd: int, root: str, match, include_hidden: bool, grant: _Grant
                 visited += 1
                 if not include_hidden and entry.name.startswith("."):
                     continue
-                hit = _hit(folder, entry, grant) if match(entry.name) else None
+                hit = _hit(folder, entry, caps) if match(entry.name) else None
                 if hit is not None:
                     found.append((len(rel.split("/")) if rel else 0, hit))
                 with contextlib.suppress(OSError):
@@ -306,16 +295,16 @@ def _search(root_fd: int, root: str, match, include_hidden: bool, grant: _Grant
     return [h for _, h in found[:MAX_RESULTS]], complete and len(found) <= MAX_RESULTS
 
 
-def _hit(folder: str, entry: os.DirEntry, grant: _Grant) -> dict[str, Any] | None:
+def _hit(folder: str, entry: os.DirEntry, caps: Capabilities) -> dict[str, Any] | None:
     path = os.path.join(folder, entry.name)
     try:
         st = entry.stat(follow_symlinks=False)
         if stat.S_ISLNK(st.st_mode):
             # its text alone says nothing: a link to a link can lead out. Looked up the
             # way read_file would open it (no link followed by the kernel).
-            if not grant.reaches(path):
+            if not caps.reaches(path, "read"):  # through every link to the end
                 return None
-        elif not grant.covered(path):
+        elif not caps.covers(path, "read"):
             return None
     except OSError:
         return None

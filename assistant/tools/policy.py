@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from assistant.permissions.scope_words import is_broad, spoken_scope
+from assistant.permissions.scope_words import is_broad, scope_words, spoken_scope
 from assistant.permissions.urls import data_urls
 from assistant.tools.approvals import ANY_SCOPE, MCP_PREFIX, ApprovalStore
 from assistant.tools.manifest import ToolManifest
@@ -129,6 +129,11 @@ class PermissionRequest:
             return answer
         return self.yes if answer.allows else Answer.DENY
 
+    def granted(self) -> list[tuple[str, str, bool]]:
+        """(scope, plain words, new since the last "always") per scope an allow grants."""
+        new = set(self.new_scopes)
+        return [(s, scope_words(s), s in new) for s in dict.fromkeys(self.scopes)]
+
     def question(self) -> str:
         """A short spoken question that still names the exact action, and what a yes
         grants when that is lasting (a yes that means "always") or broad."""
@@ -188,17 +193,14 @@ class PermissionPolicy:
                            offered=(Answer.ONCE, Answer.DENY, Answer.ALWAYS_DENY))
         if call.source == "mcp" and self.approvals.allowed_for_mcp(m.name, m.permissions):
             return Verdict(Decision.ALLOW, "you allowed it for MCP clients")
-        if call.source == "mcp" and (why := mcp_reason(m)):
-            if self._for_session(m):
-                return Verdict(Decision.ALLOW, "you allowed it for this session")
-            return Verdict(Decision.ASK, f"an MCP client asked for it and {why}",
-                           offered=_PER_SESSION)
-        if "clipboard.read" in m.permissions and call.source != "voice" \
-                and not self._for_session(m):
-            return Verdict(Decision.ASK, "it reads your clipboard (asked once per session "
-                                         "unless you ask by voice)", offered=_PER_SESSION)
         if self._for_session(m):
             return Verdict(Decision.ALLOW, "you allowed it for this session")
+        if call.source == "mcp" and (why := mcp_reason(m)):
+            return Verdict(Decision.ASK, f"an MCP client asked for it and {why}",
+                           offered=_PER_SESSION)
+        if "clipboard.read" in m.permissions and call.source != "voice":
+            return Verdict(Decision.ASK, "it reads your clipboard (asked once per session "
+                                         "unless you ask by voice)", offered=_PER_SESSION)
         if m.confirm in ("never", "once") and self._remembered(m, "always"):
             return Verdict(Decision.ALLOW, "you always allow it")
         if m.confirm == "once":

@@ -20,7 +20,6 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TextIO
 
-from assistant.permissions.scope_words import scope_words
 from assistant.tools.policy import Answer, PermissionPrompter, PermissionRequest
 
 log = logging.getLogger(__name__)
@@ -230,11 +229,10 @@ def grant_lines(request: PermissionRequest) -> list[str]:
     the MCP client's prompt); the scopes an earlier "always" did not cover are marked."""
     if not request.scopes:
         return ["it needs no special permissions"]
-    new = set(request.new_scopes)
-    head = ("if you allow it, it may (NEW since you last allowed it: marked *):" if new
-            else "if you allow it, it may:")
-    return [head, *(f"  {'* ' if s in new else '- '}{scope_words(s)}"
-                    for s in dict.fromkeys(request.scopes))]
+    head = ("if you allow it, it may (NEW since you last allowed it: marked *):"
+            if request.new_scopes else "if you allow it, it may:")
+    return [head, *(f"  {'* ' if new else '- '}{words}"
+                    for _, words, new in request.granted())]
 
 
 class TerminalPrompter:

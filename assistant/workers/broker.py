@@ -44,7 +44,7 @@ import stat
 from typing import Any, BinaryIO
 from urllib.parse import SplitResult, urlsplit
 
-from assistant.permissions.safe_open import read_at_most
+from assistant.permissions.safe_open import read_at_most, write_all
 
 VERSION = "2.0"
 MAX_MESSAGE_BYTES = 16 << 20
@@ -242,9 +242,7 @@ def _write_all(fd: int, real: str, data: bytes) -> None:
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         raise ValueError(f"{real} is not a regular file")
     os.ftruncate(fd, 0)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+    write_all(fd, data)
 
 
 def _http_get(url: SplitResult, limit: int) -> dict[str, Any]:

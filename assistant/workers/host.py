@@ -365,16 +365,8 @@ class _WatchedSockets:
 
     def reached(self) -> str:
         """The path of the first socket something arrived at, or ''."""
-        for path, sock in zip(self.paths, self.socks, strict=True):
-            try:
-                if sock.type == socket.SOCK_STREAM:
-                    sock.accept()[0].close()
-                else:
-                    sock.recv(64)
-            except BlockingIOError:
-                continue
-            return path
-        return ""
+        return next((path for path, sock in zip(self.paths, self.socks, strict=True)
+                     if something_arrived(sock)), "")
 
     def close(self) -> None:
         for sock in self.socks:
@@ -395,3 +387,15 @@ def desktop_sockets() -> list[str]:
                   *(str(p) for p in Path("/tmp/.X11-unix").glob("X*"))]
     found += [p for p in candidates if p]
     return [p for p in dict.fromkeys(found) if os.path.exists(p)]
+
+
+def something_arrived(sock: socket.socket) -> bool:
+    """Whether a connection or datagram waits on a non-blocking listener (taken off it)."""
+    try:
+        if sock.type == socket.SOCK_STREAM:
+            sock.accept()[0].close()
+        else:
+            sock.recv(64)
+    except BlockingIOError:
+        return False
+    return True

@@ -97,7 +97,9 @@ def _no(detail: str) -> dict[str, Any]:
 
 
 def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long  # syscall() returns a long: fds, -1
+    return libc
 
 
 def _check(ret: int, what: str) -> int:
@@ -238,7 +240,6 @@ def set_no_new_privs() -> Report:
 def landlock_abi() -> tuple[int, str]:
     """(ABI version, "") or (0, why Landlock is not available)."""
     libc = _libc()
-    libc.syscall.restype = ctypes.c_long
     abi = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
                        ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
     if abi >= 1:
@@ -277,7 +278,6 @@ def build_landlock(read_paths: list[str], write_paths: list[str]) -> tuple[int, 
         return -1, {"landlock_fs": _no(why), "landlock_net": _no(why),
                     "landlock_scope": _no(why)}
     libc = _libc()
-    libc.syscall.restype = ctypes.c_long
     handled_fs = _fs_rights(abi)
     attr = [handled_fs]
     if abi >= 4:
@@ -311,7 +311,6 @@ def restrict_landlock(ruleset: int, report: Report) -> None:
     if ruleset < 0:
         return
     libc = _libc()
-    libc.syscall.restype = ctypes.c_long
     try:
         _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
         _check(libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)),

@@ -18,6 +18,7 @@ import struct
 from typing import Any
 
 from assistant.workers import limits
+from assistant.workers.limits import _libc
 
 SYS_IO_URING_SETUP = 425  # the same number on every architecture
 SYS_CLONE = {"x86_64": 56, "aarch64": 220}
@@ -26,12 +27,6 @@ CLONE_NEWUSER, SIGCHLD = 0x10000000, 17
 SIOCGIFCONF = 0x8912
 AF_VSOCK = 40
 PROBE_DATAGRAM = b"heron sandbox probe"
-
-
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    return libc
 
 
 def verify(report: limits.Report, plan: dict[str, Any]) -> limits.Report:

@@ -24,6 +24,8 @@ import os
 import platform
 from typing import Any
 
+from assistant.workers.limits import _libc
+
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
@@ -141,7 +143,7 @@ def install() -> dict[str, dict[str, Any]]:
     code = build_filter(machine)
     prog_filter = (_SockFilter * len(code))(*[_SockFilter(*c) for c in code])
     prog = _SockFprog(len(code), prog_filter)
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
     if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
         why = f"prctl(SECCOMP_MODE_FILTER): {os.strerror(ctypes.get_errno())}"
         return {k: {"enforced": False, "detail": why} for k in keys}

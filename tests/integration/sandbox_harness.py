@@ -25,7 +25,7 @@ from assistant.tools.audit import AuditLog, load_key
 from assistant.tools.manifest import manifest_from_document
 from assistant.tools.policy import Answer, PermissionRequest, ToolCall
 from assistant.tools.registry import ToolOutcome, ToolRegistry
-from assistant.workers.host import SandboxedTool
+from assistant.workers.host import SandboxedTool, something_arrived
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sandbox"
 
@@ -184,16 +184,7 @@ class OutsideSockets:
     listeners: list[socket.socket]
 
     def received_nothing(self) -> bool:
-        for sock in self.listeners:
-            try:
-                if sock.type == socket.SOCK_STREAM:
-                    sock.accept()[0].close()
-                else:
-                    sock.recv(100)
-            except BlockingIOError:
-                continue
-            return False
-        return True
+        return not any(something_arrived(sock) for sock in self.listeners)
 
 
 def _listen(path: Path | str, kind: int) -> socket.socket:

@@ -16,13 +16,6 @@ from assistant.storage import Storage
 
 
 @pytest.fixture
-def storage(tmp_path):
-    s = Storage(tmp_path / "heron.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def memory(storage) -> Memory:
     return Memory(storage)
 
