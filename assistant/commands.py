@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from assistant.languages import LANGUAGE_CODE
 from models.errors import CodedError
 
 
@@ -70,18 +71,24 @@ def service_commands(service: HeronService) -> dict[str, Handler]:
         if not text or len(text) > MAX_ASK_CHARS:
             raise BadCommand("instance.bad_request", f"'text' must have 1 to {MAX_ASK_CHARS}"
                              " characters", example)
+        language = argument(req, "language", str, "", '{"cmd": "ask", "text": "…", '
+                            '"language": "de"}').strip() or None
+        if language is not None and not LANGUAGE_CODE.fullmatch(language):
+            raise BadCommand("instance.bad_request", f"'{language[:20]}' is not a language "
+                             "code", 'use a code such as "en", "de", "fr", "es" or "ar"')
         prompter = service.core.prompter
         attach = getattr(prompter, "attach", None)
         if attach is not None:
             attach(conn)
         try:
-            reply = await service.core.agent.handle(text, source="cli")
+            reply = await service.core.agent.handle(text, source="cli", language=language)
         finally:
             detach = getattr(prompter, "detach", None)
             if detach is not None:
                 detach(conn)
         return {"request": text, "response": reply.text,
-                "tool_calls": [o.to_dict() for o in reply.tool_calls]}
+                "tool_calls": [o.to_dict() for o in reply.tool_calls],
+                "understanding": reply.understanding}
 
     async def mute(req: dict[str, Any], _conn: Connection) -> dict[str, Any]:
         muted = argument(req, "muted", bool, True, '{"cmd": "mute", "muted": false}')

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from assistant.agent.llm import LlmOptions
+from assistant.builtins.media import MediaOptions
+from assistant.builtins.weather import WeatherOptions
 from assistant.companion.options import CompanionOptions
 from assistant.integration.options import DesktopOptions
 from assistant.mcp.options import McpOptions
@@ -91,6 +93,8 @@ class HeronConfig:
     vision: VisionOptions = field(default_factory=VisionOptions)
     companion: CompanionOptions = field(default_factory=CompanionOptions)
     desktop: DesktopOptions = field(default_factory=DesktopOptions)
+    weather: WeatherOptions = field(default_factory=WeatherOptions)
+    media: MediaOptions = field(default_factory=MediaOptions)
 
 
 def load_config(path: Path) -> HeronConfig:

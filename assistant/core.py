@@ -4,12 +4,29 @@ timers and the agent. Every surface (CLI, voice, tray, later phone/MCP) uses one
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from assistant.agent.agent import Agent
 from assistant.agent.embeddings import TextEmbedder
 from assistant.agent.llm_turn import LlmTurn, create_llm
+from assistant.agent.router import Router
+from assistant.agent.understanding import (
+    Understanding,
+    default_language,
+    intent_recognizer,
+    slot_sources,
+)
 from assistant.audit import AuditLog
 from assistant.audit.anchor import marker_path
+from assistant.builtins import mpris, volume
+from assistant.builtins.broadcast import Broadcast
+from assistant.builtins.calculate import Calculate
+from assistant.builtins.convert import Convert
+from assistant.builtins.list_store import ListStore
+from assistant.builtins.lists import list_tools
+from assistant.builtins.media import media_tools
+from assistant.builtins.volume import volume_tools
+from assistant.builtins.weather import GetWeather
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.memory import Memory
@@ -39,7 +56,15 @@ from assistant.tools.screen import (
 )
 from assistant.tools.screen_help import ExplainError
 from assistant.tools.sensors import SensorGate
-from assistant.tools.timers import CancelTimer, ListTimers, SetTimer, TimerStore
+from assistant.tools.timers import (
+    CancelTimer,
+    ChangeTimer,
+    ListTimers,
+    PauseTimer,
+    ResumeTimer,
+    SetTimer,
+    TimerStore,
+)
 from assistant.workers.discovery import WorkerWatcher
 from models.store import ModelStore
 
@@ -64,16 +89,22 @@ class Core:
             self.bus, self.audit, PermissionPolicy(self.approvals, perms.denied_tools),
             self.prompter, backends={**default_backends(), **screen_backends(config.vision),
                                      **camera_backends(config.vision),
+                                     **mpris.default_backends(), **volume.default_backends(),
                                      "sensors": self.sensors})
         self.timers = TimerStore(self.storage)
         self.reminders = ReminderStore(self.storage)
         self.notes = NoteStore(self.storage)
         self.outbox = Outbox(self.storage)
+        self.lists = ListStore(self.storage)
         for tool in (GetTime(), GetDate(), SetTimer(self.timers), ListTimers(self.timers),
-                     CancelTimer(self.timers), SetReminder(self.reminders), OpenApp(), OpenUrl(),
+                     CancelTimer(self.timers), PauseTimer(self.timers),
+                     ResumeTimer(self.timers), ChangeTimer(self.timers),
+                     SetReminder(self.reminders), OpenApp(), OpenUrl(),
                      FindFiles(config.files), ReadFile(config.files), TakeNote(self.notes),
                      ListNotes(self.notes), ClipboardRead(), ClipboardWrite(),
-                     NotifyPhone(self.outbox)):
+                     NotifyPhone(self.outbox), Broadcast(self.outbox), Calculate(), Convert(),
+                     GetWeather(config.weather), *list_tools(self.lists),
+                     *media_tools(config.media), *volume_tools()):
             self.registry.register(tool)
         # Screen and camera: one OCR model per process, loaded on first use.
         self.ocr = ScreenOcr(config.vision, ModelStore(paths.models_dir))
@@ -87,8 +118,16 @@ class Core:
         self.llm = create_llm(config.llm, paths.data_dir, self.store)  # None when off
         llm_turn = (LlmTurn(self.llm, self.registry, config.llm.max_tool_rounds,
                             config.llm.history_turns) if self.llm is not None else None)
-        self.agent = Agent(self.registry, self.bus, self.storage,
-                           embedder=TextEmbedder(self.store), llm=llm_turn)
+        # Names the intent templates may refer to: list names, timer labels, the
+        # weather place the user set.
+        sources = replace(slot_sources(self.storage), weather_locations=lambda: (
+            [config.weather.location] if config.weather.location else []))
+        router = Router(self.registry.manifests(), TextEmbedder(self.store))
+        self.agent = Agent(self.registry, self.bus, self.storage, router=router, llm=llm_turn,
+                           understanding=Understanding(
+                               router, intent_recognizer(sources),
+                               default_language(config.asr.language),
+                               has_tool=lambda name: self.registry.get(name) is not None))
 
     async def warm_up(self) -> None:
         """Load the router's sentence embedder and embed the tools' example phrases now,

@@ -72,7 +72,7 @@ def run_doctor(paths: HeronPaths, store: ModelStore, verify: bool = False,
     checks += [config_check, *check_dirs(paths), check_disk(paths.data_dir)]
     checks += [check_audio(), check_display(), check_vision()]
     checks += [check_onnxruntime(prefer_gpu), check_ctranslate2()]
-    checks += [check_sandbox(), check_secrets(paths), _desktop(paths)]
+    checks += [check_sandbox(), check_secrets(paths), _desktop(paths), _languages(paths)]
     checks += check_models(store, verify, progress_for)
     return DoctorReport(tuple(checks))
 
@@ -88,6 +88,18 @@ def _desktop(paths: HeronPaths) -> Check:
 
         config = HeronConfig()  # the config check already reports the broken file
     return check_desktop(paths, config)
+
+
+def _languages(paths: HeronPaths) -> Check:
+    from assistant.doctor_language import check_languages
+
+    try:
+        config = load_config(paths.config_file)
+    except ConfigError:
+        from assistant.config import HeronConfig
+
+        config = HeronConfig()  # the config check already reports the broken file
+    return check_languages(config)
 
 
 # -- security --------------------------------------------------------------------------

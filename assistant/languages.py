@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# What a request's language may look like: "de", "ar", "pt-BR", "zh_TW".
+LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?")
+
 _NAMES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
     "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "ru": "Russian", "uk": "Ukrainian",

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from assistant.agent.router import Router
+from assistant.agent.understanding import Understanding
 from assistant.bus import EventBus
 from assistant.events import SpeechEnded, SpeechStarted, Transcript
 from assistant.feed import FrameFeed
@@ -27,8 +28,8 @@ from audio.endpointer import Endpointer, EndpointEvent
 from audio.frames import FRAME_MS
 from audio.streaming_asr import PartialTranscript, StreamingTranscriber
 
-# A transcript routed at least this surely, with every slot filled, is a complete
-# command: the endpoint then waits only the short silence.
+# A transcript understood at least this surely (intent templates or router), with every
+# slot filled, is a complete command: the endpoint then waits only the short silence.
 COMPLETE_SCORE = 0.75
 PAUSE_DECODE_AFTER_MS = FRAME_MS  # silence before the whole-utterance decode starts
 
@@ -41,15 +42,22 @@ class Heard:
 
 
 class Listener:
-    def __init__(self, stack: VoiceStack, bus: EventBus, router: Router) -> None:
+    def __init__(self, stack: VoiceStack, bus: EventBus,
+                 understanding: Understanding | Router) -> None:
         self.stack = stack
         self.bus = bus
-        self.router = router
+        # The agent's Understanding (agent.understanding), so the agent's own call for
+        # the same text is free; a bare Router gets the intents stage added here.
+        self.understanding = understanding if isinstance(understanding, Understanding) \
+            else Understanding(understanding)
+        self.router = self.understanding.router
         self._decoding = threading.Lock()  # one whole-utterance decode at a time
 
-    def is_complete(self, text: str) -> bool:
-        match = self.router.route(text) if text.strip() else None
-        return match is not None and match.score >= COMPLETE_SCORE and not match.missing
+    def is_complete(self, text: str, language: str | None = None) -> bool:
+        found = self.understanding.understand(text, language) if text.strip() else None
+        if found is None or found.confidence < COMPLETE_SCORE:
+            return False
+        return found.route is None or not found.route.missing
 
     async def listen(self, feed: FrameFeed) -> Heard | None:
         cfg = self.stack.config
@@ -94,8 +102,9 @@ class Listener:
                 elif pause is None and ep.silence_ms >= PAUSE_DECODE_AFTER_MS:
                     pause = (ep.speech_end_ms, self._decode(utt, ep.speech_end_ms))
                 if pause is not None and pause[1].done() and not pause[1].cancelled():
-                    text = pause[1].result()[0].text
-                    if ep.set_command_complete(self.is_complete(text), pause[0]):
+                    heard = pause[1].result()[0]
+                    if ep.set_command_complete(self.is_complete(heard.text, heard.language
+                                                                or None), pause[0]):
                         break  # END: it was a complete command and the user stopped
             else:
                 if ep.speech_start_ms is None:

@@ -28,11 +28,10 @@ from assistant.events import (
     WakeDetected,
 )
 from assistant.feed import FrameFeed
-from assistant.languages import language_name
 from assistant.listener import Listener
 from assistant.sentences import split_for_speech
 from assistant.tools.prompters import FanOutPrompter, VoicePrompter
-from assistant.voice import VoiceStack
+from assistant.voice import Synthesizer, VoiceStack
 from audio.frames import FRAME_MS, AudioChunk
 from models.errors import CodedError
 
@@ -77,14 +76,17 @@ class TurnResult:
     reply: AgentReply | None = None
     reply_audio_ms: int = 0
     interrupted: str = ""  # why the reply was cut short: wake | speech
+    reply_voice: str = ""  # the synthesizer that spoke it ("piper-joe-medium", "espeak-ng:de")
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status, "transcript": self.transcript, "language": self.language,
             "wake": self.wake,
+            "understanding": getattr(self.reply, "understanding", None),
             "tool_calls": [o.to_dict() for o in self.reply.tool_calls] if self.reply else [],
             "response": self.reply.text if self.reply else "",
+            "reply_voice": self.reply_voice,
             "reply_audio_ms": self.reply_audio_ms, "interrupted": self.interrupted,
             "timings_ms": self.timings_ms,
         }
@@ -120,7 +122,7 @@ class VoicePipeline:
         self.stack = stack
         self.agent = agent
         self.bus = bus
-        self.listener = Listener(stack, bus, agent.router)
+        self.listener = Listener(stack, bus, agent.understanding)
 
     async def run_turn(self, frames: AsyncIterator[AudioChunk], use_wake: bool,
                        sink: ReplySink | None, barge_in_allowed: bool = False) -> TurnResult:
@@ -157,12 +159,16 @@ class VoicePipeline:
                 return result
             t_agent = time.perf_counter()
             with _Stage(self.bus, "agent"), self._voice_approvals(sink, feed):
-                result.reply = await self._answer(result.transcript, asr.language)
+                result.reply = await self.agent.handle(
+                    result.transcript, source="voice", language=asr.language or None)
             t_reply = time.perf_counter()
             with _Stage(self.bus, "tts"):
+                voice = self.stack.synthesizer_for(reply_language(result.reply, asr.language))
+                result.reply_voice = voice.name
                 played, cut = await self._speak(result.reply.text, sink,
-                                                feed if barge_in_allowed else None, use_wake)
-            result.reply_audio_ms = int(played.samples * 1000 / self.stack.tts.sample_rate_hz)
+                                                feed if barge_in_allowed else None, use_wake,
+                                                voice)
+            result.reply_audio_ms = int(played.samples * 1000 / voice.sample_rate_hz)
             result.interrupted = cut
             t = result.timings_ms
             if use_wake:
@@ -177,18 +183,6 @@ class VoicePipeline:
             return result
         finally:
             self.bus.publish(StateChanged(state="idle"))
-
-    async def _answer(self, text: str, language: str) -> AgentReply:
-        """The agent's reply, or — for speech in a language Heron has no voice for —
-        a short explanation in English instead of failing."""
-        voice_language = self.stack.tts.language
-        if language and voice_language and language != voice_language:
-            reply = AgentReply(
-                f"I heard {language_name(language)}, but I can only answer in "
-                f"{language_name(voice_language)} for now.")
-            self.bus.publish(Reply(text=reply.text))
-            return reply
-        return await self.agent.handle(text, source="voice")
 
     @contextlib.contextmanager
     def _voice_approvals(self, sink: ReplySink | None, feed: FrameFeed) -> Iterator[None]:
@@ -236,12 +230,15 @@ class VoicePipeline:
         return {"detected": False, "model": detector.name, "score": round(best, 4)}
 
     async def _speak(self, text: str, sink: ReplySink | None, feed: FrameFeed | None,
-                     use_wake: bool) -> tuple[_Playback, str]:
-        """Play the reply; with a `feed`, listen for barge-in meanwhile. Returns what
-        played and why it was cut short ("" when it was not)."""
+                     use_wake: bool, voice: Synthesizer | None = None
+                     ) -> tuple[_Playback, str]:
+        """Play the reply in `voice` (default: the English one); with a `feed`, listen
+        for barge-in meanwhile. Returns what played and why it was cut short ("" when it
+        was not)."""
+        voice = voice or self.stack.tts
         self.bus.publish(StateChanged(state="speaking"))
         played = _Playback()
-        speaking = asyncio.create_task(self._play(text, sink, played))
+        speaking = asyncio.create_task(self._play(text, sink, played, voice))
         if feed is None:
             await speaking
             return played, ""
@@ -258,7 +255,7 @@ class VoicePipeline:
             speaking.cancel()
             await asyncio.gather(speaking, return_exceptions=True)
             feed.push_back(list(barged.frames))
-            rate = self.stack.tts.sample_rate_hz
+            rate = voice.sample_rate_hz
             self.bus.publish(Interrupted(reason=barged.reason,
                                          spoken_ms=int(played.samples * 1000 / rate)))
             return played, barged.reason
@@ -266,9 +263,11 @@ class VoicePipeline:
             watcher.cancel()
             speaking.cancel()
 
-    async def _play(self, text: str, sink: ReplySink | None, played: _Playback) -> None:
-        """Synthesize piece by piece while earlier pieces play."""
-        tts = self.stack.tts
+    async def _play(self, text: str, sink: ReplySink | None, played: _Playback,
+                    voice: Synthesizer | None = None) -> None:
+        """Synthesize piece by piece while earlier pieces play (with `voice`, else the
+        main one)."""
+        tts = voice or self.stack.tts
         queue: asyncio.Queue = asyncio.Queue()
 
         async def produce() -> None:
@@ -298,6 +297,25 @@ class VoicePipeline:
                 audio_ms=int(played.samples * 1000 / tts.sample_rate_hz)))
         if not played.first:
             played.first = time.perf_counter()
+
+
+# Languages whose text is not written in Latin letters: a reply to them with none of
+# their letters is the English fallback (a tool's own `speech`), for the English voice.
+_OWN_SCRIPT = frozenset("ar fa ur he yi ru uk bg be mk sr el hy ka hi mr ne bn gu pa ta te "
+                        "kn ml si th lo km my ja zh ko am".split())
+
+
+def reply_language(reply: AgentReply, heard: str) -> str:
+    """The language to speak `reply` in: the agent's word for it when it says
+    (AgentReply.language), else the language heard, but English for a reply with no
+    letter of the heard language's own script."""
+    said = getattr(reply, "language", None)
+    if said:
+        return said
+    if heard in _OWN_SCRIPT and not any(ch.isalpha() and ord(ch) > 0x24F
+                                        for ch in reply.text):
+        return "en"
+    return heard
 
 
 def _ms(t0: float, t1: float) -> float:

@@ -1,4 +1,4 @@
-"""SQLite storage (WAL) in the data dir: timers, audit, history, grants, notes,
+"""SQLite storage (WAL) in the data dir: timers, audit, history, grants, notes, lists,
 reminders, the notification outbox, preferences. Schema migrations
 run in order; every write is one short transaction."""
 
@@ -126,6 +126,40 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (outbox_id, bridge)
     );
     CREATE INDEX outbox_delivery_due ON outbox_delivery(state, next_attempt_at)
+    """,
+    # 5: timers can be paused (remaining_s holds what is left while paused); named lists
+    # (shopping list, to-do …) with items that can be checked off.
+    """
+    CREATE TABLE timers_v2 (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL DEFAULT '',
+        duration_s INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        due_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'paused', 'fired', 'cancelled')),
+        fired_at REAL,
+        remaining_s REAL
+    );
+    INSERT INTO timers_v2(id, label, duration_s, created_at, due_at, state, fired_at)
+        SELECT id, label, duration_s, created_at, due_at, state, fired_at FROM timers;
+    DROP TABLE timers;
+    ALTER TABLE timers_v2 RENAME TO timers;
+    CREATE INDEX timers_pending ON timers(state, due_at);
+    CREATE TABLE lists (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE list_items (
+        id INTEGER PRIMARY KEY,
+        list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
+        created_at REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE INDEX list_items_list ON list_items(list_id, done)
     """,
 )
 

@@ -5,22 +5,39 @@ sessions, a bounded pool for ASR and TTS."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from assistant.config import HeronConfig
 from audio.asr import WhisperTranscriber
 from audio.tts import PiperSynthesizer
+from audio.tts_espeak import INSTALL_HINT, EspeakSynthesizer, espeak_path
 from audio.vad import SileroVad
 from audio.wake import WakeWordDetector
 from models.store import ModelStore
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _DONE = object()
+
+
+class Synthesizer(Protocol):
+    """What speaks a reply: PiperSynthesizer, EspeakSynthesizer."""
+
+    name: str
+
+    @property
+    def sample_rate_hz(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
+
+    def synthesize(self, text: str) -> Iterator[Any]: ...
 
 
 class VoiceStack:
@@ -34,6 +51,8 @@ class VoiceStack:
         # Blocking speaker writes get their own thread so synthesis never waits on them.
         self.playback_executor = ThreadPoolExecutor(1, thread_name_prefix="heron-play")
         self.load_ms: dict[str, float] = {}
+        self._espeak: dict[str, EspeakSynthesizer] = {}
+        self._espeak_missing_told: set[str] = set()
 
     @cached_property
     def wake(self) -> WakeWordDetector:
@@ -51,6 +70,27 @@ class VoiceStack:
     @cached_property
     def tts(self) -> PiperSynthesizer:
         return self._timed("tts", lambda: _warm(PiperSynthesizer(self.config.tts, self.store)))
+
+    def synthesizer_for(self, language: str | None) -> Synthesizer:
+        """The voice for a reply in `language`: the bundled piper voice for its own
+        language (English) or when the language is unknown; espeak-ng for the others,
+        at the piper voice's rate so the same speaker plays both."""
+        code = (language or "").replace("_", "-").split("-")[0].lower()
+        if not code or code == self.tts.language or not self.tts.language:
+            return self.tts
+        if espeak_path() is None:
+            # Said with the wrong accent beats not said at all; `heron doctor` warns.
+            if code not in self._espeak_missing_told:
+                self._espeak_missing_told.add(code)
+                log.warning("voice: espeak-ng is missing, so a %r reply is spoken by the "
+                            "English voice; %s", code, INSTALL_HINT)
+            return self.tts
+        voice = self._espeak.get(code)
+        # rebuilt when the [tts] settings changed (speed) since it was made
+        if voice is None or voice.options != self.config.tts:
+            voice = self._espeak[code] = EspeakSynthesizer(
+                code, self.config.tts, rate_hz=self.tts.sample_rate_hz)
+        return voice
 
     def _timed(self, name: str, build: Callable[[], T]) -> T:
         start = time.perf_counter()

@@ -19,12 +19,28 @@ from models.store import ModelStore
 
 log = logging.getLogger(__name__)
 
+# The languages whisper knows (faster_whisper.tokenizer._LANGUAGE_CODES, kept here so
+# reading the config does not import faster-whisper; a unit test keeps them equal).
+WHISPER_LANGUAGES = frozenset("""
+af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha
+haw he hi hr ht hu hy id is it ja jw ka kk km kn ko la lb ln lo lt lv mg mi mk ml mn mr
+ms mt my ne nl nn no oc pa pl ps pt ro ru sa sd si sk sl sn so sq sr su sv sw ta te tg th
+tk tl tr tt uk ur uz vi yi yo zh yue""".split())
+MULTILINGUAL_MODEL = "whisper-base"
+AUTO = "auto"
+
 
 @dataclass(frozen=True)
 class AsrOptions:
     """model: catalog id (whisper-tiny.en, English; whisper-base, multilingual) or a
     CTranslate2 model directory. language: "" = English for .en models, auto-detect for
-    multilingual ones. device: auto | cpu | cuda. With device "auto" on a GPU the
+    multilingual ones; "auto" = detect it per utterance; a code ("de", "ar") = that
+    language. Any language but English needs a multilingual model: with "auto" or a code
+    other than "en" an English-only model (*.en) gives way to whisper-base (`model_id`).
+    detect_among: with auto-detection, the languages to choose between (the ones the
+    user speaks, e.g. ["en", "ar"]); empty = any whisper knows. Short commands are often
+    heard as a neighbouring language, so naming yours makes detection much surer.
+    device: auto | cpu | cuda. With device "auto" on a GPU the
     compute type is float16; otherwise `compute_type` is used as given.
     window_pad_s: whisper sees the utterance plus this much padding instead of its fixed
     30 s window (4x faster on short commands, same WER; audio/whisper_window.py) when
@@ -34,6 +50,7 @@ class AsrOptions:
 
     model: str = "whisper-tiny.en"
     language: str = ""
+    detect_among: tuple[str, ...] = ()
     # Upper bounds keep an absurd value from reaching CTranslate2, whose overflow would
     # be reported as a corrupt model.
     beam_size: int = field(default=1, metadata={"range": (1, 32)})
@@ -47,6 +64,28 @@ class AsrOptions:
     def __post_init__(self) -> None:
         if not 1 <= self.max_file_s <= 86_400:  # also refuses nan
             raise ValueError("asr.max_file_s must be between 1 and 86400 seconds")
+        if self.language not in ("", AUTO) and self.language not in WHISPER_LANGUAGES:
+            raise ValueError(f"asr.language {self.language!r} is not a language whisper "
+                             f"knows: use \"auto\" (detect it), \"\" (English), or a "
+                             f"code such as en, de, fr, es, ar")
+        unknown = [c for c in self.detect_among if c not in WHISPER_LANGUAGES]
+        if unknown:
+            raise ValueError(f"asr.detect_among: {', '.join(map(repr, unknown))} "
+                             f"{'is' if len(unknown) == 1 else 'are'} not a language whisper "
+                             f"knows: use codes such as en, de, fr, es, ar")
+
+    @property
+    def model_id(self) -> str:
+        """The model to load: `model`, or whisper-base when `language` asks for more
+        than an English-only model can hear."""
+        if self.language not in ("", "en") and self.model.endswith(".en"):
+            return MULTILINGUAL_MODEL
+        return self.model
+
+    @property
+    def forced_language(self) -> str | None:
+        """The language to decode in on a multilingual model; None = detect it."""
+        return None if self.language in ("", AUTO) else self.language
 
 
 @dataclass(frozen=True)
@@ -89,7 +128,7 @@ class WhisperTranscriber:
         self._store = store
         self._lock = threading.Lock()
         self._model: Any = None  # faster_whisper.WhisperModel
-        self.name = options.model
+        self.name = options.model_id
         self.device = ""  # set when loaded
 
     @property
@@ -113,12 +152,15 @@ class WhisperTranscriber:
                 return AsrResult("", forced or "", 0.0, 0, 0)
             audio = np.asarray(samples, dtype=np.int16).astype(np.float32) / 32768.0
             t0 = time.perf_counter()
+            sure = 1.0
+            if forced is None:  # per utterance; then it decodes as a known language
+                forced, sure = self._detect(model, audio)
             fast = None if full_window else self._decode_window(
                 model, audio, forced, initial_prompt, hotwords, word_timestamps)
             if fast is not None:
                 words = tuple(AsrWord(w, round(a * 1000), round(b * 1000), p)
                               for w, a, b, p in fast.words)
-                return AsrResult(fast.text, fast.language, 1.0, audio_ms,
+                return AsrResult(fast.text, fast.language, sure, audio_ms,
                                  round((time.perf_counter() - t0) * 1000), words)
             segments, info = model.transcribe(
                 audio, language=forced, beam_size=self.options.beam_size,
@@ -132,8 +174,19 @@ class WhisperTranscriber:
         words = tuple(AsrWord(w.word, round(w.start * 1000), round(w.end * 1000),
                               float(w.probability))
                       for segment in segments for w in (segment.words or ())) if text else ()
-        return AsrResult(text, info.language, float(info.language_probability), audio_ms,
-                         decode_ms, words)
+        return AsrResult(text, info.language, sure, audio_ms, decode_ms, words)
+
+    def _detect(self, model: Any, audio: np.ndarray) -> tuple[str, float]:
+        """The utterance's language and how sure whisper is of it, chosen among
+        `detect_among` when set. Whisper's own 30 s window: on a shorter one its
+        detection goes wrong (audio/whisper_window.py)."""
+        language, probability, ranked = model.detect_language(audio)
+        among = self.options.detect_among
+        if among:
+            scores = dict(ranked)
+            language = max(among, key=lambda code: scores.get(code, 0.0))
+            probability = scores.get(language, 0.0)
+        return language, float(probability)
 
     def _decode_window(self, model: Any, audio: np.ndarray, language: str | None,
                        initial_prompt: str | None, hotwords: str | None,
@@ -159,11 +212,11 @@ class WhisperTranscriber:
     def _language(self, model: Any) -> str | None:
         if not model.model.is_multilingual:
             return "en"
-        return self.options.language or None
+        return self.options.forced_language
 
     # -- loading ----------------------------------------------------------------
     def _model_path(self) -> tuple[Path, str]:
-        model = self.options.model
+        model = self.options.model_id
         if model in {s.id for s in specs_for_role("asr")}:
             return self._store.model_dir(model), (
                 f"reinstall it: {get_spec(model).reinstall_command()}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import time
+import unicodedata
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -153,8 +154,9 @@ class ConversationWindow(QWidget):
             elif isinstance(e, StateChanged):
                 self.state.setText(f"Heron — {e.state}")
         if partial is not None:
-            self.partial.setText(partial)
-        self.writing.setText(f"Heron: {self._written}…" if self._written else "")
+            _set_text(self.partial, partial)
+        _set_text(self.writing, f"Heron: {self._written}…" if self._written else "",
+                  self._written)
         if blocks:
             self.log.append("".join(blocks))
             bar = self.log.verticalScrollBar()
@@ -184,8 +186,31 @@ class ConversationWindow(QWidget):
             self.timers.addItem("(none)")
 
 
+def is_rtl(text: str) -> bool:
+    """Whether `text` reads right to left: its first strongly directional letter is
+    Arabic, Hebrew, … (Unicode's bidi rule P2, as Qt applies it to a paragraph)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def _set_text(label: QLabel, text: str, body: str | None = None) -> None:
+    """Show `text` laid out in the direction of `body` (default: the text itself), so
+    an Arabic line starts at the right edge."""
+    rtl = is_rtl(text if body is None else body)
+    label.setLayoutDirection(Qt.LayoutDirection.RightToLeft if rtl
+                             else Qt.LayoutDirection.LeftToRight)
+    label.setText(text)
+
+
 def _block(who: str, text: str) -> str:
-    return f"<p><b>{html.escape(who)}:</b> {html.escape(text)}</p>"
+    # The speaker's name is Latin: the paragraph's direction comes from what was said.
+    direction = " dir='rtl'" if is_rtl(text) else ""
+    return f"<p{direction}><b>{html.escape(who)}:</b> {html.escape(text)}</p>"
 
 
 def _note(text: str) -> str:

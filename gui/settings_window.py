@@ -26,11 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.config import HeronConfig
+from assistant.languages import language_name
 from gui.level_probe import LevelProbe
 
 WAKE_WORDS = ("hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
 ASR_MODELS = ("whisper-tiny.en", "whisper-base")
 LLM_MODES = ("off", "openai", "embedded")
+# [asr] language choices: "" English only (tiny.en), "auto" detect, or one language
+LANGUAGES = ("", "auto", "en", "de", "fr", "es", "ar", "it", "nl", "pt", "pl", "tr", "ru",
+             "uk", "he", "fa", "hi", "ja", "zh")
 
 
 class SettingsWindow(QWidget):
@@ -143,6 +147,21 @@ class SettingsWindow(QWidget):
             lambda _i: self._emit({"asr": {"model": self.asr_model.currentData()}}))
         form.addRow("&Model", self.asr_model)
         form.addRow(QLabel("tiny.en: English, fastest. base: many languages, slower."))
+        self.language = QComboBox()
+        for code in LANGUAGES:
+            self.language.addItem(_language_label(code), code)
+        if self.language.findData(config.asr.language) < 0:
+            self.language.addItem(_language_label(config.asr.language), config.asr.language)
+        _select(self.language, config.asr.language)
+        self.language.currentIndexChanged.connect(
+            lambda _i: self._emit({"asr": {"language": self.language.currentData()}}))
+        form.addRow("&Language", self.language)
+        voices = QLabel("Heron answers in the language you spoke: English with the Joe "
+                        "voice, other languages with espeak-ng (robotic: no neural voice "
+                        "for them ships in a package yet). Any language but English uses "
+                        "whisper base.")
+        voices.setWordWrap(True)
+        form.addRow(voices)
         return page
 
     def _llm(self, config: HeronConfig) -> QWidget:
@@ -295,6 +314,14 @@ def _select(combo: QComboBox, value: str) -> None:
     index = combo.findData(value)
     if index >= 0:
         combo.setCurrentIndex(index)
+
+
+def _language_label(code: str) -> str:
+    if code == "":
+        return "English only (fastest)"
+    if code == "auto":
+        return "Detect it each time"
+    return f"{language_name(code)} ({code})"
 
 
 def _words(edit: QLineEdit) -> list[str]:

@@ -11,6 +11,8 @@ RUN_PKGS=(
   build-essential cmake               # llama-cpp-python compiles at install time
   xclip xdg-utils                     # clipboard and opening URLs/apps (X11)
   xdotool                             # click_on_screen (X11)
+  libpulse0                           # volume: pulsectl talks to PulseAudio/PipeWire
+  espeak-ng                           # spoken replies in languages with no bundled voice
 )
 TEST_PKGS=(
   pulseaudio pulseaudio-utils libasound2-plugins   # a real (virtual) audio server
@@ -19,6 +21,7 @@ TEST_PKGS=(
                                                    # private D-Bus, the test screens' font
   espeak-ng sox alsa-utils                         # test voices and sounds
   chromium                                         # companion: the PWA under Playwright
+  mpv mpv-mpris                                    # media: a real MPRIS player
   util-linux mount passwd                          # the hostile-worker suite as a normal
                                                    # user: unshare, runuser, mount, useradd
 )

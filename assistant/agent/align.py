@@ -1,119 +1,45 @@
-"""The router's lexical side: utterance tokens that remember where they came from,
-typed slot values found up front (durations, clock times), sound-alike word similarity,
-and a fuzzy alignment of an utterance against one example phrase that also says which
-words fill each {slot}."""
+"""The router's lexical side: sound-alike word similarity and a fuzzy alignment of an
+utterance against one example phrase that also says which words fill each {slot}.
+Tokens and typed values come from `tokens.py` (re-exported here for older imports)."""
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from assistant.agent.numbers import find_clock_time_in, find_duration_in
+from assistant.agent.numbers import (
+    ARITHMETIC_OPERATORS,
+    arithmetic_word,
+    is_number_word,
+    parse_number,
+)
+from assistant.agent.tokens import (  # noqa: F401 - re-exported
+    DAY,
+    DURATION,
+    FILLER,
+    LEADING_FILLER,
+    NOT_A_VALUE,
+    STOPWORDS,
+    TIME,
+    TYPED_SLOTS,
+    Token,
+    mask_values,
+    tokens_of,
+)
 
-DURATION, TIME = "<duration>", "<time>"  # masked tokens standing for a typed value
-TYPED_SLOTS = {"duration": DURATION, "time": TIME}
 # Free slots and the longest span (tokens) each may take.
-FREE_SLOT_MAX = {"label": 3, "app": 5}
+FREE_SLOT_MAX = {"label": 3, "app": 5, "number": 6, "expression": 24}
 FREE_SLOT_DEFAULT_MAX = 40
 # Token kinds that show a value is an address or a path rather than words.
 _SHAPED_FOR = {"url": ("url", "domain"), "path": ("path", "file")}
-# "example.com" is an address, "notes.txt" a file name.
-_TLDS = {"com", "org", "net", "io", "dev", "app", "edu", "gov", "uk", "de", "fr", "eu", "co",
-         "info", "ai", "me", "tv", "us", "ca", "au", "nl", "se", "ch", "it", "es", "jp"}
+POINTING = {"it", "them"}
+LABEL_NOT_FIRST = {"on", "in", "at", "to", "for", "of", "with", "from", "off"}
 KEEP_WHEN_LEFT_OUT = 0.4  # share of a left-out word's weight still counted
-
-_TOKEN = re.compile(
-    r"(?P<url>(?:https?://|www\.)[^\s,]+)"
-    r"|(?P<path>(?:~|\.{1,2})?/[^\s,!?]*|~(?=\s|$))"
-    r"|(?P<clock>\b\d{1,2}:\d{2}\b)"
-    r"|(?P<file>\b[\w-]{2,}(?:\.[\w-]+)*\.[a-z][a-z0-9]{0,4}\b)"
-    r"|(?P<num>\d[\d,]*(?:\.\d+)?)"
-    r"|(?P<word>[a-z]+(?:'[a-z]+)?)",
-    re.IGNORECASE,
-)
-_IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here"}
-# Said before the command and meaningless to routing.
-LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "heron", "please", "so", "um", "uh",
-                  "can", "could", "would", "will", "you", "tell", "me"}
-# Cheap to ignore when they appear where an example has nothing.
-FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
-                           "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",
-                           "like", "actually", "oh", "well", "and", "then"}
-# Too short or too common to be fuzzy-matched to anything but themselves.
-STOPWORDS = {"a", "an", "the", "my", "is", "to", "for", "of", "in", "on", "me", "i", "it",
-             "at", "and", "this", "that", "what", "are", "be", "do", "with", "by", "from"}
-# Never a slot value on their own ("remind me in five minutes": "me" is not the text).
-# Names (a "hey jarvis" timer) can be, so the greeting words are not in this set.
-NOT_A_VALUE = (FILLER - {"hey", "hi", "jarvis", "heron"}) | STOPWORDS
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str  # lowercased, contractions expanded; DURATION/TIME for masked values
-    start: int  # character span in the original utterance
-    end: int
-    kind: str = "word"  # word | num | url | domain | path | file | clock | duration | time
-    value: object = None  # seconds for a duration, "HH:MM" for a time
-
-
-def tokens_of(text: str) -> list[Token]:
-    """Tokens with character offsets; contractions expanded ("what's" → what is) and
-    leading filler ("hey jarvis, could you") dropped."""
-    out: list[Token] = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup or "word"
-        start, end = m.span()
-        raw = m.group().lower()
-        if kind in ("url", "path", "file"):
-            trimmed = raw.rstrip(".!?)")
-            end -= len(raw) - len(trimmed)
-            raw = trimmed
-        if kind == "file" and raw.rsplit(".", 1)[-1] in _TLDS:
-            kind = "domain"
-        if kind == "num":
-            raw = raw.replace(",", "")
-            out.append(Token(raw, start, end, kind))
-            continue
-        if kind != "word":
-            out.append(Token(raw, start, end, kind))
-            continue
-        out.extend(Token(w, start, end) for w in _expand(raw))
-    i = 0
-    while i < len(out) - 1 and out[i].text in LEADING_FILLER:
-        i += 1
-    return out[i:]
-
-
-def _expand(word: str) -> list[str]:
-    base, _, tail = word.partition("'")
-    if tail == "s":
-        return [base, "is"] if base in _IS_WORDS else [base]
-    if tail == "re":
-        return [base, "are"]
-    if tail == "ll":
-        return [base, "will"]
-    if tail == "t" and base.endswith("n"):
-        return [base[:-1] or base, "not"]
-    return [word]
-
-
-def mask_values(tokens: list[Token]) -> list[Token]:
-    """Replace the first duration and the first clock time by one typed token each."""
-    words = [t.text for t in tokens]
-    spans = []
-    duration = find_duration_in(words)
-    if duration:
-        spans.append((duration.start, duration.end, DURATION, "duration", duration.seconds))
-    clock = find_clock_time_in(words)
-    if clock and not (duration and clock.start < duration.end and duration.start < clock.end):
-        spans.append((clock.start, clock.end, TIME, "time", clock.hhmm))
-    out = list(tokens)
-    for start, end, text, kind, value in sorted(spans, reverse=True):
-        out[start:end] = [Token(text, tokens[start].start, tokens[end - 1].end, kind, value)]
-    return out
+MISHEARD_WORDS = 2  # a dropped slot value this short may be a command word misheard
 
 
 # -- word similarity -------------------------------------------------------------------
@@ -133,17 +59,31 @@ def sound_key(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", key)
 
 
+_ARTICLES = {"a", "an"}
+_DETERMINERS = {"a", "an", "the", "my", "your", "this", "that"}
+
+
+@lru_cache(maxsize=8192)
+def _letters(word: str) -> Counter[str]:
+    return Counter(word)
+
+
 @lru_cache(maxsize=65536)
 def word_similarity(a: str, b: str) -> float:
     """1 for the same word, ~0.9 for a sound-alike, the spelling ratio when ≥ 0.75
     ("time"/"timer"), else 0. Short and very common words only match themselves."""
-    if a == b:
+    if a == b or {a, b} == _ARTICLES:
         return 1.0
+    if a in _DETERMINERS and b in _DETERMINERS:  # "bring up a terminal" for "… the …"
+        return 0.8
     if a.startswith("<") or b.startswith("<") or a in STOPWORDS or b in STOPWORDS:
         return 0.0
     if min(len(a), len(b)) >= 3 and sound_key(a) == sound_key(b):
         return 0.9
     if min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 3:
+        return 0.0
+    # The letters the two share bound the ratio: most pairs stop here, cheaply.
+    if 2 * (_letters(a) & _letters(b)).total() < 0.75 * (len(a) + len(b)):
         return 0.0
     ratio = SequenceMatcher(None, a, b, autojunk=False).ratio()
     return ratio if ratio >= 0.75 else 0.0
@@ -158,6 +98,9 @@ class Item:
     weight: float
     slot_kind: str = ""  # "" for a literal word
     keep: float = KEEP_WHEN_LEFT_OUT  # share of the weight still counted when not said
+    refuse: frozenset[str] = frozenset()  # token kinds a slot never holds ("x-not-shapes")
+    longest: int = 0  # most words a slot holds ("x-max-words"); 0: as for its kind
+    shape_required: bool = False  # an address/path slot that never holds plain words
 
 
 def anchor_free_slots(items: list[Item]) -> tuple[Item, ...]:
@@ -197,14 +140,22 @@ def word_weight(word: str, tools: int, used_by: int) -> float:
 
 
 def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float],
-          fuzz: list[float] | None = None) -> Alignment:
+          fuzz: list[float] | None = None, typed: frozenset[str] = frozenset(),
+          foreign: list[float] | None = None) -> Alignment:
     """Best fuzzy alignment of `tokens` to `items` (dynamic programming over
     item × token positions). Literal words gain their weight × similarity; a typed
     slot gains when its masked token is there; a free slot takes one or more words;
     words matched by nothing cost `insert_cost`. `fuzz[j]` scales a near (not exact)
-    match of token j: below 1 for words that are themselves known command words."""
+    match of token j: below 1 for words that are themselves known command words.
+    `typed`: the typed slot kinds the tool takes, never part of a free value even where
+    this example does not place them ("the forecast for tomorrow": no place).
+    `foreign[j]`: what token j costs inside a free value: a word that names another
+    tool's command ("show me {name}" holding "my latest note") is no name."""
     m, n = len(items), len(tokens)
     fuzz = fuzz or [1.0] * n
+    # A duration or a time stays out of free values only where the example has a slot
+    # for it: "copy meeting at noon" copies the whole text.
+    typed = typed | {it.slot_kind for it in items if it.slot_kind in TYPED_SLOTS}
     neg = -1e9
     best = [[neg] * (n + 1) for _ in range(m + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (n + 1) for _ in range(m + 1)]
@@ -232,7 +183,7 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
                         sim *= fuzz[j]
                     _relax(best, back, i + 1, j + 1, here + item.weight * sim, i, j)
                 if j + 1 < n and tokens[j].kind == tokens[j + 1].kind == "word":
-                    sim = _joined_similarity(item.text, tokens[j].text, tokens[j + 1].text)
+                    sim = joined_similarity(item.text, tokens[j].text, tokens[j + 1].text)
                     if sim:
                         if sim < 1.0:
                             sim *= min(fuzz[j], fuzz[j + 1])
@@ -241,24 +192,44 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
                 if tokens[j].text == TYPED_SLOTS[item.slot_kind]:
                     _relax(best, back, i + 1, j + 1, here + item.weight, i, j)
             else:
-                limit = min(n, j + FREE_SLOT_MAX.get(item.slot_kind, FREE_SLOT_DEFAULT_MAX))
+                limit = min(n, j + (item.longest or FREE_SLOT_MAX.get(item.slot_kind,
+                                                                     FREE_SLOT_DEFAULT_MAX)))
                 shaped = _SHAPED_FOR.get(item.slot_kind)
+                # a URL or path slot holding plain words gains half
+                gain = item.weight if shaped is None else 0.5 * item.weight
+                has_value = False
+                sums: set[str] = set()
+                alien = 0.0
                 for k in range(j + 1, limit + 1):
                     tok = tokens[k - 1]
-                    if tok.kind in ("duration", "time"):
+                    if tok.kind in typed or _cannot_hold(item, tok):
                         break
-                    if _cannot_hold(item, tok):
-                        break
-                    span = tokens[j:k]
-                    if all(t.text in NOT_A_VALUE for t in span):
-                        # "remind me in five minutes": "me" is not what to remind of
-                        continue
-                    gain = item.weight
-                    if shaped is not None and not any(t.kind in shaped for t in span):
-                        gain *= 0.5  # a URL or path slot holding plain words
-                    _relax(best, back, i + 1, k, here + gain, i, j)
+                    if k == j + 1 and item.slot_kind == "label" and tok.text in LABEL_NOT_FIRST:
+                        break  # "… on the pizza timer": the name comes after "on the"
+                    # "remind me in five minutes": "me" is not what to remind of
+                    # "tick it off my list": "it" holds the place of what another
+                    # clause names (the router leaves it missing when none does)
+                    has_value = has_value or tok.text not in NOT_A_VALUE \
+                        or tok.text in POINTING
+                    if foreign is not None and item.slot_kind not in _ANY_WORDS:
+                        # one such word is enough to tell
+                        alien = max(alien, foreign[k - 1])
+                    if shaped is not None and tok.kind in shaped:
+                        gain = item.weight
+                    if item.slot_kind == "number" and not _whole_number(tokens[j:k]):
+                        continue  # "{value} {unit} in {unit}" holds a number, not words
+                    if item.slot_kind == "expression":
+                        # a sum only: numbers, an operator, and nothing but arithmetic
+                        if not arithmetic_word(tok.text):
+                            break
+                        sums.update(_sum_parts(tokens, k - 1))
+                        if sums != {"number", "operator"}:
+                            continue
+                    if has_value and not (item.shape_required and gain < item.weight):
+                        _relax(best, back, i + 1, k, here + gain - alien, i, j)
     total = sum(it.weight for it in items) or 1.0
     spans: dict[str, tuple[int, int]] = {}
+    gains: dict[str, float] = {}
     said: set[int] = set()  # items matched by a word or filled
     matched = 0.0
     i, j = m, n
@@ -271,10 +242,35 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
             said.add(pi)
             if item.slot_kind:
                 spans[item.text] = (pj, j)
+                gains[item.text] = best[i][j] - best[pi][pj]
             else:
                 matched += item.weight
         i, j = pi, pj
-    return Alignment(max(0.0, best[m][n]) / total, matched, _anchored(items, spans, said))
+    anchored = _anchored(items, spans, said)
+    # An example made of slots ("what is {value} {unit} in {unit}") does not fit every
+    # sentence: with nothing heard but little words — no word of its own, no number or
+    # duration — the words in its free slots earn nothing.
+    content = any(k in said and (it.text not in STOPWORDS if not it.slot_kind else
+                                 it.slot_kind in _SHAPED_KINDS)
+                  for k, it in enumerate(items))
+    lost = 0.0 if content else sum(
+        gains[it.text] - it.weight * it.keep for it in items
+        if it.slot_kind and it.text in spans and it.slot_kind not in _SHAPED_KINDS
+        and it.text in anchored)
+    # A value dropped for want of its anchor words: a word or two may be the command
+    # word misheard ("set a Tyler for …" said for "… timer for …"); more were said for
+    # nothing: "put my address on the clipboard: …" is no "put on {query}".
+    for it in items:
+        if it.text in spans and it.text not in anchored:
+            start, end = spans[it.text]
+            lost += sum(insert_cost[start + MISHEARD_WORDS:end])
+    return Alignment(max(0.0, best[m][n] - lost) / total, matched, anchored)
+
+
+# values heard by their shape, not their place
+_SHAPED_KINDS = {*TYPED_SLOTS, "number", "expression"}
+# values that may be any word: a timer may be called "reminder"
+_ANY_WORDS = {*_SHAPED_KINDS, "label"}
 
 
 def _anchored(items: tuple[Item, ...], spans: dict[str, tuple[int, int]],
@@ -286,8 +282,10 @@ def _anchored(items: tuple[Item, ...], spans: dict[str, tuple[int, int]],
         if item.text not in spans or not item.slot_kind:
             continue
         if item.slot_kind not in TYPED_SLOTS:
+            # a label's neighbours may be a duration ("a {seconds} {label} timer")
+            anchors = ("", *TYPED_SLOTS) if item.slot_kind == "label" else ("",)
             neighbours = [n for n in (k - 1, k + 1)
-                          if 0 <= n < len(items) and not items[n].slot_kind]
+                          if 0 <= n < len(items) and items[n].slot_kind in anchors]
             # A label is optional and short: only trusted between words that were heard.
             heard = all if item.slot_kind == "label" else any
             if neighbours and not heard(n in said for n in neighbours):
@@ -296,15 +294,37 @@ def _anchored(items: tuple[Item, ...], spans: dict[str, tuple[int, int]],
     return out
 
 
+def _sum_parts(tokens: list[Token], k: int) -> set[str]:
+    """What token k gives a spoken sum: a "number", an "operator" (a percentage only
+    of something: "15 percent of 80"), or nothing."""
+    word = tokens[k].text
+    if is_number_word(word):
+        return {"number"}
+    if word in ARITHMETIC_OPERATORS or (word == "of" and k > 0
+                                        and tokens[k - 1].text in ("percent", "%")):
+        return {"operator"}
+    return set()
+
+
+def _whole_number(span: list[Token]) -> bool:
+    words = [t.text for t in span]
+    number = parse_number(words, 0)
+    return number is not None and number[1] == len(words)
+
+
 def _cannot_hold(item: Item, tok: Token) -> bool:
-    """An app name or a label is words: a URL or a path there is the wrong thing."""
-    return item.slot_kind in ("app", "label") and tok.kind in _ADDRESS_KINDS
+    """An app name or a label is words: a URL, a path or a duration there is the wrong
+    thing ("start a countdown for 5 minutes" starts no app). A slot may refuse more
+    ("where is report.docx" asks for a file, not for words on the screen)."""
+    return tok.kind in item.refuse or item.slot_kind in ("app", "label") and (
+        tok.kind in _ADDRESS_KINDS or tok.kind in TYPED_SLOTS)
 
 
 _ADDRESS_KINDS = ("url", "domain", "path", "file")
 
 
-def _joined_similarity(word: str, first: str, second: str) -> float:
+@lru_cache(maxsize=65536)
+def joined_similarity(word: str, first: str, second: str) -> float:
     """A word heard as two ("to day", "fire fox"): the pair read as one word. Only a
     close match counts when one half is a little word ("a timer" is not "time")."""
     sim = word_similarity(word, first + second)

@@ -17,6 +17,7 @@ from assistant.agent.align import (
     word_similarity,
 )
 from assistant.agent.router import RouteMatch
+from assistant.agent.slots import looks_like_path
 from assistant.tools.manifest import ToolManifest
 
 CLARIFY_TTL_S = 30.0
@@ -122,8 +123,8 @@ def _fill_slot(pending: Pending, text: str) -> Resolution:
     elif tokens:
         value = re.sub(r"^(?:to|that|about|of)\s+", "", text.strip(), flags=re.I)
         value = value.strip(" \t.!?\"'“”") or None
-    if value is None:
-        return Resolution()
+    if value is None or (pending.slot_kind == "path" and not looks_like_path(value)):
+        return Resolution()  # "the 12/4 stuff" is no file name: ask again
     args = {**match.args, pending.slot: value}
     missing = tuple(n for n in match.missing if n != pending.slot)
     return Resolution(_settled(replace(match, args=args, missing=missing)))

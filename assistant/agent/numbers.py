@@ -131,6 +131,9 @@ def _duration_at(tokens: list[str], i: int) -> DurationMatch | None:
     return DurationMatch(int(round(total)), i, j)
 
 
+MORE_WORDS = {"more", "extra", "additional"}
+
+
 def _duration_part(tokens: list[str], k: int) -> tuple[float, int, int] | None:
     """(seconds, tokens consumed, seconds per unit) for one "<number> <unit>" part."""
     if k >= len(tokens):
@@ -153,6 +156,10 @@ def _duration_part(tokens: list[str], k: int) -> tuple[float, int, int] | None:
         return None
     value, consumed = number
     m = k + consumed
+    # "15 more minutes": the unit still follows
+    if tokens[m:m + 1] and tokens[m] in MORE_WORDS and tokens[m + 1:m + 2] \
+            and tokens[m + 1] in _UNIT_SECONDS and len(tokens[m + 1]) > 1:
+        m += 1
     if m < len(tokens) and tokens[m] in _UNIT_SECONDS:
         # single letters ("5 m") only right after digits
         if len(tokens[m]) == 1 and not re.fullmatch(r"\d+(?:\.\d+)?", tokens[m - 1]):
@@ -211,9 +218,29 @@ def _clock_at(tokens: list[str], i: int) -> ClockMatch | None:
     elif not (m or (i > 0 and tokens[i - 1] == "at")) or (
             j < len(tokens) and tokens[j] in _UNIT_SECONDS):
         return None
+    if half is None and hour <= 12:  # "8 o'clock in the evening", "at 7 in the morning"
+        part = _part_of_day(tokens, j)
+        if part is not None:
+            pm, used = part
+            hour = hour % 12 + (12 if pm else 0)
+            j += used
     if hour > 23 or minute > 59:
         return None
     return ClockMatch(f"{hour:02d}:{minute:02d}", i, j)
+
+
+_PARTS_OF_DAY = {("in", "the", "morning"): False, ("this", "morning"): False,
+                 ("in", "the", "afternoon"): True, ("this", "afternoon"): True,
+                 ("in", "the", "evening"): True, ("this", "evening"): True,
+                 ("at", "night"): True, ("tonight",): True}
+
+
+def _part_of_day(tokens: list[str], j: int) -> tuple[bool, int] | None:
+    """(afternoon or later, tokens used) for "in the evening" at tokens[j]."""
+    for words, pm in _PARTS_OF_DAY.items():
+        if tuple(tokens[j:j + len(words)]) == words:
+            return pm, len(words)
+    return None
 
 
 def _meridiem(tokens: list[str], j: int) -> tuple[int, int] | None:
@@ -237,3 +264,26 @@ def spoken_duration(seconds: int) -> str:
     if not parts:
         return "0 seconds"
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# Spoken arithmetic ("7 times 8", "15 percent of 80", "(4 + 6) * 3"): what the router lets
+# fill an {expression} slot. An operator makes a span a sum; the glue words may be in one.
+ARITHMETIC_OPERATORS = frozenset({
+    "plus", "minus", "times", "multiplied", "divided", "over", "squared", "cubed", "power",
+    "root", "sqrt", "mod", "modulo", "x", "+", "-", "*", "/", "^", "×", "÷"})
+_ARITHMETIC_GLUE = frozenset({
+    "by", "of", "the", "to", "into", "raised", "square", "cube", "and", "point", "percent",
+    "%", "(", ")", "="}) | frozenset(_FRACTIONS)
+
+
+def arithmetic_word(word: str) -> bool:
+    """Whether `word` (a lowercase token) can be part of a spoken sum."""
+    return (word in ARITHMETIC_OPERATORS or word in _ARITHMETIC_GLUE or word in _NUMBER_WORDS
+            or re.fullmatch(r"\d+(?:\.\d+)?", word) is not None)
+
+
+def is_number_word(word: str) -> bool:
+    """A number in digits or one of its words ("7", "seven", "hundred"; not "a")."""
+    if word in _NUMBER_WORDS:
+        return word not in ("a", "an", "oh")
+    return re.fullmatch(r"\d+(?:\.\d+)?", word) is not None

@@ -15,8 +15,11 @@ from typing import Any
 import numpy as np
 
 from assistant.agent.align import (
+    DAY,
     DURATION,
     FILLER,
+    POINTING,
+    STOPWORDS,
     TIME,
     TYPED_SLOTS,
     Item,
@@ -28,28 +31,40 @@ from assistant.agent.align import (
     tokens_of,
     word_weight,
 )
+from assistant.agent.bounds import Bounds, WordIndex
+from assistant.agent.clauses import clause_route, clauses_of
 from assistant.agent.embeddings import Embedder, ExampleIndex
-from assistant.agent.numbers import parse_number
+from assistant.agent.examples import SLOT, literal_words, named_variants, users
+from assistant.agent.slots import (
+    choice_values,
+    measure_values,
+    said_values,
+    slot_value,
+)
 from assistant.tools.manifest import ToolManifest
 from models.errors import ModelError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.7
+DEFAULT_THRESHOLD = 0.65
 AMBIGUITY_MARGIN = 0.06  # top two tools closer than this, one of them with effects → ask
-SEMANTIC_DISCOUNT = 0.12  # meaning alone must clear the threshold by this much
+SEMANTIC_DISCOUNT = 0.05  # meaning alone must clear the threshold by this much
+SEMANTIC_SHARE = 0.5  # of the score when both signals count
+# Words alone carry a misheard command, but not one whose meaning is far from the
+# example ("should I take a coat" is no "what is {value} {from_unit} in {to_unit}").
+SEMANTIC_FLOOR = 0.3
+LEXICAL_ALONE_PENALTY = 0.5
+# A free value holding a word that only this many tools use (another's command word)
+# pays this share of the word's cost as if it were said for nothing.
+COMMAND_WORD_TOOLS = 7
+FOREIGN_WORD_COST = 0.5
 EXACT = 0.999
 KNOWN_WORD_FUZZ = 0.75  # an alignment this good means an example phrase was said as written
 # How each slot kind reads in an example phrase given to the embedder; the utterance's
 # typed values (durations, times, paths, addresses) are replaced the same way.
-PLACEHOLDER = {"duration": "{duration}", "time": "{time}", "url": "{url}", "path": "{path}"}
-_LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",
-               "set", "start", "cancel", "stop", "delete", "please", "and", "of", "in", "at",
-               "to", "on", "up", "is", "it", "one", "another"}
-_LEAD_WORDS = {"that", "about", "to"}  # "make a note that …", "remind me about …"
-_TRAIL_WORDS = {"a", "an", "the", "for", "in", "at", "on", "to", "of", "and", "please"}
-_SLOT = re.compile(r"\{(\w+)\}")
-_SLOT_WEIGHT = {"duration": 1.5, "time": 1.5, "label": 0.4}
+PLACEHOLDER = {"duration": "{duration}", "time": "{time}", "day": "{day}", "url": "{url}",
+               "path": "{path}"}
+_SLOT_WEIGHT = {"duration": 1.5, "time": 1.5, "day": 1.5, "label": 0.4}
 _FREE_SLOT_WEIGHT = 0.5
 _INSERT_FILLER = 0.1
 _INSERT_FACTOR = 0.5
@@ -85,6 +100,8 @@ class _Template:
     text: str
     items: tuple[Item, ...]
     embed_text: str
+    typed: frozenset[str]  # the typed slot kinds the tool takes
+    words: frozenset[str]  # the words of the tool's examples
 
 
 @dataclass
@@ -117,10 +134,19 @@ class Router:
     # -- the tool set ----------------------------------------------------------------------
     def update(self, manifests: Sequence[ToolManifest]) -> None:
         """Use this tool set from now on (after a worker was added, removed or reloaded)."""
-        words_by_tool = {m.name: _literal_words(m) for m in manifests}
+        words_by_tool = {m.name: literal_words(m) for m in manifests}
+        self._tool_words = words_by_tool
+        self._manifests = {m.name: m for m in manifests}
         self._weights = idf_weights(words_by_tool)
+        # Words only a few tools use name their commands ("note", "clipboard", "timer").
+        self._command_words = {w: used for w, used in users(words_by_tool).items()
+                               if used <= COMMAND_WORD_TOOLS and w not in FILLER
+                               and w not in STOPWORDS}
         self._unknown_weight = word_weight("", len(words_by_tool), 1)
-        self._templates = [self._compile(m, ex) for m in manifests for ex in m.examples]
+        self._templates = [self._compile(m, ex) for m in manifests for ex in named_variants(m)]
+        self._bounds = Bounds([t.items for t in self._templates])
+        self._words = WordIndex([it.text for t in self._templates for it in t.items
+                                 if not it.slot_kind])
         self._last_route: tuple[str, RouteMatch | None] | None = None
 
     def warm_up(self) -> None:
@@ -129,20 +155,27 @@ class Router:
 
     def _compile(self, m: ToolManifest, example: str) -> _Template:
         slots = m.slots()
+        props = m.input_schema.get("properties", {})
         items: list[Item] = []
         shown: list[str] = []
         for part in re.split(r"(\{\w+\})", example):
-            slot = _SLOT.fullmatch(part)
+            slot = SLOT.fullmatch(part)
             if slot:
                 name = slot.group(1)
                 kind = slots.get(name, "text")
-                items.append(Item(name, _SLOT_WEIGHT.get(kind, _FREE_SLOT_WEIGHT), kind))
+                prop = props.get(name, {})
+                items.append(Item(name, _SLOT_WEIGHT.get(kind, _FREE_SLOT_WEIGHT), kind,
+                                  refuse=frozenset(prop.get("x-not-shapes", ())),
+                                  longest=prop.get("x-max-words", 0),
+                                  shape_required=prop.get("x-shape-required", False)))
                 shown.append(PLACEHOLDER.get(kind, "something"))
                 continue
             for tok in tokens_of(part) if part.strip() else ():
                 items.append(Item(tok.text, self._weights.get(tok.text, 1.0)))
                 shown.append(tok.text)
-        return _Template(m, example, anchor_free_slots(items), " ".join(shown))
+        typed = frozenset(kind for kind in slots.values() if kind in TYPED_SLOTS)
+        return _Template(m, example, anchor_free_slots(items), " ".join(shown), typed,
+                         frozenset(self._tool_words[m.name]))
 
     def _example_matrix(self) -> np.ndarray | None:
         if self._index is None:
@@ -158,8 +191,23 @@ class Router:
             cached = self._last_route[1]  # a copy: callers may fill in its arguments
             return None if cached is None else replace(cached, args=dict(cached.args))
         match = self._route(text)
+        if clauses_of(text):
+            match = clause_route(self, text, match)
         self._last_route = (text, match)
         return match
+
+    def _best_of_tool(self, tool: str, text: str) -> RouteMatch | None:
+        tokens = mask_values(tokens_of(text))
+        if not tokens:
+            return None
+        costs = [self._insert_cost(t) for t in tokens]
+        best: _Scored | None = None
+        for t in self._templates:
+            if t.tool.name == tool:
+                a = align(t.items, tokens, costs, None, t.typed)
+                if best is None or a.score > best.score:
+                    best = _Scored(t, a.score, a.score, None, a.matched, a.spans)
+        return None if best is None else self._match(best, text, tokens)
 
     def _route(self, text: str) -> RouteMatch | None:
         ranked = self._rank(text)
@@ -177,11 +225,13 @@ class Router:
             return best
         other = self._match(second, text, tokens)
         if best.missing and not other.missing and (other.score >= self.threshold
-                                                   or other.args):
+                                                   or other.args) \
+                and not _says_only(ranked[0].template, second.template, tokens):
             # "set a timer for 90 seconds" misheard: a reminder would still need its
             # text, the timer is a whole command. Take the whole one, do not ask — if it
             # clears the threshold or what was said fills its slots ("the timer" is not
-            # a request for the time).
+            # a request for the time), and nothing said belongs to the other alone
+            # ("set a timer reminder …" asks).
             return other
         return RouteMatch(best.tool, best.args, best.score, best.example, best.missing,
                           ambiguous=(best.tool, other.tool), alternatives=(other,))
@@ -189,9 +239,12 @@ class Router:
     def scores(self, text: str) -> list[ToolScore]:
         """Every tool's best score for `text`, best first."""
         return [ToolScore(s.template.tool.name, s.score, s.lexical, s.semantic, s.template.text)
-                for s in self._rank(text)]
+                for s in self._rank(text, every=True)]
 
-    def _rank(self, text: str) -> list[_Scored]:
+    def _rank(self, text: str, every: bool = False) -> list[_Scored]:
+        """The tools' best scores, best first. Unless `every`, only the tools that can
+        still decide the route are scored exactly: an example whose upper bound is below
+        the second tool's score (and the threshold) is never aligned."""
         tokens = mask_values(tokens_of(text))
         self._last_tokens = tokens
         if not tokens or not self._templates:
@@ -200,22 +253,46 @@ class Router:
         # "timer" heard is meant as "timer", not a slip for "time": near matches of a
         # word some tool uses as it is count for less.
         fuzz = [KNOWN_WORD_FUZZ if t.text in self._weights else 1.0 for t in tokens]
-        scored = []
-        for tpl in self._templates:
-            a = align(tpl.items, tokens, costs, fuzz)
-            scored.append(_Scored(tpl, a.score, a.score, None, a.matched, a.spans))
-        exact = max(s.lexical for s in scored) >= EXACT
+        foreign = [FOREIGN_WORD_COST * c for c in costs]
+        bounds = self._bounds.upper(tokens, costs, self._words).tolist()
+        done: dict[int, _Scored] = {}
+
+        def score(k: int) -> _Scored:
+            if k not in done:
+                t = self._templates[k]
+                alien = [c if tok.text in self._command_words and tok.text not in t.words
+                         else 0.0 for tok, c in zip(tokens, foreign, strict=True)]
+                a = align(t.items, tokens, costs, fuzz, t.typed, alien)
+                done[k] = _Scored(self._templates[k], a.score, a.score, None, a.matched,
+                                  a.spans)
+            return done[k]
+
+        exact = any(score(k).lexical >= EXACT for k, b in enumerate(bounds) if b >= EXACT)
         semantic = None if exact else self._semantic(tokens)
         if semantic is not None:
-            for s, cos in zip(scored, semantic, strict=True):
-                s.semantic = float(cos)
-                s.score = combine(s.lexical, s.semantic)
+            bounds = [combine(b, float(c)) for b, c in zip(bounds, semantic, strict=True)]
         best: dict[str, _Scored] = {}
-        for s in scored:
+        for k in sorted(range(len(bounds)), key=bounds.__getitem__, reverse=True):
+            if not every and bounds[k] < self._enough(best):
+                break
+            s = score(k)
+            if semantic is not None:
+                s.semantic = float(semantic[k])
+                s.score = combine(s.lexical, s.semantic)
             name = s.template.tool.name
             if name not in best or (s.score, s.matched) > (best[name].score, best[name].matched):
                 best[name] = s
         return sorted(best.values(), key=lambda s: (s.score, s.matched), reverse=True)
+
+    def _enough(self, best: dict[str, _Scored]) -> float:
+        """Below this score an example can no longer change the route: it would be
+        neither the best tool, nor a close second, nor clear the threshold."""
+        top = sorted((s.score for s in best.values()), reverse=True)[:2]
+        if not top:
+            return -1.0
+        if top[0] < self.threshold:
+            return self.threshold
+        return max(top[0] - self.ambiguity_margin, top[1] if len(top) > 1 else -1.0)
 
     def _semantic(self, tokens: list[Token]) -> np.ndarray | None:
         """Cosine similarity of the utterance to every example; None without a model."""
@@ -233,7 +310,7 @@ class Router:
         return matrix @ query
 
     def _insert_cost(self, tok: Token) -> float:
-        if tok.text in FILLER:
+        if tok.text in FILLER or tok.kind == "op":  # "set the volume to 50%"
             return _INSERT_FILLER
         return _INSERT_FACTOR * self._weights.get(tok.text, self._unknown_weight)
 
@@ -242,20 +319,33 @@ class Router:
     def _match(s: _Scored, text: str, tokens: list[Token]) -> RouteMatch:
         m = s.template.tool
         props = m.input_schema.get("properties", {})
-        args: dict[str, Any] = {}
+        args: dict[str, Any] = choice_values(props, tokens)
         for name, kind in m.slots().items():
-            value = _slot_value(kind, props.get(name, {}), s.spans.get(name), text, tokens)
+            value = slot_value(kind, props.get(name, {}), s.spans.get(name), text, tokens)
             if value is not None:
                 args[name] = value
+        args = said_values(props, tokens, measure_values(m.slots(), args))
+        # "it" names nothing by itself: the value is missing (a clause may name it)
+        args = {k: v for k, v in args.items() if not (isinstance(v, str)
+                                                      and v.lower() in POINTING)}
         required = m.input_schema.get("required", ())
         missing = tuple(n for n in required if n not in args)
         return RouteMatch(m.name, args, round(s.score, 4), s.template.text, missing)
 
 
+def _says_only(first: _Template, second: _Template, tokens: list[Token]) -> bool:
+    """Whether a word of `first`'s example that `second`'s lacks was said as written."""
+    words = {it.text for it in first.items if not it.slot_kind}
+    words -= {it.text for it in second.items if not it.slot_kind}
+    return any(t.text in words and t.text not in STOPWORDS for t in tokens)
+
+
 def combine(lexical: float, semantic: float) -> float:
     """One score from the alignment and the embedding similarity: either signal alone
     can carry a command (a misheard word / a rewording), both together count most."""
-    return max(lexical, 0.5 * lexical + 0.5 * semantic, semantic - SEMANTIC_DISCOUNT)
+    alone = lexical - LEXICAL_ALONE_PENALTY * max(0.0, SEMANTIC_FLOOR - semantic)
+    both = (1 - SEMANTIC_SHARE) * lexical + SEMANTIC_SHARE * semantic
+    return max(alone, both, semantic - SEMANTIC_DISCOUNT)
 
 
 def _embed_text(tokens: list[Token]) -> str:
@@ -265,6 +355,8 @@ def _embed_text(tokens: list[Token]) -> str:
             shown.append(PLACEHOLDER["duration"])
         elif t.text == TIME:
             shown.append(PLACEHOLDER["time"])
+        elif t.text == DAY:
+            shown.append(PLACEHOLDER["day"])
         elif t.kind in ("url", "domain"):
             shown.append(PLACEHOLDER["url"])
         elif t.kind == "path":
@@ -272,37 +364,3 @@ def _embed_text(tokens: list[Token]) -> str:
         else:
             shown.append(t.text)
     return " ".join(shown)
-
-
-def _slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, text: str,
-                tokens: list[Token]) -> Any:
-    if kind in TYPED_SLOTS:
-        # The value counts even when the example that won did not place it.
-        marker = TYPED_SLOTS[kind]
-        return next((t.value for t in tokens if t.text == marker), None)
-    if span is None:
-        return None
-    start, end = span
-    # "set an alarm for …": little words at the edges are not part of the value.
-    if end - start > 1 and tokens[start].text in _LEAD_WORDS:
-        start += 1
-    while end - start > 1 and tokens[end - 1].text in _TRAIL_WORDS:
-        end -= 1
-    words = [t.text for t in tokens[start:end]]
-    if prop.get("type") in ("integer", "number"):
-        number = parse_number(words, 0)
-        return int(number[0]) if number and prop.get("type") == "integer" else \
-            (number[0] if number else None)
-    value = text[tokens[start].start:tokens[end - 1].end].strip(" \t\"'“”‘’,;:")
-    if kind == "label":
-        value = re.sub(r"^(?:(?:a|an|the|my)\s+)+", "", value.lower())
-        if value in _LABEL_STOP:
-            return None
-    return value or None
-
-
-def _literal_words(m: ToolManifest) -> set[str]:
-    words: set[str] = set()
-    for ex in m.examples:
-        words.update(t.text for t in tokens_of(_SLOT.sub(" ", ex)))
-    return words

@@ -14,15 +14,24 @@ from assistant.integration.instance import (
     raise_for_error,
     socket_path,
 )
+from assistant.languages import LANGUAGE_CODE
 from assistant.tools.prompters import FanOutPrompter, TerminalPrompter
+from models.errors import CodedError
 
 STARTING_WAIT_S = 60.0  # a Heron that holds the lock may still be loading its models
+
+
+class AskError(CodedError):
+    exit_code = 2  # a usage error
 
 
 def register(sub) -> None:
     p = sub.add_parser("ask", help="one text turn through the agent and tools")
     p.add_argument("text", nargs="+", help="what to ask, e.g. \"set a timer for 5 minutes\"")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--language", metavar="CODE", default=None,
+                   help="the request's language, e.g. de, fr, es, ar (default: [asr] "
+                        "language, else en)")
     p.add_argument("--local", action="store_true",
                    help="answer in this process even when Heron is running")
     p.set_defaults(handler=handle)
@@ -30,11 +39,12 @@ def register(sub) -> None:
 
 def handle(args, ctx) -> int:
     text = " ".join(args.text).strip()
+    language = _language(args.language)
     # A question that needs your approval is asked on this terminal (when it is one).
     terminal = TerminalPrompter()
-    result = None if args.local else _in_running_heron(ctx, text, terminal)
+    result = None if args.local else _in_running_heron(ctx, text, terminal, language)
     if result is None:
-        result = _here(ctx, text, terminal)
+        result = _here(ctx, text, terminal, language)
     if args.json:
         print_json(result)
     else:
@@ -42,24 +52,42 @@ def handle(args, ctx) -> int:
     return 0
 
 
-def _in_running_heron(ctx, text: str, terminal: TerminalPrompter) -> dict | None:
+def _language(code: str | None) -> str | None:
+    """The --language code, checked: one the intents package or whisper knows."""
+    if code is None:
+        return None
+    code = code.strip()
+    if not LANGUAGE_CODE.fullmatch(code):
+        raise AskError("ask.language", f"'{code}' is not a language code",
+                       "use a code such as en, de, fr, es or ar")
+    return code
+
+
+def _in_running_heron(ctx, text: str, terminal: TerminalPrompter,
+                      language: str | None) -> dict | None:
     """The running Heron's answer, or None when no Heron is running."""
     probe = InstanceLock(ctx.paths.data_dir)
     if probe.acquire():  # nobody holds the lock: nothing is running
         probe.release()
         return None
     client = InstanceClient(socket_path(ctx.paths.data_dir))
+    request = {"cmd": "ask", "text": text}
+    if language:
+        request["language"] = language
     reply = raise_for_error(asyncio.run(client.call(
-        {"cmd": "ask", "text": text}, prompter=terminal, connect_wait_s=STARTING_WAIT_S)))
-    return {k: reply[k] for k in ("request", "response", "tool_calls")}
+        request, prompter=terminal, connect_wait_s=STARTING_WAIT_S)))
+    out = {k: reply[k] for k in ("request", "response", "tool_calls")}
+    out["understanding"] = reply.get("understanding")
+    return out
 
 
-def _here(ctx, text: str, terminal: TerminalPrompter) -> dict:
+def _here(ctx, text: str, terminal: TerminalPrompter, language: str | None) -> dict:
     prompter = FanOutPrompter([terminal], timeout_s=ctx.config.permissions.approval_timeout_s)
     core = Core(ctx.paths, ctx.config, prompter=prompter)
     try:
-        reply = asyncio.run(core.agent.handle(text, source="cli"))
+        reply = asyncio.run(core.agent.handle(text, source="cli", language=language))
     finally:
         core.close()
     return {"request": text, "response": reply.text,
-            "tool_calls": [o.to_dict() for o in reply.tool_calls]}
+            "tool_calls": [o.to_dict() for o in reply.tool_calls],
+            "understanding": reply.understanding}

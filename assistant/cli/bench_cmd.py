@@ -1,5 +1,5 @@
-"""`heron bench e2e|wake|asr|barge-in|vision|companion|tray|all`: benchmarks that write
-JSON + PNG under docs/bench/.
+"""`heron bench e2e|wake|asr|barge-in|vision|companion|tray|understanding|all`: benchmarks
+that write JSON + PNG under docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
 (the report it also wrote as <file>.json next to <file>.png, <file> being the module's
@@ -24,6 +24,9 @@ BENCHMARKS = {
     "companion": "bench.companion",
     # the tray app: time to the tray icon and to the first command, idle CPU and memory
     "tray": "bench.tray",
+    # right tool and arguments for template-sampled sentences per language and our own
+    # paraphrases; time per request (intents + router)
+    "understanding": "bench.understanding",
 }
 
 
@@ -34,6 +37,9 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, default=Path("docs/bench"), help="output folder")
     p.add_argument("--quick", action="store_true",
                    help="a small sample (tests use it); the published numbers never do")
+    p.add_argument("--languages", default=None,
+                   help="understanding only: comma-separated codes (default en,de,fr,es,ar), "
+                        "or all: every language whisper and the intents both cover")
     p.set_defaults(handler=handle)
 
 
@@ -42,7 +48,9 @@ def handle(args, ctx) -> int:
     reports = {}
     for name in names:
         module = importlib.import_module(BENCHMARKS[name])  # matplotlib only when used
-        reports[name] = module.run(ctx, args.out, args.quick)
+        extra = ({"languages": tuple(x.strip() for x in args.languages.split(",") if x.strip())}
+                 if name == "understanding" and args.languages else {})
+        reports[name] = module.run(ctx, args.out, args.quick, **extra)
         if not args.json:
             print("\n".join(module.summary(reports[name])))
             stem = BENCHMARKS[name].rsplit(".", 1)[-1]

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from assistant.cli.output import print_json
+from assistant.config import ConfigError
 from assistant.core import Core
 from assistant.events import Transcript
 from assistant.pipeline import NoSpeech, VoicePipeline
@@ -29,13 +30,15 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, help="write the spoken reply to this WAV file")
     p.add_argument("--wake-model", help="wake word model id or .onnx path")
     p.add_argument("--asr-model", help="whisper-tiny.en (default) or whisper-base")
+    p.add_argument("--language", help="auto (detect it; whisper base), or a code such as "
+                   "en, de, fr, es, ar; default: [asr] language")
     p.set_defaults(handler=listen)
 
     p = sub.add_parser("transcribe", help="speech recognition alone")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true")
     p.add_argument("--model", help="whisper-tiny.en (default) or whisper-base")
-    p.add_argument("--language", help="language code for the multilingual model")
+    p.add_argument("--language", help="auto, or a language code (whisper base)")
     p.set_defaults(handler=transcribe)
 
     p = sub.add_parser("say", help="speech synthesis alone")
@@ -52,8 +55,13 @@ def _config(ctx, wake_model: str | None = None, asr_model: str | None = None,
     if wake_model:
         cfg = dataclasses.replace(cfg, wake=dataclasses.replace(cfg.wake, model=wake_model))
     if asr_model or language:
-        cfg = dataclasses.replace(cfg, asr=dataclasses.replace(
-            cfg.asr, model=asr_model or cfg.asr.model, language=language or cfg.asr.language))
+        try:
+            cfg = dataclasses.replace(cfg, asr=dataclasses.replace(
+                cfg.asr, model=asr_model or cfg.asr.model,
+                language=cfg.asr.language if language is None else language.strip().lower()))
+        except ValueError as err:  # AsrOptions' own check: an unknown language code
+            raise ConfigError("asr.language", str(err).replace("asr.language", "--language"),
+                              "`heron listen FILE --language auto` detects it") from err
     return cfg
 
 
@@ -68,7 +76,7 @@ def _reply_sink(args, rate_hz: int, cfg):
 
 
 def listen(args, ctx) -> int:
-    cfg = _config(ctx, args.wake_model, args.asr_model)
+    cfg = _config(ctx, args.wake_model, args.asr_model, args.language)
     samples = decode_file(args.file, cfg.asr.max_file_s)
     use_wake = cfg.wake.enabled and not args.no_wake
     core = Core(ctx.paths, cfg)
@@ -94,7 +102,8 @@ def listen(args, ctx) -> int:
     if args.json:
         print_json(data)
     else:
-        print(f"you said: {result.transcript}")
+        said = f" ({result.language})" if result.language not in ("", "en") else ""
+        print(f"you said{said}: {result.transcript}")
         for call in data["tool_calls"]:
             print(f"tool:     {call['tool']}({call['args']}) → {call['status']}")
         print(f"heron:    {data['response']}")
@@ -136,7 +145,7 @@ def transcribe(args, ctx) -> int:
     if args.json:
         print_json({"text": res.text.strip(), "language": res.language,
                     "language_probability": res.language_probability, "audio_ms": audio_ms,
-                    "decode_ms": res.decode_ms, "model": stack.config.asr.model,
+                    "decode_ms": res.decode_ms, "model": stack.config.asr.model_id,
                     "rtf": round(res.decode_ms / max(audio_ms, 1), 3)})
     else:
         print(res.text.strip())

@@ -25,6 +25,8 @@ _SIMPLE = {
     "clipboard.write": "replace what is on your clipboard",
     "shell": "run any program",
     "apps.launch": "open apps and web pages",
+    "media.control": "pause, skip and play music and videos in your media players",
+    "audio.volume": "change or mute your computer's sound volume",
     "notify": "send notifications to your phone, through the internet",
     "system": "change system settings such as volume and power",
 }

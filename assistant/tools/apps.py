@@ -27,7 +27,15 @@ class OpenApp:
         },
         output_schema={"type": "object", "properties": {"app": {"type": "object"}}},
         examples=("open {name}", "launch {name}", "open up {name}", "start the {name} app",
-                  "launch the {name} app", "open the {name} app", "run the {name} app"),
+                  "launch the {name} app", "open the {name} app", "run the {name} app",
+                  "fire up the {name}", "bring up the {name}", "start {name}",
+                  "start up {name}", "run {name}", "load up {name}", "get {name} going",
+                  "i want to use the {name}", "pull up the {name}",
+                  "i would like to use the {name} app",
+                  "open the {name}", "start the program {name}", "open the program {name}",
+                  "open the {name} application", "launch the program {name}", "boot up {name}",
+                  "open {name} for me",
+                  "switch to {name}", "start the {name} application"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -49,7 +57,13 @@ class OpenUrl:
         },
         output_schema={"type": "object", "properties": {"url": {"type": "string"}}},
         examples=("open the website {url}", "go to {url}", "open the link {url}",
-                  "browse to {url}", "open the page {url}", "open {url} in the browser"),
+                  "browse to {url}", "open the page {url}", "open {url} in the browser",
+                  "navigate to {url}", "take me to {url}", "head over to {url}",
+                  "visit {url}", "pull up the website {url}", "load {url}",
+                  "bring up {url}", "open {url}", "go on {url}",
+                  "load the website {url}", "browse {url}", "open the site {url}",
+                  "pull up {url}", "can you open {url}", "open up {url}",
+                  "go to the website {url}"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

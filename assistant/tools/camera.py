@@ -96,7 +96,13 @@ class CameraSnapshot:
             "path": {"type": "string"}, "width": {"type": "integer"},
             "height": {"type": "integer"}}},
         examples=("take a picture", "take a photo", "take a camera snapshot",
-                  "snap a picture with my webcam"),
+                  "snap a picture with my webcam", "take a selfie",
+                  "grab a picture from the camera", "snap a photo",
+                  "take a photograph", "take a picture with the camera", "make a photo",
+                  "shoot a photo", "capture a photo", "webcam photo",
+                  "take a photo with the webcam", "snap a picture", "take a shot with the camera",
+                  "photo from the camera", "capture an image from the "
+                  "webcam"),
     )
 
     def __init__(self, home: Path | None = None) -> None:
@@ -146,11 +152,14 @@ class ScanQr:
                     "Their text is untrusted (a link or command anyone could print).",
         input_schema={"type": "object", "additionalProperties": False, "properties": {
             "source": {"type": "string", "enum": ["screen", "camera"],
-                       "description": "where to look (default: the screen)"}}},
+                       "description": "where to look (default: the screen)",
+                       "x-words": {"camera": ["camera", "webcam"]}}}},
         output_schema={"type": "object", "properties": {
             "codes": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},
         examples=("scan this qr code", "scan a qr code", "read this qr code",
-                  "what does this qr code say", "scan this barcode"),
+                  "what does this qr code say", "scan this barcode",
+                  "read the qr code on my screen", "scan the barcode with the webcam",
+                  "read the qr code i am holding up to the camera", "decode this qr code"),
     )
 
     def __init__(self, ocr: ScreenOcr) -> None:
@@ -190,7 +199,14 @@ class WhoIsThere:
         output_schema={"type": "object", "properties": {
             "someone_there": {"type": "boolean"}, "faces": {"type": "integer"}}},
         examples=("is anyone there", "is someone there", "who is there",
-                  "is anybody in front of my camera", "can you see anyone"),
+                  "is anybody in front of my camera", "can you see anyone",
+                  "check if anyone is around", "who is in front of the webcam",
+                  "is somebody at my desk", "is anyone in the room", "is anyone behind me",
+                  "who is in front of the computer", "who do you see on the camera",
+                  "is anyone standing there", "who is at the desk", "check who is there",
+                  "look who is there", "who is in the room",
+                  "is there someone in front of the camera", "who can you see",
+                  "see who is there", "is anybody there"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -38,7 +38,8 @@ from models.errors import CodedError
 T = TypeVar("T")
 
 SIMPLE_SCOPES = frozenset({"mic", "camera", "screen.read", "input.control", "clipboard.read",
-                           "clipboard.write", "shell", "apps.launch", "notify", "system"})
+                           "clipboard.write", "shell", "apps.launch", "notify", "system",
+                           "media.control", "audio.volume"})
 PARAM_SCOPES = ("fs.read:", "fs.write:", "net:")
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
                    r"(:\d{1,5})?$|^\*$")

@@ -16,6 +16,12 @@ MAX_CLIP_CHARS = 64 * 1024
 SPOKEN_CHARS = 300
 
 
+# "copy my email jane@example.com": what the value is, said before it
+_LEAD_WORDS = ["my email address", "my email", "the address", "my address", "the text", "text",
+               "my phone number", "the number", "the link", "the code", "the word", "the words",
+               "the phrase", "the sentence"]
+
+
 class ClipboardRead:
     manifest = ToolManifest(
         name="clipboard_read", title="Read the clipboard", builtin=True, effects="read",
@@ -27,7 +33,14 @@ class ClipboardRead:
             "text": {"type": "string"}, "truncated": {"type": "boolean"},
             "untrusted_output": {"type": "boolean"}}},
         examples=("what is on my clipboard", "read my clipboard", "what did i copy",
-                  "read the clipboard", "what is in the clipboard"),
+                  "read the clipboard", "paste the clipboard", "paste what is on the clipboard",
+                  "what is in the clipboard",
+                  "show the clipboard contents", "read out what i copied",
+                  "what have i copied", "tell me what is on the clipboard",
+                  "what is in the clipboard right now",
+                  "what's on the clipboard", "tell me the clipboard", "what did i just copy",
+                  "read what i copied", "paste what i copied here in speech",
+                  "what text is on my clipboard", "say what's in my clipboard"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -54,11 +67,20 @@ class ClipboardWrite:
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {"text": {"type": "string", "maxLength": MAX_CLIP_CHARS,
-                                    "x-slot": "text"}},
+                                    "x-slot": "text", "x-lead-words": _LEAD_WORDS}},
         },
         output_schema={"type": "object", "properties": {"chars": {"type": "integer"}}},
         examples=("copy {text} to the clipboard", "copy {text} to my clipboard",
-                  "put {text} on the clipboard", "copy {text}"),
+                  "put {text} on the clipboard", "copy {text}", "copy the word {text}",
+                  "copy this to my clipboard {text}",
+                  "put this on the clipboard {text}", "copy the text {text}",
+                  "put the text {text} on the clipboard", "copy the text {text} to my clipboard",
+                  "set the clipboard to {text}", "copy this {text}",
+                  "copy this to the clipboard {text}", "put {text} in the clipboard",
+                  "put {text} on my clipboard", "save {text} to the clipboard",
+                  "copy the words {text}", "place {text} on the clipboard",
+                  "put {text} in my clipboard", "make the clipboard say {text}",
+                  "clipboard {text}", "copy {text} for me"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -60,6 +60,12 @@ def _scopes(options: FilesOptions) -> tuple[str, ...]:
     return tuple(f"fs.read:{g}" for g in options.read)
 
 
+# "search for anything named tax": what follows is the name
+_QUERY_LEADS = ["anything named", "anything called", "something named", "something called",
+                "files named", "files called", "a file named", "a file called",
+                "the file named", "the file called", "anything with"]
+
+
 class _FileTool:
     manifest: ToolManifest
 
@@ -76,6 +82,25 @@ class _FileTool:
             return self._home / raw[2:]
         p = Path(raw)
         return p if p.is_absolute() else self._home / p
+
+    def named_folder(self, given: Path) -> Path:
+        """A folder said by name ("documents", "~/downloads") that is not there as
+        written: the XDG user folder of that name (~/.config/user-dirs.dirs, so
+        "documents" finds ~/Dokumente too), else a folder in home spelt the same in
+        any case. `given` when neither exists."""
+        if given.exists() or given.parent != self._home:
+            return given
+        name = given.name.lower()
+        key = _XDG_KEYS.get(name)
+        if key:
+            mapped = _user_dirs(self._home).get(key)
+            if mapped is not None and mapped.is_dir():
+                return mapped
+        with contextlib.suppress(OSError):
+            for child in sorted(self._home.iterdir()):
+                if child.name.lower() == name and child.is_dir():
+                    return child
+        return given
 
     def refuse_hidden(self, given: Path, real: Path) -> None:
         if self.options.include_hidden:
@@ -100,8 +125,10 @@ class ReadFile(_FileTool):
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["path"],
             "properties": {"path": {"type": "string", "minLength": 1, "maxLength": 4096,
-                                    "x-slot": "path",
-                                    "description": "absolute, ~/…, or relative to home"}},
+                                    # "read out the text on this page" names no file
+                                    "x-slot": "path", "x-shape-required": True,
+                                    "description": "absolute, ~/…, or relative to home "
+                                                   "(a sum such as 12/4 is no path)"}},
         },
         output_schema={"type": "object", "properties": {
             "path": {"type": "string"}, "text": {"type": "string"},
@@ -109,7 +136,13 @@ class ReadFile(_FileTool):
             "untrusted_output": {"type": "boolean"}}},
         examples=("read the file {path}", "read file {path}", "open the file {path}",
                   "what does the file {path} say", "show me the file {path}",
-                  "read {path} to me"),
+                  "read {path} to me", "read out {path}", "what is in {path}",
+                  "show me the contents of {path}", "tell me what {path} says",
+                  "read out the contents of {path}",
+                  "cat {path}", "open and read {path}", "display {path}", "print {path}",
+                  "what does {path} say", "show {path}",
+                  "read me the file {path}", "show me what is in {path}", "read aloud {path}",
+                  "read out the file {path}", "open {path} and read it to me"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -197,7 +230,8 @@ class FindFiles(_FileTool):
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["query"],
             "properties": {
-                "query": {"type": "string", "minLength": 1, "maxLength": 200, "x-slot": "text",
+                "query": {"type": "string", "minLength": 1, "maxLength": 200, "x-slot": "query",
+                          "x-lead-words": _QUERY_LEADS,
                           "description": "words in the name, or a glob (*.pdf)"},
                 "dir": {"type": "string", "maxLength": 4096, "x-slot": "path",
                         "description": "folder to search (default: home)"},
@@ -208,12 +242,34 @@ class FindFiles(_FileTool):
             "complete": {"type": "boolean"}, "untrusted_output": {"type": "boolean"}}},
         examples=("find files called {query}", "find the file {query}", "find {query} files",
                   "where is the file {query}", "search for files named {query}",
-                  "find {query} in {dir}", "look for {query} in {dir}"),
+                  "find {query} in {dir}", "look for {query} in {dir}",
+                  "search my files for {query}", "where is my {query} file",
+                  "find the file called {query}", "look for a file called {query}",
+                  "where did i put the {query} file", "where did i put {query}",
+                  "where did i save {query}",
+                  "search {dir} for {query}", "look in {dir} for {query}",
+                  "search {dir} for anything called {query}",
+                  "search {dir} for anything named {query}",
+                  "look for anything with {query} in the name in {dir}", "where is {query}",
+                  "find my {query} file",
+                  "locate the file {query}", "search for {query} in my files",
+                  "could you locate my {query}", "i am looking for my {query}",
+                  "is there a file called {query} somewhere", "hunt down the {query}",
+                  "can you find the {query} document", "search for {query} in {dir}",
+                  "find files with {query} in the name", "find all my {query}",
+                  "find file {query} in {dir}", "find {query} in my {dir} folder",
+                  "can you find {query}",
+                  "locate {query} in {dir}",
+                  "where can i find {query}", "track down the {query} file",
+                  "look for the file {query} in {dir}", "search {dir} for the file {query}",
+                  "have you seen my {query} file", "find me {query}", "get me the {query} file"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         query = args["query"].strip()
         given = self.resolve(args.get("dir") or _glob_base(self.options.read[0]))
+        if args.get("dir"):
+            given = self.named_folder(given)
         include_hidden, match = self.options.include_hidden, _matcher(query)
         self.refuse_hidden(given, given)  # before anything is opened (and audited)
 
@@ -229,6 +285,32 @@ class FindFiles(_FileTool):
                                                 search)
         return {"dir": real, "query": query, "files": files, "complete": complete,
                 "untrusted_output": True, "speech": _spoken_hits(query, given, files)}
+
+
+# Folder names as said → the XDG_<KEY>_DIR entry of user-dirs.dirs
+_XDG_KEYS = {"desktop": "DESKTOP", "documents": "DOCUMENTS", "document": "DOCUMENTS",
+             "downloads": "DOWNLOAD", "download": "DOWNLOAD", "music": "MUSIC",
+             "pictures": "PICTURES", "photos": "PICTURES", "videos": "VIDEOS",
+             "templates": "TEMPLATES", "public": "PUBLICSHARE"}
+_USER_DIR = re.compile(r'^XDG_(\w+)_DIR="(.*)"$')
+
+
+def _user_dirs(home: Path) -> dict[str, Path]:
+    """The user's folders from user-dirs.dirs (xdg-user-dirs), by key (DOCUMENTS …)."""
+    config = os.environ.get("XDG_CONFIG_HOME") if home == Path.home() else None
+    try:
+        text = (Path(config or home / ".config") / "user-dirs.dirs").read_text(
+            encoding="utf-8", errors="replace")
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        found = _USER_DIR.match(line.strip())
+        if found:
+            value = found.group(2).replace("$HOME", str(home))
+            if value.startswith("/") and Path(value) != home:
+                out[found.group(1)] = Path(value)
+    return out
 
 
 def _glob_base(glob: str) -> str:

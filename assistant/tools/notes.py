@@ -72,7 +72,17 @@ class TakeNote:
         },
         output_schema={"type": "object", "properties": {"note": {"type": "object"}}},
         examples=("take a note {text}", "make a note {text}", "note that {text}",
-                  "write down {text}", "add a note {text}", "remember that {text}"),
+                  "write down {text}", "add a note {text}", "remember that {text}",
+                  "jot down {text}", "make a note that {text}", "note down {text}",
+                  "take a note that {text}", "save a note saying {text}",
+                  "write this down {text}", "new note {text}", "put in my notes {text}",
+                  "scribble down that {text}", "quick note {text}",
+                  "put down in my notes that {text}", "save a note {text}",
+                  "memo {text}", "note {text}", "can you note {text}", "write a note {text}",
+                  "add to my notes {text}", "please remember {text}", "log a note {text}",
+                  "note to self {text}", "put a note down {text}", "note this down {text}",
+                  "keep a note that {text}", "jot this down {text}", "make a memo {text}",
+                  "write down that {text}"),
     )
 
     def __init__(self, store: NoteStore) -> None:
@@ -94,11 +104,26 @@ class ListNotes:
         description="Say the most recent notes (newest first).",
         input_schema={
             "type": "object", "additionalProperties": False,
-            "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 200}},
+            "properties": {"limit": {"type": "integer", "minimum": 1, "maximum": 200,
+                                     "x-slot": "number",
+                                     # "my last note": one note (a number said wins)
+                                     "x-words": {"1": ["last note", "latest note",
+                                                       "most recent note", "newest note",
+                                                       "recent note"]}}},
         },
         output_schema={"type": "object", "properties": {"notes": {"type": "array"}}},
         examples=("what are my notes", "read my notes", "list my notes", "show my notes",
-                  "what did i note", "read back my notes"),
+                  "what did i note", "read back my notes", "what did i write down",
+                  "what did i jot down", "what notes do i have", "read me my notes",
+                  "what is in my notes", "do i have any notes", "what did i ask you to note",
+                  "go through my notes", "what were my last {limit} notes",
+                  "read my last {limit} notes",
+                  "show me my notes", "read out my notes", "what did i note down",
+                  "what have i noted", "my notes", "read the notes i made",
+                  "show me the latest {limit} notes", "show my last {limit} notes",
+                  "read my most recent note", "read my latest note", "what was my last note",
+                  "what was the last thing i noted", "read back the notes i have made",
+                  "show me the newest {limit} notes", "what are my recent notes"),
     )
 
     def __init__(self, store: NoteStore) -> None:

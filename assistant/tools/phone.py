@@ -47,13 +47,31 @@ class NotifyPhone:
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {"text": {"type": "string", "minLength": 1,
-                                    "maxLength": MAX_TEXT_CHARS, "x-slot": "text"}},
+                                    "maxLength": MAX_TEXT_CHARS, "x-slot": "text",
+                                    "x-lead-words": ["the message", "a message", "the note",
+                                                     "the text", "saying"]}},
         },
         output_schema={"type": "object", "properties": {
             "outbox_id": {"type": "integer"}, "state": {"type": "string"}}},
         examples=("send {text} to my phone", "notify my phone {text}",
                   "send a message to my phone {text}", "tell my phone {text}",
-                  "push {text} to my phone"),
+                  "push {text} to my phone", "send a note to my phone saying {text}",
+                  "send a message to my phone saying {text}", "text my phone {text}",
+                  "send my phone a message saying {text}", "ping my phone with {text}",
+                  "ping my phone saying {text}", "buzz my phone saying {text}",
+                  "notify my phone saying {text}", "tell my phone that {text}",
+                  "message my phone {text}", "message my cell saying {text}",
+                  "let my phone know {text}", "send {text} to my mobile",
+                  "send my phone {text}", "send my phone a note {text}",
+                  "send a notification to my phone {text}", "send a push notification {text}",
+                  "push a notification to my phone {text}",
+                  "send a notification to my phone saying {text}",
+                  "notify me on my phone {text}", "send this to my phone {text}",
+                  "send a message to my mobile {text}",
+                  "send a message to my mobile saying {text}", "text me {text}",
+                  "phone notification {text}", "put a message on my phone {text}",
+                  "buzz my phone with {text}", "send to my phone {text}",
+                  "send this to my mobile {text}"),
     )
 
     def __init__(self, outbox: Outbox) -> None:

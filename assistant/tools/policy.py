@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -328,13 +328,21 @@ def forced_reasons(m: ToolManifest, call: ToolCall) -> tuple[list[str], frozense
     if m.effects == "destructive":
         reasons.append("it is destructive")
     off = off_machine_scopes(m)
-    if off:
+    if off and not _asked_once_lookup(m, off):
         reasons.append(f"it sends data off this machine ({', '.join(off)})")
     elif getattr(m, "leaves_machine", False):  # for a manifest that says so outright
         reasons.append("it sends data off this machine")
     for url in data_urls(m, call.args):
         reasons.append(f"it sends data off this machine in a web address: {show_value(url)}")
     return reasons, origins
+
+
+def _asked_once_lookup(m: ToolManifest, off: Sequence[str]) -> bool:
+    """A built-in lookup that only fetches from named hosts (the weather) and says
+    `confirm="once"`: the user's first yes covers the later calls, as the user chose
+    (untrusted arguments are still forced above). Third-party tools never qualify."""
+    return (m.builtin and m.effects == "read" and m.confirm == "once"
+            and all(scope.startswith("net:") for scope in off))
 
 
 def build_request(m: ToolManifest, call: ToolCall, verdict: Verdict,

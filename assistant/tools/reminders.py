@@ -160,7 +160,17 @@ class SetReminder:
         examples=("remind me to {text} in {seconds}", "remind me in {seconds} to {text}",
                   "remind me at {at} to {text}", "remind me to {text} at {at}",
                   "set a reminder to {text} in {seconds}",
-                  "set a reminder for {at} to {text}", "in {seconds} remind me to {text}"),
+                  "set a reminder for {at} to {text}", "in {seconds} remind me to {text}",
+                  "give me a reminder in {seconds} to {text}",
+                  "nudge me in {seconds} to {text}", "remind me about {text} at {at}",
+                  "don't let me forget to {text} in {seconds}",
+                  "ping me at {at} to {text}",
+                  "remind me at {at} about {text}", "remind me about {text} in {seconds}",
+                  "at {at} remind me to {text}", "set a reminder at {at} for {text}",
+                  "can you remind me to {text} in {seconds}", "alert me at {at} to {text}",
+                  "remind me {at} to {text}", "in {seconds} tell me to {text}",
+                  "reminder at {at} {text}", "give me a nudge at {at} to {text}",
+                  "tell me to {text} in {seconds}"),
     )
 
     def __init__(self, store: ReminderStore, now: Callable[[], dt.datetime] = _now) -> None:

@@ -28,7 +28,18 @@ if TYPE_CHECKING:
 SPOKEN_CHARS = 400
 _TARGET = {"type": "string", "maxLength": 64, "pattern": r"^(all|active|monitor:\d+|"
            r"region:-?\d+,-?\d+,-?\d+,-?\d+)$",
-           "description": "all | active | monitor:N | region:X,Y,W,H (default all)"}
+           "description": "all | active | monitor:N | region:X,Y,W,H (default all)",
+           # for the router: words that choose a value
+           "x-words": {"active": ["this window", "current window", "active window",
+                                  "focused window", "this app"]}}
+# Said around what is on the screen, not part of it: "the word Submit", "the OK button".
+# "where is report.docx": a file name or a path is a file to find, not words on the screen
+_FILE_SHAPES = ["file", "path"]
+_ON_SCREEN_WORDS = ["the", "a", "word", "words", "text", "button", "link", "icon", "field",
+                    "tab", "option", "menu", "box", "labelled", "called", "says",
+                    "on the screen", "on my screen", "on screen", "on this page", "on the page",
+                    "in this window", "in the window", "on the display", "where", "is",
+                    "does it say", "it says"]
 
 
 @dataclass(frozen=True)
@@ -229,7 +240,13 @@ class ReadScreen(_ScreenTool):
             "redacted": {"type": "object"}, "untrusted_output": {"type": "boolean"}}},
         examples=("read the screen", "read the screen to me", "read this to me",
                   "read me the screen", "what does the screen say", "what is on the screen",
-                  "read the text on the screen", "read this window", "read this page to me"),
+                  "read the text on the screen", "read this window", "read this page to me",
+                  "read everything on the display", "what is written in this window",
+                  "read out the text on my screen", "what does this window say",
+                  "read what is on the screen", "read out the screen",
+                  "read aloud what is on the screen", "what does it say on the screen",
+                  "read what is on my screen", "read the screen out loud",
+                  "read out what is on my screen", "read this out to me", "what does it say here"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -255,7 +272,15 @@ class DescribeScreen(_ScreenTool):
             "windows": {"type": "array"}, "headings": {"type": "array"},
             "errors": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},
         examples=("describe the screen", "what's on my screen", "what windows are open",
-                  "describe what you see on the screen", "give me an overview of the screen"),
+                  "describe what you see on the screen", "give me an overview of the screen",
+                  "what can you see on my screen", "what am i looking at",
+                  "tell me what the screen shows", "give me a description of the screen",
+                  "describe my display", "what is showing on my monitor",
+                  "describe what is on the screen", "describe this window",
+                  "what is this window about", "tell me what you see on the screen",
+                  "what is on my monitor", "describe what i am looking at",
+                  "give me a summary of the screen", "explain what is on the screen",
+                  "what is going on on my screen"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -296,13 +321,27 @@ class FindOnScreen(_ScreenTool):
         input_schema={"type": "object", "additionalProperties": False, "required": ["text"],
                       "properties": {
                           "text": {"type": "string", "minLength": 1, "maxLength": 200,
-                                   "x-slot": "text"},
+                                   "x-slot": "text", "x-drop-words": _ON_SCREEN_WORDS,
+                                   "x-not-shapes": _FILE_SHAPES},
                           "target": _TARGET}},
         output_schema={"type": "object", "properties": {
             "found": {"type": "boolean"}, "box": {"type": "object"},
             "matches": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},
         examples=("find {text} on the screen", "where is {text} on the screen",
-                  "where is the {text} button", "show me where {text} is on the screen"),
+                  "where does it say {text} on the screen",
+                  "where is the {text} link on this page", "where is the {text} icon",
+                  "where is the {text} box", "where is the {text} field",
+                  "where is the {text} menu",
+                  "point out where the {text} button is",
+                  "where is the {text} button", "show me where {text} is on the screen",
+                  "find the word {text} on the screen", "locate {text} on my screen",
+                  "can you spot the {text} link on screen", "is there a {text} button",
+                  "point out {text} on the screen",
+                  "find the word {text} on screen", "can you see {text} on the screen",
+                  "look for {text} on the screen", "search the screen for {text}",
+                  "is {text} anywhere on the screen", "do you see {text} on screen",
+                  "find on screen the word {text}", "where on the screen is {text}",
+                  "is there a {text} button on the screen", "highlight {text} on the screen"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -335,7 +374,8 @@ class ClickOnScreen(_ScreenTool):
         input_schema={"type": "object", "additionalProperties": False, "required": ["text"],
                       "properties": {
                           "text": {"type": "string", "minLength": 1, "maxLength": 200,
-                                   "x-slot": "text"},
+                                   "x-slot": "text", "x-drop-words": _ON_SCREEN_WORDS,
+                                   "x-not-shapes": _FILE_SHAPES},
                           "x": {"type": "integer", "description": "screen x (from "
                                 "find_on_screen); the text must be there"},
                           "y": {"type": "integer"},
@@ -344,7 +384,13 @@ class ClickOnScreen(_ScreenTool):
             "clicked": {"type": "boolean"}, "x": {"type": "integer"},
             "y": {"type": "integer"}, "untrusted_output": {"type": "boolean"}}},
         examples=("click {text}", "click on {text}", "click the {text} button",
-                  "press the {text} button", "click the button {text}"),
+                  "press the {text} button", "click the button {text}", "press {text}",
+                  "tap on the {text} button", "click where it says {text}",
+                  "hit the {text} button", "click the {text} link",
+                  "click on the word {text}", "press on {text}", "click the word {text}",
+                  "tap {text}", "push the {text} button", "click on the {text} button",
+                  "hit {text}", "press the button that says {text}",
+                  "click where it says {text} for me", "select the {text} option"),
     )
 
     async def preview(self, args: dict[str, Any], ctx: ToolContext

@@ -244,7 +244,16 @@ class ExplainError:
             "redacted": {"type": "object"}, "untrusted_output": {"type": "boolean"}}},
         examples=("what does this error say", "what does this error mean",
                   "what does the error on the screen say", "explain this error",
-                  "what is this error", "why did it fail", "what went wrong on the screen"),
+                  "what is this error", "why did it fail", "what went wrong on the screen",
+                  "help me understand this error message", "why am i getting this error",
+                  "what is this error message on my screen about", "what is wrong here",
+                  "explain this traceback", "what does this traceback mean",
+                  "help me with this error", "i got an error", "i do not understand this error",
+                  "why is this failing", "what is wrong with this", "debug this error",
+                  "can you help with this error message", "what does this exception mean",
+                  "why did this crash", "my program crashed", "why will this not compile",
+                  "what happened here", "something went wrong", "what is this red message about",
+                  "what does this warning mean"),
     )
 
     def __init__(self, ocr: ScreenOcr, explainer: Explainer | None = None) -> None:

@@ -177,16 +177,3 @@ def test_partial_transcripts_while_speaking_when_enabled(tmp_path, speak):
     assert wer(text, out["transcript"]) <= 0.1
     assert out["tool_calls"][0]["args"] == {"seconds": 150, "label": "pasta"}
 
-
-def test_speech_in_a_language_without_a_voice_is_answered_in_english(tmp_path):
-    wav = espeak_wav(tmp_path / "de.wav", "Wie spät ist es jetzt? Ich möchte es wissen.",
-                     voice="de", speed=140)
-    reply = tmp_path / "reply.wav"
-    proc, out = listen(tmp_path, wav, "--no-wake", "--asr-model", "whisper-base",
-                       "--out", str(reply))
-    assert proc.returncode == 0, proc.stderr
-    assert out["language"] == "de"
-    assert out["response"] == ("I heard German, but I can only answer in English "
-                               "for now.")
-    assert out["tool_calls"] == []
-    assert "english" in words(transcribe(tmp_path, reply))

@@ -88,7 +88,9 @@ def test_heron_mcp_serves_the_workers_through_policy_and_audit(tmp_path: Path) -
     assert allowed.returncode == 0, allowed.stderr
     got = heron_mcp(tmp_path, body)
     tools = got["tools"]
-    assert {"get_time", "get_date", "set_timer", "list_timers", "cancel_timer"} <= set(tools)
+    assert {"get_time", "get_date", "set_timer", "list_timers", "cancel_timer",
+            "pause_timer", "add_to_list", "read_list", "media_pause", "set_volume",
+            "get_weather", "broadcast", "calculate", "convert"} <= set(tools)
     seconds = tools["set_timer"].input_schema["properties"]["seconds"]
     assert seconds["type"] == "integer" and not any(k.startswith("x-") for k in seconds)
     assert tools["set_timer"].input_schema["required"] == ["seconds"]

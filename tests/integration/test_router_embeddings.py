@@ -49,7 +49,7 @@ MISHEARD = [
     ("remind me in 20 minutes to check the oven", "set_reminder",
      {"seconds": 1200, "text": "check the oven"}),
     ("send a message to my phone saying I'm on my way", "notify_phone",
-     {"text": "saying I'm on my way"}),
+     {"text": "I'm on my way"}),
 ]
 OPEN_QUESTIONS = [
     "what is the capital of France", "tell me a joke", "what's the weather like",

@@ -139,6 +139,30 @@ def test_find_files_by_words_and_by_glob(home):
     assert out["files"] == [] and "didn't find anything" in out["speech"]
 
 
+def test_a_folder_said_by_name_is_the_users_folder_of_that_name(home, monkeypatch):
+    """"look for my CV in documents": the router says ~/Documents; the folder may be
+    spelt in another case, or be the user's XDG documents folder under another name."""
+    monkeypatch.chdir(home / "Documents")  # no folder "documents" here, nor in home
+    (home / "Documents" / "cv-2024.pdf").write_bytes(b"%PDF")
+    tool = FindFiles(home=home)
+    for said in ("documents", "~/documents", "~/Documents"):
+        out = run(tool.run({"query": "cv", "dir": said}, ctx_for(tool, home)))
+        assert [f["name"] for f in out["files"]] == ["cv-2024.pdf"], said
+        assert out["dir"] == str(home / "Documents")
+    (home / "Dokumente").mkdir()
+    (home / "Dokumente" / "lebenslauf-cv.odt").write_bytes(b"PK")
+    (home / ".config").mkdir()
+    (home / ".config" / "user-dirs.dirs").write_text(
+        '# written by xdg-user-dirs-update\nXDG_DOCUMENTS_DIR="$HOME/Dokumente"\n'
+        'XDG_DOWNLOAD_DIR="$HOME/Downloads"\n')
+    (home / "Documents").rename(home / "Old documents")
+    out = run(tool.run({"query": "cv", "dir": "~/Documents"}, ctx_for(tool, home)))
+    assert [f["name"] for f in out["files"]] == ["lebenslauf-cv.odt"]
+    with pytest.raises(ToolError) as err:  # nothing by that name: said plainly
+        run(tool.run({"query": "cv", "dir": "~/Downloads"}, ctx_for(tool, home)))
+    assert err.value.code == "files.not_a_directory"
+
+
 def test_find_files_stays_inside_its_dir_and_grant(home, tmp_path):
     (tmp_path / "report-outside.md").write_text("x")
     (home / "Documents" / "escape").symlink_to(tmp_path)  # a folder link is not followed

@@ -29,9 +29,9 @@ class Service:
         self.done.append(("toggle",))
         return "listening"
 
-    async def handle(self, text: str, source: str):
-        self.done.append(("ask", text, source))
-        return SimpleNamespace(text="fine", tool_calls=[])
+    async def handle(self, text: str, source: str, language: str | None = None):
+        self.done.append(("ask", text, source) + ((language,) if language else ()))
+        return SimpleNamespace(text="fine", tool_calls=[], understanding={"stage": "router"})
 
 
 def call(tmp_path: Path, service: Service, request: dict) -> dict:
@@ -89,6 +89,17 @@ def test_well_typed_commands_still_work(tmp_path):
     assert asked["response"] == "fine" and toggled["did"] == "listening"
     assert pinged["state"] == "idle"
     assert service.done == [("ask", "what time is it", "cli"), ("toggle",)]
+    assert asked["understanding"] == {"stage": "router"}
+
+
+def test_ask_carries_its_language_and_refuses_a_bad_one(tmp_path):
+    service = Service()
+    asked = call(tmp_path, service, {"cmd": "ask", "text": "wie spät ist es", "language": "de"})
+    assert asked["ok"] is True
+    bad = call(tmp_path, service, {"cmd": "ask", "text": "hi", "language": "../etc"})
+    assert bad["ok"] is False and bad["error"]["code"] == "instance.bad_request"
+    assert "not a language code" in bad["error"]["message"]
+    assert service.done == [("ask", "wie spät ist es", "cli", "de")]
 
 
 def test_the_terminal_flag_is_a_boolean_too(tmp_path):

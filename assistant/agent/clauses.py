@@ -1,0 +1,99 @@
+"""Clause routing: "we're out of milk, add it to the shopping list" is a request in one
+clause of a longer sentence; "it" there stands for what another clause named."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from assistant.agent.slots import _LEADING_DETERMINERS, said_values
+from assistant.agent.tokens import mask_values, tokens_of
+
+if TYPE_CHECKING:
+    from assistant.agent.router import RouteMatch, Router
+
+_CLAUSE_BREAK = re.compile(r"[,;.!?]+(?:\s+|$)|\s+(?:-+|–|—)\s+")
+_PRONOUNS = {"it", "them", "that", "this", "those", "these", "one"}
+CLAUSE_BONUS = 0.02  # a clause must fit this much better than the whole sentence
+CLAUSE_SLACK = 0.1  # … or this much worse, when the sentence's value crosses a clause
+EXACT = 0.999
+
+
+def clauses_of(text: str) -> list[tuple[int, int]]:
+    """Character spans of the clauses of a sentence (empty when there is only one)."""
+    cuts = [(m.start(), m.end()) for m in _CLAUSE_BREAK.finditer(text)]
+    bounds, start = [], 0
+    for cut_start, cut_end in cuts:
+        if text[start:cut_start].strip():
+            bounds.append((start, cut_start))
+        start = cut_end
+    if text[start:].strip():
+        bounds.append((start, len(text)))
+    return bounds if len(bounds) > 1 else []
+
+
+def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMatch | None:
+    """"we're out of milk, add it to the shopping list": the request is one clause
+    of the sentence; the others would be extra words, or land in a slot. A clause
+    wins when it fits better — or nearly as well, when the whole sentence's value
+    runs across a clause break — and "it" there is what another clause named."""
+    bar = -1.0 if whole is None else whole.score + CLAUSE_BONUS
+    crossing = whole is not None and any(
+        isinstance(v, str) and _CLAUSE_BREAK.search(v) for v in whole.args.values())
+    if crossing:
+        bar = whole.score - CLAUSE_SLACK
+    # A sentence said as an example is written keeps its commas ("copy 12 Park Lane,
+    # London to my clipboard") unless a clause points back at another ("…, add it").
+    exact = whole is not None and whole.score >= EXACT
+    best = whole
+    texts = [text[start:end] for start, end in clauses_of(text)]
+    for k, clause in enumerate(texts):
+        part = router._route(clause)
+        if part is None or part.ambiguous:
+            continue
+        pointing = bool(_PRONOUNS & {t.text for t in tokens_of(clause)})
+        if crossing and exact and not pointing:
+            continue
+        resolved = _resolve_pronouns(router, part, clause, texts[:k] + texts[k + 1:])
+        if resolved is None:
+            continue
+        # the clause that says more wins a tie: "we're out of coffee, put it on
+        # the office list" is coffee on the office list; "renew passport is done,
+        # tick it off my to-do list" names the list too
+        fuller = best is not None and resolved.tool == best.tool \
+            and len(resolved.args) > len(best.args) \
+            and resolved.score >= best.score - CLAUSE_SLACK
+        if resolved.score <= bar and not (fuller and pointing):
+            continue
+        if best is whole or resolved.score > best.score or fuller:
+            best = resolved
+    if best is None or best is whole:
+        return whole
+    # words said in the other clauses still count: "too loud, quieter"
+    props = router._manifests[best.tool].input_schema.get("properties", {})
+    tokens = mask_values(tokens_of(text))
+    return replace(best, args=said_values(props, tokens, best.args))
+
+def _resolve_pronouns(router: Router, part: RouteMatch, clause: str, others: list[str]
+                      ) -> RouteMatch | None:
+    """`part` with a pronoun ("check it off") standing for what the same slot holds
+    in another clause ("I bought the milk"); None when a value is still missing."""
+    args = dict(part.args)
+    names = [n for n, v in part.args.items() if isinstance(v, str)
+             and v.lower() in _PRONOUNS]
+    if part.missing and _PRONOUNS & {t.text for t in tokens_of(clause)}:
+        names += part.missing  # "put it on the list": "it" holds no value itself
+    elif part.missing:
+        return None
+    for name in names:
+        for other in others:
+            found = router._best_of_tool(part.tool, other)
+            said = found.args.get(name) if found is not None else None
+            if isinstance(said, str) and said.lower() not in _PRONOUNS:
+                # "it" stands for the thing, not for "the" before it
+                args[name] = _LEADING_DETERMINERS.sub("", said) or said
+                break
+        else:
+            return None
+    return replace(part, args=args, missing=())

@@ -1,0 +1,185 @@
+"""Utterance tokens that remember where they came from: contractions expanded, leading
+filler and polite tails dropped, and typed values (durations, clock times, days) masked
+up front so every example phrase sees them the same way."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.agent.numbers import MORE_WORDS, find_clock_time_in, find_duration_in
+from assistant.tools.clock import find_day_offset_in
+
+# masked tokens standing for a typed value: seconds, "HH:MM", days from today
+DURATION, TIME, DAY = "<duration>", "<time>", "<day>"
+TYPED_SLOTS = {"duration": DURATION, "time": TIME, "day": DAY}
+# "example.com" is an address, "notes.txt" a file name.
+_TLDS = {"com", "org", "net", "io", "dev", "app", "edu", "gov", "uk", "de", "fr", "eu", "co",
+         "info", "ai", "me", "tv", "us", "ca", "au", "nl", "se", "ch", "it", "es", "jp"}
+
+_TOKEN = re.compile(
+    r"(?P<url>(?:https?://|www\.)[^\s,]+|[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/[^\s,]*)"
+    # arithmetic signs ("(4 + 6) * 3"); "-" and "/" standing alone ("99 / 3"), and "/"
+    # between numbers ("1/0", "3/4": a sum typed, never a path)
+    r"|(?P<op>(?:(?<=\s)|(?<=^))(?:[-/](?=\s)|-(?=\d))|(?:(?<=[\d)])|(?<=[\d)]\s))/(?=\s?[\d(])"
+    r"|[+*×÷^%()=])"
+    # a path starts a word: ~/…, ./…, /…; relative ("notes/todo.txt", "src/app/main")
+    # when it names a file or has three parts, so "and/or" stays two words
+    r"|(?P<path>(?<![\w)])(?:(?:~|\.{1,2})?/[^\s,!?]*|~(?=\s|$)"
+    r"|[\w-]+(?:/[\w.-]+)*/[\w-]+(?:\.[\w-]+)*\.[a-z][a-z0-9]{0,4}\b"
+    r"|[a-z][\w-]*(?:/[a-z][\w-]*){2,}/?))"
+    r"|(?P<clock>\b\d{1,2}:\d{2}\b)"
+    r"|(?P<file>\b[\w-]{2,}(?:\.[\w-]+)*\.[a-z][a-z0-9]{0,4}\b)"
+    r"|(?P<num>\d[\d,]*(?:\.\d+)?)"
+    r"|(?P<word>[a-z]+(?:'[a-z]+)?)",
+    re.IGNORECASE,
+)
+_IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here"}
+# Said before the command and meaningless to routing.
+LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "heron", "please", "so", "um", "uh",
+                  "can", "could", "would", "will", "you", "tell", "me"}
+# Cheap to ignore when they appear where an example has nothing.
+FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
+                           "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",
+                           "like", "actually", "oh", "well", "and", "then"}
+# Too short or too common to be fuzzy-matched to anything but themselves.
+STOPWORDS = {"a", "an", "the", "my", "is", "to", "for", "of", "in", "on", "me", "i", "it",
+             "at", "and", "this", "that", "what", "are", "be", "do", "with", "by", "from"}
+# Never a slot value on their own ("remind me in five minutes": "me" is not the text).
+# Names (a "hey jarvis" timer) can be, so the greeting words are not in this set.
+NOT_A_VALUE = (FILLER - {"hey", "hi", "jarvis", "heron", "ok", "okay"}) | STOPWORDS
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # lowercased, contractions expanded; DURATION/TIME for masked values
+    start: int  # character span in the original utterance
+    end: int
+    kind: str = "word"  # word | num | url | domain | path | file | clock | duration | time
+    value: object = None  # seconds for a duration, "HH:MM" for a time
+
+
+def tokens_of(text: str) -> list[Token]:
+    """Tokens with character offsets; contractions expanded ("what's" → what is) and
+    leading filler ("hey jarvis, could you") dropped."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "word"
+        start, end = m.span()
+        raw = m.group().lower()
+        if kind in ("url", "path", "file"):
+            trimmed = raw.rstrip(".!?)")
+            end -= len(raw) - len(trimmed)
+            raw = trimmed
+        if kind == "file" and raw.rsplit(".", 1)[-1] in _TLDS:
+            kind = "domain"
+        if kind == "num":
+            raw = raw.replace(",", "")
+            out.append(Token(raw, start, end, kind))
+            continue
+        if kind != "word":
+            out.append(Token(raw, start, end, kind))
+            continue
+        out.extend(Token(w, start, end) for w in _expand(raw))
+    return _join_todo(_without_polite_tail(out[_request_start(out):]))
+
+
+# Said before a request, never part of it ("would you be so kind as to read …").
+POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if", "you", "could"),
+                ("do", "you", "think", "you", "could"), ("is", "it", "possible", "to"),
+                ("i", "would", "like", "you", "to"), ("would", "you", "mind"),
+                ("do", "you", "mind"), ("go", "ahead", "and"))
+
+
+def _request_start(tokens: list[Token]) -> int:
+    """Where the request starts: after leading filler and polite lead-ins."""
+    i, changed = 0, True
+    while changed:
+        changed = False
+        while i < len(tokens) - 1 and tokens[i].text in LEADING_FILLER:
+            i += 1
+            changed = True
+        for head in POLITE_HEADS:
+            if len(head) < len(tokens) - i and \
+                    tuple(t.text for t in tokens[i:i + len(head)]) == head:
+                i += len(head)
+                changed = True
+    return i
+
+
+# Said after a request, never part of it ("… for me, if you don't mind").
+POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("cheers",),
+                ("for", "a", "moment"), ("for", "a", "bit"), ("for", "a", "sec"),
+                ("at", "the", "moment"),
+                ("if", "you", "do", "not", "mind"), ("if", "you", "would"),
+                ("if", "you", "can"), ("if", "possible"))
+
+
+def _without_polite_tail(tokens: list[Token]) -> list[Token]:
+    end, changed = len(tokens), True
+    while changed:
+        changed = False
+        for tail in POLITE_TAILS:
+            if len(tail) < end and tuple(t.text for t in tokens[end - len(tail):end]) == tail:
+                end -= len(tail)
+                changed = True
+    return tokens[:end]
+
+
+def _join_todo(tokens: list[Token]) -> list[Token]:
+    """"to-do list" / "to do list": one word naming the list, not two little words."""
+    out: list[Token] = []
+    for k, tok in enumerate(tokens):
+        after = tokens[k + 1].text if k + 1 < len(tokens) else ""
+        if tok.text == "do" and out and out[-1].text == "to" and after in ("list", "lists"):
+            out[-1] = Token("todo", out[-1].start, tok.end)
+            continue
+        out.append(tok)
+    return out
+
+
+def _expand(word: str) -> list[str]:
+    base, _, tail = word.partition("'")
+    if tail == "s":
+        return [base, "is"] if base in _IS_WORDS else [base]
+    if tail == "re":
+        return [base, "are"]
+    if tail == "ll":
+        return [base, "will"]
+    if tail in _CONTRACTED:  # "i'm", "i've", "i'd"
+        return [base, _CONTRACTED[tail]]
+    if tail == "t" and base.endswith("n"):
+        return [base[:-1] or base, "not"]
+    return [word]
+
+
+_CONTRACTED = {"m": "am", "ve": "have", "d": "would"}
+
+
+def mask_values(tokens: list[Token]) -> list[Token]:
+    """Replace the first duration, the first clock time and the first day other than
+    today ("tomorrow", "in two weeks") by one typed token each."""
+    words = [t.text for t in tokens]
+    spans: list[tuple[int, int, str, str, object]] = []
+    duration = find_duration_in(words)
+    if duration:
+        spans.append((duration.start, duration.end, DURATION, "duration", duration.seconds))
+    clock = find_clock_time_in(words)
+    if clock and not _overlaps(spans, clock.start, clock.end):
+        spans.append((clock.start, clock.end, TIME, "time", clock.hhmm))
+    day = find_day_offset_in(words)
+    # today is what a date question means anyway ("what is today's date" stays as said)
+    if day and day.days and not _overlaps(spans, day.start, day.end):
+        spans.append((day.start, day.end, DAY, "day", day.days))
+    out = list(tokens)
+    for start, end, text, kind, value in sorted(spans, reverse=True):
+        masked = [Token(text, tokens[start].start, tokens[end - 1].end, kind, value)]
+        # "15 more minutes" is "15 minutes more": the "more" still asks for a change
+        masked += [Token("more", t.start, t.end) for t in tokens[start:end]
+                   if kind == "duration" and t.text in MORE_WORDS]
+        out[start:end] = masked
+    return out
+
+
+def _overlaps(spans: list[tuple], start: int, end: int) -> bool:
+    return any(start < s_end and s_start < end for s_start, s_end, *_ in spans)

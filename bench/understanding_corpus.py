@@ -1,0 +1,41 @@
+"""The understanding corpora: the English paraphrase files and their fixed dev/held-out split."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+CORPUS_DIR = Path(__file__).parent / "corpora" / "understanding"
+DEV = CORPUS_DIR / "paraphrases_dev.jsonl"
+HELDOUT = CORPUS_DIR / "paraphrases_heldout.jsonl"
+# Written later by another author, never looking at the router, and tuned on after its
+# first measurement (README.md): more tuning material, not a second held-out set.
+DEV2 = CORPUS_DIR / "paraphrases_dev2.jsonl"
+SPLIT_SEED = 14
+DEV_SHARE = 0.6
+
+
+def split_paraphrases(rows: list[dict], seed: int = SPLIT_SEED) -> tuple[list[dict], list[dict]]:
+    """Split per tool: rows sorted by text, shuffled with `seed`, the first 60 % go to dev.
+
+    Stratified so every tool is in both halves; reproducible from the union of both files.
+    """
+    by_tool: dict[str, list[dict]] = {}
+    for row in rows:
+        by_tool.setdefault(row["tool"] or "", []).append(row)
+    dev: list[dict] = []
+    held: list[dict] = []
+    for tool in sorted(by_tool):
+        group = sorted(by_tool[tool], key=lambda r: r["text"])
+        random.Random(f"{seed}:{tool}").shuffle(group)
+        cut = round(len(group) * DEV_SHARE)
+        dev += group[:cut]
+        held += group[cut:]
+    return dev, held
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    """One {"text", "tool", "args"} object per non-empty line."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
