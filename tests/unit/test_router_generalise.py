@@ -6,11 +6,11 @@ words, words said around what is on the screen, and the arrays that bound the wo
 from __future__ import annotations
 
 import pytest
+from router_support import routed, words_router
 
 from assistant.agent.align import Item, mask_values, tokens_of
 from assistant.agent.bounds import Bounds, WordIndex
 from assistant.agent.numbers import find_clock_time_in
-from assistant.agent.router import Router
 from assistant.builtins.lists import AddToList, CompleteListItem, ReadList, RemoveFromList
 from assistant.builtins.volume import ChangeVolume, MuteAudio, SetVolume
 from assistant.builtins.weather import GetWeather
@@ -32,13 +32,7 @@ TOOLS = (GetTime, GetDate, SetTimer, ListTimers, CancelTimer, SetReminder, OpenA
 
 @pytest.fixture(scope="module")
 def router():
-    return Router([t.manifest for t in TOOLS])  # words alone: no embeddings here
-
-
-def routed(router, said):
-    match = router.route(said)
-    assert match is not None, (said, router.scores(said)[:2])
-    return match.tool, match.args
+    return words_router(TOOLS)
 
 
 @pytest.mark.parametrize(("said", "tool", "args"), [

@@ -5,9 +5,9 @@ slots that only hold a path, or a few words, and edge phrases around screen text
 from __future__ import annotations
 
 import pytest
+from router_support import routed, words_router
 
 from assistant.agent.clauses import clauses_of
-from assistant.agent.router import Router
 from assistant.agent.tokens import DURATION, mask_values, tokens_of
 from assistant.builtins.calculate import Calculate
 from assistant.builtins.convert import Convert
@@ -34,13 +34,7 @@ TOOLS = (SetTimer, ListTimers, CancelTimer, PauseTimer, ResumeTimer, ChangeTimer
 
 @pytest.fixture(scope="module")
 def router():
-    return Router([t.manifest for t in TOOLS])  # words alone: no embeddings here
-
-
-def routed(router, said):
-    match = router.route(said)
-    assert match is not None, (said, router.scores(said)[:2])
-    return match.tool, match.args
+    return words_router(TOOLS)
 
 
 @pytest.mark.parametrize(("said", "tool", "args"), [
