@@ -9,11 +9,7 @@ from dataclasses import replace
 from assistant.agent.agent import Agent
 from assistant.agent.embeddings import TextEmbedder
 from assistant.agent.llm_turn import LlmTurn, create_llm
-from assistant.agent.router import Router
 from assistant.agent.understanding import (
-    Understanding,
-    default_language,
-    intent_recognizer,
     slot_sources,
 )
 from assistant.audit import AuditLog
@@ -122,12 +118,9 @@ class Core:
         # weather place the user set.
         sources = replace(slot_sources(self.storage), weather_locations=lambda: (
             [config.weather.location] if config.weather.location else []))
-        router = Router(self.registry.manifests(), TextEmbedder(self.store))
-        self.agent = Agent(self.registry, self.bus, self.storage, router=router, llm=llm_turn,
-                           understanding=Understanding(
-                               router, intent_recognizer(sources),
-                               default_language(config.asr.language),
-                               has_tool=lambda name: self.registry.get(name) is not None))
+        self.agent = Agent(self.registry, self.bus, self.storage,
+                           embedder=TextEmbedder(self.store), llm=llm_turn,
+                           language=config.asr.language, sources=sources)
 
     async def warm_up(self) -> None:
         """Load the router's sentence embedder and embed the tools' example phrases now,

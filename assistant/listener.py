@@ -16,7 +16,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from assistant.agent.router import Router
 from assistant.agent.understanding import Understanding
 from assistant.bus import EventBus
 from assistant.events import SpeechEnded, SpeechStarted, Transcript
@@ -42,15 +41,12 @@ class Heard:
 
 
 class Listener:
-    def __init__(self, stack: VoiceStack, bus: EventBus,
-                 understanding: Understanding | Router) -> None:
+    def __init__(self, stack: VoiceStack, bus: EventBus, understanding: Understanding) -> None:
         self.stack = stack
         self.bus = bus
         # The agent's Understanding (agent.understanding), so the agent's own call for
-        # the same text is free; a bare Router gets the intents stage added here.
-        self.understanding = understanding if isinstance(understanding, Understanding) \
-            else Understanding(understanding)
-        self.router = self.understanding.router
+        # the same text is free.
+        self.understanding = understanding
         self._decoding = threading.Lock()  # one whole-utterance decode at a time
 
     def is_complete(self, text: str, language: str | None = None) -> bool:

@@ -99,16 +99,17 @@ def _paraphrase_cases(quick: bool) -> list[dict[str, Any]]:
 
 def _seed_user_data(core: Core, languages: tuple[str, ...]) -> None:
     """The lists and timers a user would have, so names in sentences can refer to them."""
-    labels = dict.fromkeys(label for lang in languages for label in values_for(lang)["timer"])
-    for label in labels:
+    timers, lists = user_names(languages)
+    for label in timers:
         core.timers.add(3600, label)
-    try:
-        from assistant.builtins.list_store import ListStore
-    except ImportError:  # lists not built yet: the list sentences will fail, as they should
-        return
-    store = ListStore(core.storage)
-    for name in dict.fromkeys(n for lang in languages for n in values_for(lang)["list"]):
-        store.add(name, "-")
+    for name in lists:
+        core.lists.add(name, "-")
+
+
+def user_names(languages: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The timer labels and list names the sentences of `languages` refer to."""
+    return (list(dict.fromkeys(t for lang in languages for t in values_for(lang)["timer"])),
+            list(dict.fromkeys(n for lang in languages for n in values_for(lang)["list"])))
 
 
 def _as_dict(understood) -> dict[str, Any] | None:

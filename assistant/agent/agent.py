@@ -14,6 +14,7 @@ from assistant.agent import clarify
 from assistant.agent.clarify import CLARIFY_TTL_S, NEVER_MIND, Pending
 from assistant.agent.embeddings import Embedder
 from assistant.agent.intents.catalog import catalog
+from assistant.agent.intents.recognizer import SlotSources
 from assistant.agent.intents.responses import not_understood, reply_for
 from assistant.agent.llm_turn import LlmTurn, TextCallback, speech_for
 from assistant.agent.router import RouteMatch, Router
@@ -57,15 +58,16 @@ class Agent:
                  clarify_ttl_s: float = CLARIFY_TTL_S,
                  clock: Callable[[], float] = time.monotonic,
                  llm: LlmTurn | None = None, understanding: Understanding | None = None,
-                 language: str | None = None) -> None:
+                 language: str | None = None, sources: SlotSources | None = None) -> None:
         self.registry = registry
         self._bus = bus
         self.memory = Memory(storage) if storage is not None else None
         self.llm = llm  # open questions the router cannot place (None: [llm] mode off)
         self.router = router or Router(registry.manifests(), embedder)
-        # `language`: [asr] language (a code, or "auto"/"" for English by default).
+        # `language`: [asr] language (a code, or "auto"/"" for English by default);
+        # `sources`: the names the intent templates may refer to (default: lists, timers).
         self.understanding = understanding or Understanding(
-            self.router, intent_recognizer(slot_sources(storage)),
+            self.router, intent_recognizer(sources or slot_sources(storage)),
             default_language(language), has_tool=lambda n: registry.get(n) is not None)
         self.understanding.use_tools(registry.manifests())
         # The router object is shared (the listener holds it): update it in place.

@@ -1,6 +1,6 @@
 """The router's lexical side: sound-alike word similarity and a fuzzy alignment of an
 utterance against one example phrase that also says which words fill each {slot}.
-Tokens and typed values come from `tokens.py` (re-exported here for older imports)."""
+Tokens and typed values come from `tokens.py`."""
 
 from __future__ import annotations
 
@@ -17,18 +17,11 @@ from assistant.agent.numbers import (
     is_number_word,
     parse_number,
 )
-from assistant.agent.tokens import (  # noqa: F401 - re-exported
-    DAY,
-    DURATION,
-    FILLER,
-    LEADING_FILLER,
+from assistant.agent.tokens import (
     NOT_A_VALUE,
     STOPWORDS,
-    TIME,
     TYPED_SLOTS,
     Token,
-    mask_values,
-    tokens_of,
 )
 
 # Free slots and the longest span (tokens) each may take.

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.agent.align import TYPED_SLOTS, Item, Token, joined_similarity, word_similarity
+from assistant.agent.align import Item, joined_similarity, word_similarity
+from assistant.agent.tokens import TYPED_SLOTS, Token
 
 
 class WordIndex:

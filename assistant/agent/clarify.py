@@ -8,16 +8,10 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from assistant.agent.align import (
-    DURATION,
-    STOPWORDS,
-    TIME,
-    mask_values,
-    tokens_of,
-    word_similarity,
-)
+from assistant.agent.align import word_similarity
 from assistant.agent.router import RouteMatch
 from assistant.agent.slots import looks_like_path
+from assistant.agent.tokens import DURATION, STOPWORDS, TIME, mask_values, tokens_of
 from assistant.tools.manifest import ToolManifest
 
 CLARIFY_TTL_S = 30.0

@@ -14,23 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.agent.align import (
-    DAY,
-    DURATION,
-    FILLER,
-    POINTING,
-    STOPWORDS,
-    TIME,
-    TYPED_SLOTS,
-    Item,
-    Token,
-    align,
-    anchor_free_slots,
-    idf_weights,
-    mask_values,
-    tokens_of,
-    word_weight,
-)
+from assistant.agent.align import POINTING, Item, align, anchor_free_slots, idf_weights, word_weight
 from assistant.agent.bounds import Bounds, WordIndex
 from assistant.agent.clauses import clause_route, clauses_of
 from assistant.agent.embeddings import Embedder, ExampleIndex
@@ -40,6 +24,17 @@ from assistant.agent.slots import (
     measure_values,
     said_values,
     slot_value,
+)
+from assistant.agent.tokens import (
+    DAY,
+    DURATION,
+    FILLER,
+    STOPWORDS,
+    TIME,
+    TYPED_SLOTS,
+    Token,
+    mask_values,
+    tokens_of,
 )
 from assistant.tools.manifest import ToolManifest
 from models.errors import ModelError

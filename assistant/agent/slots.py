@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.agent.align import TYPED_SLOTS, Token
 from assistant.agent.numbers import parse_number, tokenize
+from assistant.agent.tokens import TYPED_SLOTS, Token
 
 NAME_KINDS = {"app", "label", "query"}
 _LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",

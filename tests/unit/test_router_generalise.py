@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from router_support import routed, words_router
 
-from assistant.agent.align import Item, mask_values, tokens_of
+from assistant.agent.align import Item
 from assistant.agent.bounds import Bounds, WordIndex
 from assistant.agent.numbers import find_clock_time_in
+from assistant.agent.tokens import mask_values, tokens_of
 from assistant.builtins.lists import AddToList, CompleteListItem, ReadList, RemoveFromList
 from assistant.builtins.volume import ChangeVolume, MuteAudio, SetVolume
 from assistant.builtins.weather import GetWeather

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.agent.align import align, mask_values, tokens_of
+from assistant.agent.align import align
 from assistant.agent.bounds import WordIndex, upper_bounds
 from assistant.agent.router import Router
+from assistant.agent.tokens import mask_values, tokens_of
 from assistant.storage import Storage
 from assistant.tools.apps import OpenApp, OpenUrl
 from assistant.tools.camera import CameraSnapshot, ScanQr, WhoIsThere
