@@ -33,7 +33,7 @@ from audio.endpointer import EndpointOptions
 from audio.streaming_asr import StreamingOptions
 from audio.tts import TtsOptions
 from audio.vad import VadOptions
-from audio.wake import WakeOptions
+from audio.wake_options import WakeOptions
 from models.errors import CodedError
 
 

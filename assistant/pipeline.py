@@ -78,6 +78,9 @@ class TurnResult:
     interrupted: str = ""  # why the reply was cut short: wake | speech
     reply_voice: str = ""  # the synthesizer that spoke it ("piper-joe-medium", "espeak-ng:de")
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # where the speech was in the input (ms since it began): start_ms and vad_end_ms as
+    # the VAD framed it, true_end_ms the last sample at or above -40 dBFS (None: none was)
+    speech: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,7 +91,7 @@ class TurnResult:
             "response": self.reply.text if self.reply else "",
             "reply_voice": self.reply_voice,
             "reply_audio_ms": self.reply_audio_ms, "interrupted": self.interrupted,
-            "timings_ms": self.timings_ms,
+            "timings_ms": self.timings_ms, "speech": self.speech,
         }
 
 
@@ -179,6 +182,8 @@ class VoicePipeline:
             t["tts_first_audio"] = _ms(t_reply, played.first)
             t["voice_to_voice"] = _ms(utterance.end_wall, played.first)
             t["speech_ms"] = float(utterance.end_ms - utterance.start_ms)
+            t.update(utterance.true_end_timings(played.first))
+            result.speech = utterance.positions_ms()
             self.bus.publish(TurnFinished(timings_ms=dict(t)))
             return result
         finally:
@@ -225,7 +230,10 @@ class VoicePipeline:
                 event = WakeDetected(model=detector.name, score=round(score, 4),
                                      audio_ms=frame.timestamp_ms + FRAME_MS)
                 self.bus.publish(event)
+                # each engine's own score for the word that fired (micro, oww)
+                engines = detector.last_decision.engine_scores.get(detector.name, {})
                 return {"detected": True, "model": detector.name, "score": event.score,
+                        "engines": {k: round(v, 4) for k, v in engines.items()},
                         "audio_ms": event.audio_ms}
         return {"detected": False, "model": detector.name, "score": round(best, 4)}
 

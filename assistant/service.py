@@ -316,6 +316,7 @@ class HeronService:
                                         hint=err.hint))
             return
         pipeline = VoicePipeline(self.stack, self.core.agent, self.bus)
+        await pipeline.listener.load()  # the end-of-turn model, before the first turn
         speaker = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz, self.echo)
         feed = FrameFeed(mic, EchoCanceller(self.echo))
         follow_up = False  # after a barge-in the user is already talking: no wake word

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -68,6 +69,16 @@ class VoiceStack:
         return self._timed("asr", lambda: _warm(WhisperTranscriber(self.config.asr, self.store)))
 
     @cached_property
+    def second_asr(self) -> WhisperTranscriber | None:
+        """The model that decodes a command again when the first heard none
+        ([asr] second_pass; assistant/hearing.py); None when off."""
+        model = self.config.asr.second_pass
+        if not model or model == self.config.asr.model_id:
+            return None
+        options = replace(self.config.asr, model=model)
+        return self._timed("asr2", lambda: _warm(WhisperTranscriber(options, self.store)))
+
+    @cached_property
     def tts(self) -> PiperSynthesizer:
         return self._timed("tts", lambda: _warm(PiperSynthesizer(self.config.tts, self.store)))
 
@@ -106,6 +117,7 @@ class VoiceStack:
             jobs.append(loop.run_in_executor(self.frame_executor, lambda: self.wake))
         if asr:
             jobs.append(loop.run_in_executor(self.work_executor, lambda: self.asr))
+            jobs.append(loop.run_in_executor(self.work_executor, lambda: self.second_asr))
         if tts:
             jobs.append(loop.run_in_executor(self.work_executor, lambda: self.tts))
         await asyncio.gather(*jobs)

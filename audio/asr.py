@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ ms mt my ne nl nn no oc pa pl ps pt ro ru sa sd si sk sl sn so sq sr su sv sw ta
 tk tl tr tt uk ur uz vi yi yo zh yue""".split())
 MULTILINGUAL_MODEL = "whisper-base"
 AUTO = "auto"
+BIAS_MODES = ("none", "prompt", "hotwords", "n_best")
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,13 @@ class AsrOptions:
     compute_type: str = "int8"
     window_pad_s: float = 8.0
     max_file_s: float = 600.0
+    n_best: int = field(default=10, metadata={"range": (0, 16)})
+    bias: str = "n_best"
+    second_pass: str = "whisper-base"
 
     def __post_init__(self) -> None:
+        if self.bias not in BIAS_MODES:
+            raise ValueError(f"asr.bias {self.bias!r} is not one of {', '.join(BIAS_MODES)}")
         if not 1 <= self.max_file_s <= 86_400:  # also refuses nan
             raise ValueError("asr.max_file_s must be between 1 and 86400 seconds")
         if self.language not in ("", AUTO) and self.language not in WHISPER_LANGUAGES:
@@ -106,6 +113,15 @@ class AsrResult:
     audio_ms: int
     decode_ms: int
     words: tuple[AsrWord, ...] = ()  # only with transcribe(..., word_timestamps=True)
+    alternatives: tuple[str, ...] = ()  # other hypotheses, best first
+    heard: str = ""  # the decoder's top text when another hypothesis was chosen
+    # the decoder's mean token log-probability of `text`, then of each alternative
+    scores: tuple[float, ...] = ()
+
+
+def _key(text: str) -> str:
+    """A hypothesis's words, for telling hypotheses apart (case and punctuation aside)."""
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
 
 
 def resolve_device(options: AsrOptions) -> tuple[str, str]:
@@ -137,11 +153,17 @@ class WhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray, initial_prompt: str | None = None, *,
                    word_timestamps: bool = False, hotwords: str | None = None,
-                   language: str | None = None, full_window: bool = False) -> AsrResult:
+                   language: str | None = None, full_window: bool = False,
+                   n_best: int = 0, accept: Callable[[str], bool] | None = None,
+                   n_best_prompt: str | None = None) -> AsrResult:
         """Decode a whole utterance (the segment generator is consumed here).
         word_timestamps fills `words`; hotwords is faster-whisper's hint phrase;
         language forces a language on a multilingual model; full_window: whisper's
-        30 s window even for short audio."""
+        30 s window even for short audio. n_best > 1: when `accept` (default: none)
+        refuses the first text, up to n_best hypotheses of the same encoder output fill
+        `alternatives` (short-window decodes only: a known language, a short utterance);
+        n_best_prompt: the initial prompt for that n-best decode only (the first text
+        stays unbiased; the encoder output is shared)."""
         audio_ms = len(samples) * 1000 // SAMPLE_RATE_HZ
         with self._lock:
             model = self._load_locked()
@@ -155,13 +177,22 @@ class WhisperTranscriber:
             sure = 1.0
             if forced is None:  # per utterance; then it decodes as a known language
                 forced, sure = self._detect(model, audio)
-            fast = None if full_window else self._decode_window(
+            fast, window = (None, None) if full_window else self._decode_window(
                 model, audio, forced, initial_prompt, hotwords, word_timestamps)
-            if fast is not None:
+            if fast is not None and window is not None:
                 words = tuple(AsrWord(w, round(a * 1000), round(b * 1000), p)
                               for w, a, b, p in fast.words)
+                others: tuple[tuple[str, float], ...] = ()
+                if n_best > 1 and fast.text and (accept is None or not accept(fast.text)):
+                    top = _key(fast.text)
+                    if n_best_prompt:
+                        window = whisper_window.reprompt(model, window, n_best_prompt)
+                    others = tuple(h for h in whisper_window.hypotheses(model, window, n_best)
+                                   if _key(h[0]) != top)
                 return AsrResult(fast.text, fast.language, sure, audio_ms,
-                                 round((time.perf_counter() - t0) * 1000), words)
+                                 round((time.perf_counter() - t0) * 1000), words,
+                                 alternatives=tuple(h[0] for h in others),
+                                 scores=(fast.score, *(h[1] for h in others)))
             segments, info = model.transcribe(
                 audio, language=forced, beam_size=self.options.beam_size,
                 initial_prompt=initial_prompt or None, without_timestamps=True,
@@ -190,20 +221,22 @@ class WhisperTranscriber:
 
     def _decode_window(self, model: Any, audio: np.ndarray, language: str | None,
                        initial_prompt: str | None, hotwords: str | None,
-                       word_timestamps: bool) -> whisper_window.WindowResult | None:
-        """The short-window decode, or None when the standard 30 s one is needed: the
-        language is to be detected (that needs 30 s), the audio is long, or the short
-        decode ran away."""
+                       word_timestamps: bool
+                       ) -> tuple[whisper_window.WindowResult | None, whisper_window.Window | None]:
+        """The short-window decode and its encoded window, or (None, None) when the
+        standard 30 s one is needed: the language is to be detected (that needs 30 s),
+        the audio is long, or the short decode ran away."""
         frames = whisper_window.window_frames(len(audio), self.options.window_pad_s)
         if frames is None or not language:
-            return None
-        fast = whisper_window.decode(
-            model, audio, frames, language=language, beam_size=self.options.beam_size,
-            initial_prompt=initial_prompt, hotwords=hotwords, word_timestamps=word_timestamps)
+            return None, None
+        window = whisper_window.prepare(model, audio, frames, language=language,
+                                        initial_prompt=initial_prompt, hotwords=hotwords)
+        fast = whisper_window.decode_window(model, window, beam_size=self.options.beam_size,
+                                            word_timestamps=word_timestamps)
         if fast.suspicious:
             log.debug("short-window decode ran away (%r): full window", fast.text[:80])
-            return None
-        return fast
+            return None, None
+        return fast, window
 
     def warm_up(self) -> None:
         """Load the model and decode 1 s of silence."""

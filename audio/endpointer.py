@@ -1,6 +1,8 @@
 """Endpointing beyond silence: a pure state machine over per-frame speech flags that
 ends an utterance after a short silence when the transcript so far is already a
-complete command, and after a long one otherwise.
+complete command; otherwise after a silence chosen by an end-of-turn verdict (the
+speaker sounds finished → a medium silence; sounds mid-sentence → a longer one), and
+after the long silence while there is no verdict.
 Without `set_command_complete` it is a plain silence endpointer (enrolment uses it so).
 """
 
@@ -12,9 +14,17 @@ from enum import StrEnum
 
 @dataclass(frozen=True)
 class EndpointOptions:
-    """All durations in ms of audio. Speech starts after `start_speech_ms` of voiced
-    frames. It ends after `short_silence_ms` of silence when a transcript covering all
-    the speech so far is a complete command, else after `long_silence_ms`.
+    """All durations in ms of audio (silence is counted in whole 80 ms frames, so 150
+    means 160). Speech starts after `start_speech_ms` of voiced frames. It ends after:
+    - `short_silence_ms` when a transcript covering all the speech so far is a
+      complete command;
+    - else, once the end-of-turn verdict for that speech is in (the turn model, or
+      words that cannot end a request): `turn_end_silence_ms` when the speaker surely
+      sounds finished (P(finished) >= `turn_finished_threshold`), `turn_hold_silence_ms`
+      when they sound mid-sentence (P(finished) < `turn_threshold`: "remind me to ...
+      call mom");
+    - `long_silence_ms` when the verdict is in between, or there is none
+      (`turn_model = false`, the model file missing, or the verdict not ready yet).
     `max_utterance_ms` cuts a long utterance; `no_speech_timeout_ms` without speech
     ends the turn empty (a limit <= 0 disables it). `pre_roll_ms` is the audio kept
     before the start (used by the caller's buffer)."""
@@ -22,6 +32,11 @@ class EndpointOptions:
     start_speech_ms: int = 160
     short_silence_ms: int = 200
     long_silence_ms: int = 700
+    turn_model: bool = True  # ask the smart-turn model about incomplete commands
+    turn_threshold: float = field(default=0.5, metadata={"range": (0.0, 1.0)})
+    turn_finished_threshold: float = field(default=0.9, metadata={"range": (0.0, 1.0)})
+    turn_end_silence_ms: int = 560
+    turn_hold_silence_ms: int = 1200
     # A config file cannot turn the cut off (0): the utterance's audio is buffered until
     # it ends, so a noisy room could grow it without bound.
     max_utterance_ms: int = field(default=15000, metadata={"range": (1, None)})
@@ -41,7 +56,9 @@ class Endpointer:
 
     Call `set_command_complete(True, covers_ms)` when a (partial) transcript of the
     audio up to `covers_ms` (same clock as `elapsed_ms`) is a complete, confidently
-    routed command. Speech that ends after `covers_ms` invalidates it.
+    routed command, and `set_turn_finished(probability, covers_ms)` with the
+    end-of-turn verdict for the same audio when it is not. Speech that ends after
+    `covers_ms` invalidates either.
     One utterance per run: after END, TIMEOUT or MAX_LENGTH the endpointer is
     `finished` and ignores frames until `reset()`.
     """
@@ -63,6 +80,7 @@ class Endpointer:
         self._speech_start_ms: int | None = None
         self._speech_end_ms: int | None = None
         self._complete_covers_ms: int | None = None
+        self._turn: tuple[float, int] | None = None  # (P(finished), covers_ms)
 
     # -- state, all in ms of audio since the endpointer began (or was reset) -------
     @property
@@ -100,10 +118,28 @@ class Endpointer:
                 and self._speech_end_ms <= covers)
 
     @property
+    def turn_finished(self) -> bool | None:
+        """The end-of-turn verdict on all the speech so far: True (surely sounds
+        finished), False (sounds mid-sentence) or None (unsure, or no verdict covers it)."""
+        if self._turn is None or self._speech_end_ms is None:
+            return None
+        probability, covers = self._turn
+        if self._speech_end_ms > covers:
+            return None
+        if probability >= self.options.turn_finished_threshold:
+            return True
+        return False if probability < self.options.turn_threshold else None
+
+    @property
     def end_silence_ms(self) -> int:
-        """The silence that ends the utterance now: short or long."""
+        """The silence that ends the utterance now (see EndpointOptions)."""
         o = self.options
-        return o.short_silence_ms if self.command_complete else o.long_silence_ms
+        if self.command_complete:
+            return o.short_silence_ms
+        finished = self.turn_finished
+        if finished is None:
+            return o.long_silence_ms
+        return o.turn_end_silence_ms if finished else o.turn_hold_silence_ms
 
     def set_command_complete(self, complete: bool, covers_ms: int) -> EndpointEvent | None:
         """Record whether the transcript of the audio up to `covers_ms` is a complete
@@ -112,6 +148,17 @@ class Endpointer:
         if self._finished:
             return None
         self._complete_covers_ms = covers_ms if complete else None
+        return self._end_if_silent_enough()
+
+    def set_turn_finished(self, probability: float, covers_ms: int) -> EndpointEvent | None:
+        """Record how likely the speaker has finished, judged on the audio up to
+        `covers_ms`. Returns END when that ends the utterance at once, else None."""
+        if self._finished:
+            return None
+        self._turn = (probability, covers_ms)
+        return self._end_if_silent_enough()
+
+    def _end_if_silent_enough(self) -> EndpointEvent | None:
         if self._in_speech and self._silence_ms > 0 and self._silence_ms >= self.end_silence_ms:
             return self._end()
         return None

@@ -10,9 +10,12 @@ from collections.abc import Iterable
 _SLOT = re.compile(r"\{[^}]*\}")
 
 
-def command_prompt(phrases: Iterable[str], max_chars: int = 400) -> str:
+def command_prompt(phrases: Iterable[str], max_chars: int = 400,
+                   sentences: bool = False) -> str:
     """Distinct phrases, {slot} placeholders removed, as one comma-separated line
-    (whisper reads at most ~220 prompt tokens; max_chars keeps well under that).
+    (whisper reads at most ~220 prompt tokens; max_chars keeps well under that), or
+    with `sentences` as one short sentence each: after a comma-separated list whisper
+    tiny tends to go on listing what it heard ("open the editor, open the editor, …").
     Pass every manifest's `examples` and `title`; empty input gives ""."""
     seen: dict[str, None] = {}
     for phrase in phrases:
@@ -21,7 +24,9 @@ def command_prompt(phrases: Iterable[str], max_chars: int = 400) -> str:
             seen.setdefault(text, None)
     out = ""
     for text in seen:
-        candidate = f"{out}, {text}" if out else text
+        if sentences:
+            text = text[:1].upper() + text[1:]
+        candidate = (f"{out}{'. ' if sentences else ', '}{text}") if out else text
         if len(candidate) + 1 > max_chars:
             break
         out = candidate

@@ -188,7 +188,7 @@ def _expression_value(v: str) -> float | None:
         return None
 
 
-def _same(key: str, want: Any, got: Any) -> bool:
+def same_value(key: str, want: Any, got: Any) -> bool:
     if isinstance(want, bool) or isinstance(got, bool):
         return want is got
     if isinstance(want, int | float):
@@ -213,7 +213,7 @@ def _same(key: str, want: Any, got: Any) -> bool:
 def _filled(args: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in args.items() if v is not None and v != ""}
     for key, value in DEFAULTS.items():
-        if key in out and _same(key, value, out[key]):
+        if key in out and same_value(key, value, out[key]):
             del out[key]  # a default said out loud equals the default left out
     return out
 
@@ -221,4 +221,4 @@ def _filled(args: dict[str, Any]) -> dict[str, Any]:
 def same_args(want: dict[str, Any], got: dict[str, Any]) -> bool:
     """`got` gives the tool what `want` says (README rules)."""
     w, g = _filled(want), _filled(got)
-    return w.keys() == g.keys() and all(_same(k, w[k], g[k]) for k in w)
+    return w.keys() == g.keys() and all(same_value(k, w[k], g[k]) for k in w)

@@ -4,9 +4,10 @@
 - held_out: other voices, speeds, phrasings, noises and prose, never used for choosing —
   the numbers that say whether the chosen threshold generalises.
 
-Positives are "hey Jarvis" by piper (joe, several styles) and espeak-ng voices with noise
-at 10 dB SNR; negatives are speech without the phrase: real recordings (moonshine-voice
-assets) and espeak-ng prose from Python's own documentation.
+Positives are "okay Nabu" (the default wake word) and "hey Jarvis" by piper (joe, several
+styles) and espeak-ng voices with noise at 10 dB SNR; negatives are speech without the
+phrases: real recordings (moonshine-voice assets) and espeak-ng prose from Python's own
+documentation (dev) or Debian's licence texts (held-out).
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from audio.file_source import decode_file, to_internal
 from audio.frames import SAMPLE_RATE_HZ
 
 SNR_DB = 10.0
+WAKE_WORDS = re.compile(r"nabu|jarvis|alexa|mycroft|rhasspy", re.I)
 MOONSHINE_CLIPS = ("two_cities.wav", "beckett.wav", "endgame_nagg_nell.wav", "clone-test.wav")
 
 
 @dataclass(frozen=True)
 class CorpusSpec:
     name: str
-    phrases: tuple[str, ...]
+    phrases: dict[str, tuple[str, ...]]  # wake word id -> how it is written
     piper_styles: tuple[tuple[float, float], ...]  # (length_scale, noise_scale)
     espeak_voices: tuple[str, ...]
     espeak_speeds: tuple[int, ...]
@@ -38,10 +40,12 @@ class CorpusSpec:
     negative_s: float  # 0: positives only
     prose: str  # "pydoc": Python's documentation; "licenses": Debian's licence texts
     human_rates: tuple[float, ...]  # moonshine recordings replayed at these speeds
+    kokoro_styles: tuple[str, ...] = ()  # Kokoro-82M voices (bench/kokoro_voice.py)
+    kokoro_speeds: tuple[float, ...] = ()
 
 
 DEV = CorpusSpec(
-    name="dev", phrases=("Hey Jarvis.",),
+    name="dev", phrases={"okay_nabu": ("Okay Nabu.",), "hey_jarvis": ("Hey Jarvis.",)},
     piper_styles=tuple((ls, ns) for ls in (0.85, 1.0, 1.2) for ns in (0.333, 0.8)),
     espeak_voices=("en-us", "en-gb", "en+f3", "en+m7", "en-sc", "en-us+f4"),
     espeak_speeds=(130, 160, 190), noises=("white", "pink"),
@@ -50,16 +54,20 @@ DEV = CorpusSpec(
     negative_s=3700, prose="pydoc", human_rates=(0.9, 1.0, 1.1))
 # The same conditions with other voices, speeds, noise samples and text.
 HELD_OUT = CorpusSpec(
-    name="held_out", phrases=("Hey Jarvis.", "Hey Jarvis!"),
+    name="held_out", phrases={"okay_nabu": ("Okay Nabu.", "Okay Nabu!"),
+                              "hey_jarvis": ("Hey Jarvis.", "Hey Jarvis!")},
     piper_styles=((0.9, 0.5), (1.1, 0.667), (0.95, 1.0), (1.3, 0.6)),
     espeak_voices=("en-029", "en-gb-x-rp", "en-us+m2", "en+f4", "en-gb+m4", "en-us+f5"),
     espeak_speeds=(145, 175), noises=("white", "pink"),
     prose_voices=("en-029", "en-gb-x-rp", "en-us+m2", "en+f4", "en-gb+m4", "en-us+f5"),
-    negative_s=1850, prose="licenses", human_rates=(0.95, 1.05))
+    negative_s=1850, prose="licenses", human_rates=(0.95, 1.05),
+    kokoro_styles=("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"),
+    kokoro_speeds=(0.9, 1.1))
 # Harder than the targets ask: other people talking (3 voices at 10 dB SNR), a rumble,
-# and a pause after "Hey,". Reported, not judged.
+# and a pause after "Hey,"/"Okay,". Reported, not judged.
 STRESS = CorpusSpec(
-    name="stress", phrases=("Hey Jarvis.", "Hey, Jarvis!"),
+    name="stress", phrases={"okay_nabu": ("Okay Nabu.", "Okay, Nabu!"),
+                            "hey_jarvis": ("Hey Jarvis.", "Hey, Jarvis!")},
     piper_styles=HELD_OUT.piper_styles, espeak_voices=HELD_OUT.espeak_voices,
     espeak_speeds=HELD_OUT.espeak_speeds, noises=("babble", "brown"), prose_voices=(),
     negative_s=0, prose="", human_rates=())
@@ -110,28 +118,32 @@ def pad(samples: np.ndarray, lead_s: float = 1.0, tail_s: float = 1.5) -> np.nda
 
 def positives(ctx, spec: CorpusSpec, folder: Path, quick: bool,
               babble: np.ndarray | None = None) -> list[dict]:
-    """The wake phrase by piper and espeak-ng voices, each with every noise kind."""
+    """Each wake phrase by piper and espeak-ng voices, each with every noise kind."""
     from audio.tts import PiperSynthesizer
 
     folder.mkdir(parents=True, exist_ok=True)
     clips = []
     styles = spec.piper_styles[:2] if quick else spec.piper_styles
-    for i, (ls, ns) in enumerate(styles):
-        phrase = spec.phrases[i % len(spec.phrases)]
-        tts = PiperSynthesizer(replace(ctx.config.tts, length_scale=ls, noise_scale=ns,
-                                       noise_w_scale=0.8), ctx.store)
-        audio = to_internal(tts.synthesize_all(phrase), tts.sample_rate_hz)
-        clips.append({"voice": "piper joe", "style": f"length {ls}, noise {ns}",
-                      "phrase": phrase, "samples": pad(audio), "seed": i})
     voices = spec.espeak_voices[:2] if quick else spec.espeak_voices
     speeds = spec.espeak_speeds[:1] if quick else spec.espeak_speeds
-    for v in voices:
-        for s in speeds:
-            phrase = spec.phrases[len(clips) % len(spec.phrases)]
-            tag = re.sub(r"\W", "", phrase.lower())
-            audio = espeak(phrase, v, s, folder / f"pos_{spec.name}_{tag}_{v}_{s}.wav")
-            clips.append({"voice": f"espeak-ng {v}", "style": f"{s} wpm", "phrase": phrase,
+    for word, phrases in spec.phrases.items():
+        first = len(clips)
+        for i, (ls, ns) in enumerate(styles):
+            phrase = phrases[i % len(phrases)]
+            tts = PiperSynthesizer(replace(ctx.config.tts, length_scale=ls, noise_scale=ns,
+                                           noise_w_scale=0.8), ctx.store)
+            audio = to_internal(tts.synthesize_all(phrase), tts.sample_rate_hz)
+            clips.append({"word": word, "voice": "piper joe",
+                          "style": f"length {ls}, noise {ns}", "phrase": phrase,
                           "samples": pad(audio), "seed": len(clips)})
+        for v in voices:
+            for s in speeds:
+                phrase = phrases[(len(clips) - first) % len(phrases)]
+                tag = re.sub(r"\W", "", phrase.lower())
+                audio = espeak(phrase, v, s, folder / f"pos_{spec.name}_{tag}_{v}_{s}.wav")
+                clips.append({"word": word, "voice": f"espeak-ng {v}", "style": f"{s} wpm",
+                              "phrase": phrase, "samples": pad(audio), "seed": len(clips)})
+    clips += _kokoro(spec, folder, quick, len(clips))
     out = []
     for clip in clips:
         for kind in spec.noises[:1] if quick else spec.noises:
@@ -139,6 +151,27 @@ def positives(ctx, spec: CorpusSpec, folder: Path, quick: bool,
             out.append({**clip, "set": spec.name, "noise": kind,
                         "samples": mix_at_snr(clip["samples"], kind, SNR_DB, seed, babble)})
     return out
+
+
+def _kokoro(spec: CorpusSpec, folder: Path, quick: bool, seed: int) -> list[dict]:
+    """The phrases in Kokoro's voices: neither engine nor Heron was tuned on them."""
+    if not spec.kokoro_styles:
+        return []
+    from bench.kokoro_voice import KokoroVoice
+
+    voice, clips = KokoroVoice(folder / "kokoro"), []
+    styles = spec.kokoro_styles[:1] if quick else spec.kokoro_styles
+    for word, phrases in spec.phrases.items():
+        for style in styles:
+            for speed in spec.kokoro_speeds[:1] if quick else spec.kokoro_speeds:
+                phrase = phrases[len(clips) % len(phrases)]
+                path = folder / f"pos_{spec.name}_{word}_kokoro_{style}_{speed}.npy"
+                if not path.is_file():
+                    np.save(path, voice.speak(phrase, style, speed))
+                clips.append({"word": word, "voice": f"kokoro {style}",
+                              "style": f"speed {speed}", "phrase": phrase,
+                              "samples": pad(np.load(path)), "seed": seed + len(clips)})
+    return clips
 
 
 LICENSES = Path("/usr/share/common-licenses")  # Debian base-files: always there
@@ -157,7 +190,7 @@ def sentences(source: str, limit_chars: int) -> list[str]:
     out, total = [], 0
     for s in re.split(r"(?<=[.!?])\s+", re.sub(r"\s+", " ", text)):
         if 40 <= len(s) <= 220 and re.fullmatch(r"[A-Za-z ,.;:'()!?-]+", s) \
-                and "jarvis" not in s.lower():
+                and not WAKE_WORDS.search(s):
             out.append(s)
             total += len(s)
             if total >= limit_chars:

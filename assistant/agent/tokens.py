@@ -36,8 +36,9 @@ _TOKEN = re.compile(
 )
 _IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here"}
 # Said before the command and meaningless to routing.
-LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "heron", "please", "so", "um", "uh",
-                  "can", "could", "would", "will", "you", "tell", "me"}
+# The wake words' own words too: the pre-roll can carry the end of "okay nabu" ("Naboo,").
+LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please",
+                  "so", "um", "uh", "can", "could", "would", "will", "you", "tell", "me"}
 # Cheap to ignore when they appear where an example has nothing.
 FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
                            "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",
@@ -47,7 +48,8 @@ STOPWORDS = {"a", "an", "the", "my", "is", "to", "for", "of", "in", "on", "me", 
              "at", "and", "this", "that", "what", "are", "be", "do", "with", "by", "from"}
 # Never a slot value on their own ("remind me in five minutes": "me" is not the text).
 # Names (a "hey jarvis" timer) can be, so the greeting words are not in this set.
-NOT_A_VALUE = (FILLER - {"hey", "hi", "jarvis", "heron", "ok", "okay"}) | STOPWORDS
+NOT_A_VALUE = (FILLER - {"hey", "hi", "jarvis", "nabu", "naboo", "heron", "ok", "okay"}) \
+    | STOPWORDS
 
 
 @dataclass(frozen=True)

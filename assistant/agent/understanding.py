@@ -24,11 +24,13 @@ from assistant.agent.intents.recognizer import (
     SlotSources,
 )
 from assistant.agent.intents.rephrase import rephrased
+from assistant.agent.known_values import unknown_slots
 from assistant.agent.router import RouteMatch, Router
 from assistant.builtins.list_store import ListStore
 from assistant.storage import Storage
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.timers import TimerStore
+from audio.vocabulary import command_prompt
 
 DEFAULT_LANGUAGE = "en"
 BROADCAST_INTENT = "HassBroadcast"
@@ -42,6 +44,8 @@ CACHE_TTL_S = 2.0
 FREE_TEXT_SLOTS = ("path", "query", "text", "name")
 MAX_FREE_TEXT_SHARE = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
+HINT_CHARS = 400  # whisper reads at most ~220 prompt tokens
+MAX_HINT_APPS = 30
 
 
 @dataclass(frozen=True)
@@ -105,14 +109,42 @@ class Understanding:
         self._devices = DeviceNames(MAPPED_INTENTS - DEVICE_CONTROL, DEVICE_CONTROL)
         self._lock = threading.Lock()
         self._clock = clock
+        self._examples: tuple[str, ...] = ()  # the tools' example phrases (use_tools)
         self._last: tuple[tuple[str, str], float, Understood | None, tuple[dict, ...]] \
             | None = None
 
     def use_tools(self, manifests: Iterable[ToolManifest]) -> None:
         """The registered tools changed: their example words are never a device's name."""
+        manifests = list(manifests)
         self._devices.use_tools(manifests)
+        # Round robin (each tool's first example, then each one's second …) so a short
+        # hint still names every tool.
+        rounds = max((len(m.examples) for m in manifests), default=0)
+        self._examples = tuple(m.examples[k] for k in range(rounds) for m in manifests
+                               if k < len(m.examples))
         with self._lock:
             self._last = None
+
+    def recognition_hint(self, language: str | None = None, max_chars: int = HINT_CHARS
+                         ) -> str:
+        """Words to bias speech recognition toward (whisper's prompt or hotwords): the
+        names Heron knows right now (timer labels, list names, installed apps), then the
+        tools' example phrases. English only: the examples are English."""
+        lang = (language or self.language).split("-")[0].lower()
+        sources = self.recognizer.sources
+        names = [*sources.timer_labels(), *sources.list_names()]
+        try:
+            names += [app.name for app in self._apps.apps.installed()][:MAX_HINT_APPS]
+        except OSError:  # an unreadable applications folder is no reason to fail a turn
+            pass
+        phrases = names + (list(self._examples) if lang == DEFAULT_LANGUAGE else [])
+        return command_prompt(phrases, max_chars, sentences=True)
+
+    def unknown_values(self, found: Understood) -> tuple[str, ...]:
+        """The slots of `found` whose value Heron does not know (a unit, a list, an app:
+        assistant/agent/known_values.py)."""
+        return unknown_slots(found.tool, found.args, self.recognizer.sources.list_names,
+                             self._apps.app_for)
 
     def understand(self, text: str, language: str | None = None) -> Understood | None:
         """The first stage that is sure enough; cached for the last text asked."""

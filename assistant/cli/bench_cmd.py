@@ -1,5 +1,5 @@
-"""`heron bench e2e|wake|asr|barge-in|vision|companion|tray|understanding|all`: benchmarks
-that write JSON + PNG under docs/bench/.
+"""`heron bench e2e|wake|asr|hearing|turn|barge-in|vision|companion|tray|understanding|all`:
+benchmarks that write JSON + PNG under docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
 (the report it also wrote as <file>.json next to <file>.png, <file> being the module's
@@ -13,9 +13,16 @@ from pathlib import Path
 from assistant.cli.output import print_json
 
 BENCHMARKS = {
-    "e2e": "bench.e2e",  # voice-to-voice latency
+    # voice-to-voice latency (from the true end of speech and from the VAD's), and right
+    # commands on the voice corpus's held-out voices (e2e_voices.png)
+    "e2e": "bench.e2e",
     "wake": "bench.wake",  # false rejects at 10 dB SNR, false accepts/hour, CPU per frame
     "asr": "bench.asr",  # streaming vs offline WER, final-text delay, vocabulary bias
+    # right tool and arguments per hearing step: top text, n-best, bias, second pass
+    "hearing": "bench.hearing",
+    # end of turn: unfinished sentences with a 600 ms pause not cut; how soon a finished
+    # but unrecognised one ends, with and without the smart-turn model
+    "turn": "bench.turn",
     # how fast Heron notices it is talked over and falls silent (its own PulseAudio room)
     "barge-in": "bench.barge_in",
     # capture fps, full-HD OCR cold and after a one-line edit, camera fps with faces
@@ -54,7 +61,8 @@ def handle(args, ctx) -> int:
         if not args.json:
             print("\n".join(module.summary(reports[name])))
             stem = BENCHMARKS[name].rsplit(".", 1)[-1]
-            print(f"wrote {args.out / (stem + '.json')} and {args.out / (stem + '.png')}")
+            pngs = sorted(p.name for p in args.out.glob(f"{stem}*.png"))
+            print(f"wrote {args.out / (stem + '.json')} and {', '.join(pngs)}")
     if args.json:
         print_json(reports[names[0]] if len(names) == 1 else reports)
     return 0

@@ -11,6 +11,9 @@ from models.store import ModelCheck
 LICENCE_NOTE = (
     "Licences: openWakeWord's pretrained wake words (hey_jarvis, alexa, hey_mycroft, "
     "hey_rhasspy) are CC BY-NC-SA 4.0: non-commercial use only.\n"
+    "Wake words for commercial use: okay_nabu (the default; Apache-2.0 in both engines), "
+    "and hey_jarvis, alexa, hey_mycroft with [wake] engines = [\"micro\"] "
+    "(microWakeWord, Apache-2.0).\n"
     "The piper-tts runtime is GPL-3.0-or-later (so Heron is GPL-3.0-or-later); "
     "Whisper weights and Silero VAD are MIT. Details: docs/models.md"
 )
@@ -37,6 +40,11 @@ def _packages(spec: ModelSpec) -> str:
     return " + ".join(spec.requirements)
 
 
+def _commercial(spec: ModelSpec) -> bool:
+    """Whether the model's licence allows commercial use (GPL and CC BY do; NC does not)."""
+    return "non-commercial" not in spec.licence.lower()
+
+
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
 
@@ -48,17 +56,18 @@ def run_list(args, ctx) -> int:
         rows.append({
             "id": spec.id, "role": spec.role, "title": spec.title,
             "package": _packages(spec), "size_bytes": sum(f.size_bytes for f in spec.files),
-            "licence": spec.licence, "state": state, "detail": detail,
+            "licence": spec.licence, "commercial_use": _commercial(spec),
+            "state": state, "detail": detail,
             "files": [{"name": f.name, "size_bytes": f.size_bytes, "sha256": f.sha256}
                       for f in spec.files],
         })
     if args.json:
         print_json(rows)
         return 0
-    header = ("ID", "ROLE", "PACKAGE", "SIZE", "STATE", "LICENCE")
+    header = ("ID", "ROLE", "PACKAGE", "SIZE", "STATE", "COMMERCIAL USE", "LICENCE")
     table = [header] + [
         (r["id"], r["role"], r["package"], _size(r["size_bytes"]), r["state"],
-         r["licence"]) for r in rows
+         "yes" if r["commercial_use"] else "NO", r["licence"]) for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:

@@ -117,6 +117,7 @@ async def _listen(core, stack, samples, args, use_wake):
     sink = _reply_sink(args, stack.tts.sample_rate_hz, stack.config)
     kind = None if sink is None else ("file" if args.out else "speaker")
     pipeline = VoicePipeline(stack, core.agent, core.bus)
+    await pipeline.listener.load()  # the end-of-turn model, before the turn
     try:
         result = await pipeline.run_turn(stream_frames(samples, args.realtime), use_wake, sink)
     finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assistant.cli.output import print_json
 from audio.enroll import MAX_SAMPLES, MIN_SAMPLES, EnrollError
-from models.catalog import specs_for_role
+from models.catalog import get_spec, specs_for_role
 from models.errors import CodedError
 
 
@@ -115,10 +115,26 @@ def _enrolled(ctx) -> list[dict]:
     return rows
 
 
+def _builtin_rows(options) -> list[dict]:
+    """Each built-in phrase with the engines that know it and their models' licences."""
+    from audio.wake_options import MICRO_PREFIX, commercial_use
+
+    rows = []
+    for s in specs_for_role("wake"):
+        engines = options.engines_for(s.id)
+        licences = {"oww": s.licence} if "oww" in engines else {}
+        if "micro" in engines:
+            licences["micro"] = get_spec(MICRO_PREFIX + s.id).licence
+        rows.append({"name": s.id, "kind": "built-in", "title": s.title,
+                     "engines": list(engines),
+                     "licence": "; ".join(f"{k}: {v}" for k, v in licences.items()),
+                     "commercial_use": commercial_use(s.id, options.engines_for(s.id))})
+    return rows
+
+
 def handle_list(args, ctx) -> int:
     active = set(ctx.config.wake.model_names()) if ctx.config.wake.enabled else set()
-    rows = [{"name": s.id, "kind": "built-in", "title": s.title, "licence": s.licence}
-            for s in specs_for_role("wake")] + _enrolled(ctx)
+    rows = _builtin_rows(ctx.config.wake) + _enrolled(ctx)
     for row in rows:
         row["active"] = row["name"] in active
     if args.json:
@@ -126,10 +142,13 @@ def handle_list(args, ctx) -> int:
         return 0
     for row in rows:
         mark = "*" if row["active"] else " "
-        extra = (f"licence: {row['licence']}" if row["kind"] == "built-in"
+        extra = (f"{'commercial use OK' if row['commercial_use'] else 'NON-COMMERCIAL'}"
+                 f" ({'+'.join(row['engines']) or 'no engine'}): {row['licence']}"
+                 if row["kind"] == "built-in"
                  else f"{row['samples']} samples, {row['created']}")
         print(f"{mark} {row['name']:<16} {row['kind']:<9} {extra}")
-    print("* = in use ([wake] in config.toml)")
+    print("* = in use ([wake] in config.toml). With [wake] engines = [\"micro\"], "
+          "hey_jarvis, alexa and hey_mycroft use only microWakeWord's Apache-2.0 models.")
     return 0
 
 
@@ -160,7 +179,12 @@ def handle_test(args, ctx) -> int:
 
     options = ctx.config.wake
     if args.model:
-        options = replace(options, model=args.model[0], models=tuple(args.model), tuning={})
+        try:
+            options = replace(options, model=args.model[0], models=tuple(args.model),
+                              tuning={})
+        except ValueError as err:  # e.g. a word the configured engines do not know
+            raise CodedError("wake.bad_model", str(err),
+                             "choose another --model, or change [wake] engines") from err
     detector = WakeWordDetector(options, ctx.store, enrolled_dir=wake_dir(ctx))
     results = []
     for path in args.files:
@@ -171,6 +195,8 @@ def handle_test(args, ctx) -> int:
             best = max(best, d.score)
             if d.fired:
                 fired.append({"model": d.fired, "score": round(d.score, 4),
+                              "engines": {k: round(v, 4)
+                                          for k, v in d.engine_scores[d.fired].items()},
                               "audio_ms": chunk.timestamp_ms + chunk.duration_ms})
         results.append({"file": str(path), "detections": fired, "best_score": round(best, 4)})
     if args.json:

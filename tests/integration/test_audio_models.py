@@ -43,7 +43,7 @@ def test_hey_jarvis_wakes_and_matches_openwakeword(store: ModelStore, speak) -> 
     from openwakeword.model import Model  # the reference implementation, for comparison only
 
     audio = speak("Hey Jarvis.", lead_ms=2000)
-    detector = OpenWakeWordDetector(WakeOptions(), store)
+    detector = OpenWakeWordDetector(WakeOptions(model="hey_jarvis"), store)
     assert detector.name == "hey_jarvis" and detector.threshold == 0.5
     ours = scores(detector, audio)
     assert ours.max() >= detector.threshold
@@ -61,7 +61,7 @@ def test_hey_jarvis_wakes_and_matches_openwakeword(store: ModelStore, speak) -> 
 
 @pytest.mark.slow
 def test_other_speech_does_not_wake(store: ModelStore, speak) -> None:
-    detector = OpenWakeWordDetector(WakeOptions(), store)
+    detector = OpenWakeWordDetector(WakeOptions(model="hey_jarvis"), store)
     audio = np.concatenate([speak("What is the weather like?"), speak(COMMAND)])
     assert scores(detector, audio).max() < detector.threshold
 
@@ -82,7 +82,7 @@ def test_custom_wake_model_path(store: ModelStore, speak, tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_wake_features_embed_a_clip(store: ModelStore, speak) -> None:
-    detector = OpenWakeWordDetector(WakeOptions(), store)
+    detector = OpenWakeWordDetector(WakeOptions(model="hey_jarvis"), store)
     audio = speak("Hey Jarvis.", lead_ms=500, tail_ms=500)
     clip = detector.features.embed_clip(audio)
     rows = detector.features.melspectrogram(audio).shape[0]
@@ -106,7 +106,8 @@ def test_noise_gate_skips_the_quiet_room_and_wakes_as_before(store: ModelStore, 
     audio = np.clip(room, -32768, 32767).astype(np.int16)
 
     def run(gate_db: float) -> tuple[list[int], int]:
-        detector = WakeWordDetector(WakeOptions(noise_gate_db=gate_db), store)
+        detector = WakeWordDetector(WakeOptions(model="hey_jarvis", noise_gate_db=gate_db),
+                                    store)
         fired = [i for i, c in enumerate(iter_frames(audio))
                  if detector.step(c.samples).fired]
         return fired, detector.skipped_frames

@@ -50,7 +50,7 @@ def _long_reply_then(tmp_path, pulse, speak, interruption: str):
     """Ask for a long reply, talk over it a second after it starts; Heron's events."""
     set_timers(tmp_path, pulse.env, ["tea", "pasta", "laundry", "bread", "eggs"],
                first_s=600, step_s=60)
-    ask = write_wav(tmp_path / "ask.wav", speak("Hey Jarvis. List my timers.", tail_ms=200))
+    ask = write_wav(tmp_path / "ask.wav", speak("Okay Nabu. List my timers.", tail_ms=200))
     cut_in = write_wav(tmp_path / "cut_in.wav", speak(interruption, lead_ms=0))
     heron = HeadlessHeron(tmp_path, pulse.env, "--exit-after", "90")  # a safety net
     heron.wait_hearing()
@@ -67,7 +67,7 @@ def _long_reply_then(tmp_path, pulse, speak, interruption: str):
 
 
 def test_wake_word_interrupts_a_long_reply_and_heron_listens(tmp_path, pulse, speak):
-    events = _long_reply_then(tmp_path, pulse, speak, "Hey Jarvis. What time is it?")
+    events = _long_reply_then(tmp_path, pulse, speak, "Okay Nabu. What time is it?")
     interrupted = of_type(events, "Interrupted")
     assert len(interrupted) == 1 and interrupted[0]["reason"] in ("wake", "speech")
     long_reply = of_type(events, "Reply")[0]["text"]

@@ -1,5 +1,6 @@
-"""`heron bench e2e` runs the whole pipeline at real-time pace and writes its report.
-(It checks the report is complete and honest, never how fast this machine is.)"""
+"""`heron bench e2e` runs the whole pipeline at real-time pace and writes its report:
+the piper commands and a few held-out clips of the voice corpus. (It checks the report
+is complete and honest, never how fast this machine is.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from helpers import run_heron
 
 from bench.e2e import COMMANDS
+from bench.e2e_voices import QUICK_CLIPS
 
 pytestmark = pytest.mark.slow
 
@@ -29,5 +31,18 @@ def test_bench_e2e_writes_json_and_png(tmp_path):
         t = row["timings_ms"]
         # voice-to-voice covers the silence waited for, decoding, the tool and first audio
         assert t["voice_to_voice"] >= t["vad_end"] >= 0
+        # and from the true end of speech (the last sample above -40 dBFS), which the
+        # VAD's whole frames put later
+        assert t["voice_to_voice_true"] >= t["voice_to_voice"]
     assert 0 < s["voice_to_voice_p50_ms"] <= s["voice_to_voice_p95_ms"]
     assert report["machine"]["cores"] >= 1 and report["machine"]["cpu"]
+    voices = report["voices"]
+    assert list(voices["splits"]) == ["held_out"]  # dev only when asked for
+    held = voices["splits"]["held_out"]
+    assert held["clips"] == len(voices["rows"]) == QUICK_CLIPS
+    assert held["right"] == sum(r["right"] for r in voices["rows"])
+    assert {r["voice"].split(":")[0] for r in voices["rows"]} <= {"kokoro", "espeak"}  # no joe
+    for row in voices["rows"]:
+        if row["status"] == "ok" and not row["cut_before_end"]:
+            assert row["voice_to_voice_true_ms"] > 0
+    assert (out / "e2e_voices.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

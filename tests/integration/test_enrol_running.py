@@ -58,7 +58,7 @@ def test_a_word_enrolled_in_the_running_heron_then_wakes(tmp_path, pulse):
     assert [d["model"] for d in tested[0]["detections"]] == ["hey_heron"]
 
     # the voice loop has the microphone back: the built-in word still wakes it
-    pulse.play(espeak_wav(tmp_path / "jarvis.wav", "hey jarvis", "en-us", 150))
+    pulse.play(espeak_wav(tmp_path / "nabu.wav", "okay nabu", "en-us", 150))
     heron.wait_type("WakeDetected", 20)
 
     again = asyncio.run(client(tmp_path).call({"cmd": "enrol", "name": "hey_heron"},

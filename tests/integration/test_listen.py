@@ -50,11 +50,11 @@ def says_the_time(response: str, heard: str) -> bool:
 
 
 def test_wake_word_then_command_answers_out_loud(tmp_path, speak):
-    wav = write_wav(tmp_path / "cmd.wav", speak("Hey Jarvis. What time is it?"))
+    wav = write_wav(tmp_path / "cmd.wav", speak("Okay Nabu. What time is it?"))
     reply = tmp_path / "reply.wav"
     proc, out = listen(tmp_path, wav, "--out", str(reply), "--realtime")
     assert proc.returncode == 0, proc.stderr
-    assert out["wake"]["detected"] and out["wake"]["model"] == "hey_jarvis"
+    assert out["wake"]["detected"] and out["wake"]["model"] == "okay_nabu"
     assert out["wake"]["score"] >= 0.5
     assert wer("what time is it", out["transcript"]) == 0
     assert [(c["tool"], c["args"], c["status"]) for c in out["tool_calls"]] == [
@@ -90,10 +90,10 @@ def test_timer_with_slots_in_words_without_wake(tmp_path, voice):
 
 
 @pytest.mark.parametrize("text,tool,args", [
-    ("Hey Jarvis. Set a pasta timer for five minutes.", "set_timer",
+    ("Okay Nabu. Set a pasta timer for five minutes.", "set_timer",
      {"seconds": 300, "label": "pasta"}),
-    ("Hey Jarvis. What's the date today?", "get_date", {}),
-    ("Hey Jarvis. Start a timer for ninety seconds.", "set_timer", {"seconds": 90}),
+    ("Okay Nabu. What's the date today?", "get_date", {}),
+    ("Okay Nabu. Start a timer for ninety seconds.", "set_timer", {"seconds": 90}),
 ])
 def test_piper_commands_route_to_the_right_tool(tmp_path, speak, text, tool, args):
     wav = write_wav(tmp_path / "cmd.wav", speak(text))
@@ -140,7 +140,7 @@ def test_non_audio_file_is_a_clear_error(tmp_path):
 
 
 def test_missing_and_corrupt_model_files_name_the_fix(tmp_path, speak):
-    wav = write_wav(tmp_path / "cmd.wav", speak("Hey Jarvis. What time is it?"))
+    wav = write_wav(tmp_path / "cmd.wav", speak("Okay Nabu. What time is it?"))
     proc = run_heron(tmp_path, "listen", str(wav), "--wake-model", str(tmp_path / "gone.onnx"))
     assert proc.returncode == 4
     assert "[model.missing]" in proc.stderr and "Traceback" not in proc.stderr
@@ -155,7 +155,7 @@ def test_missing_and_corrupt_model_files_name_the_fix(tmp_path, speak):
 def test_malformed_config_is_an_error_naming_the_line(tmp_path, speak):
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.toml").write_text('[wake]\nmodel = "hey_jarvis\n')
-    wav = write_wav(tmp_path / "cmd.wav", speak("Hey Jarvis. What time is it?"))
+    wav = write_wav(tmp_path / "cmd.wav", speak("Okay Nabu. What time is it?"))
     proc = run_heron(tmp_path, "listen", str(wav))
     assert proc.returncode == 5
     assert "[config.malformed]" in proc.stderr and "line 2" in proc.stderr

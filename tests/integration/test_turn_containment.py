@@ -86,7 +86,7 @@ class FailingOnceHeron(HeadlessHeron):
 @pytest.mark.audio
 def test_a_turn_that_raises_is_contained_and_the_next_one_is_answered(tmp_path, pulse,
                                                                        speak):
-    command = write_wav(tmp_path / "command.wav", speak("Hey Jarvis. What time is it?"))
+    command = write_wav(tmp_path / "command.wav", speak("Okay Nabu. What time is it?"))
     heron = FailingOnceHeron(tmp_path, pulse.env, "--exit-after", "90")
     heron.wait_hearing()
     pulse.play(command)

@@ -12,7 +12,7 @@ from helpers import run_heron, sounds_like, words, write_wav
 
 pytestmark = pytest.mark.slow
 
-REQUEST = "Hey Jarvis. Notify my phone that the pasta is ready."
+REQUEST = "Okay Nabu. Notify my phone that the pasta is ready."
 
 
 def _turn(tmp_path, speak, answer: str):

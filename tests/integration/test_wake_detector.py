@@ -32,7 +32,8 @@ def run(detector: WakeWordDetector, audio: np.ndarray) -> list[tuple[int, str, f
 
 @pytest.mark.slow
 def test_two_words_at_once_name_the_one_that_fired(store, speak) -> None:
-    detector = WakeWordDetector(WakeOptions(models=("hey_jarvis", "alexa")), store)
+    detector = WakeWordDetector(WakeOptions(models=("hey_jarvis", "alexa"), engines=("oww",)),
+                                store)
     assert detector.name == "hey_jarvis" and detector.threshold == 0.5
     jarvis = run(detector, speak("Hey Jarvis."))
     assert [name for _, name, _ in jarvis] == ["hey_jarvis"]  # once: the cooldown holds
@@ -46,17 +47,18 @@ def test_two_words_at_once_name_the_one_that_fired(store, speak) -> None:
 @pytest.mark.slow
 def test_patience_and_cooldown_act_inside_the_detector(store, speak) -> None:
     audio = speak("Hey Jarvis.", lead_ms=1000, tail_ms=500)
-    no_cooldown = WakeWordDetector(WakeOptions(cooldown_ms=0), store)
+    no_cooldown = WakeWordDetector(WakeOptions(model="hey_jarvis", cooldown_ms=0), store)
     every = run(no_cooldown, audio)
     assert len(every) >= 2  # the score stays high for several frames
-    patient = WakeWordDetector(WakeOptions(patience=2, cooldown_ms=0), store)
+    patient = WakeWordDetector(WakeOptions(model="hey_jarvis", patience=2, cooldown_ms=0),
+                               store)
     first_patient = run(patient, audio)[0][0]
     assert first_patient == every[0][0] + 1  # one frame later
     never = WakeWordDetector(WakeOptions(model="hey_jarvis", models=("hey_jarvis", "alexa"),
                                          tuning={"hey_jarvis": WakeTuning(patience=50)}), store)
     assert run(never, audio) == []
     twice = np.concatenate([audio, audio])
-    cooled = WakeWordDetector(WakeOptions(cooldown_ms=1000), store)
+    cooled = WakeWordDetector(WakeOptions(model="hey_jarvis", cooldown_ms=1000), store)
     assert len(run(cooled, twice)) == 2  # 2.9 s apart: both count
 
 

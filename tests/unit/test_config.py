@@ -6,7 +6,7 @@ from assistant.config import ConfigError, HeronConfig, load_config
 def test_defaults_without_a_file(tmp_path):
     cfg = load_config(tmp_path / "missing.toml")
     assert cfg == HeronConfig()
-    assert cfg.wake.model == "hey_jarvis"
+    assert cfg.wake.model == "okay_nabu"
     assert cfg.asr.model == "whisper-tiny.en"
 
 

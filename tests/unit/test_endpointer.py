@@ -141,3 +141,71 @@ def test_disabled_limits() -> None:
 def test_frame_ms_must_be_positive() -> None:
     with pytest.raises(ValueError):
         Endpointer(OPTS, frame_ms=0)
+
+
+# -- the end-of-turn verdict for speech that is not a complete command -------------------
+TURN = EndpointOptions(start_speech_ms=160, short_silence_ms=150, long_silence_ms=700,
+                       turn_threshold=0.5, turn_finished_threshold=0.9,
+                       turn_end_silence_ms=480, turn_hold_silence_ms=1200,
+                       max_utterance_ms=10000, no_speech_timeout_ms=1600)
+
+
+def paused(verdict: float | None) -> tuple[Endpointer, int]:
+    """Speech frames 2..6, then the verdict on that speech (None: no verdict)."""
+    ep = Endpointer(TURN)
+    run(ep, "-- SSSSS -")
+    ep.set_command_complete(False, covers_ms=7 * 80)
+    if verdict is not None:
+        assert ep.set_turn_finished(verdict, covers_ms=7 * 80) is None
+    return ep, 7 * 80
+
+
+def test_a_surely_finished_sentence_ends_after_the_medium_silence() -> None:
+    ep, _ = paused(0.95)
+    assert ep.turn_finished is True and ep.end_silence_ms == 480
+    # 480 ms = 6 silent frames: frames 7..12, END on frame 12
+    assert run(ep, "-----") == [(12, EndpointEvent.END)]
+
+
+def test_a_sentence_that_sounds_unfinished_waits_the_hold_silence() -> None:
+    ep, _ = paused(0.2)
+    assert ep.turn_finished is False and ep.end_silence_ms == 1200
+    # a 600 ms pause (frames 7..13) does not end it; the rest of the sentence follows
+    assert run(ep, "------") == []
+    assert run(ep, "SSS") == []
+    assert ep.in_speech and ep.turn_finished is None  # the verdict was on older speech
+
+
+def test_an_unsure_verdict_or_none_waits_the_long_silence() -> None:
+    for verdict in (0.7, None):
+        ep, _ = paused(verdict)
+        assert ep.turn_finished is None and ep.end_silence_ms == 700
+        assert run(ep, "---------") == [(15, EndpointEvent.END)]
+
+
+def test_a_late_finished_verdict_ends_at_once() -> None:
+    ep, end = paused(None)
+    run(ep, "------")  # 560 ms of silence: past the medium silence, not the long one
+    assert not ep.finished
+    assert ep.set_turn_finished(0.97, covers_ms=end) == EndpointEvent.END
+
+
+def test_a_complete_command_still_wins_over_the_verdict() -> None:
+    ep, end = paused(0.1)
+    assert ep.set_command_complete(True, covers_ms=end) is None  # 80 ms of silence
+    assert ep.end_silence_ms == 150
+    assert run(ep, "-") == [(8, EndpointEvent.END)]
+
+
+def test_a_verdict_on_part_of_the_speech_is_ignored() -> None:
+    ep = Endpointer(TURN)
+    run(ep, "-- SSSSS -")
+    ep.set_turn_finished(0.99, covers_ms=5 * 80)  # judged before the speech ended
+    assert ep.turn_finished is None and ep.end_silence_ms == 700
+
+
+def test_reset_forgets_the_verdict() -> None:
+    ep, _ = paused(0.99)
+    ep.reset()
+    run(ep, "SSS -")
+    assert ep.turn_finished is None

@@ -15,6 +15,8 @@ from assistant.agent.align import sound_key, word_similarity
 FUZZY_CEILING = 0.95  # a corrected match is never as sure as one said as written
 MIN_SIMILARITY = 0.75
 MAX_LENGTH_GAP = 3  # letters; word_similarity is 0 beyond
+SKELETON_MATCH = 0.8  # same consonants, other vowels ("council" for "cancel")
+MIN_SKELETON = 3
 NEAR_CACHE = 8192  # words remembered per process (their nearest template word)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -99,12 +101,35 @@ class Corrector:
         return best
 
 
+_SOFT_C = re.compile(r"c(?=[eiy])")
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def skeleton(word: str) -> str:
+    """The consonants a word is heard by, in order ("council" and "cancel" → "knsl"):
+    whisper misspells a vowel far more often than a consonant."""
+    key = sound_key(_SOFT_C.sub("s", word))
+    return key[:1] + _VOWELS.sub("", key[1:])
+
+
+def sound_similarity(a: str, b: str) -> float:
+    """word_similarity, or SKELETON_MATCH when both words have the same consonants
+    (at least MIN_SKELETON of them) and start alike: a vowel misheard."""
+    sim = word_similarity(a, b)
+    if sim >= SKELETON_MATCH or min(len(a), len(b)) < 4:
+        return sim
+    ka, kb = skeleton(a), skeleton(b)
+    if len(ka) >= MIN_SKELETON and ka == kb:
+        return SKELETON_MATCH
+    return sim
+
+
 def _nearest_in(word: str, candidates: Iterable[str]) -> tuple[str, float] | None:
     best: tuple[str, float] | None = None
     for cand in candidates:
         if abs(len(cand) - len(word)) > MAX_LENGTH_GAP:
             continue
-        sim = word_similarity(cand, word)
+        sim = sound_similarity(cand, word)
         best = _better(best, (cand, sim) if sim >= MIN_SIMILARITY else None)
     return best
 
