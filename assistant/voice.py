@@ -117,10 +117,16 @@ class VoiceStack:
             jobs.append(loop.run_in_executor(self.frame_executor, lambda: self.wake))
         if asr:
             jobs.append(loop.run_in_executor(self.work_executor, lambda: self.asr))
-            jobs.append(loop.run_in_executor(self.work_executor, lambda: self.second_asr))
         if tts:
             jobs.append(loop.run_in_executor(self.work_executor, lambda: self.tts))
         await asyncio.gather(*jobs)
+
+    async def load_second_asr(self) -> None:
+        """Load the second-pass model ([asr] second_pass) off the loop. Not part of
+        load(): it is needed on few turns, and loading it costs a second or two and
+        ~150 MB, so the first turn that needs it loads it (benchmarks call this first)."""
+        await asyncio.get_running_loop().run_in_executor(self.work_executor,
+                                                         lambda: self.second_asr)
 
     async def on_frames(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.frame_executor, fn, *args)

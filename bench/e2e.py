@@ -88,6 +88,7 @@ async def _run(core: Core, stack: VoiceStack, corpus, options: E2eOptions) -> li
     await asyncio.gather(stack.load(wake=options.use_wake), core.warm_up())
     pipeline = VoicePipeline(stack, core.agent, core.bus)
     await pipeline.listener.load()  # the end-of-turn model, as `heron run` loads it
+    await stack.load_second_asr()  # loaded before timing (`heron run` loads it on first use)
     rows = []
     for _ in range(options.repeat):
         for path, text, tool in corpus:

@@ -95,6 +95,8 @@ async def run_clips(core: Core, stack: VoiceStack, clips: list[dict[str, Any]]
     load_turn_model = getattr(pipeline.listener, "load", None)
     if load_turn_model is not None:
         await load_turn_model()
+    if hasattr(stack, "load_second_asr"):  # the same for the second-pass model
+        await stack.load_second_asr()
     started: list[float] = []
     core.bus.subscribe(lambda e: started.append(time.perf_counter()), SpeechOutStarted)
     rows = []
