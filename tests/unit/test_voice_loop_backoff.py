@@ -38,11 +38,19 @@ class _Speaker:
         pass
 
 
+class _NoTurnModel:
+    """The pipeline's listener as the voice loop uses it: load() the end-of-turn model."""
+
+    async def load(self) -> None:
+        return None
+
+
 class _ScriptedTurns:
     """Each turn follows the script: "coded" fails at once with a coded error, as a stage
     broken for good does; "ok" is answered. After the script, `done` is set."""
 
     def __init__(self, script: list[str], done: asyncio.Event, sleep=asyncio.sleep) -> None:
+        self.listener = _NoTurnModel()
         self.script = list(script)
         self.done = done
         self.sleep = sleep
