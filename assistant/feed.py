@@ -8,10 +8,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import numpy as np
-
 from audio.echo import EchoCanceller
-from audio.frames import AudioChunk
+from audio.frames import AudioChunk, rms
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +53,6 @@ class FrameFeed:
         self.echo_fraction = self._echo.last_echo_fraction
         if clean is not chunk.samples and log.isEnabledFor(logging.DEBUG):
             log.debug("echo: mic rms %.0f → %.0f (%.0f%% removed)",
-                      _rms(chunk.samples), _rms(clean), 100 * self._echo.last_echo_fraction)
+                      rms(chunk.samples), rms(clean), 100 * self._echo.last_echo_fraction)
         return chunk if clean is chunk.samples else replace(chunk, samples=clean)
 
-
-def _rms(samples) -> float:
-    return float(np.sqrt(np.mean(np.asarray(samples, dtype=np.float32) ** 2)))

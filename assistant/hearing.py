@@ -7,9 +7,11 @@ filled, weighed against how likely the decoder found it."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -116,12 +118,20 @@ class CommandHearing:
     def _decode(self, asr: WhisperTranscriber, samples: np.ndarray, lang: str | None,
                 n_best: int, bias: dict[str, str]) -> tuple[AsrResult, float]:
         """The chosen hypothesis and how well it fits a command."""
-        result = asr.transcribe(samples, language=lang, n_best=n_best,
-                                accept=lambda text: self._sure(text, lang), **bias)
+        asked: dict[str, Candidate] = {}  # the top text's, built once for accept
+
+        def accept(text: str) -> bool:
+            asked[text] = self._candidate(text, 0.0, lang)
+            return asked[text].fit >= ACCEPT
+
+        result = asr.transcribe(samples, language=lang, n_best=n_best, accept=accept, **bias)
         texts = (result.text, *result.alternatives)
         scores = result.scores if len(result.scores) == len(texts) else (0.0,) * len(texts)
         found_in = lang or result.language or None
-        candidates = [self._candidate(t, s, found_in)
+        default = self.understanding.language  # what the stages use for None
+        same = (found_in or default) == (lang or default)
+        candidates = [replace(asked[t], score=s) if same and t in asked
+                      else self._candidate(t, s, found_in)
                       for t, s in zip(texts, scores, strict=True)]
         k = choose(candidates)
         if k == 0:
@@ -132,21 +142,25 @@ class CommandHearing:
                        scores=(scores[k], *(s for j, s in enumerate(scores) if j != k))
                        ), candidates[k].fit
 
-    def _bias(self, mode: str, lang: str | None) -> dict[str, str]:
+    def _bias(self, mode: str, lang: str | None) -> dict[str, Any]:
         if mode == "none":
             return {}
-        try:
-            hint = self.understanding.recognition_hint(lang)
-        except Exception:  # a hint is a nicety: never lose the utterance over it
-            log.exception("hearing: no recognition hint")
-            return {}
+        if mode == "n_best":  # used only when the first text is no command: built then,
+            # in the language whisper decodes in
+            return {"n_best_prompt": functools.cache(self._hint)}
+        # A language detected per utterance is not known yet: names, no English phrases.
+        hint = self._hint(lang, examples=lang is not None
+                          or self.stack.config.asr.forced_language is not None)
         if not hint:
             return {}
-        return {"initial_prompt": hint} if mode == "prompt" else \
-            {"hotwords": hint} if mode == "hotwords" else {"n_best_prompt": hint}
+        return {"initial_prompt": hint} if mode == "prompt" else {"hotwords": hint}
 
-    def _sure(self, text: str, language: str | None) -> bool:
-        return self._candidate(text, 0.0, language).fit >= ACCEPT
+    def _hint(self, lang: str | None, examples: bool = True) -> str:
+        try:
+            return self.understanding.recognition_hint(lang, examples=examples)
+        except Exception:  # a hint is a nicety: never lose the utterance over it
+            log.exception("hearing: no recognition hint")
+            return ""
 
     def _candidate(self, text: str, score: float, language: str | None) -> Candidate:
         found = self._understand(text, language)

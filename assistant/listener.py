@@ -31,11 +31,11 @@ from assistant.events import SpeechEnded, SpeechStarted, Transcript
 from assistant.feed import FrameFeed
 from assistant.hearing import CommandHearing
 from assistant.turn_words import words_verdict
-from assistant.utterance import Utterance
+from assistant.utterance import TRUE_END_LEVEL, Utterance
 from assistant.voice import VoiceStack
 from audio.asr import AsrResult
 from audio.endpointer import Endpointer, EndpointEvent
-from audio.frames import FRAME_MS, SAMPLE_RATE_HZ
+from audio.frames import FRAME_MS, SAMPLE_RATE_HZ, rms
 from audio.streaming_asr import PartialTranscript, StreamingTranscriber
 from audio.turn_model import SmartTurn, turn_spec
 from models.errors import ModelError
@@ -61,8 +61,8 @@ PAUSE_DECODE_AFTER_MS = FRAME_MS  # silence before the whole-utterance decode st
 QUIET_TAIL_MS, QUIET_TAIL_DB = 40, 30.0
 # In a quiet room (nothing before the speech reached -40 dBFS) the level shows where the
 # voice really stops. The VAD can call 240 ms silent around a 160 ms gap ("two minutes
-# ... and thirty seconds"), so a complete command also needs that much quiet by level.
-LOUD_SAMPLE = 328  # -40 dBFS of int16 full scale
+# ... and thirty seconds"), so a complete command also needs that much quiet by level
+# (TRUE_END_LEVEL: -40 dBFS, the level that marks the true end of speech).
 
 
 @dataclass(frozen=True)
@@ -134,9 +134,13 @@ class Listener:
         or missing (then the endpoint waits the long silence, as before it existed)."""
         if not self.stack.config.endpoint.turn_model:
             return None
+        return await asyncio.shield(self._start_loading())
+
+    def _start_loading(self) -> asyncio.Future[SmartTurn | None]:
+        """The end-of-turn model's loading, started once."""
         if self._turn_model is None:
             self._turn_model = asyncio.ensure_future(self.stack.on_work(self._load_turn))
-        return await asyncio.shield(self._turn_model)
+        return self._turn_model
 
     def _load_turn(self) -> SmartTurn | None:
         try:
@@ -161,8 +165,8 @@ class Listener:
         pause: _Pause | None = None
         pauses: list[_Pause] = []
         loudest = 0.0  # RMS of the loudest voiced frame so far
-        if cfg.endpoint.turn_model and self._turn_model is None:
-            self._turn_model = asyncio.ensure_future(self.stack.on_work(self._load_turn))
+        if cfg.endpoint.turn_model:
+            self._start_loading()  # ready by the first pause; `load()` makes it sooner
         event = None
         try:
             async for frame in feed:
@@ -194,7 +198,7 @@ class Listener:
                         pause = None
                     if st is not None and partial is None and st.partial_due:
                         partial = asyncio.ensure_future(self.stack.on_work(st.partial))
-                    loudest = max(loudest, _rms(frame.samples))
+                    loudest = max(loudest, rms(frame.samples))
                     if _quiet_tail(frame.samples, loudest):  # the speech may end here
                         pause = _Pause(ep.speech_end_ms, self._decode(utt, ep.speech_end_ms))
                         pauses.append(pause)
@@ -304,13 +308,9 @@ class Listener:
             self.bus.publish(Transcript(text=p.text, is_final=False, language=p.language))
 
 
-def _rms(samples: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-
-
 def _quiet_tail(samples: np.ndarray, loudest_rms: float) -> bool:
     tail = samples[-QUIET_TAIL_MS * SAMPLE_RATE_HZ // 1000:]
-    return _rms(tail) <= loudest_rms * 10 ** (-QUIET_TAIL_DB / 20)
+    return rms(tail) <= loudest_rms * 10 ** (-QUIET_TAIL_DB / 20)
 
 
 def _quiet_for(utt: Utterance, ms: int) -> bool:
@@ -319,8 +319,8 @@ def _quiet_for(utt: Utterance, ms: int) -> bool:
     VAD can tell speech from noise."""
     start = utt.start_ms // FRAME_MS
     before = utt.frames[max(0, start - utt.pre_roll_ms // FRAME_MS):start]
-    if not before or max(int(np.abs(f.astype(np.int32)).max()) for f in before) >= LOUD_SAMPLE:
+    if not before or max(int(np.abs(f.astype(np.int32)).max()) for f in before) >= TRUE_END_LEVEL:
         return True
     recent = np.concatenate(utt.frames[-(ms // FRAME_MS + 1):])
     tail = recent[-ms * SAMPLE_RATE_HZ // 1000:]
-    return int(np.abs(tail.astype(np.int32)).max()) < LOUD_SAMPLE
+    return int(np.abs(tail.astype(np.int32)).max()) < TRUE_END_LEVEL

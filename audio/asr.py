@@ -119,11 +119,6 @@ class AsrResult:
     scores: tuple[float, ...] = ()
 
 
-def _key(text: str) -> str:
-    """A hypothesis's words, for telling hypotheses apart (case and punctuation aside)."""
-    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
-
-
 def resolve_device(options: AsrOptions) -> tuple[str, str]:
     """(device, compute_type) to load with."""
     if options.device != "auto":
@@ -155,7 +150,7 @@ class WhisperTranscriber:
                    word_timestamps: bool = False, hotwords: str | None = None,
                    language: str | None = None, full_window: bool = False,
                    n_best: int = 0, accept: Callable[[str], bool] | None = None,
-                   n_best_prompt: str | None = None) -> AsrResult:
+                   n_best_prompt: str | Callable[[str], str] | None = None) -> AsrResult:
         """Decode a whole utterance (the segment generator is consumed here).
         word_timestamps fills `words`; hotwords is faster-whisper's hint phrase;
         language forces a language on a multilingual model; full_window: whisper's
@@ -163,7 +158,9 @@ class WhisperTranscriber:
         refuses the first text, up to n_best hypotheses of the same encoder output fill
         `alternatives` (short-window decodes only: a known language, a short utterance);
         n_best_prompt: the initial prompt for that n-best decode only (the first text
-        stays unbiased; the encoder output is shared)."""
+        stays unbiased; the encoder output is shared); a callable is asked only when
+        the n-best decode runs, with the language decoded in (an English prompt makes
+        whisper translate German speech into English)."""
         audio_ms = len(samples) * 1000 // SAMPLE_RATE_HZ
         with self._lock:
             model = self._load_locked()
@@ -184,11 +181,13 @@ class WhisperTranscriber:
                               for w, a, b, p in fast.words)
                 others: tuple[tuple[str, float], ...] = ()
                 if n_best > 1 and fast.text and (accept is None or not accept(fast.text)):
-                    top = _key(fast.text)
-                    if n_best_prompt:
-                        window = whisper_window.reprompt(model, window, n_best_prompt)
+                    top = whisper_window.text_key(fast.text)
+                    prompt = (n_best_prompt(forced) if callable(n_best_prompt)
+                              else n_best_prompt)
+                    if prompt:
+                        window = whisper_window.reprompt(model, window, prompt)
                     others = tuple(h for h in whisper_window.hypotheses(model, window, n_best)
-                                   if _key(h[0]) != top)
+                                   if whisper_window.text_key(h[0]) != top)
                 return AsrResult(fast.text, fast.language, sure, audio_ms,
                                  round((time.perf_counter() - t0) * 1000), words,
                                  alternatives=tuple(h[0] for h in others),

@@ -11,6 +11,11 @@ FRAME_SAMPLES = 1280
 FRAME_MS = 80
 
 
+def rms(samples: np.ndarray) -> float:
+    """Root mean square of int16 samples (in sample units)."""
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+
+
 @dataclass(frozen=True)
 class AudioChunk:
     """One frame of internal audio; `timestamp_ms` is the start of the frame, in ms of

@@ -16,27 +16,18 @@ import numpy as np
 
 from audio.wake_fusion import DEFAULT_RULE, FusionRule, ScoreFusion
 from audio.wake_gate import (
-    GATE_FRAMES,
-    SILENCE_DBFS,
     NoiseGate,
     WakeGate,
     frame_dbfs,
 )
 from audio.wake_micro import MicroWakeEngine
 from audio.wake_options import (
-    ENGINES,
-    ResolvedTuning,
     WakeOptions,
     WakeTuning,
-    commercial_use,
-    micro_phrases,
-    oww_phrases,
 )
 from audio.wake_oww import (
     STARTUP_PREDICTIONS,
-    OnnxWakeModel,
     OpenWakeWordDetector,
-    TfliteWakeModel,
     WakeFeatures,
     WakeModel,
     load_wake_model,
@@ -44,12 +35,10 @@ from audio.wake_oww import (
 from models.errors import ModelError
 from models.store import ModelStore
 
+# what other modules import from here (the engines' own modules hold the rest)
 __all__ = [
-    "ENGINES", "GATE_FRAMES", "SILENCE_DBFS", "FusionRule", "MicroWakeEngine", "NoiseGate",
-    "OnnxWakeModel", "OpenWakeWordDetector", "ResolvedTuning", "TfliteWakeModel",
-    "WakeDecision", "WakeFeatures", "WakeGate", "WakeModel", "WakeOptions", "WakeTuning",
-    "WakeWordDetector", "commercial_use", "frame_dbfs", "load_wake_model", "micro_phrases",
-    "oww_phrases",
+    "MicroWakeEngine", "OpenWakeWordDetector", "WakeDecision", "WakeFeatures", "WakeGate",
+    "WakeOptions", "WakeTuning", "WakeWordDetector",
 ]
 
 
@@ -116,8 +105,7 @@ class WakeWordDetector:
         if len(set(seen)) != len(seen):
             raise ModelError("model.duplicate", f"the same wake word is configured twice: {seen}",
                              "list each wake word once in [wake] models")
-        self.gates = [w.gate for w in self.words]
-        self.threshold = min(g.threshold for g in self.gates)
+        self.threshold = min(w.gate.threshold for w in self.words)
         self.name = self.words[0].name
         owws = [w.oww.window for w in self.words if w.oww is not None]
         self.features = WakeFeatures(store, max_embeddings=max(owws)) if owws else None

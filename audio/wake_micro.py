@@ -16,14 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from audio.frames import FRAME_SAMPLES
-from audio.wake_options import MICRO_PREFIX, micro_phrases
+from audio.wake_options import micro_phrases, micro_spec_id
 from models.catalog import get_spec
 from models.errors import ModelError
 from models.store import ModelStore
-
-
-def micro_spec_id(phrase: str) -> str:
-    return MICRO_PREFIX + phrase
 
 
 class MicroWakeEngine:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.catalog import get_spec, specs_for_role
+from models.catalog import MICRO_PREFIX, get_spec, specs_for_role
 
 ENGINES = ("micro", "oww")  # microWakeWord, openWakeWord
-MICRO_PREFIX = "micro-"  # catalog id of a microWakeWord model: micro-<phrase>
 # A word's threshold when [wake] sets none, by the engines that score it. openWakeWord's
 # 0.5 is its authors' advice (and enrolled words are calibrated to it); the others were
 # chosen on the wake benchmark's dev set only (bench/wake.py, docs/bench): the fewest
@@ -43,9 +42,14 @@ def commercial_use(phrase: str, engines: tuple[str, ...] = ENGINES) -> bool:
     """Whether every built-in model these engines use for this phrase allows commercial
     use (False when none of them has the phrase)."""
     known = {s.id for s in specs_for_role("wake") + specs_for_role("wake-micro")}
-    ids = [i for e, i in (("oww", phrase), ("micro", MICRO_PREFIX + phrase))
+    ids = [i for e, i in (("oww", phrase), ("micro", micro_spec_id(phrase)))
            if e in engines and i in known]
-    return bool(ids) and all("non-commercial" not in get_spec(i).licence for i in ids)
+    return bool(ids) and all(get_spec(i).commercial_use for i in ids)
+
+
+def micro_spec_id(phrase: str) -> str:
+    """The catalog id of microWakeWord's model for `phrase`."""
+    return MICRO_PREFIX + phrase
 
 
 @dataclass(frozen=True)

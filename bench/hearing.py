@@ -19,7 +19,7 @@ from assistant.hearing import CommandHearing
 from assistant.paths import resolve_paths
 from assistant.voice import VoiceStack
 from bench.report import percentile, write_report
-from bench.voice_corpus import build, clip_samples, matches
+from bench.voice_corpus import CACHE_NAME, build, clip_samples, matches
 
 NAME = "hearing"
 TARGET_PCT = 90.0
@@ -37,7 +37,7 @@ def run(ctx, out_dir: Path, quick: bool, splits: tuple[str, ...] = ("dev", "held
         variants: tuple[str, ...] = tuple(VARIANTS), cache_dir: Path | None = None) -> dict:
     """Hear every clip of each split with each variant; write hearing.json."""
     report: dict[str, Any] = {"target_pct": TARGET_PCT, "splits": {}}
-    cache = cache_dir or ctx.paths.cache_dir / "voice-corpus"
+    cache = cache_dir or ctx.paths.cache_dir / CACHE_NAME
     with tempfile.TemporaryDirectory(prefix="heron-bench-hearing-") as tmp:
         core = Core(resolve_paths({"HERON_HOME": tmp}), HeronConfig())
         try:

@@ -16,11 +16,11 @@ TWO_CITIES = (
     "superlative degree of comparison only.")
 BECKETT = "Ever tried. Ever failed. No matter. Try again. Fail again. Fail better."
 
-_NUM = {w: str(i) for i, w in enumerate(
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen "
     "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
-_NUM |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90",
-         "okay": "ok"}
+NUMBER_WORDS |= {"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "ninety": "90"}
+_NUM = NUMBER_WORDS | {"okay": "ok"}
 
 
 def words(text: str) -> list[str]:

@@ -32,6 +32,7 @@ from assistant.voice import VoiceStack
 from audio.file_source import stream_frames
 from bench.machine import machine_info
 from bench.report import percentile, pyplot, save_figure, write_report
+from bench.text import NUMBER_WORDS
 from bench.turn_corpus import PAUSE_MS, TurnClip, build
 
 NOT_CUT_TARGET = 0.90
@@ -107,14 +108,10 @@ def _words(text: str) -> list[str]:
 def _has_a_word_of(said_after: str, heard: str) -> bool:
     """Any word of 3+ letters said after the pause (or any number for a number word)
     is in the transcript (also when whisper split it: "screen shot")."""
-    heard_words = set(_words(heard))
+    heard_words = _words(heard)
     wanted = [w for w in _words(said_after) if len(w) >= 3]
-    return any(w in heard_words or w in "".join(_words(heard)) for w in wanted) or (
-        any(w in _NUMBER_WORDS for w in wanted) and any(w.isdigit() for w in heard_words))
-
-
-_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve "
-                          "fifteen twenty thirty forty fifty".split())
+    return any(w in "".join(heard_words) for w in wanted) or (
+        any(w in NUMBER_WORDS for w in wanted) and any(w.isdigit() for w in heard_words))
 
 
 def summary(report: dict) -> list[str]:

@@ -23,6 +23,7 @@ import numpy as np
 from audio.frames import SAMPLE_RATE_HZ
 from bench.augment import speech_span
 from bench.voice_synth import Voices, key, read_wav, write_wav
+from bench.wake_corpus import pad
 
 PAUSE_MS = 600
 LEAD_MS, TRAIL_MS = 500, 2000
@@ -97,13 +98,12 @@ def build(split: str, cache_dir: Path, quick: bool = False) -> tuple[list[TurnCl
     return paused, finished
 
 
-def _silence(ms: int) -> np.ndarray:
-    return np.zeros(ms * SAMPLE_RATE_HZ // 1000, np.int16)
+def _pad(speech: np.ndarray) -> np.ndarray:
+    return pad(speech, LEAD_MS / 1000, TRAIL_MS / 1000)
 
 
 def _finished(voices: Voices, text: str, voice: str, split: str) -> TurnClip:
-    speech = voices.speech(voice, text)
-    samples = np.concatenate([_silence(LEAD_MS), speech, _silence(TRAIL_MS)])
+    samples = _pad(voices.speech(voice, text))
     end = speech_span(samples)[1] * 1000 // SAMPLE_RATE_HZ
     return TurnClip(samples, text, "", voice, split, end, None)
 
@@ -117,8 +117,8 @@ def _paused(voices: Voices, marked: str, voice: str, split: str) -> TurnClip:
     else:
         whole = voices.speech(voice, text)
         cut = pause_point(whole, voices.speech(voice, before))
-        samples = np.concatenate([_silence(LEAD_MS), whole[:cut], _silence(PAUSE_MS),
-                                  whole[cut:], _silence(TRAIL_MS)])
+        samples = _pad(np.insert(whole, cut, np.zeros(PAUSE_MS * SAMPLE_RATE_HZ // 1000,
+                                                      np.int16)))
         write_wav(path, samples)
     pause_start = LEAD_MS + _find_gap(samples[LEAD_MS * SAMPLE_RATE_HZ // 1000:])
     end = speech_span(samples)[1] * 1000 // SAMPLE_RATE_HZ

@@ -18,15 +18,18 @@ from typing import Any
 
 import numpy as np
 
-from audio.frames import SAMPLE_RATE_HZ
 from bench import augment
 from bench.understanding_oracle import DEFAULTS, same_value
 from bench.voice_synth import Voices, key, read_wav, write_wav
+from bench.wake_corpus import pad
 from models.errors import CodedError
 
 CORPUS_DIR = Path(__file__).parent / "corpora" / "voices"
+CACHE_NAME = "bench-voices"  # the corpus' folder in Heron's cache (every benchmark's)
+# Part of every clip's cache key (the clips once had a wake-phrase twin; the key keeps
+# the phrase's audio so that caches built then stay valid).
 WAKE_PHRASE = "Okay Nabu."
-LEAD_S, WAKE_GAP_S, TRAIL_S = 1.0, 0.3, 1.5
+LEAD_S, TRAIL_S = 1.0, 1.5
 QUICK = 20
 CORPUS_VERSION = "2"  # part of every clip's cache key
 
@@ -34,7 +37,6 @@ CORPUS_VERSION = "2"  # part of every clip's cache key
 @dataclass(frozen=True)
 class VoiceClip:
     path: Path  # 16 kHz mono int16 WAV: LEAD_S silence + command + TRAIL_S silence
-    wake_path: Path  # the same with the wake phrase and WAKE_GAP_S before the command
     text: str
     tool: str
     args: dict
@@ -42,7 +44,6 @@ class VoiceClip:
     condition: str  # "clean", "reverb:<ir>", "fan@10dB", "reverb:<ir>+babble@5dB" ...
     split: str  # "dev" | "held_out"
     speech_end_ms: int  # last sample above -40 dBFS of the clean command in `path`
-    wake_speech_end_ms: int  # the same position in `wake_path`
 
 
 @dataclass(frozen=True)
@@ -129,28 +130,16 @@ def _clip(spec: Split, voices: Voices, command: dict, voice: str, condition: str
           seed: int) -> VoiceClip:
     folder = voices.cache_dir / "clips"
     said = voices.speech(voice, command["text"])
-    wake = voices.speech(voice, WAKE_PHRASE)
+    wake = voices.speech(voice, WAKE_PHRASE)  # for the key only (see WAKE_PHRASE)
     name = key(CORPUS_VERSION, spec.name, spec.babble, spec.mains_hz, spec.bright_music,
                said.tobytes(), wake.tobytes(), condition, seed)
-    path, wake_path = folder / f"{name}.wav", folder / f"{name}_wake.wav"
-    clean = _pad(said)
-    clean_wake = _pad(np.concatenate([wake, _silence(WAKE_GAP_S), said]))
-    for target, dry in ((path, clean), (wake_path, clean_wake)):
-        if not target.is_file():
-            write_wav(target, apply(dry, condition, spec, seed))
-    return VoiceClip(path=path, wake_path=wake_path, text=command["text"],
-                     tool=command["tool"], args=dict(command["args"]), voice=voice,
-                     condition=condition, split=spec.name,
-                     speech_end_ms=augment.end_ms(clean),
-                     wake_speech_end_ms=augment.end_ms(clean_wake))
-
-
-def _silence(seconds: float) -> np.ndarray:
-    return np.zeros(int(seconds * SAMPLE_RATE_HZ), np.int16)
-
-
-def _pad(speech: np.ndarray) -> np.ndarray:
-    return np.concatenate([_silence(LEAD_S), speech, _silence(TRAIL_S)])
+    path = folder / f"{name}.wav"
+    clean = pad(said, LEAD_S, TRAIL_S)
+    if not path.is_file():
+        write_wav(path, apply(clean, condition, spec, seed))
+    return VoiceClip(path=path, text=command["text"], tool=command["tool"],
+                     args=dict(command["args"]), voice=voice, condition=condition,
+                     split=spec.name, speech_end_ms=augment.end_ms(clean))
 
 
 def apply(clean: np.ndarray, condition: str, spec: Split, seed: int) -> np.ndarray:
@@ -190,6 +179,6 @@ def matches(expected_tool: str, expected_args: dict, tool: str, args: dict) -> b
     return all(k in got and same_value(k, v, got[k]) for k, v in expected_args.items())
 
 
-def clip_samples(clip: VoiceClip, wake: bool = False) -> np.ndarray:
+def clip_samples(clip: VoiceClip) -> np.ndarray:
     """The clip's audio (16 kHz int16 mono)."""
-    return read_wav(clip.wake_path if wake else clip.path)
+    return read_wav(clip.path)

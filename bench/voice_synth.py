@@ -8,9 +8,8 @@ so the corpus controls all silences itself.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import subprocess
+import tempfile
 import wave
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 
 from audio.file_source import to_internal
 from audio.frames import SAMPLE_RATE_HZ
+from bench import wake_corpus
 from bench.augment import speech_span
 
 MARGIN_S = 0.05
@@ -57,14 +57,8 @@ def trim(samples: np.ndarray) -> np.ndarray:
 
 
 def espeak(text: str, voice: str, wpm: int) -> np.ndarray:
-    wav = subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "--stdout", text],
-                         check=True, capture_output=True).stdout
-    with wave.open(io.BytesIO(wav), "rb") as w:
-        rate = w.getframerate()
-        # streaming to stdout, espeak cannot know the length: its header claims ~2**30
-        # frames, and reading that many returns what is there
-        samples = np.frombuffer(w.readframes(w.getnframes()), np.int16)
-    return to_internal(samples, rate)
+    with tempfile.TemporaryDirectory(prefix="heron-espeak-") as tmp:
+        return wake_corpus.espeak(text, voice, wpm, Path(tmp) / "said.wav")
 
 
 @dataclass

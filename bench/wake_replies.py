@@ -21,9 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.voice_synth import key
+from bench.wake_corpus import WAKE_WORDS
+
 ROOT = Path(__file__).resolve().parent.parent
 REPLIES = ROOT / "bench" / "corpora" / "wake" / "replies.txt"
-WAKE_WORDS = re.compile(r"nabu|jarvis|alexa|mycroft|rhasspy", re.I)
 
 COMMANDS = (
     "set a timer for 5 minutes", "set a pasta timer for 12 minutes",
@@ -109,23 +111,16 @@ def reply_texts() -> list[str]:
     return short_replies() + long_answers(12_000)
 
 
-if __name__ == "__main__":
-    for line in collect():
-        print(line)
-
-
 def reply_audio(ctx, folder: Path, quick: bool = False) -> tuple[np.ndarray, dict]:
     """reply_texts() spoken by Heron's own voice (piper joe, the [tts] settings), each
     followed by 0.4 s of silence, as one stream; cached by the texts' hash. quick: the
     first 12 short replies only."""
-    import hashlib
-
     from audio.file_source import to_internal
     from audio.tts import PiperSynthesizer
 
     texts = short_replies()[:12] if quick else reply_texts()
-    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-    path = folder / f"replies_{key}.npy"
+    digest = key("\n".join(texts))[:16]  # 16 characters: the name earlier runs cached
+    path = folder / f"replies_{digest}.npy"
     if not path.is_file():
         folder.mkdir(parents=True, exist_ok=True)
         tts = PiperSynthesizer(ctx.config.tts, ctx.store)
@@ -137,3 +132,8 @@ def reply_audio(ctx, folder: Path, quick: bool = False) -> tuple[np.ndarray, dic
     short = min(len(texts), len(short_replies()))
     return audio, {"texts": len(texts), "short_replies": short,
                    "long_answers": len(texts) - short, "seconds": round(len(audio) / 16000, 1)}
+
+
+if __name__ == "__main__":
+    for line in collect():
+        print(line)

@@ -46,6 +46,11 @@ class ModelSpec:
         return tuple(p if "==" in p else f"{p}=={self.version}"
                      for p in (self.package, *self.extra_packages))
 
+    @property
+    def commercial_use(self) -> bool:
+        """Whether the licence allows commercial use (GPL and CC BY do; NC does not)."""
+        return "non-commercial" not in self.licence.lower()
+
     def reinstall_command(self) -> str:
         pkgs = " ".join(self.requirements)
         flags = " --no-deps" if self.no_deps else ""
@@ -80,11 +85,14 @@ def _oww(id_: str, title: str, filename: str, sha: str, size: int, role: str = "
     )
 
 
+MICRO_PREFIX = "micro-"  # catalog id of a microWakeWord model: micro-<phrase>
+
+
 def _micro(phrase: str) -> ModelSpec:
     """A microWakeWord model: the .tflite and the .json holding its cutoff."""
     tflite_sha, tflite_size, json_sha, json_size = _MICRO_FILES[phrase]
     return ModelSpec(
-        id=f"micro-{phrase}", role="wake-micro",
+        id=MICRO_PREFIX + phrase, role="wake-micro",
         title=f"microWakeWord {_MICRO_TITLES[phrase]}", package="pymicro-wakeword",
         version="2.5.0", module="pymicro_wakeword", subdir="models", licence=_MICRO_LICENCE,
         files=(ModelFile(f"{phrase}.tflite", tflite_sha, tflite_size),

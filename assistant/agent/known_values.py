@@ -8,22 +8,16 @@ forbids it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from assistant.builtins.calculate import evaluate
 from assistant.builtins.convert import is_currency, parse_unit
+from assistant.builtins.list_store import normalise_list_name
 from assistant.tools.registry import ToolError
 
 UNIT_SLOTS = ("from_unit", "to_unit")
 # a value there that Heron cannot read makes the tool fail
 UNUSABLE_SLOTS = (*UNIT_SLOTS, "expression")
-_NOT_NAME = re.compile(r"[^\w]+|\blists?\b")
-
-
-def list_key(name: str) -> str:
-    """A list's name as compared: "To-do list", "todo" → "todo"."""
-    return _NOT_NAME.sub("", name.lower())
 
 
 def unknown_slots(tool: str | None, args: dict, list_names: Callable[[], Iterable[str]],
@@ -41,7 +35,9 @@ def unknown_slots(tool: str | None, args: dict, list_names: Callable[[], Iterabl
         except ToolError:  # a word or mark it cannot read ("17 times. 23")
             out.append("expression")
     elif args.get("list"):  # the list tools
-        if list_key(str(args["list"])) not in {list_key(n) for n in list_names()}:
+        # as the list store finds a list ("todo" is the "to-do list")
+        known = {normalise_list_name(n) for n in list_names()}
+        if normalise_list_name(str(args["list"])) not in known:
             out.append("list")
     elif tool == "open_app" and args.get("name"):
         if app_for(str(args["name"])) is None:

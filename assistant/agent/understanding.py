@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -37,6 +38,7 @@ BROADCAST_INTENT = "HassBroadcast"
 MIN_INTENT_CONFIDENCE = 0.6  # a corrected intent match below this is no match
 # The answer depends on live data (timer labels, list names, tools), so it is kept only
 # for the endpointer → agent hand-off of the same utterance.
+CACHE_SIZE = 16  # texts remembered: a whole n-best list and the top text (hearing.py)
 CACHE_TTL_S = 2.0
 # The router's examples are English: in another language it may only answer when it is
 # sure and its free-text slots did not swallow most of the sentence ("Stelle einen Timer
@@ -110,8 +112,11 @@ class Understanding:
         self._lock = threading.Lock()
         self._clock = clock
         self._examples: tuple[str, ...] = ()  # the tools' example phrases (use_tools)
-        self._last: tuple[tuple[str, str], float, Understood | None, tuple[dict, ...]] \
-            | None = None
+        # (text, language) → (when, found, tried), oldest first: a voice turn asks about
+        # the same texts more than once (hearing's hypotheses, the endpointer, the agent)
+        self._recent: OrderedDict[tuple[str, str],
+                                  tuple[float, Understood | None, tuple[dict, ...]]] = \
+            OrderedDict()
 
     def use_tools(self, manifests: Iterable[ToolManifest]) -> None:
         """The registered tools changed: their example words are never a device's name."""
@@ -123,13 +128,14 @@ class Understanding:
         self._examples = tuple(m.examples[k] for k in range(rounds) for m in manifests
                                if k < len(m.examples))
         with self._lock:
-            self._last = None
+            self._recent.clear()
 
-    def recognition_hint(self, language: str | None = None, max_chars: int = HINT_CHARS
-                         ) -> str:
+    def recognition_hint(self, language: str | None = None, max_chars: int = HINT_CHARS,
+                         *, examples: bool = True) -> str:
         """Words to bias speech recognition toward (whisper's prompt or hotwords): the
         names Heron knows right now (timer labels, list names, installed apps), then the
-        tools' example phrases. English only: the examples are English."""
+        tools' example phrases: English only, and only when `examples` (an English
+        prompt makes whisper translate other languages into English)."""
         lang = (language or self.language).split("-")[0].lower()
         sources = self.recognizer.sources
         names = [*sources.timer_labels(), *sources.list_names()]
@@ -137,7 +143,8 @@ class Understanding:
             names += [app.name for app in self._apps.apps.installed()][:MAX_HINT_APPS]
         except OSError:  # an unreadable applications folder is no reason to fail a turn
             pass
-        phrases = names + (list(self._examples) if lang == DEFAULT_LANGUAGE else [])
+        english = examples and lang == DEFAULT_LANGUAGE
+        phrases = names + (list(self._examples) if english else [])
         return command_prompt(phrases, max_chars, sentences=True)
 
     def unknown_values(self, found: Understood) -> tuple[str, ...]:
@@ -159,13 +166,17 @@ class Understanding:
         lang = language or self.language
         key = (text, lang)
         with self._lock:
-            # A voice turn asks twice (endpointer, then agent): the second costs nothing.
+            # A voice turn asks more than once about a text (hearing, endpointer, agent):
+            # later asks within CACHE_TTL_S cost nothing.
             now = self._clock()
-            if self._last is not None and self._last[0] == key \
-                    and now - self._last[1] <= CACHE_TTL_S:
-                return self._last[2], self._last[3]
+            hit = self._recent.get(key)
+            if hit is not None and now - hit[0] <= CACHE_TTL_S:
+                return hit[1], hit[2]
             found, tried = self._run(text, lang)
-            self._last = (key, now, found, tried)
+            self._recent[key] = (now, found, tried)
+            self._recent.move_to_end(key)
+            while len(self._recent) > CACHE_SIZE:
+                self._recent.popitem(last=False)
             return found, tried
 
     def _run(self, text: str, lang: str) -> tuple[Understood | None, tuple[dict, ...]]:

@@ -40,11 +40,6 @@ def _packages(spec: ModelSpec) -> str:
     return " + ".join(spec.requirements)
 
 
-def _commercial(spec: ModelSpec) -> bool:
-    """Whether the model's licence allows commercial use (GPL and CC BY do; NC does not)."""
-    return "non-commercial" not in spec.licence.lower()
-
-
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
 
@@ -56,7 +51,7 @@ def run_list(args, ctx) -> int:
         rows.append({
             "id": spec.id, "role": spec.role, "title": spec.title,
             "package": _packages(spec), "size_bytes": sum(f.size_bytes for f in spec.files),
-            "licence": spec.licence, "commercial_use": _commercial(spec),
+            "licence": spec.licence, "commercial_use": spec.commercial_use,
             "state": state, "detail": detail,
             "files": [{"name": f.name, "size_bytes": f.size_bytes, "sha256": f.sha256}
                       for f in spec.files],

@@ -117,18 +117,18 @@ def _enrolled(ctx) -> list[dict]:
 
 def _builtin_rows(options) -> list[dict]:
     """Each built-in phrase with the engines that know it and their models' licences."""
-    from audio.wake_options import MICRO_PREFIX, commercial_use
+    from audio.wake_options import commercial_use, micro_spec_id
 
     rows = []
     for s in specs_for_role("wake"):
         engines = options.engines_for(s.id)
         licences = {"oww": s.licence} if "oww" in engines else {}
         if "micro" in engines:
-            licences["micro"] = get_spec(MICRO_PREFIX + s.id).licence
+            licences["micro"] = get_spec(micro_spec_id(s.id)).licence
         rows.append({"name": s.id, "kind": "built-in", "title": s.title,
                      "engines": list(engines),
                      "licence": "; ".join(f"{k}: {v}" for k, v in licences.items()),
-                     "commercial_use": commercial_use(s.id, options.engines_for(s.id))})
+                     "commercial_use": commercial_use(s.id, engines)})
     return rows
 
 

@@ -5,9 +5,10 @@ backtracks: `^(\\w+\\s?)*$` took 32 s on a 21-character argument, on the event l
 before any permission question. So for third-party schemas every `pattern` and
 `patternProperties` key runs on RE2 (linear time, no backtracking), a pattern RE2
 cannot take is refused when the tool is loaded, uniqueItems is linear, and validation
-runs on a worker thread that checks a deadline at every keyword (budget 1 s). Built-in
-schemas are ours and validate on the loop as jsonschema always did. Arguments of any
-tool are capped in depth, count and size first.
+runs on a worker thread that checks a deadline at every keyword (budget 1 s) and hands
+the GIL to the event loop every few ms. Built-in schemas are ours and validate on the
+loop as jsonschema always did. Arguments of any tool are capped in depth, count and
+size first.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ MAX_ARG_DEPTH = 32
 MAX_ARG_VALUES = 10_000
 MAX_ARG_CHARS = 1_000_000
 VALIDATION_BUDGET_S = 1.0
+MAX_ERROR_CONTEXT = 8  # sub-errors kept under one anyOf / oneOf error
+HAND_OVER_S = 0.005  # a validating thread offers the GIL at least this often
 
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False  # RE2 would print each refused pattern to stderr
@@ -212,6 +215,7 @@ _deadline = threading.local()
 def _first_error(validator: Validator, args: Any, budget_s: float) -> str | None:
     """Runs on a validation thread: the best error's message, or None when valid."""
     _deadline.at = time.monotonic() + budget_s
+    _deadline.hand_over = 0.0
     try:
         error = best_match(validator.iter_errors(args))
     finally:
@@ -222,10 +226,17 @@ def _first_error(validator: Validator, args: Any, budget_s: float) -> str | None
 def _budgeted(keyword: Callable[..., Any]) -> Callable[..., Any]:
     # Every keyword is a step of the validation, so checking the clock at each one
     # stops a costly schema soon after its budget instead of running on in the thread.
+    # It also hands the GIL over every HAND_OVER_S: left to the interpreter's switching,
+    # the event loop went without it for 0.9 s of a 1 s check in a big process.
     def step(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
         at = getattr(_deadline, "at", None)
-        if at is not None and time.monotonic() > at:
-            raise _Overrun
+        if at is not None:
+            now = time.monotonic()
+            if now > at:
+                raise _Overrun
+            if now > _deadline.hand_over:
+                time.sleep(0)  # releases the GIL: a waiting thread takes it
+                _deadline.hand_over = now + HAND_OVER_S
         return keyword(validator, value, instance, schema)
     return step
 
@@ -295,6 +306,18 @@ def _json_key(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
+def _capped_context(keyword: Callable[..., Any]) -> Callable[..., Any]:
+    # anyOf and oneOf keep every failed branch's errors as the context of their own:
+    # nested, that is a tree as big as the whole search (millions of errors within the
+    # budget), alive until the top returns. A few per level still lead best_match.
+    def step(validator: Any, value: Any, instance: Any, schema: Any
+             ) -> Iterator[ValidationError]:
+        for error in keyword(validator, value, instance, schema):
+            del error.context[MAX_ERROR_CONTEXT:]
+            yield error
+    return step
+
+
 _RE2_KEYWORDS = {"pattern": _pattern, "patternProperties": _pattern_properties,
                  "additionalProperties": _additional_properties,
                  "uniqueItems": _unique_items}
@@ -307,5 +330,7 @@ def _untrusted_class(base: type[Validator]) -> type[Validator]:
     with Python's re)."""
     keywords = {k: v for k, v in base.VALIDATORS.items()}
     keywords.update({k: v for k, v in _RE2_KEYWORDS.items() if k in keywords})
+    keywords.update({k: _capped_context(keywords[k]) for k in ("anyOf", "oneOf")
+                     if k in keywords})
     return jsonschema.validators.extend(
         base, {k: _budgeted(v) for k, v in keywords.items()})

@@ -13,6 +13,7 @@ from assistant.config import HeronConfig, from_dict
 from assistant.paths import resolve_paths
 from assistant.service import HeronService
 from assistant.tools.policy import ToolCall
+from audio.wake_options import FUSED_THRESHOLDS
 from models.store import ModelStore
 
 pytestmark = pytest.mark.slow
@@ -29,7 +30,8 @@ def service(tmp_path):
 
 def test_a_new_wake_threshold_rebuilds_the_detector(service):
     old = service.stack.wake
-    assert old.threshold == pytest.approx(0.5)
+    # the default word (okay_nabu) scored by both engines: the fused default, not 0.7
+    assert old.threshold == pytest.approx(FUSED_THRESHOLDS["okay_nabu"]) != 0.7
     new = from_dict({"wake": {"threshold": 0.7}, "vision": {"exclude_titles": ["KeePassXC"]},
                      "permissions": {"denied_tools": ["open_url"]},
                      "companion": {"port": 9999}})

@@ -72,7 +72,10 @@ def test_spanish_is_detected_and_the_reply_spoken_by_espeak(tmp_path):
 def test_an_english_reply_to_german_is_spoken_by_the_english_voice(tmp_path):
     """Device control is answered in English ("connect Home Assistant"): the English
     voice reads it, not espeak's German."""
-    wav = espeak_wav(tmp_path / "de.wav", "Schalte das Licht ein", voice="de", speed=120)
+    # whisper base hears this one as "macht das Licht an" wherever the VAD starts it;
+    # "Schalte das Licht ein" comes out "Schalternasslich ein" from some starts, 40 ms
+    # apart, in this checkout and the one before
+    wav = espeak_wav(tmp_path / "de.wav", "Mach das Licht an", voice="de", speed=140)
     out = listen(tmp_path, wav, "--language", "de")
     assert out["understanding"]["matched"] == "HassTurnOn", out["transcript"]
     assert "Home Assistant" in out["response"]

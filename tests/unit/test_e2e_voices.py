@@ -20,9 +20,8 @@ from bench.voice_turns import _clocked, _row, bench_core
 
 def clip(tool: str, args: dict, voice: str = "kokoro:x", condition: str = "clean",
          end_ms: int = 2000) -> VoiceClip:
-    return VoiceClip(path=Path(f"/c/{tool}-{voice}.wav"), wake_path=Path("/c/w.wav"),
-                     text="t", tool=tool, args=args, voice=voice, condition=condition,
-                     split="held_out", speech_end_ms=end_ms, wake_speech_end_ms=end_ms + 900)
+    return VoiceClip(path=Path(f"/c/{tool}-{voice}.wav"), text="t", tool=tool, args=args,
+                     voice=voice, condition=condition, split="held_out", speech_end_ms=end_ms)
 
 
 def raw(calls: list[tuple[str, dict, str]], status: str = "ok", v2v: float | None = 300.0,
