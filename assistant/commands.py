@@ -96,7 +96,7 @@ def service_commands(service: HeronService) -> dict[str, Handler]:
         return {"muted": muted}
 
     async def enrol(req: dict[str, Any], _conn: Connection) -> dict[str, Any]:
-        from assistant.enrolment import enrol_wake_word
+        from assistant.voice.enrolment import enrol_wake_word
 
         example = '{"cmd": "enrol", "name": "hey_heron", "samples": 3, "force": false}'
         name = argument(req, "name", str, example=example)

@@ -4,6 +4,7 @@ Units are in field names; `t_ms` is the bus's monotonic clock in ms."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 
@@ -19,11 +20,21 @@ class Event:
         return {"type": self.type, **asdict(self)}
 
 
+class AssistantState(StrEnum):
+    """What the assistant is doing, as the tray and the phone show it (one owner:
+    assistant/voice/state.py)."""
+
+    STARTING = "starting"  # models loading; not yet listening
+    IDLE = "idle"  # waiting for the wake word (or a command)
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    MUTED = "muted"  # the microphone is closed by the user
+
+
 @dataclass(frozen=True)
 class StateChanged(Event):
-    """idle | listening | thinking | speaking | muted | error"""
-
-    state: str
+    state: AssistantState
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,20 @@ from assistant.bus import EventBus
 from assistant.commands import CommandRefused, service_commands
 from assistant.config import HeronConfig
 from assistant.core import Core
-from assistant.events import MicStateChanged, Reply, StageError, StateChanged
-from assistant.feed import FrameFeed
+from assistant.events import AssistantState, MicStateChanged, Reply, StageError, StateChanged
 from assistant.integration.hotkey import Hotkey, start_hotkey
 from assistant.integration.instance import InstanceServer, socket_path
 from assistant.last_error import record_last_error
 from assistant.live_config import Applied, apply_config
 from assistant.paths import HeronPaths
-from assistant.pipeline import TurnFailed, VoicePipeline
 from assistant.supervisor import back_off, supervised
 from assistant.tools.reminders import ReminderService
 from assistant.tools.timers import TimerService
-from assistant.voice import VoiceStack
+from assistant.voice.feed import FrameFeed
+from assistant.voice.pipeline import TurnFailed, VoicePipeline
+from assistant.voice.speech_output import SpeechOutput
+from assistant.voice.stack import VoiceStack
+from assistant.voice.state import StateOwner, TurnPhase
 from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
 from audio.mic import MicSource
@@ -55,12 +57,15 @@ class HeronService:
         self.startup_ms: dict[str, float] = {}
         self.echo = EchoReference()  # everything the speaker plays, for echo removal
         self.mic: MicSource | None = None
-        self._speak_lock = asyncio.Lock()  # FIFO: announcements are spoken in order
+        # The only publisher of StateChanged, and the one speaker every reply and
+        # announcement is spoken through, in order (its rate is the main voice's,
+        # known once the voice has loaded: the speaker is made on first use).
+        self.status = StateOwner(self.bus, starting=True)
+        self._output: SpeechOutput | None = None
         self._announcing: set[asyncio.Task] = set()
         # Set once the microphone hears (or there is none): the echo of a reply played
         # while the input stream is still starting could not be matched and removed.
         self._ears_open = asyncio.Event()
-        self.state = "starting"  # the last StateChanged
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tg: asyncio.TaskGroup | None = None
         self._voice_task: asyncio.Task | None = None
@@ -118,8 +123,7 @@ class HeronService:
                     tasks.append(tg.create_task(self._supervised(
                         "companion", lambda: run_companion(self, stop)), name="companion"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
-                if self.state == "starting":  # ready: waiting for the wake word (or a
-                    self.bus.publish(StateChanged(state="idle"))  # command), not starting
+                self.status.ready()  # waiting for the wake word (or a command)
                 if on_ready:
                     on_ready()
                 await stop.wait()
@@ -130,6 +134,20 @@ class HeronService:
         finally:
             self.stack.close()
             await self.core.aclose()
+
+    @property
+    def state(self) -> AssistantState:
+        return self.status.state
+
+    @property
+    def output(self) -> SpeechOutput:
+        """The speech output (made when first needed: the speaker plays at the rate of
+        the main voice, which is known once it has loaded)."""
+        if self._output is None:
+            speaker = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz,
+                                   self.echo)
+            self._output = SpeechOutput(self.stack, self.bus, self.status, speaker)
+        return self._output
 
     async def ask(self, text: str, source: str = "text") -> AgentReply:
         reply = await self.core.agent.handle(text, source=source)
@@ -149,23 +167,15 @@ class HeronService:
             log.error("an announcement failed: %s", task.exception())
 
     async def announce(self, text: str) -> None:
-        """Speak `text` on the speaker, one utterance at a time; no speaker is not fatal."""
+        """Speak `text` through the speech output, after what it is saying now (a reply
+        included); no speaker is not fatal."""
         if self.use_mic and not self._ears_open.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ears_open.wait(), EARS_OPEN_WAIT_S)
-        async with self._speak_lock:
-            sink = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz, self.echo)
-            try:
-                self.bus.publish(StateChanged(state="speaking"))
-                async for chunk in self.stack.iterate_on_work(
-                        lambda: self.stack.tts.synthesize(text)):
-                    await self.stack.on_playback(sink.write, chunk)
-                await self.stack.on_playback(sink.drain)
-            except DeviceError as err:
-                log.info("not speaking %r: %s", text, err.message)
-            finally:
-                sink.close()
-                self.bus.publish(StateChanged(state="idle"))
+        try:
+            await self.output.say(text)
+        except DeviceError as err:
+            log.info("not speaking %r: %s", text, err.message)
 
     async def apply_config(self, config: HeronConfig) -> Applied:
         """Settings changed while running: apply what changed (assistant/live_config.py)."""
@@ -212,7 +222,6 @@ class HeronService:
             hotkey.stop()
 
     def _track_state(self, event: StateChanged) -> None:
-        self.state = event.state
         loop = self._loop
         if event.state == "idle" and loop is not None and not loop.is_closed():
             # what the turn freed; events may be published on other threads
@@ -231,9 +240,9 @@ class HeronService:
         turn = self._turn
         if self.mic is None or turn is None or turn.done():
             return "no_mic"
-        if self.state == "muted":
+        if self.status.muted:
             return "muted"
-        if self.state == "idle":  # waiting for the wake word
+        if self.status.phase == TurnPhase.WAITING:  # for the wake word
             self._talk_now = True
             turn.cancel()
             return "listening"
@@ -253,7 +262,7 @@ class HeronService:
         if mic is None or self._turn is None:
             raise CommandRefused("instance.no_mic", "Heron has no microphone open",
                                  "connect one (or start Heron without --no-mic)")
-        if self.state == "muted":
+        if self.status.muted:
             raise CommandRefused("instance.muted", "the microphone is muted",
                                  "unmute it from the tray menu first")
         if not self._voice_free.is_set():
@@ -277,8 +286,7 @@ class HeronService:
         self.bus.publish(MicStateChanged(state=state, device=device, detail=detail))
         if state == "live":
             self._ears_open.set()
-        if state == "muted":
-            self.bus.publish(StateChanged(state="muted"))
+        self.status.set_muted(state == "muted")  # unmuted: open, live, or lost (retried)
 
     async def _turn_failed(self, stage: str, err: Exception, failures: int) -> None:
         """One turn hit a bug: keep its traceback, say so (event, log, a spoken
@@ -315,9 +323,8 @@ class HeronService:
             self.bus.publish(StageError(stage="audio_in", code=err.code, message=err.message,
                                         hint=err.hint))
             return
-        pipeline = VoicePipeline(self.stack, self.core.agent, self.bus)
+        pipeline = VoicePipeline(self.stack, self.core.agent, self.bus, self.output)
         await pipeline.listener.load()  # the end-of-turn model, before the first turn
-        speaker = ReplySpeaker(self.config.audio, self.stack.tts.sample_rate_hz, self.echo)
         feed = FrameFeed(mic, EchoCanceller(self.echo))
         follow_up = False  # after a barge-in the user is already talking: no wake word
         failures = 0  # turns failed in a row: a stage broken for good must not spin
@@ -331,7 +338,7 @@ class HeronService:
                 use_wake = self.config.wake.enabled and not (follow_up or self._talk_now)
                 self._talk_now = False
                 began = asyncio.get_running_loop().time()
-                turn = asyncio.create_task(pipeline.run_turn(feed, use_wake, speaker,
+                turn = asyncio.create_task(pipeline.run_turn(feed, use_wake,
                                                              barge_in_allowed=True))
                 self._turn = turn
                 failed: Exception | None = None
@@ -340,7 +347,6 @@ class HeronService:
                     await asyncio.wait({turn})
                     if turn.cancelled():  # push-to-talk: begin, or stop, a turn
                         follow_up = False
-                        self.bus.publish(StateChanged(state="idle"))
                         continue
                     follow_up = bool(turn.result().interrupted)
                     failures = 0
@@ -356,11 +362,10 @@ class HeronService:
                     if not turn.done():  # the voice loop itself is being cancelled
                         turn.cancel()
                         await asyncio.gather(turn, return_exceptions=True)
-                    speaker.close()
                 if (failed is not None or coded) and \
                         asyncio.get_running_loop().time() - began > SPIN_S:
                     failures = 0  # the user got this far (a wake word, speech): no spin
-                if failed is not None:  # after the turn's speaker is closed
+                if failed is not None:
                     follow_up = False
                     failures += 1
                     await self._turn_failed(getattr(failed, "stage", "turn"), failed, failures)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.utterance import TRUE_END_LEVEL
+from assistant.voice.utterance import TRUE_END_LEVEL
 from audio.file_source import decode_file
 from audio.frames import SAMPLE_RATE_HZ
 from models import store

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.barge_in import BARGE_IN_SPEECH_MS
 from assistant.bus import EventBus
 from assistant.core import Core
 from assistant.events import Interrupted, SpeechOutStarted
-from assistant.feed import FrameFeed
-from assistant.pipeline import VoicePipeline
-from assistant.voice import VoiceStack
+from assistant.voice.barge_in import BARGE_IN_SPEECH_MS
+from assistant.voice.feed import FrameFeed
+from assistant.voice.pipeline import VoicePipeline
+from assistant.voice.speech_output import SpeechOutput
+from assistant.voice.stack import VoiceStack
 from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
 from audio.file_source import decode_file, to_internal
@@ -168,7 +169,8 @@ async def _one_run(pipeline: VoicePipeline, bus: EventBus, feed: FrameFeed, ears
     unsubscribe = [bus.subscribe(on_event, SpeechOutStarted),
                    bus.subscribe(on_event, Interrupted)]
     t_run = time.monotonic()
-    speak = asyncio.create_task(pipeline._speak(REPLY, speaker, feed, True))
+    output = SpeechOutput(pipeline.stack, bus, pipeline.state, speaker)
+    speak = asyncio.create_task(pipeline._speak(REPLY, output, feed, True))
     playing, reason = None, ""
     try:
         waiting = asyncio.ensure_future(started.wait())
@@ -245,8 +247,9 @@ class Ears:
 
 
 class TimedSpeaker:
-    """The real ReplySpeaker, noting when it is told to stop: `_speak` calls stop() in
-    the loop step in which barge_in.watch() returned, so that is the decision."""
+    """The real ReplySpeaker, noting when it is told to stop: `_speak` has the speech
+    output stop it in the loop step in which barge_in.watch() returned, so that is the
+    decision."""
 
     def __init__(self, speaker: ReplySpeaker) -> None:
         self.speaker = speaker

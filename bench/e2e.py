@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.core import Core
-from assistant.pipeline import VoicePipeline
-from assistant.voice import VoiceStack
+from assistant.voice.pipeline import VoicePipeline
+from assistant.voice.stack import VoiceStack
 from audio.file_source import decode_file, stream_frames
 from audio.frames import SAMPLE_RATE_HZ
 from audio.tts import PiperSynthesizer

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import HeronConfig
-from assistant.voice import VoiceStack
+from assistant.voice.stack import VoiceStack
 from bench import voice_corpus
 from bench.report import percentile
 from bench.understanding import user_names

@@ -1,5 +1,5 @@
 """`heron bench hearing`: the right tool with the right arguments for spoken commands in
-voices Heron is not tuned on (issue 15), through assistant/hearing.py — each step on
+voices Heron is not tuned on (issue 15), through assistant/voice/hearing.py — each step on
 and off: whisper's top text alone, + n-best chosen by the understanding stages, + the
 recognition bias, + the second pass with a bigger model. Dev is what the choices were
 tuned on; held-out is the headline (bench/corpora/voices/README.md)."""
@@ -15,9 +15,9 @@ from typing import Any
 
 from assistant.config import HeronConfig
 from assistant.core import Core
-from assistant.hearing import CommandHearing
 from assistant.paths import resolve_paths
-from assistant.voice import VoiceStack
+from assistant.voice.hearing import CommandHearing
+from assistant.voice.stack import VoiceStack
 from bench.report import percentile, write_report
 from bench.voice_corpus import CACHE_NAME, build, clip_samples, matches
 

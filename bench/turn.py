@@ -26,9 +26,9 @@ from pathlib import Path
 
 from assistant.bus import EventBus
 from assistant.core import Core
-from assistant.feed import FrameFeed
-from assistant.listener import Listener
-from assistant.voice import VoiceStack
+from assistant.voice.feed import FrameFeed
+from assistant.voice.listener import Listener
+from assistant.voice.stack import VoiceStack
 from audio.file_source import stream_frames
 from bench.machine import machine_info
 from bench.report import percentile, pyplot, save_figure, write_report

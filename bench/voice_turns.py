@@ -35,8 +35,8 @@ from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.events import SpeechOutStarted
 from assistant.paths import HeronPaths
-from assistant.pipeline import VoicePipeline
-from assistant.voice import VoiceStack
+from assistant.voice.pipeline import VoicePipeline
+from assistant.voice.stack import VoiceStack
 from audio.file_source import decode_file, stream_frames
 from audio.frames import FRAME_MS, AudioChunk
 from models.store import ModelStore

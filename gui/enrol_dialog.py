@@ -1,6 +1,6 @@
 """Enrol a wake word from the tray: a name, how many samples, then "say it now" for
 each, as EnrolmentProgress events from the core arrive. The recording and building
-happen in the core (assistant/enrolment.py), on the microphone Heron already has open."""
+happen in the core (assistant/voice/enrolment.py), on the microphone Heron already has open."""
 
 from __future__ import annotations
 

@@ -14,11 +14,19 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from assistant.events import DeviceInUse, Event, MicStateChanged, StageError, StateChanged
+from assistant.events import (
+    AssistantState,
+    DeviceInUse,
+    Event,
+    MicStateChanged,
+    StageError,
+    StateChanged,
+)
 
 log = logging.getLogger(__name__)
 
-# "starting" and "no_mic" are tray-only looks; the rest are the core's states.
+# The core's states (AssistantState) and the tray's own looks: "no_mic" (no microphone)
+# and "error" (a state this tray does not know).
 STATE_COLOURS: dict[str, str] = {
     "starting": "#8a8a8a",
     "idle": "#2f6f8f",
@@ -29,7 +37,6 @@ STATE_COLOURS: dict[str, str] = {
     "error": "#d03a30",
     "no_mic": "#d03a30",
 }
-CORE_STATES = ("idle", "listening", "thinking", "speaking", "muted", "error")
 NO_MIC_TIP = "No microphone found — use `heron ask` or `heron listen`"
 ICON_SIZE_PX = 64
 # Privacy dots on the icon's rim, by what is in use.
@@ -177,7 +184,7 @@ class HeronTray(QSystemTrayIcon):
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, StateChanged):
-            if event.state not in CORE_STATES:
+            if event.state not in set(AssistantState):
                 log.warning("unknown state %r", event.state)
             self.state = event.state
         elif isinstance(event, StageError) and event.stage == "audio_in":
@@ -189,8 +196,6 @@ class HeronTray(QSystemTrayIcon):
             if event.state in MIC_OPEN_STATES:
                 self.mic_problem = ""
             self.mute_action.setChecked(event.state == "muted")
-            if event.state != "muted" and self.state == "muted":
-                self.state = "idle"
         elif isinstance(event, DeviceInUse):
             if event.active:
                 self.in_use[event.device] = event.tool

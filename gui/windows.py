@@ -118,7 +118,7 @@ class Windows:
 
     def enrol_word(self, name: str, samples: int) -> None:
         """Record and build the word in the core, on the microphone it has open."""
-        from assistant.enrolment import enrol_wake_word
+        from assistant.voice.enrolment import enrol_wake_word
 
         def done(future) -> None:
             err = future.exception()

@@ -1,7 +1,7 @@
 """Whether a command's slot values are ones Heron knows (issue 15): a unit the converter
 can parse, a sum the calculator can read, a list that exists, an installed app. Speech
 recognition that nearly heard a command often fills a slot with a sound-alike ("what's
-on my sharpening list", "how many drums are in 3 pounds"); hearing (assistant/hearing.py)
+on my sharpening list", "how many drums are in 3 pounds"); hearing (assistant/voice/hearing.py)
 then prefers a hypothesis whose values are known. A value Heron does not know may still
 be right (a new list, an app not installed), so it only weighs against a reading, never
 forbids it."""

@@ -11,8 +11,8 @@ from assistant.cli.output import print_json
 from assistant.config import ConfigError
 from assistant.core import Core
 from assistant.events import Transcript
-from assistant.pipeline import NoSpeech, VoicePipeline
-from assistant.voice import VoiceStack
+from assistant.voice.pipeline import NoSpeech, VoicePipeline
+from assistant.voice.stack import VoiceStack
 from audio.devices import find_output
 from audio.errors import DeviceError
 from audio.file_source import decode_file, stream_frames

@@ -210,7 +210,7 @@ def test_enrolling_from_settings_asks_for_each_sample_and_explains_a_refusal(her
     windows.settings.enrol_requested.emit()  # the "Enrol a word…" button
     dialog = windows.enrol
     assert dialog is not None and dialog.isVisible()
-    # what the core reports while it records (as assistant/enrolment.py publishes it)
+    # what the core reports while it records (as assistant/voice/enrolment.py publishes it)
     windows.on_event(EnrolmentProgress("hey_heron", "say", 1, 3, "Say “hey heron” now (1 of 3)"))
     windows.on_event(EnrolmentProgress("hey_heron", "heard", 1, 3, "Got it."))
     windows.on_event(EnrolmentProgress("hey_heron", "say", 2, 3, "Say “hey heron” now (2 of 3)"))

@@ -1,4 +1,4 @@
-"""Hearing a command (assistant/hearing.py) with the real whisper model: several
+"""Hearing a command (assistant/voice/hearing.py) with the real whisper model: several
 hypotheses from one decode, the one that is a command chosen over a top text that is
 none, and the recognition bias naming what the user has right now."""
 
@@ -14,9 +14,9 @@ import pytest
 
 from assistant.config import HeronConfig
 from assistant.core import Core
-from assistant.hearing import CommandHearing
 from assistant.paths import HeronPaths
-from assistant.voice import VoiceStack
+from assistant.voice.hearing import CommandHearing
+from assistant.voice.stack import VoiceStack
 from audio.asr import AsrOptions, WhisperTranscriber
 from audio.file_source import to_internal
 

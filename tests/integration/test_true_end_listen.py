@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from helpers import run_heron, write_wav
 
-from assistant.utterance import TRUE_END_LEVEL
+from assistant.voice.utterance import TRUE_END_LEVEL
 from audio.frames import FRAME_MS
 
 pytestmark = pytest.mark.slow

@@ -14,10 +14,10 @@ import pytest
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.core import Core
-from assistant.feed import FrameFeed
-from assistant.listener import Listener
 from assistant.paths import HeronPaths
-from assistant.voice import VoiceStack
+from assistant.voice.feed import FrameFeed
+from assistant.voice.listener import Listener
+from assistant.voice.stack import VoiceStack
 from audio import turn_model
 from audio.file_source import stream_frames
 from audio.turn_model import SmartTurn
@@ -99,7 +99,7 @@ def test_without_the_turn_model_the_long_silence_applies(rig, speak, monkeypatch
     missing = replace(turn_model.turn_spec(), subdir="audio/turn/no_such_folder")
     monkeypatch.setattr(turn_model, "turn_spec", lambda: missing)
     said = speak("Tell me a story about dragons.", lead_ms=500, tail_ms=2000)
-    with caplog.at_level(logging.WARNING, logger="assistant.listener"):
+    with caplog.at_level(logging.WARNING, logger="assistant.voice.listener"):
         model, heard = hear(rig, said)
     assert model is None
     assert "turn.model_missing" in caplog.text and "pip install" in caplog.text

@@ -1,4 +1,4 @@
-"""Choosing among whisper's hypotheses (assistant/hearing.py), slot values Heron knows
+"""Choosing among whisper's hypotheses (assistant/voice/hearing.py), slot values Heron knows
 (agent/known_values.py), the repeats whisper makes on a short window
 (audio/whisper_window.py) and vowels misheard (intents/misheard.py): pure logic, no
 model (a stand-in decoder where the choice of pass is tested)."""
@@ -13,8 +13,8 @@ from assistant.agent.known_values import unknown_slots
 from assistant.agent.router import Router
 from assistant.agent.understanding import Understanding, Understood, intent_recognizer
 from assistant.config import HeronConfig
-from assistant.hearing import ACCEPT, MIN_FIT, Candidate, CommandHearing, choose, command_fit
-from assistant.voice import VoiceStack
+from assistant.voice.hearing import ACCEPT, MIN_FIT, Candidate, CommandHearing, choose, command_fit
+from assistant.voice.stack import VoiceStack
 from audio.asr import AsrOptions, AsrResult
 from audio.whisper_window import said_once
 

@@ -8,7 +8,7 @@ from intents_support import IntentsRig
 
 from assistant.agent.agent import NOT_UNDERSTOOD
 from assistant.agent.intents.catalog import catalog
-from assistant.pipeline import reply_language
+from assistant.voice.pipeline import reply_language
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from assistant.agent.agent import AgentReply
 from assistant.config import HeronConfig
 from assistant.doctor_language import check_languages, understood_languages
-from assistant.pipeline import reply_language
+from assistant.voice.pipeline import reply_language
 from audio.asr import AsrOptions
 from audio.tts import TtsOptions
 from audio.tts_espeak import EspeakError, EspeakSynthesizer, voice_name
@@ -88,7 +88,7 @@ def test_the_agent_can_name_the_reply_language():
 
 @pytest.mark.slow
 def test_english_goes_to_piper_and_other_languages_to_espeak(speech_store):
-    from assistant.voice import VoiceStack
+    from assistant.voice.stack import VoiceStack
 
     stack = VoiceStack(HeronConfig(), speech_store)
     try:
@@ -108,7 +108,7 @@ def test_english_goes_to_piper_and_other_languages_to_espeak(speech_store):
 @pytest.mark.slow
 def test_without_espeak_a_foreign_reply_is_still_spoken_by_the_english_voice(
         speech_store, no_espeak, caplog):
-    from assistant.voice import VoiceStack
+    from assistant.voice.stack import VoiceStack
 
     stack = VoiceStack(HeronConfig(), speech_store)
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from intents_support import IntentsRig
 
-from assistant.listener import Listener
+from assistant.voice.listener import Listener
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.sentences import split_for_speech
+from assistant.voice.sentences import split_for_speech
 
 
 @pytest.mark.parametrize("text,pieces", [

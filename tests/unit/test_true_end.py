@@ -1,12 +1,12 @@
 """The true end of speech (the last sample at or above -40 dBFS), timed to the sample
-from the frames' arrival, whatever the VAD made of it (assistant/utterance.py)."""
+from the frames' arrival, whatever the VAD made of it (assistant/voice/utterance.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from assistant.utterance import TRUE_END_LEVEL, Utterance
+from assistant.voice.utterance import TRUE_END_LEVEL, Utterance
 from audio.file_source import iter_frames
 from audio.frames import FRAME_MS, SAMPLE_RATE_HZ
 

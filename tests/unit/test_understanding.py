@@ -8,7 +8,7 @@ import pytest
 from intents_support import IntentsRig
 
 from assistant.cli.main import main
-from assistant.listener import COMPLETE_SCORE, Listener
+from assistant.voice.listener import COMPLETE_SCORE, Listener
 
 
 @pytest.fixture

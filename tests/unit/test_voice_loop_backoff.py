@@ -55,7 +55,7 @@ class _ScriptedTurns:
         self.done = done
         self.sleep = sleep
 
-    async def run_turn(self, feed, use_wake, speaker, barge_in_allowed):
+    async def run_turn(self, feed, use_wake, sink=None, barge_in_allowed=False):
         if not self.script:
             self.done.set()
             await asyncio.Event().wait()

@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -41,12 +41,24 @@ class Synthesizer(Protocol):
     def synthesize(self, text: str) -> Iterator[Any]: ...
 
 
+@dataclass(frozen=True)
+class VoiceStages:
+    """Stages to use instead of the ones the config names (None: built from it), e.g.
+    a test's scripted ones. Each is the stack's attribute of the same name."""
+
+    wake: Any = None
+    vad: Any = None
+    asr: Any = None
+    tts: Any = None
+
+
 class VoiceStack:
     def __init__(self, config: HeronConfig, store: ModelStore,
-                 wake_dir: Path | None = None) -> None:
+                 wake_dir: Path | None = None, stages: VoiceStages = VoiceStages()) -> None:
         self.config = config
         self.store = store
         self.wake_dir = wake_dir  # enrolled wake words (`heron wake enroll`)
+        self.stages = stages
         self.frame_executor = ThreadPoolExecutor(1, thread_name_prefix="heron-frames")
         self.work_executor = ThreadPoolExecutor(2, thread_name_prefix="heron-work")
         # Blocking speaker writes get their own thread so synthesis never waits on them.
@@ -57,21 +69,24 @@ class VoiceStack:
 
     @cached_property
     def wake(self) -> WakeWordDetector:
-        return self._timed("wake", lambda: WakeWordDetector(self.config.wake, self.store,
-                                                            enrolled_dir=self.wake_dir))
+        return self.stages.wake or self._timed(
+            "wake", lambda: WakeWordDetector(self.config.wake, self.store,
+                                             enrolled_dir=self.wake_dir))
 
     @cached_property
     def vad(self) -> SileroVad:
-        return self._timed("vad", lambda: SileroVad(self.config.vad, self.store))
+        return self.stages.vad or self._timed("vad", lambda: SileroVad(self.config.vad,
+                                                                       self.store))
 
     @cached_property
     def asr(self) -> WhisperTranscriber:
-        return self._timed("asr", lambda: _warm(WhisperTranscriber(self.config.asr, self.store)))
+        return self.stages.asr or self._timed(
+            "asr", lambda: _warm(WhisperTranscriber(self.config.asr, self.store)))
 
     @cached_property
     def second_asr(self) -> WhisperTranscriber | None:
         """The model that decodes a command again when the first heard none
-        ([asr] second_pass; assistant/hearing.py); None when off."""
+        ([asr] second_pass; assistant/voice/hearing.py); None when off."""
         model = self.config.asr.second_pass
         if not model or model == self.config.asr.model_id:
             return None
@@ -80,7 +95,8 @@ class VoiceStack:
 
     @cached_property
     def tts(self) -> PiperSynthesizer:
-        return self._timed("tts", lambda: _warm(PiperSynthesizer(self.config.tts, self.store)))
+        return self.stages.tts or self._timed(
+            "tts", lambda: _warm(PiperSynthesizer(self.config.tts, self.store)))
 
     def synthesizer_for(self, language: str | None) -> Synthesizer:
         """The voice for a reply in `language`: the bundled piper voice for its own

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.agent.known_values import UNUSABLE_SLOTS
 from assistant.agent.understanding import Understanding, Understood
-from assistant.voice import VoiceStack
+from assistant.voice.stack import VoiceStack
 from audio.asr import AsrResult, WhisperTranscriber
 
 log = logging.getLogger(__name__)

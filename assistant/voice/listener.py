@@ -28,11 +28,11 @@ import numpy as np
 from assistant.agent.understanding import Understanding
 from assistant.bus import EventBus
 from assistant.events import SpeechEnded, SpeechStarted, Transcript
-from assistant.feed import FrameFeed
-from assistant.hearing import CommandHearing
-from assistant.turn_words import words_verdict
-from assistant.utterance import TRUE_END_LEVEL, Utterance
-from assistant.voice import VoiceStack
+from assistant.voice.feed import FrameFeed
+from assistant.voice.hearing import CommandHearing
+from assistant.voice.stack import VoiceStack
+from assistant.voice.turn_words import words_verdict
+from assistant.voice.utterance import TRUE_END_LEVEL, Utterance
 from audio.asr import AsrResult
 from audio.endpointer import Endpointer, EndpointEvent
 from audio.frames import FRAME_MS, SAMPLE_RATE_HZ, rms

@@ -9,43 +9,27 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
-
-from assistant import barge_in
 from assistant.agent.agent import Agent, AgentReply
 from assistant.bus import EventBus
 from assistant.events import (
     Interrupted,
     Reply,
-    SpeechOutFinished,
-    SpeechOutStarted,
     StageError,
-    StateChanged,
     Transcript,
     TurnFinished,
     WakeDetected,
 )
-from assistant.feed import FrameFeed
-from assistant.listener import Listener
-from assistant.sentences import split_for_speech
 from assistant.tools.prompters import FanOutPrompter, VoicePrompter
-from assistant.voice import Synthesizer, VoiceStack
+from assistant.voice import barge_in
+from assistant.voice.feed import FrameFeed
+from assistant.voice.listener import Listener
+from assistant.voice.speech_output import ReplySink, SpeechOutput, Spoken
+from assistant.voice.stack import Synthesizer, VoiceStack
+from assistant.voice.state import StateOwner, TurnPhase
 from audio.frames import FRAME_MS, AudioChunk
 from models.errors import CodedError
-
-
-class ReplySink(Protocol):
-    rate_hz: int
-
-    def write(self, samples: np.ndarray) -> object: ...
-
-    def drain(self) -> None:
-        """Block until everything written has been played."""
-
-    def stop(self) -> None:
-        """Silence at once (barge-in)."""
 
 
 class NoSpeech(CodedError):
@@ -114,43 +98,50 @@ class _Stage:
         return False
 
 
-@dataclass
-class _Playback:
-    first: float = 0.0  # perf_counter of the first audio sample
-    samples: int = 0
-
-
 class VoicePipeline:
-    def __init__(self, stack: VoiceStack, agent: Agent, bus: EventBus) -> None:
+    """Turns on one input. `output` is the speech output the replies go to (the
+    running Heron's, shared with its announcements) and `state` its state owner; a
+    one-off pipeline (`heron listen`, benchmarks) leaves them out and passes each turn
+    the sink its reply plays on."""
+
+    def __init__(self, stack: VoiceStack, agent: Agent, bus: EventBus,
+                 output: SpeechOutput | None = None) -> None:
         self.stack = stack
         self.agent = agent
         self.bus = bus
+        self.output = output
+        self.state = output.state if output is not None else StateOwner(bus)
         self.listener = Listener(stack, bus, agent.understanding)
 
     async def run_turn(self, frames: AsyncIterator[AudioChunk], use_wake: bool,
-                       sink: ReplySink | None, barge_in_allowed: bool = False) -> TurnResult:
+                       sink: ReplySink | None = None, barge_in_allowed: bool = False
+                       ) -> TurnResult:
         """One turn. With `barge_in_allowed` (a live microphone) the user can interrupt
         the reply; the audio they started is kept in `frames` (a FrameFeed) for the
-        next turn, which should then not wait for the wake word."""
+        next turn, which should then not wait for the wake word. `sink`: where the reply
+        plays when this pipeline has no speech output of its own."""
         feed = frames if isinstance(frames, FrameFeed) else FrameFeed(frames)
+        output = self.output or SpeechOutput(self.stack, self.bus, self.state, sink)
         result = TurnResult()
         try:
             if use_wake:
-                self.bus.publish(StateChanged(state="idle"))
+                self.state.set_phase(TurnPhase.WAITING)
                 with _Stage(self.bus, "wake"):
                     result.wake = await self._wait_for_wake(feed)
                 if not result.wake["detected"]:
                     result.status = "no_wake"
                     return result
+                if output.busy:  # the wake word over an announcement silences it
+                    output.stop()
             else:
                 result.wake = {"detected": False, "enabled": False}
-            self.bus.publish(StateChanged(state="listening"))
+            self.state.set_phase(TurnPhase.LISTENING)
             with _Stage(self.bus, "asr"):
                 heard = await self.listener.listen(feed)
             if heard is None:
                 result.status = "no_speech"
                 return result
-            self.bus.publish(StateChanged(state="thinking"))
+            self.state.set_phase(TurnPhase.THINKING)
             utterance, asr, t_asr_done = heard.utterance, heard.final, heard.asr_done
             result.transcript, result.language = asr.text.strip(), asr.language
             if not result.transcript:
@@ -161,17 +152,17 @@ class VoicePipeline:
                 result.status = "stopped"  # "stop" after a barge-in: be quiet
                 return result
             t_agent = time.perf_counter()
-            with _Stage(self.bus, "agent"), self._voice_approvals(sink, feed):
+            with _Stage(self.bus, "agent"), self._voice_approvals(output, feed):
                 result.reply = await self.agent.handle(
                     result.transcript, source="voice", language=asr.language or None)
             t_reply = time.perf_counter()
             with _Stage(self.bus, "tts"):
                 voice = self.stack.synthesizer_for(reply_language(result.reply, asr.language))
                 result.reply_voice = voice.name
-                played, cut = await self._speak(result.reply.text, sink,
+                played, cut = await self._speak(result.reply.text, output,
                                                 feed if barge_in_allowed else None, use_wake,
                                                 voice)
-            result.reply_audio_ms = int(played.samples * 1000 / voice.sample_rate_hz)
+            result.reply_audio_ms = played.audio_ms
             result.interrupted = cut
             t = result.timings_ms
             if use_wake:
@@ -187,10 +178,10 @@ class VoicePipeline:
             self.bus.publish(TurnFinished(timings_ms=dict(t)))
             return result
         finally:
-            self.bus.publish(StateChanged(state="idle"))
+            self.state.set_phase(TurnPhase.WAITING)
 
     @contextlib.contextmanager
-    def _voice_approvals(self, sink: ReplySink | None, feed: FrameFeed) -> Iterator[None]:
+    def _voice_approvals(self, output: SpeechOutput, feed: FrameFeed) -> Iterator[None]:
         """While the agent works on a spoken request, a question that needs the user's
         approval is also asked aloud, and a spoken yes or no answers it (first answer
         from any surface wins)."""
@@ -201,15 +192,15 @@ class VoicePipeline:
 
         async def say(text: str) -> None:
             self.bus.publish(Reply(text=text))
-            await self._play(text, sink, _Playback())
+            await output.say(text)
 
         async def listen() -> str | None:
-            self.bus.publish(StateChanged(state="listening"))
+            self.state.set_phase(TurnPhase.LISTENING)
             heard = await self.listener.listen(feed)
             text = heard.final.text.strip() if heard is not None else ""
             if text:
                 self.bus.publish(Transcript(text=text, language=heard.final.language))
-            self.bus.publish(StateChanged(state="thinking"))
+            self.state.set_phase(TurnPhase.THINKING)
             return text or None
 
         voice = VoicePrompter(say, listen)
@@ -237,16 +228,15 @@ class VoicePipeline:
                         "audio_ms": event.audio_ms}
         return {"detected": False, "model": detector.name, "score": round(best, 4)}
 
-    async def _speak(self, text: str, sink: ReplySink | None, feed: FrameFeed | None,
+    async def _speak(self, text: str, output: SpeechOutput, feed: FrameFeed | None,
                      use_wake: bool, voice: Synthesizer | None = None
-                     ) -> tuple[_Playback, str]:
+                     ) -> tuple[Spoken, str]:
         """Play the reply in `voice` (default: the English one); with a `feed`, listen
         for barge-in meanwhile. Returns what played and why it was cut short ("" when it
         was not)."""
-        voice = voice or self.stack.tts
-        self.bus.publish(StateChanged(state="speaking"))
-        played = _Playback()
-        speaking = asyncio.create_task(self._play(text, sink, played, voice))
+        self.state.set_phase(TurnPhase.REPLYING)
+        played = Spoken()
+        speaking = asyncio.create_task(output.say(text, voice, played))
         if feed is None:
             await speaking
             return played, ""
@@ -258,53 +248,15 @@ class VoicePipeline:
             if barged is None or speaking.done() and not speaking.cancelled():
                 await speaking  # finished (or failed: re-raise)
                 return played, ""
-            if sink is not None:
-                sink.stop()  # silence first, then tidy up
+            output.stop()  # silence first, then tidy up
             speaking.cancel()
             await asyncio.gather(speaking, return_exceptions=True)
             feed.push_back(list(barged.frames))
-            rate = voice.sample_rate_hz
-            self.bus.publish(Interrupted(reason=barged.reason,
-                                         spoken_ms=int(played.samples * 1000 / rate)))
+            self.bus.publish(Interrupted(reason=barged.reason, spoken_ms=played.audio_ms))
             return played, barged.reason
         finally:
             watcher.cancel()
             speaking.cancel()
-
-    async def _play(self, text: str, sink: ReplySink | None, played: _Playback,
-                    voice: Synthesizer | None = None) -> None:
-        """Synthesize piece by piece while earlier pieces play (with `voice`, else the
-        main one)."""
-        tts = voice or self.stack.tts
-        queue: asyncio.Queue = asyncio.Queue()
-
-        async def produce() -> None:
-            try:
-                for piece in split_for_speech(text):
-                    async for chunk in self.stack.iterate_on_work(
-                            lambda p=piece: tts.synthesize(p)):
-                        await queue.put(chunk)
-            finally:
-                await queue.put(None)
-
-        producer = asyncio.create_task(produce())
-        try:
-            while (chunk := await queue.get()) is not None:
-                if not played.first:
-                    played.first = time.perf_counter()
-                    self.bus.publish(SpeechOutStarted(text=text))
-                played.samples += len(chunk)
-                if sink is not None:
-                    await self.stack.on_playback(sink.write, chunk)
-            await producer  # re-raise a synthesis error
-            if sink is not None:
-                await self.stack.on_playback(sink.drain)
-        finally:
-            producer.cancel()
-            self.bus.publish(SpeechOutFinished(
-                audio_ms=int(played.samples * 1000 / tts.sample_rate_hz)))
-        if not played.first:
-            played.first = time.perf_counter()
 
 
 # Languages whose text is not written in Latin letters: a reply to them with none of

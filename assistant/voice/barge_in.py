@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from assistant.feed import FrameFeed
-from assistant.voice import VoiceStack
+from assistant.voice.feed import FrameFeed
+from assistant.voice.stack import VoiceStack
 from audio.frames import FRAME_MS, AudioChunk
 
 BARGE_IN_SPEECH_MS = 160  # voiced audio (after echo removal) that counts as the user

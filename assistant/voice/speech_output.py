@@ -1,0 +1,141 @@
+"""The one speech output: everything Heron says — a turn's reply, an approval question,
+a timer's announcement — is spoken here, one utterance at a time in the order asked,
+split into sentences that are synthesized while the ones before them play, with
+SpeechOutStarted / SpeechOutFinished around each, and the state "speaking" while it
+plays (StateOwner). `stop()` silences what plays now and drops what was queued before
+it: barge-in, the wake word over an announcement, "stop". The speaker it owns plays
+with the echo reference, so the microphone hears none of it, announcements included."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from assistant.bus import EventBus
+from assistant.events import SpeechOutFinished, SpeechOutStarted
+from assistant.voice.sentences import split_for_speech
+from assistant.voice.stack import Synthesizer, VoiceStack
+from assistant.voice.state import StateOwner
+
+
+class ReplySink(Protocol):
+    """Where speech plays: ReplySpeaker (the speaker), WavSink (a file)."""
+
+    rate_hz: int
+
+    def write(self, samples: np.ndarray) -> object: ...
+
+    def drain(self) -> None:
+        """Block until everything written has been played."""
+
+    def stop(self) -> None:
+        """Silence at once (barge-in); writes are dropped until close()."""
+
+    def close(self) -> None:
+        """Release the device; the next write opens it again."""
+
+
+@dataclass
+class Spoken:
+    """What one utterance played: when its first sample went out (perf_counter; the
+    end of synthesis when nothing played) and how many samples at `rate_hz`."""
+
+    first: float = 0.0
+    samples: int = 0
+    rate_hz: int = 0
+    stopped: bool = False  # cut short by stop(), or dropped from the queue by it
+
+    @property
+    def audio_ms(self) -> int:
+        return int(self.samples * 1000 / self.rate_hz) if self.rate_hz else 0
+
+
+class SpeechOutput:
+    """Owns the speaker (`sink`, None: speech is synthesized and timed, not played)."""
+
+    def __init__(self, stack: VoiceStack, bus: EventBus, state: StateOwner,
+                 sink: ReplySink | None) -> None:
+        self.stack = stack
+        self.bus = bus
+        self.state = state
+        self.sink = sink
+        self._turns = asyncio.Lock()  # FIFO: utterances play in the order asked
+        self._stops = 0  # stop() calls so far: an utterance queued before one is dropped
+        self._playing: Spoken | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Something is playing or waiting to play."""
+        return self._turns.locked()
+
+    async def say(self, text: str, voice: Synthesizer | None = None,
+                  spoken: Spoken | None = None) -> Spoken:
+        """Speak `text` in `voice` (default: the main one) after what is already
+        queued; returns when it has played (or was stopped). Pass `spoken` to read the
+        progress while it plays, or after it is cancelled."""
+        tts = voice or self.stack.tts
+        spoken = spoken or Spoken()
+        spoken.rate_hz = tts.sample_rate_hz
+        asked = self._stops
+        async with self._turns:
+            if self._stops != asked:  # "stop" came while this waited its turn
+                spoken.stopped = True
+                return spoken
+            self._playing = spoken
+            try:
+                with self.state.speaking():
+                    await self._play(text, tts, spoken)
+            finally:
+                self._playing = None
+                if spoken.stopped and self.sink is not None:
+                    self.sink.close()  # ready for the next utterance
+        return spoken
+
+    def stop(self) -> None:
+        """Silence now and drop every utterance queued so far. The utterance's `say()`
+        then returns with `stopped`; cancel its task too to return at once."""
+        self._stops += 1
+        playing = self._playing
+        if playing is None:
+            return
+        playing.stopped = True
+        if self.sink is not None:
+            self.sink.stop()
+
+    async def _play(self, text: str, tts: Synthesizer, spoken: Spoken) -> None:
+        """Synthesize sentence by sentence while earlier ones play."""
+        queue: asyncio.Queue = asyncio.Queue()
+        sink = self.sink
+
+        async def produce() -> None:
+            try:
+                for piece in split_for_speech(text):
+                    async for chunk in self.stack.iterate_on_work(
+                            lambda p=piece: tts.synthesize(p)):
+                        await queue.put(chunk)
+            finally:
+                await queue.put(None)
+
+        producer = asyncio.create_task(produce())
+        try:
+            while (chunk := await queue.get()) is not None and not spoken.stopped:
+                if not spoken.first:
+                    spoken.first = time.perf_counter()
+                    self.bus.publish(SpeechOutStarted(text=text))
+                spoken.samples += len(chunk)
+                if sink is not None:
+                    await self.stack.on_playback(sink.write, chunk)
+            if spoken.stopped:
+                return
+            await producer  # re-raise a synthesis error
+            if sink is not None:
+                await self.stack.on_playback(sink.drain)
+        finally:
+            producer.cancel()
+            self.bus.publish(SpeechOutFinished(audio_ms=spoken.audio_ms))
+            if not spoken.first:
+                spoken.first = time.perf_counter()
