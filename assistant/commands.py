@@ -1,5 +1,5 @@
 """What later `heron` invocations may ask the running one to do over the instance
-socket (assistant/integration/instance.py): the same agent, the same permissioned
+socket (assistant/desktop/instance.py): the same agent, the same permissioned
 tools, and the terminal that asked as one more approval surface."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class CommandRefused(CodedError):
 
 
 if TYPE_CHECKING:
-    from assistant.integration.instance import Connection, Handler
+    from assistant.desktop.instance import Connection, Handler
     from assistant.service import HeronService
 
 MAX_ASK_CHARS = 2000

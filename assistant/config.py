@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from assistant.agent.llm import LlmOptions
+from assistant.builtins.files import FilesOptions
 from assistant.builtins.media import MediaOptions
+from assistant.builtins.screen import VisionOptions
 from assistant.builtins.weather import WeatherOptions
 from assistant.companion.options import CompanionOptions
-from assistant.integration.options import DesktopOptions
+from assistant.desktop.options import DesktopOptions
 from assistant.mcp.options import McpOptions
 from assistant.nesting import MAX_DOCUMENT_DEPTH, toml_too_deep
-from assistant.tools.files import FilesOptions
-from assistant.tools.screen import VisionOptions
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
 from audio.endpointer import EndpointOptions

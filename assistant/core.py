@@ -15,34 +15,22 @@ from assistant.agent.understanding import (
 from assistant.audit import AuditLog
 from assistant.audit.anchor import marker_path
 from assistant.builtins import mpris, volume
+from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.broadcast import Broadcast
 from assistant.builtins.calculate import Calculate
+from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
+from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
+from assistant.builtins.clock import GetDate, GetTime
 from assistant.builtins.convert import Convert
+from assistant.builtins.desktop import default_backends
+from assistant.builtins.files import FindFiles, ReadFile
 from assistant.builtins.list_store import ListStore
 from assistant.builtins.lists import list_tools
 from assistant.builtins.media import media_tools
-from assistant.builtins.volume import volume_tools
-from assistant.builtins.weather import GetWeather
-from assistant.bus import EventBus
-from assistant.config import HeronConfig
-from assistant.memory import Memory
-from assistant.paths import HeronPaths
-from assistant.secrets import SecretStore
-from assistant.storage import Storage
-from assistant.tools.approvals import ApprovalStore
-from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
-from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
-from assistant.tools.clock import GetDate, GetTime
-from assistant.tools.desktop import default_backends
-from assistant.tools.files import FindFiles, ReadFile
-from assistant.tools.notes import ListNotes, NoteStore, TakeNote
-from assistant.tools.phone import NotifyPhone, Outbox
-from assistant.tools.policy import PermissionPolicy, PermissionPrompter
-from assistant.tools.prompters import FanOutPrompter
-from assistant.tools.registry import ToolRegistry
-from assistant.tools.reminders import ReminderStore, SetReminder
-from assistant.tools.screen import (
+from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
+from assistant.builtins.phone import NotifyPhone, Outbox
+from assistant.builtins.reminders import ReminderStore, SetReminder
+from assistant.builtins.screen import (
     ClickOnScreen,
     DescribeScreen,
     FindOnScreen,
@@ -50,9 +38,8 @@ from assistant.tools.screen import (
     ScreenOcr,
     screen_backends,
 )
-from assistant.tools.screen_help import ExplainError
-from assistant.tools.sensors import SensorGate
-from assistant.tools.timers import (
+from assistant.builtins.screen_help import ExplainError
+from assistant.builtins.timers import (
     CancelTimer,
     ChangeTimer,
     ListTimers,
@@ -61,6 +48,19 @@ from assistant.tools.timers import (
     SetTimer,
     TimerStore,
 )
+from assistant.builtins.volume import volume_tools
+from assistant.builtins.weather import GetWeather
+from assistant.bus import EventBus
+from assistant.config import HeronConfig
+from assistant.memory import Memory
+from assistant.paths import HeronPaths
+from assistant.permissions.approvals import ApprovalStore
+from assistant.permissions.policy import PermissionPolicy, PermissionPrompter
+from assistant.permissions.prompters import FanOutPrompter
+from assistant.secrets import SecretStore
+from assistant.storage import Storage
+from assistant.tools.registry import ToolRegistry
+from assistant.tools.sensors import SensorGate
 from assistant.workers.discovery import WorkerWatcher
 from models.store import ModelStore
 

@@ -4,9 +4,9 @@ whether a Heron is already running for this user."""
 from __future__ import annotations
 
 from assistant.config import HeronConfig
-from assistant.integration import autostart
-from assistant.integration.hotkey import probe_hotkey
-from assistant.integration.instance import InstanceClient, InstanceLock, socket_path
+from assistant.desktop import autostart
+from assistant.desktop.hotkey import probe_hotkey
+from assistant.desktop.instance import InstanceClient, InstanceLock, socket_path
 from assistant.paths import HeronPaths
 from models.errors import CodedError
 

@@ -8,8 +8,8 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from assistant.permissions.provenance import Origin, tag
 from assistant.storage import Storage
-from assistant.tools.provenance import Origin, tag
 from models.errors import CodedError
 
 ROLES = ("user", "assistant", "system", "tool")

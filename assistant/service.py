@@ -11,19 +11,19 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from assistant.agent.agent import AgentReply
+from assistant.builtins.reminders import ReminderService
+from assistant.builtins.timers import TimerService
 from assistant.bus import EventBus
 from assistant.commands import CommandRefused, service_commands
 from assistant.config import HeronConfig
 from assistant.core import Core
+from assistant.desktop.hotkey import Hotkey, start_hotkey
+from assistant.desktop.instance import InstanceServer, socket_path
 from assistant.events import AssistantState, MicStateChanged, Reply, StageError, StateChanged
-from assistant.integration.hotkey import Hotkey, start_hotkey
-from assistant.integration.instance import InstanceServer, socket_path
 from assistant.last_error import record_last_error
 from assistant.live_config import Applied, apply_config
 from assistant.paths import HeronPaths
 from assistant.supervisor import back_off, supervised
-from assistant.tools.reminders import ReminderService
-from assistant.tools.timers import TimerService
 from assistant.voice.feed import FrameFeed
 from assistant.voice.pipeline import TurnFailed, VoicePipeline
 from assistant.voice.speech_output import SpeechOutput

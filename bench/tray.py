@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.integration.instance import InstanceClient, socket_path
+from assistant.desktop.instance import InstanceClient, socket_path
 from assistant.paths import resolve_paths
 from bench.machine import machine_info
 from bench.report import judge, pyplot, save_figure, target_line, write_report

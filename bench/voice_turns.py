@@ -46,7 +46,7 @@ class SayNo:
     """A permission prompter that answers every question "no" at once."""
 
     async def ask(self, request: Any) -> Any:
-        from assistant.tools.policy import Answer
+        from assistant.permissions.policy import Answer
 
         return Answer.DENY
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.tools.policy import Answer, PermissionRequest
-from assistant.tools.provenance import origin_warning
+from assistant.permissions.policy import Answer, PermissionRequest
+from assistant.permissions.provenance import origin_warning
 
 LABELS = {Answer.ONCE: "Allow &once", Answer.SESSION: "Allow this &session",
           Answer.ALWAYS: "&Always allow", Answer.DENY: "&Deny",

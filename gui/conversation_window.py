@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assistant.builtins.reminders import ReminderFired
 from assistant.events import (
     Event,
     Interrupted,
@@ -38,7 +39,6 @@ from assistant.events import (
     ToolCallFinished,
     Transcript,
 )
-from assistant.tools.reminders import ReminderFired
 
 FLUSH_MS = 50
 MAX_BLOCKS = 2000  # older conversation scrolls out of the window (history keeps it)

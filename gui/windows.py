@@ -10,12 +10,12 @@ import json
 import logging
 from typing import Any
 
+from assistant.builtins.reminders import ReminderFired
 from assistant.config import ConfigError
 from assistant.config_patch import update_config_file
+from assistant.desktop import autostart
 from assistant.events import EnrolmentProgress, Event, TimerFired, ToolCallFinished
-from assistant.integration import autostart
 from assistant.service import HeronService
-from assistant.tools.reminders import ReminderFired
 from audio.devices import list_devices
 from gui.approval_dialog import QtPrompter
 from gui.audit_window import AuditWindow

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.agent.numbers import MORE_WORDS, find_clock_time_in, find_duration_in
-from assistant.tools.clock import find_day_offset_in
+from assistant.builtins.clock import find_day_offset_in
 
 # masked tokens standing for a typed value: seconds, "HH:MM", days from today
 DURATION, TIME, DAY = "<duration>", "<time>", "<day>"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.integration.portal_shortcuts import session_bus_address
+from assistant.desktop.portal_shortcuts import session_bus_address
 from assistant.tools.registry import ToolError
 
 PREFIX = "org.mpris.MediaPlayer2."

@@ -8,14 +8,14 @@ import asyncio
 
 from assistant.cli.output import print_json
 from assistant.core import Core
-from assistant.integration.instance import (
+from assistant.desktop.instance import (
     InstanceClient,
     InstanceLock,
     raise_for_error,
     socket_path,
 )
 from assistant.languages import LANGUAGE_CODE
-from assistant.tools.prompters import FanOutPrompter, TerminalPrompter
+from assistant.permissions.prompters import FanOutPrompter, TerminalPrompter
 from models.errors import CodedError
 
 STARTING_WAIT_S = 60.0  # a Heron that holds the lock may still be loading its models

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.cli.output import print_json
-from assistant.integration import autostart
+from assistant.desktop import autostart
 
 
 def register(sub) -> None:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 
 from assistant.core import Core
-from assistant.tools.prompters import FanOutPrompter
+from assistant.permissions.prompters import FanOutPrompter
 
 log = logging.getLogger(__name__)
 

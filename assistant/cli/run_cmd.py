@@ -9,8 +9,8 @@ import os
 import signal
 import sys
 
+from assistant.desktop.instance import InstanceClient, InstanceLock, socket_path
 from assistant.events import Event, StageError
-from assistant.integration.instance import InstanceClient, InstanceLock, socket_path
 from assistant.service import HeronService
 from models.errors import CodedError
 

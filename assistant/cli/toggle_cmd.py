@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from assistant.integration.instance import InstanceClient, raise_for_error, socket_path
+from assistant.desktop.instance import InstanceClient, raise_for_error, socket_path
 
 
 def handle(args, ctx) -> int:

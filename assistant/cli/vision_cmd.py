@@ -9,9 +9,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from assistant.builtins.screen import ScreenOcr, VisionOptions
+from assistant.builtins.screen_help import answer, find_errors, headings
 from assistant.cli.output import print_json
-from assistant.tools.screen import ScreenOcr, VisionOptions
-from assistant.tools.screen_help import answer, find_errors, headings
 from vision.types import Frame
 
 
@@ -92,7 +92,7 @@ def _print(report: dict[str, Any]) -> None:
 
 
 def screen(args, ctx) -> int:
-    from assistant.tools.screen import X11Screen
+    from assistant.builtins.screen import X11Screen
 
     options = ctx.config.vision
     backend = X11Screen(options)

@@ -10,9 +10,9 @@ from typing import Any
 from assistant.cli.output import print_json
 from assistant.core import Core
 from assistant.paths import HeronPaths
+from assistant.permissions.approvals import MCP_PREFIX, ApprovalStore
 from assistant.permissions.scope_words import scope_words
 from assistant.storage import Storage
-from assistant.tools.approvals import MCP_PREFIX, ApprovalStore
 from assistant.tools.registry import ToolSource
 from assistant.workers.discovery import (
     ManifestProblem,

@@ -15,16 +15,16 @@ from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSock
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from assistant.builtins.reminders import ReminderStore
+from assistant.builtins.timers import TimerStore
 from assistant.companion.bridges import AppBridge
 from assistant.companion.delivery import DeliveryEngine, notifications
 from assistant.companion.devices import CompanionError, Device, DeviceStore, RateLimiter
 from assistant.companion.egress import Egress
 from assistant.companion.guard import DEVICE_KEY, TOKEN_NEEDED, CompanionGate, client_key
 from assistant.companion.hub import Hub, Session
+from assistant.permissions.policy import Answer
 from assistant.storage import Storage
-from assistant.tools.policy import Answer
-from assistant.tools.reminders import ReminderStore
-from assistant.tools.timers import TimerStore
 
 WS_AUTH_WAIT_S = 5.0
 REVALIDATE_S = 2.0  # an open app's device is checked again this often

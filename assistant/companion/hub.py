@@ -12,12 +12,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.builtins.phone import Outbox
+from assistant.builtins.reminders import ReminderFired
 from assistant.bus import EventBus
 from assistant.events import Event, MicStateChanged, Reply, StateChanged, TimerFired, Transcript
-from assistant.tools.phone import Outbox
-from assistant.tools.policy import Answer, PermissionRequest
-from assistant.tools.provenance import origin_warning
-from assistant.tools.reminders import ReminderFired
+from assistant.permissions.policy import Answer, PermissionRequest
+from assistant.permissions.provenance import origin_warning
 
 log = logging.getLogger(__name__)
 HISTORY_LEN = 50

@@ -125,8 +125,8 @@ async def run_companion(service: HeronService, stop: asyncio.Event) -> None:
 async def serve_headless(core: Core, options: CompanionOptions, stop: asyncio.Event,
                          on_ready: Callable[[Endpoint], None]) -> None:
     """`heron serve`: the agent, timers and reminders and the companion; no voice."""
-    from assistant.tools.reminders import ReminderService
-    from assistant.tools.timers import TimerService
+    from assistant.builtins.reminders import ReminderService
+    from assistant.builtins.timers import TimerService
 
     async def ask(text: str) -> dict[str, Any]:
         return _reply(await core.agent.handle(text, source="phone"))

@@ -28,9 +28,9 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from assistant import __version__
+from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
+from assistant.permissions.prompters import grant_lines
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import Answer, PermissionRequest, ToolCall
-from assistant.tools.prompters import grant_lines
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.tools.desktop import normalize_url
+from assistant.builtins.desktop import normalize_url
 from assistant.tools.manifest import ToolManifest
 from models.errors import CodedError
 

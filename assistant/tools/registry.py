@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from assistant.audit import AuditLog
 from assistant.bus import EventBus
 from assistant.events import ToolCallFinished, ToolCallStarted
+from assistant.permissions.policy import Decision, PermissionPolicy, PermissionPrompter, ToolCall
 from assistant.permissions.schema_check import (
     ArgumentChecker,
     InvalidArguments,
@@ -21,7 +22,6 @@ from assistant.permissions.schema_check import (
 )
 from assistant.tools.capabilities import Capabilities, is_read_scope
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import Decision, PermissionPolicy, PermissionPrompter, ToolCall
 from models.errors import CodedError
 
 log = logging.getLogger(__name__)

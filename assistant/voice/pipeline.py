@@ -21,7 +21,7 @@ from assistant.events import (
     TurnFinished,
     WakeDetected,
 )
-from assistant.tools.prompters import FanOutPrompter, VoicePrompter
+from assistant.permissions.prompters import FanOutPrompter, VoicePrompter
 from assistant.voice import barge_in
 from assistant.voice.feed import FrameFeed
 from assistant.voice.listener import Listener

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from assistant.builtins.phone import Outbox
 from assistant.bus import EventBus
 from assistant.companion.hub import Hub, PhonePrompter, Session
+from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.storage import Storage
-from assistant.tools.phone import Outbox
-from assistant.tools.policy import Answer, PermissionRequest
 
 
 def test_the_prompt_sent_to_the_phone_carries_the_scopes_in_words(tmp_path: Path) -> None:

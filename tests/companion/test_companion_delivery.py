@@ -14,6 +14,7 @@ import websockets
 from companion_peers import NtfyServer, PushService, WebhookReceiver
 from conftest import write_config
 
+from assistant.builtins.phone import OUTBOX_KIND, Outbox
 from assistant.companion.bridges import WebPushBridge, new_vapid_key, vapid_public_key
 from assistant.companion.delivery import DeliveryEngine
 from assistant.companion.devices import DeviceStore
@@ -22,7 +23,6 @@ from assistant.companion.tls import ensure_certificate
 from assistant.paths import resolve_paths
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
-from assistant.tools.phone import OUTBOX_KIND, Outbox
 
 SECRET_TEXT = "the door code is 4711"
 

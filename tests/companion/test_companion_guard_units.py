@@ -15,6 +15,7 @@ import httpx
 import pytest
 from companion_peers import Listener, PushService
 
+from assistant.builtins.phone import OUTBOX_KIND, Outbox
 from assistant.companion import guard
 from assistant.companion.bridges import Notice, WebPushBridge, new_vapid_key
 from assistant.companion.delivery import DeliveryEngine
@@ -23,7 +24,6 @@ from assistant.companion.egress import Egress, EgressError, is_public
 from assistant.companion.guard import CompanionGate, client_key, host_allowed, split_host
 from assistant.companion.tls import ensure_certificate
 from assistant.storage import Storage
-from assistant.tools.phone import OUTBOX_KIND, Outbox
 
 
 @pytest.mark.parametrize("address", [

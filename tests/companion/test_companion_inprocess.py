@@ -11,15 +11,15 @@ from typing import Any
 import httpx
 import websockets
 
+from assistant.builtins.reminders import ReminderFired
 from assistant.companion.devices import DeviceStore
 from assistant.companion.options import CompanionOptions
 from assistant.companion.runtime import Companion, _reply
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.paths import resolve_paths
-from assistant.tools.policy import Answer, ToolCall
-from assistant.tools.prompters import CallbackPrompter
-from assistant.tools.reminders import ReminderFired
+from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.prompters import CallbackPrompter
 
 
 class Desktop:

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import httpx
 
+from assistant.builtins.phone import Outbox
+from assistant.builtins.reminders import ReminderStore
+from assistant.builtins.timers import TimerStore
 from assistant.bus import EventBus
 from assistant.companion.app import CompanionState, create_app
 from assistant.companion.bridges import AppBridge
@@ -18,9 +21,6 @@ from assistant.companion.hub import Hub
 from assistant.companion.options import CompanionOptions
 from assistant.companion.server import CompanionServer
 from assistant.storage import Storage
-from assistant.tools.phone import Outbox
-from assistant.tools.reminders import ReminderStore
-from assistant.tools.timers import TimerStore
 
 
 @dataclass(frozen=True)

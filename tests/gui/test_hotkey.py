@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from assistant.integration.hotkey import start_hotkey
+from assistant.desktop.hotkey import start_hotkey
 
 pytestmark = pytest.mark.gui
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.events import DeviceInUse, MicStateChanged
-from assistant.tools.policy import ToolCall
+from assistant.permissions.policy import ToolCall
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 

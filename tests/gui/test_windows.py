@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant.events import Transcript
-from assistant.tools.policy import Answer, PermissionRequest, ToolCall
-from assistant.tools.prompters import CallbackPrompter
-from assistant.tools.provenance import Origin
+from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
+from assistant.permissions.prompters import CallbackPrompter
+from assistant.permissions.provenance import Origin
 from models.errors import CodedError
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]

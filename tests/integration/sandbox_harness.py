@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
+from assistant.audit.key import AuditLog, load_key
 from assistant.bus import EventBus
+from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
 from assistant.storage import Storage
-from assistant.tools.audit import AuditLog, load_key
 from assistant.tools.manifest import manifest_from_document
-from assistant.tools.policy import Answer, PermissionRequest, ToolCall
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 from assistant.workers.host import SandboxedTool, something_arrived
 

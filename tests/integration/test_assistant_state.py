@@ -11,7 +11,7 @@ import asyncio
 import pytest
 from headless import HeadlessHeron
 
-from assistant.integration.instance import InstanceClient, socket_path
+from assistant.desktop.instance import InstanceClient, socket_path
 from assistant.paths import resolve_paths
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio]

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.audit.key import AUDIT_KEY, HEAD_FILE, AuditError, AuditLog
+from assistant.builtins.clock import GetDate, GetTime
 from assistant.bus import EventBus
 from assistant.cli import audit_cmd
 from assistant.cli.context import Context
+from assistant.permissions.policy import ToolCall
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
-from assistant.tools.audit import AUDIT_KEY, HEAD_FILE, AuditError, AuditLog
-from assistant.tools.clock import GetDate, GetTime
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 

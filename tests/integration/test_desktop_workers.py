@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.audit.key import AuditLog
+from assistant.builtins.apps import OpenApp, OpenUrl
+from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
+from assistant.builtins.desktop import AppLauncher, UrlOpener, default_backends
 from assistant.bus import EventBus
+from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.storage import Storage
-from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.audit import AuditLog
-from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
-from assistant.tools.desktop import AppLauncher, UrlOpener, default_backends
-from assistant.tools.policy import Answer, ToolCall
-from assistant.tools.prompters import CallbackPrompter, FanOutPrompter
 from assistant.tools.registry import ToolRegistry
 
 DESKTOP_VARS = ("WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "BROWSER",

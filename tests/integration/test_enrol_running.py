@@ -13,7 +13,7 @@ import pytest
 from headless import HeadlessHeron, of_type
 from helpers import espeak_wav, run_heron
 
-from assistant.integration.instance import InstanceClient, socket_path
+from assistant.desktop.instance import InstanceClient, socket_path
 from assistant.paths import resolve_paths
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio]

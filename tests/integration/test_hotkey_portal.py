@@ -13,8 +13,8 @@ from jeepney import DBusAddress, message_bus, new_signal
 from jeepney.io.blocking import Proxy, open_dbus_connection
 from portal_peer import PORTAL_PATH, SHORTCUTS_IFACE, FakePortal
 
-from assistant.integration.hotkey import WAYLAND_HINT, start_hotkey
-from assistant.integration.portal_shortcuts import SHORTCUT_ID, portal_trigger
+from assistant.desktop.hotkey import WAYLAND_HINT, start_hotkey
+from assistant.desktop.portal_shortcuts import SHORTCUT_ID, portal_trigger
 
 pytestmark = pytest.mark.timeout(60)
 SPEC = "<ctrl>+<alt>+<space>"
@@ -145,7 +145,7 @@ def test_pynput_combinations_become_shortcut_spec_triggers():
 
 def test_the_doctor_asks_the_portal_without_binding_anything(bus, portal):
     """`heron doctor` must not make the desktop ask the user to confirm a shortcut."""
-    from assistant.integration.hotkey import probe_hotkey
+    from assistant.desktop.hotkey import probe_hotkey
 
     peer = portal()
     usable, status = probe_hotkey(SPEC, env=wayland(bus))

@@ -17,13 +17,13 @@ from helpers import REPO, run_heron
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
+from assistant.audit.key import AuditLog
 from assistant.bus import EventBus
 from assistant.mcp.client import McpOptions, McpServerOptions, connect_servers, proxy_name
 from assistant.paths import resolve_paths
+from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.prompters import CallbackPrompter
 from assistant.storage import Storage
-from assistant.tools.audit import AuditLog
-from assistant.tools.policy import Answer, ToolCall
-from assistant.tools.prompters import CallbackPrompter
 from assistant.tools.registry import ToolRegistry
 
 DEMO = REPO / "tests" / "fixtures" / "mcp" / "demo_server.py"

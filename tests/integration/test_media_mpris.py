@@ -11,13 +11,13 @@ import pytest
 from helpers import private_session_bus
 from mpris_player import Mpv, song
 
+from assistant.audit.key import AuditLog
 from assistant.builtins.media import MediaOptions, media_tools
 from assistant.builtins.mpris import MprisClient
 from assistant.builtins.music_search import best_match
 from assistant.bus import EventBus
+from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
-from assistant.tools.audit import AuditLog
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 

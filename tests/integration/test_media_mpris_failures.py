@@ -18,12 +18,12 @@ from helpers import private_session_bus
 from jeepney import HeaderFields, MessageType, message_bus, new_method_return
 from jeepney.io.blocking import Proxy, open_dbus_connection
 
+from assistant.audit.key import AuditLog
 from assistant.builtins.media import MediaOptions, media_tools
 from assistant.builtins.mpris import PLAYER_IFACE, MprisClient
 from assistant.bus import EventBus
+from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
-from assistant.tools.audit import AuditLog
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolError, ToolRegistry
 
 NAME = "org.mpris.MediaPlayer2.scripted"

@@ -14,18 +14,18 @@ import pytest
 from assistant.agent.agent import Agent
 from assistant.agent.embeddings import TextEmbedder
 from assistant.agent.router import Router
+from assistant.builtins.apps import OpenApp, OpenUrl
+from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
+from assistant.builtins.clock import GetDate, GetTime
+from assistant.builtins.files import FindFiles, ReadFile
+from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
+from assistant.builtins.phone import NotifyPhone, Outbox
+from assistant.builtins.reminders import ReminderStore, SetReminder
+from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.paths import HeronPaths
 from assistant.storage import Storage
-from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
-from assistant.tools.clock import GetDate, GetTime
-from assistant.tools.files import FindFiles, ReadFile
-from assistant.tools.notes import ListNotes, NoteStore, TakeNote
-from assistant.tools.phone import NotifyPhone, Outbox
-from assistant.tools.reminders import ReminderStore, SetReminder
-from assistant.tools.timers import CancelTimer, ListTimers, SetTimer
 from models.store import ModelStore
 
 pytestmark = pytest.mark.slow

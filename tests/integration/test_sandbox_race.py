@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from assistant.tools.audit import AuditLog
+from assistant.audit.key import AuditLog
+from assistant.permissions.policy import ToolCall
 from assistant.tools.manifest import manifest_from_document
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 from assistant.workers.host import SandboxedTool
 

@@ -18,16 +18,16 @@ import pytest
 from assistant.agent.agent import Agent
 from assistant.agent.llm import LlmResult, LlmToolCall
 from assistant.agent.llm_turn import LlmTurn
+from assistant.audit.key import AuditLog
+from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
+from assistant.builtins.screen import ScreenOcr, VisionOptions, X11Screen
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.paths import HeronPaths
+from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
 from assistant.storage import Storage
-from assistant.tools.audit import AuditLog
-from assistant.tools.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
-from assistant.tools.policy import Answer, PermissionRequest, ToolCall
 from assistant.tools.registry import ToolRegistry
-from assistant.tools.screen import ScreenOcr, VisionOptions, X11Screen
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixtures.windows.xdesktop import Desktop, DesktopError, start_desktop, stop_desktop  # noqa: E402
@@ -307,7 +307,7 @@ class ExplainingModel:
 @pytest.mark.gui
 @pytest.mark.slow
 def test_with_an_llm_the_error_is_explained_without_offering_it_tools(core, windows):
-    from assistant.tools.screen_help import ExplainError
+    from assistant.builtins.screen_help import ExplainError
 
     model = ExplainingModel()
     reg = ToolRegistry(EventBus(), core.audit, backends=core.registry.backends)

@@ -12,7 +12,7 @@ import pytest
 from headless import HeadlessHeron, of_type
 from helpers import run_heron, write_wav
 
-from assistant.integration.instance import socket_path
+from assistant.desktop.instance import socket_path
 from assistant.paths import resolve_paths
 
 pytestmark = pytest.mark.slow

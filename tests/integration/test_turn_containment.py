@@ -15,12 +15,12 @@ import pytest
 from headless import HeadlessHeron
 from helpers import REPO, run_heron, write_wav
 
+from assistant.builtins.timers import TimerStore
+from assistant.desktop.instance import InstanceClient, socket_path
 from assistant.events import StateChanged
-from assistant.integration.instance import InstanceClient, socket_path
 from assistant.paths import resolve_paths
 from assistant.service import APOLOGY
 from assistant.storage import Storage
-from assistant.tools.timers import TimerStore
 
 # The child: the real `heron run`, except that the agent fails once with a bug (not a
 # coded error), at its real entry point, as a broken tool or model would make it.
@@ -47,7 +47,7 @@ sys.exit(main(sys.argv[1:]))
 # and firing the pasta timer hits a bug.
 TIMER_FAILS_ONCE = """
 import sys
-import assistant.tools.timers as timers
+import assistant.builtins.timers as timers
 
 real_claim = timers.TimerStore.claim_due
 real_fire = timers.TimerService._fire

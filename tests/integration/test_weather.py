@@ -13,9 +13,9 @@ from assistant.agent.router import Router
 from assistant.audit import AuditLog
 from assistant.builtins.weather import GetWeather, WeatherOptions
 from assistant.bus import EventBus
+from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.storage import Storage
-from assistant.tools.policy import Answer, ToolCall
-from assistant.tools.prompters import CallbackPrompter, FanOutPrompter
 from assistant.tools.registry import ToolRegistry
 
 FORECAST_PARAMS = {"current": "temperature_2m,weather_code,wind_speed_10m",

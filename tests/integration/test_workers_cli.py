@@ -12,8 +12,8 @@ import pytest
 from helpers import REPO
 
 from assistant.paths import HeronPaths
+from assistant.permissions.approvals import ApprovalStore
 from assistant.storage import Storage
-from assistant.tools.approvals import ApprovalStore
 
 FIXTURES = REPO / "tests" / "fixtures" / "workers"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from assistant.permissions.policy import ToolCall
 from assistant.tools.capabilities import Capabilities
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolContext
 
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from assistant.agent.agent import Agent
 from assistant.audit.log import AuditLog
+from assistant.builtins.clock import GetDate, GetTime
+from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer, TimerStore
 from assistant.bus import EventBus
 from assistant.storage import Storage
-from assistant.tools.clock import GetDate, GetTime
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolRegistry
-from assistant.tools.timers import CancelTimer, ListTimers, SetTimer, TimerStore
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}

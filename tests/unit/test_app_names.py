@@ -14,9 +14,9 @@ import pytest
 from builtin_support import ctx_for
 
 from assistant.agent.router import Router
-from assistant.tools.apps import OpenApp
-from assistant.tools.desktop import AppLauncher
-from assistant.tools.desktop_apps import AppNotFound, DesktopApps
+from assistant.builtins.apps import OpenApp
+from assistant.builtins.desktop import AppLauncher
+from assistant.builtins.desktop_apps import AppNotFound, DesktopApps
 
 BROWSER_MIME = "MimeType=text/html;x-scheme-handler/http;x-scheme-handler/https;\n"
 
@@ -124,7 +124,7 @@ def _age(apps_dir: Path) -> None:
 
 
 def test_apps_are_parsed_once_and_a_newly_installed_app_is_still_found(xdg, monkeypatch):
-    from assistant.tools import desktop_apps
+    from assistant.builtins import desktop_apps
     parsed = []
     real_parse = desktop_apps.parse_desktop_file
     monkeypatch.setattr(desktop_apps, "parse_desktop_file",

@@ -5,11 +5,11 @@ import sqlite3
 
 import pytest
 
+from assistant.permissions.approvals import ApprovalStore, Grant
+from assistant.permissions.policy import Answer, Decision, PermissionPolicy, ToolCall
+from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.storage import Storage
-from assistant.tools.approvals import ApprovalStore, Grant
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import Answer, Decision, PermissionPolicy, ToolCall
-from assistant.tools.prompters import CallbackPrompter, FanOutPrompter
 from models.errors import CodedError
 
 

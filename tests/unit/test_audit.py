@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.audit.key import AUDIT_KEY, HEAD_FILE, AuditLog, load_key
+from assistant.builtins.clock import GetTime
 from assistant.bus import EventBus
+from assistant.permissions.policy import ToolCall
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
-from assistant.tools.audit import AUDIT_KEY, HEAD_FILE, AuditLog, load_key
-from assistant.tools.clock import GetTime
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 REPO = Path(__file__).resolve().parents[2]
@@ -185,7 +185,7 @@ WRITER = textwrap.dedent("""
     from pathlib import Path
     from assistant.secrets import SecretStore
     from assistant.storage import Storage
-    from assistant.tools.audit import AuditLog
+    from assistant.audit.key import AuditLog
     data, n, who = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     storage = Storage(data / "heron.db")
     audit = AuditLog.open(storage, SecretStore(data, use_keyring=False))

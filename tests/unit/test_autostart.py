@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import configparser
 
-from assistant.integration import autostart
+from assistant.desktop import autostart
 
 
 def test_on_writes_a_valid_desktop_entry_and_off_removes_it(tmp_path):

@@ -9,10 +9,10 @@ import pytest
 from assistant.agent.router import Router
 from assistant.audit import AuditLog
 from assistant.builtins.broadcast import Broadcast
+from assistant.builtins.phone import OUTBOX_KIND, NotifyPhone, Outbox
 from assistant.bus import EventBus
-from assistant.tools.phone import OUTBOX_KIND, NotifyPhone, Outbox
-from assistant.tools.policy import Answer, ToolCall
-from assistant.tools.prompters import CallbackPrompter, FanOutPrompter
+from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.tools.registry import ToolRegistry
 
 

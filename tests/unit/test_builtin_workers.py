@@ -10,27 +10,27 @@ import pytest
 from builtin_support import Recorder, ctx_for, run
 
 from assistant.agent.router import Router
-from assistant.bus import EventBus
-from assistant.storage import Storage
-from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.capabilities import Capabilities, CapabilityDenied
-from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
-from assistant.tools.clock import GetDate, GetTime
-from assistant.tools.desktop import DesktopError, normalize_url
-from assistant.tools.desktop_apps import DesktopApps, exec_argv, parse_desktop_file
-from assistant.tools.files import FilesOptions, FindFiles, ReadFile
-from assistant.tools.notes import ListNotes, NoteStore, TakeNote
-from assistant.tools.phone import NotifyPhone, Outbox
-from assistant.tools.policy import ToolCall
-from assistant.tools.registry import ToolContext, ToolError
-from assistant.tools.reminders import (
+from assistant.builtins.apps import OpenApp, OpenUrl
+from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
+from assistant.builtins.clock import GetDate, GetTime
+from assistant.builtins.desktop import DesktopError, normalize_url
+from assistant.builtins.desktop_apps import DesktopApps, exec_argv, parse_desktop_file
+from assistant.builtins.files import FilesOptions, FindFiles, ReadFile
+from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
+from assistant.builtins.phone import NotifyPhone, Outbox
+from assistant.builtins.reminders import (
     ReminderFired,
     ReminderService,
     ReminderStore,
     SetReminder,
     parse_at,
 )
-from assistant.tools.timers import CancelTimer, ListTimers, SetTimer
+from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
+from assistant.bus import EventBus
+from assistant.permissions.policy import ToolCall
+from assistant.storage import Storage
+from assistant.tools.capabilities import Capabilities, CapabilityDenied
+from assistant.tools.registry import ToolContext, ToolError
 
 # -- notes -------------------------------------------------------------------------
 

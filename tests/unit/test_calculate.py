@@ -6,11 +6,11 @@ from builtin_support import ctx_for, run
 
 from assistant.agent.router import Router
 from assistant.builtins.calculate import EXAMPLE, MAX_EXPONENT, Calculate
+from assistant.builtins.clock import GetDate, GetTime
 from assistant.builtins.convert import Convert
+from assistant.builtins.timers import ListTimers
 from assistant.builtins.volume import ChangeVolume, SetVolume
-from assistant.tools.clock import GetDate, GetTime
 from assistant.tools.registry import ToolError
-from assistant.tools.timers import ListTimers
 
 
 def calculate(expression):

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from assistant.agent.agent import Agent
-from assistant.tools.reminders import ReminderStore, SetReminder
+from assistant.builtins.reminders import ReminderStore, SetReminder
 
 AMBIGUOUS = "set a timer reminder for five minutes"
 

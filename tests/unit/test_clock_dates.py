@@ -9,10 +9,10 @@ import pytest
 from assistant.agent.numbers import tokenize
 from assistant.agent.router import Router
 from assistant.audit.log import AuditLog
+from assistant.builtins.clock import GetDate, GetTime, find_day_offset_in
 from assistant.bus import EventBus
+from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
-from assistant.tools.clock import GetDate, GetTime, find_day_offset_in
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 # A Sunday evening, so "tomorrow" crosses into a new week.

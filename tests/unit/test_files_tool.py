@@ -10,11 +10,11 @@ import os
 import pytest
 from builtin_support import Recorder, ctx_for, run
 
+from assistant.audit.key import AuditLog
+from assistant.builtins.files import FilesOptions, FindFiles, ReadFile
 from assistant.bus import EventBus
-from assistant.tools.audit import AuditLog
+from assistant.permissions.policy import ToolCall
 from assistant.tools.capabilities import CapabilityDenied
-from assistant.tools.files import FilesOptions, FindFiles, ReadFile
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolError, ToolRegistry
 
 

@@ -13,14 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.integration.instance import (
+from assistant.desktop.instance import (
     InstanceClient,
     InstanceServer,
     raise_for_error,
     socket_path,
 )
-from assistant.tools.policy import Answer, PermissionRequest
-from assistant.tools.prompters import CallbackPrompter
+from assistant.permissions.policy import Answer, PermissionRequest
+from assistant.permissions.prompters import CallbackPrompter
 from models.errors import CodedError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVER = """
 import asyncio, logging, resource, sys
 from pathlib import Path
-from assistant.integration.instance import InstanceServer
+from assistant.desktop.instance import InstanceServer
 from assistant.logging_limits import limit_repeats
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

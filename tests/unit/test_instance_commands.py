@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.commands import service_commands
-from assistant.integration.instance import InstanceClient, InstanceServer
+from assistant.desktop.instance import InstanceClient, InstanceServer
 
 
 class Service:

@@ -22,7 +22,7 @@ import pytest
 from helpers import run_heron
 
 from assistant import paths
-from assistant.integration.instance import InstanceClient, InstanceLock, socket_path
+from assistant.desktop.instance import InstanceClient, InstanceLock, socket_path
 from assistant.paths import resolve_paths
 from models.errors import CodedError
 

@@ -3,9 +3,9 @@ terminal keeps the scopes an allow grants, so the terminal can show them."""
 
 import json
 
-from assistant.integration.instance import request_from_dict, request_to_dict
-from assistant.tools.policy import Answer, PermissionRequest
-from assistant.tools.prompters import render_request
+from assistant.desktop.instance import request_from_dict, request_to_dict
+from assistant.permissions.policy import Answer, PermissionRequest
+from assistant.permissions.prompters import render_request
 
 
 def test_a_forwarded_question_keeps_its_scopes_and_the_terminal_shows_them():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.integration.instance import (
+from assistant.desktop.instance import (
     InstanceClient,
     InstanceLock,
     InstanceServer,
@@ -20,9 +20,9 @@ from assistant.integration.instance import (
     request_to_dict,
     socket_path,
 )
-from assistant.tools.policy import Answer, PermissionRequest
-from assistant.tools.prompters import CallbackPrompter
-from assistant.tools.provenance import Origin
+from assistant.permissions.policy import Answer, PermissionRequest
+from assistant.permissions.prompters import CallbackPrompter
+from assistant.permissions.provenance import Origin
 from models.errors import CodedError
 
 REQUEST = PermissionRequest(

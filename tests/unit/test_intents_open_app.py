@@ -15,9 +15,9 @@ from intents_support import IntentsRig
 from assistant.agent.intents.catalog import catalog
 from assistant.agent.intents.mapping import CONNECT_HOME_ASSISTANT
 from assistant.agent.intents.open_app import AppNames
-from assistant.tools.apps import OpenApp
-from assistant.tools.desktop import AppLauncher
-from assistant.tools.desktop_apps import DesktopApps
+from assistant.builtins.apps import OpenApp
+from assistant.builtins.desktop import AppLauncher
+from assistant.builtins.desktop_apps import DesktopApps
 
 BROWSER_MIME = "MimeType=text/html;x-scheme-handler/http;x-scheme-handler/https;\n"
 

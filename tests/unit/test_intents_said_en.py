@@ -8,7 +8,7 @@ from intents_support import IntentsRig
 from assistant.agent.router import Router
 from assistant.agent.understanding import Understanding, intent_recognizer
 from assistant.builtins.broadcast import Broadcast
-from assistant.tools.camera import WhoIsThere
+from assistant.builtins.camera import WhoIsThere
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ import pytest
 from builtin_support import run
 
 from assistant.agent.router import Router
+from assistant.audit.key import AuditLog
 from assistant.builtins.list_store import ListStore, normalise_list_name
 from assistant.builtins.lists import list_tools
+from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.bus import EventBus
+from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
-from assistant.tools.audit import AuditLog
-from assistant.tools.notes import ListNotes, NoteStore, TakeNote
-from assistant.tools.policy import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 

@@ -9,22 +9,22 @@ import time
 
 import pytest
 
-from assistant.tools.approvals import ApprovalStore
-from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import (
+from assistant.permissions.approvals import ApprovalStore
+from assistant.permissions.policy import (
     Answer,
     Decision,
     PermissionPolicy,
     ToolCall,
     describe_action,
 )
-from assistant.tools.prompters import (
+from assistant.permissions.prompters import (
     CallbackPrompter,
     FanOutPrompter,
     TerminalPrompter,
     VoicePrompter,
     yes_or_no,
 )
+from assistant.tools.manifest import ToolManifest
 
 THIRD = " (asked because third-party tool you have not allowed yet)"
 SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}}

@@ -11,16 +11,16 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.audit import AuditLog
+from assistant.builtins.apps import OpenUrl
+from assistant.builtins.clipboard import ClipboardRead
+from assistant.builtins.desktop import DesktopError, normalize_url
 from assistant.bus import EventBus
+from assistant.permissions.approvals import ApprovalStore
+from assistant.permissions.policy import Answer, Decision, PermissionPolicy, ToolCall
+from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter, render_request
 from assistant.permissions.urls import url_carries_data
 from assistant.storage import Storage
-from assistant.tools.approvals import ApprovalStore
-from assistant.tools.apps import OpenUrl
-from assistant.tools.clipboard import ClipboardRead
-from assistant.tools.desktop import DesktopError, normalize_url
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import Answer, Decision, PermissionPolicy, ToolCall
-from assistant.tools.prompters import CallbackPrompter, FanOutPrompter, render_request
 from assistant.tools.registry import ToolRegistry
 
 SCHEMA = {"type": "object", "properties": {"text": {"type": "string"}}}

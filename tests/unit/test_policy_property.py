@@ -22,14 +22,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from assistant.audit.key import AuditLog, load_key
 from assistant.bus import EventBus
+from assistant.permissions.approvals import ApprovalStore
+from assistant.permissions.policy import Answer, PermissionPolicy, ToolCall
+from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
+from assistant.permissions.provenance import TRUSTED, Origin, Tainted
 from assistant.storage import Storage
-from assistant.tools.approvals import ApprovalStore
-from assistant.tools.audit import AuditLog, load_key
 from assistant.tools.manifest import CONFIRM, EFFECTS, ToolManifest
-from assistant.tools.policy import Answer, PermissionPolicy, ToolCall
-from assistant.tools.prompters import CallbackPrompter, FanOutPrompter
-from assistant.tools.provenance import TRUSTED, Origin, Tainted
 from assistant.tools.registry import ToolRegistry
 
 TOOL = "probe"
@@ -117,8 +117,13 @@ def forced(m: ToolManifest, call: ToolCall) -> bool:
     tainted = any(isinstance(v, Tainted) and not v.origins <= TRUSTED
                   for v in call.args.values())
     named = any(Origin(o) not in TRUSTED for o in call.origins)
+    off = [s for s in m.permissions if s in OFF_MACHINE]
+    # a built-in lookup from named hosts that asks once (the weather): the first yes
+    # covers the later calls
+    asked_once = (m.builtin and m.effects == "read" and m.confirm == "once"
+                  and all(s.startswith("net:") for s in off))
     return (call.untrusted or tainted or named or m.effects == "destructive"
-            or any(s in OFF_MACHINE for s in m.permissions)
+            or (bool(off) and not asked_once)
             or call.args.get("url") in DATA_URLS)
 
 

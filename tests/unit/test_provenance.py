@@ -6,11 +6,10 @@ import asyncio
 
 import pytest
 
-from assistant.tools.approvals import ApprovalStore
-from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import Answer, PermissionPolicy, ToolCall
-from assistant.tools.prompters import CallbackPrompter, FanOutPrompter
-from assistant.tools.provenance import (
+from assistant.permissions.approvals import ApprovalStore
+from assistant.permissions.policy import Answer, PermissionPolicy, ToolCall
+from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
+from assistant.permissions.provenance import (
     Origin,
     ProvenanceContext,
     Tainted,
@@ -18,6 +17,7 @@ from assistant.tools.provenance import (
     tag,
     untrusted_origins,
 )
+from assistant.tools.manifest import ToolManifest
 
 # -- tags ---------------------------------------------------------------------------------
 

@@ -12,18 +12,18 @@ from assistant.agent.align import Item
 from assistant.agent.bounds import Bounds, WordIndex
 from assistant.agent.numbers import find_clock_time_in
 from assistant.agent.tokens import mask_values, tokens_of
+from assistant.builtins.apps import OpenApp, OpenUrl
+from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
+from assistant.builtins.clock import GetDate, GetTime
+from assistant.builtins.files import FindFiles
 from assistant.builtins.lists import AddToList, CompleteListItem, ReadList, RemoveFromList
+from assistant.builtins.notes import ListNotes, TakeNote
+from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.reminders import SetReminder
+from assistant.builtins.screen import ClickOnScreen, FindOnScreen
+from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
 from assistant.builtins.volume import ChangeVolume, MuteAudio, SetVolume
 from assistant.builtins.weather import GetWeather
-from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
-from assistant.tools.clock import GetDate, GetTime
-from assistant.tools.files import FindFiles
-from assistant.tools.notes import ListNotes, TakeNote
-from assistant.tools.phone import NotifyPhone
-from assistant.tools.reminders import SetReminder
-from assistant.tools.screen import ClickOnScreen, FindOnScreen
-from assistant.tools.timers import CancelTimer, ListTimers, SetTimer
 
 TOOLS = (GetTime, GetDate, SetTimer, ListTimers, CancelTimer, SetReminder, OpenApp, OpenUrl,
          FindFiles, TakeNote, ListNotes, ClipboardRead, ClipboardWrite, NotifyPhone,

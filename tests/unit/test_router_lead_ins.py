@@ -10,14 +10,14 @@ from router_support import routed, words_router
 from assistant.agent.clauses import clauses_of
 from assistant.agent.tokens import DURATION, mask_values, tokens_of
 from assistant.builtins.calculate import Calculate
+from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.convert import Convert
+from assistant.builtins.files import FindFiles, ReadFile
 from assistant.builtins.lists import AddToList, CompleteListItem, ReadList, RemoveFromList
 from assistant.builtins.media import MediaPause, MediaPlay
-from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
-from assistant.tools.files import FindFiles, ReadFile
-from assistant.tools.phone import NotifyPhone
-from assistant.tools.screen import ClickOnScreen, FindOnScreen, ReadScreen
-from assistant.tools.timers import (
+from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.screen import ClickOnScreen, FindOnScreen, ReadScreen
+from assistant.builtins.timers import (
     CancelTimer,
     ChangeTimer,
     ListTimers,

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.agent.router import Router
+from assistant.builtins.apps import OpenApp
+from assistant.builtins.clipboard import ClipboardWrite
 from assistant.builtins.media import MediaNext, MediaPause, MediaPlay, MediaResume
 from assistant.builtins.volume import ChangeVolume, MuteAudio, SetVolume
-from assistant.tools.apps import OpenApp
-from assistant.tools.clipboard import ClipboardWrite
 
 
 @pytest.fixture(scope="module")

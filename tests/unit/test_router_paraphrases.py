@@ -12,19 +12,19 @@ from assistant.agent.align import align
 from assistant.agent.bounds import WordIndex, upper_bounds
 from assistant.agent.router import Router
 from assistant.agent.tokens import mask_values, tokens_of
+from assistant.builtins.apps import OpenApp, OpenUrl
+from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere
+from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
+from assistant.builtins.clock import GetDate, GetTime
+from assistant.builtins.files import FindFiles, ReadFile
+from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
+from assistant.builtins.phone import NotifyPhone, Outbox
+from assistant.builtins.reminders import ReminderStore, SetReminder
+from assistant.builtins.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
+from assistant.builtins.screen_help import ExplainError
+from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
 from assistant.storage import Storage
-from assistant.tools.apps import OpenApp, OpenUrl
-from assistant.tools.camera import CameraSnapshot, ScanQr, WhoIsThere
-from assistant.tools.clipboard import ClipboardRead, ClipboardWrite
-from assistant.tools.clock import GetDate, GetTime
-from assistant.tools.files import FindFiles, ReadFile
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.notes import ListNotes, NoteStore, TakeNote
-from assistant.tools.phone import NotifyPhone, Outbox
-from assistant.tools.reminders import ReminderStore, SetReminder
-from assistant.tools.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
-from assistant.tools.screen_help import ExplainError
-from assistant.tools.timers import CancelTimer, ListTimers, SetTimer
 
 
 def manifests(tmp: Path) -> list[ToolManifest]:

@@ -11,7 +11,7 @@ import pytest
 from assistant.agent.agent import Agent
 from assistant.agent.router import Router
 from assistant.builtins.calculate import Calculate
-from assistant.tools.files import FindFiles, ReadFile
+from assistant.builtins.files import FindFiles, ReadFile
 
 
 @pytest.fixture(scope="module")

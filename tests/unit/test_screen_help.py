@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.tools.screen_help import answer, find_errors, locate, meaning_of
+from assistant.builtins.screen_help import answer, find_errors, locate, meaning_of
 from vision.testscreens import TRACEBACK
 from vision.types import Box, OcrLine
 
@@ -69,8 +69,8 @@ def test_locate_prefers_exact_labels_and_narrows_inside_a_line():
 def test_vision_config_section_turns_redaction_and_exclusions_on_and_off():
     import pytest
 
+    from assistant.builtins.screen import ScreenOcr
     from assistant.config import ConfigError, from_dict
-    from assistant.tools.screen import ScreenOcr
 
     default = from_dict({}).vision
     assert default.redact and ScreenOcr(default).redact("pin: 4711").text == "pin: [password]"

@@ -7,12 +7,7 @@ import pytest
 
 from assistant.agent.router import Router
 from assistant.audit.log import AuditLog
-from assistant.bus import EventBus
-from assistant.events import TimerFired
-from assistant.storage import Storage
-from assistant.tools.policy import ToolCall
-from assistant.tools.registry import ToolRegistry
-from assistant.tools.timers import (
+from assistant.builtins.timers import (
     CancelTimer,
     ChangeTimer,
     ListTimers,
@@ -22,6 +17,11 @@ from assistant.tools.timers import (
     TimerService,
     TimerStore,
 )
+from assistant.bus import EventBus
+from assistant.events import TimerFired
+from assistant.permissions.policy import ToolCall
+from assistant.storage import Storage
+from assistant.tools.registry import ToolRegistry
 
 TOOLS = (SetTimer, ListTimers, CancelTimer, PauseTimer, ResumeTimer, ChangeTimer)
 

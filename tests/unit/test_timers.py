@@ -2,10 +2,10 @@
 
 import asyncio
 
+from assistant.builtins.timers import TimerService, TimerStore
 from assistant.bus import EventBus
 from assistant.events import TimerFired
 from assistant.storage import Storage
-from assistant.tools.timers import TimerService, TimerStore
 
 
 async def _run_for(service, seconds):

@@ -6,10 +6,10 @@ import sqlite3
 
 import pytest
 
+from assistant.builtins.clock import GetTime
 from assistant.events import ToolCallFinished, ToolCallStarted
-from assistant.tools.clock import GetTime
+from assistant.permissions.policy import Answer, ToolCall
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.policy import Answer, ToolCall
 
 
 def run(coro):

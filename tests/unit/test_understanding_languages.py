@@ -8,9 +8,9 @@ from intents_support import IntentsRig
 from assistant.agent.intents.recognizer import SlotSources
 from assistant.agent.router import Router
 from assistant.agent.understanding import Understanding, intent_recognizer
+from assistant.builtins.files import FindFiles
 from assistant.builtins.list_store import ListStore
 from assistant.builtins.lists import ReadList, RemoveFromList
-from assistant.tools.files import FindFiles
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """"Open {name}" in any language, when the name is an installed app ("ouvre Firefox",
 "öffne den Browser", "افتح فايرفوكس"): Home Assistant's templates for opening a named
 cover or valve hear the verb and the name; the app menu's .desktop names
-(assistant.tools.desktop_apps) tell whether the name is an app, so it is opened with
+(assistant.builtins.desktop_apps) tell whether the name is an app, so it is opened with
 open_app instead of being answered "connect Home Assistant"."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hassil.intents import Intent, Intents, WildcardSlotList
 
 from assistant.agent.intents.catalog import Catalog, catalog
 from assistant.agent.intents.recognizer import IntentMatch
-from assistant.tools.desktop_apps import AppNotFound, DesktopApp, DesktopApps
+from assistant.builtins.desktop_apps import AppNotFound, DesktopApp, DesktopApps
 
 INTENT = "HassTurnOn"
 APP_NAMED = 0.9  # the template's own verb, and a name the app menu has

@@ -1,5 +1,5 @@
 """Built-in tools open_app and open_url, through the `apps.launch` backend
-(assistant.tools.desktop.AppLauncher). open_url hands the address to the user's
+(assistant.builtins.desktop.AppLauncher). open_url hands the address to the user's
 browser: the browser, not Heron, goes on the network, so no net: scope is needed."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from assistant.tools.desktop import normalize_url
+from assistant.builtins.desktop import normalize_url
 from assistant.tools.manifest import ToolManifest
 
 if TYPE_CHECKING:

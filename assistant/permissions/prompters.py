@@ -20,7 +20,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TextIO
 
-from assistant.tools.policy import Answer, PermissionPrompter, PermissionRequest
+from assistant.permissions.policy import Answer, PermissionPrompter, PermissionRequest
 
 log = logging.getLogger(__name__)
 

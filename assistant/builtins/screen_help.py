@@ -20,8 +20,8 @@ from assistant.tools.manifest import ToolManifest
 from vision.types import Box, OcrLine
 
 if TYPE_CHECKING:
+    from assistant.builtins.screen import ScreenOcr
     from assistant.tools.registry import ToolContext
-    from assistant.tools.screen import ScreenOcr
 
 log = logging.getLogger(__name__)
 

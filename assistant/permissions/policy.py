@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from assistant.permissions.approvals import ANY_SCOPE, MCP_PREFIX, ApprovalStore
+from assistant.permissions.provenance import Origin, as_origins, untrusted_origins
 from assistant.permissions.scope_words import is_broad, scope_words, spoken_scope
 from assistant.permissions.urls import data_urls
-from assistant.tools.approvals import ANY_SCOPE, MCP_PREFIX, ApprovalStore
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.provenance import Origin, as_origins, untrusted_origins
 
 log = logging.getLogger(__name__)
 

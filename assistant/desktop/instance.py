@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.integration.instance_wire import (
+from assistant.desktop.instance_wire import (
     MAX_CONNECTIONS,
     MAX_REPLY_BYTES,
     MAX_REPLY_DEPTH,
@@ -48,9 +48,9 @@ from assistant.integration.instance_wire import (
     refuse,
     socket_path,
 )
-from assistant.tools.policy import Answer, PermissionRequest
-from assistant.tools.prompters import is_available
-from assistant.tools.provenance import Origin
+from assistant.permissions.policy import Answer, PermissionRequest
+from assistant.permissions.prompters import is_available
+from assistant.permissions.provenance import Origin
 from models.errors import CodedError
 
 __all__ = ["Connection", "Handler", "InstanceClient", "InstanceError", "InstanceLock",

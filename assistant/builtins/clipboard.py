@@ -1,5 +1,5 @@
 """Built-in tools clipboard_read and clipboard_write, through the desktop clipboard
-backend (assistant.tools.desktop.SystemClipboard) that Capabilities hands out for the
+backend (assistant.builtins.desktop.SystemClipboard) that Capabilities hands out for the
 clipboard.read / clipboard.write scopes. What is read is untrusted content."""
 
 from __future__ import annotations

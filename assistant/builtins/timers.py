@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.agent.numbers import spoken_duration
 from assistant.events import TimerFired
-from assistant.tools import due
-from assistant.tools.manifest import ToolManifest
-from assistant.tools.registry import ToolError
-from assistant.tools.timer_store import (
+from assistant.scheduling import due
+from assistant.scheduling.timer_store import (
     MAX_TIMER_S,
     PAUSED,
     RUNNING,
@@ -21,6 +19,8 @@ from assistant.tools.timer_store import (
     timer_name,
     timer_names,
 )
+from assistant.tools.manifest import ToolManifest
+from assistant.tools.registry import ToolError
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext

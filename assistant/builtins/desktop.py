@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from assistant.tools.desktop_apps import DesktopApp, DesktopApps, exec_argv
+from assistant.builtins.desktop_apps import DesktopApp, DesktopApps, exec_argv
 from models.errors import CodedError
 
 CLIPBOARD_TIMEOUT_S = 3.0

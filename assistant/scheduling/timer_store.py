@@ -11,8 +11,8 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from assistant.agent.numbers import find_duration, spoken_duration
+from assistant.scheduling import due
 from assistant.storage import Storage
-from assistant.tools import due
 from assistant.tools.registry import ToolError
 
 MAX_TIMER_S = 7 * 24 * 3600

@@ -13,10 +13,10 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from assistant.builtins.screen_help import find_errors, headings, locate
+from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.provenance import Origin
 from assistant.tools.registry import ToolError
-from assistant.tools.screen_help import find_errors, headings, locate
 from vision.redact import KINDS, Redaction, RedactOptions, redact, redact_ocr
 from vision.types import Frame, OcrLine, OcrResult
 

@@ -93,7 +93,7 @@ def probe_hotkey(spec: str, env: Mapping[str, str] | None = None) -> tuple[bool,
         usable = hotkey.active or hotkey.status == "off"  # before stop() lets it go
         hotkey.stop()
         return usable, hotkey.status
-    from assistant.integration.portal_shortcuts import PortalUnavailable, check_portal
+    from assistant.desktop.portal_shortcuts import PortalUnavailable, check_portal
 
     try:
         check_portal(env)
@@ -110,7 +110,7 @@ def _is_wayland(env: Mapping[str, str]) -> bool:
 
 
 def _start_portal(spec: str, on_press: Callable[[], None], env: Mapping[str, str]) -> Hotkey:
-    from assistant.integration.portal_shortcuts import PortalUnavailable, bind_shortcut
+    from assistant.desktop.portal_shortcuts import PortalUnavailable, bind_shortcut
 
     try:
         listener = bind_shortcut(spec, on_press, env)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.agent.numbers import spoken_duration
+from assistant.builtins.clock import spoken_time
 from assistant.events import Event
+from assistant.scheduling import due
 from assistant.storage import Storage
-from assistant.tools import due
-from assistant.tools.clock import spoken_time
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 

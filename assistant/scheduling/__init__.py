@@ -1,0 +1,1 @@
+"""When things come due: timers and reminders, claimed from storage and fired once."""
