@@ -21,12 +21,12 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from assistant.agent.llm import LlmOptions
 from assistant.builtins.files import FilesOptions
 from assistant.builtins.media import MediaOptions
-from assistant.builtins.screen import VisionOptions
 from assistant.builtins.weather import WeatherOptions
 from assistant.companion.options import CompanionOptions
 from assistant.desktop.options import DesktopOptions
 from assistant.mcp.options import McpOptions
 from assistant.nesting import MAX_DOCUMENT_DEPTH, toml_too_deep
+from assistant.voice.factory import VoiceBackends
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
 from audio.endpointer import EndpointOptions
@@ -35,6 +35,7 @@ from audio.tts import TtsOptions
 from audio.vad import VadOptions
 from audio.wake_options import WakeOptions
 from models.errors import CodedError
+from vision.options import VisionOptions
 
 
 class ConfigError(CodedError):
@@ -79,6 +80,7 @@ class RuntimeOptions:
 @dataclass(frozen=True)
 class HeronConfig:
     audio: DeviceOptions = field(default_factory=DeviceOptions)
+    voice: VoiceBackends = field(default_factory=VoiceBackends)
     wake: WakeConfig = field(default_factory=WakeConfig)
     vad: VadOptions = field(default_factory=VadOptions)
     endpoint: EndpointOptions = field(default_factory=EndpointOptions)

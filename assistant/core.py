@@ -28,17 +28,12 @@ from assistant.builtins.list_store import ListStore
 from assistant.builtins.lists import list_tools
 from assistant.builtins.media import media_tools
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
-from assistant.builtins.phone import NotifyPhone, Outbox
-from assistant.builtins.reminders import ReminderStore, SetReminder
-from assistant.builtins.screen import (
-    ClickOnScreen,
-    DescribeScreen,
-    FindOnScreen,
-    ReadScreen,
-    ScreenOcr,
-    screen_backends,
-)
+from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.reminders import SetReminder
+from assistant.builtins.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
+from assistant.builtins.screen_backends import screen_backends
 from assistant.builtins.screen_help import ExplainError
+from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.builtins.timers import (
     CancelTimer,
     ChangeTimer,
@@ -46,17 +41,19 @@ from assistant.builtins.timers import (
     PauseTimer,
     ResumeTimer,
     SetTimer,
-    TimerStore,
 )
 from assistant.builtins.volume import volume_tools
 from assistant.builtins.weather import GetWeather
 from assistant.bus import EventBus
+from assistant.companion.outbox import Outbox
 from assistant.config import HeronConfig
 from assistant.memory import Memory
 from assistant.paths import HeronPaths
 from assistant.permissions.approvals import ApprovalStore
 from assistant.permissions.policy import PermissionPolicy, PermissionPrompter
 from assistant.permissions.prompters import FanOutPrompter
+from assistant.scheduling.reminder_store import ReminderStore
+from assistant.scheduling.timer_store import TimerStore
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
 from assistant.tools.registry import ToolRegistry

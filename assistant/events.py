@@ -32,6 +32,53 @@ class AssistantState(StrEnum):
     MUTED = "muted"  # the microphone is closed by the user
 
 
+class Stage(StrEnum):
+    """Where something failed (StageError.stage): a stage of a voice turn, or a
+    background part of the running Heron."""
+
+    WAKE = "wake"
+    VAD = "vad"
+    ASR = "asr"
+    AGENT = "agent"
+    TOOL = "tool"
+    TTS = "tts"
+    AUDIO_IN = "audio_in"
+    AUDIO_OUT = "audio_out"
+    TURN = "turn"  # a voice turn, outside any one stage
+    VOICE = "voice"  # the voice loop
+    SCHEDULER = "scheduler"  # timers and reminders
+    COMPANION = "companion"  # the phone companion's server
+
+
+class CallSource(StrEnum):
+    """Who asked for a tool call (ToolCall.source, ToolCallStarted.source)."""
+
+    VOICE = "voice"
+    TEXT = "text"  # the tray's text box
+    CLI = "cli"
+    MCP = "mcp"
+    PHONE = "phone"
+    TIMER = "timer"
+
+
+class CallStatus(StrEnum):
+    """How a tool call ended (ToolCallFinished.status, CallOutcome.status)."""
+
+    OK = "ok"
+    DENIED = "denied"
+    INVALID = "invalid"  # the arguments were refused before the tool ran
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    UNKNOWN = "unknown"  # no such tool
+
+
+class InterruptReason(StrEnum):
+    """What cut a reply short (Interrupted.reason)."""
+
+    WAKE = "wake"
+    SPEECH = "speech"  # "stop" is short speech: the next turn hears it as "be quiet"
+
+
 @dataclass(frozen=True)
 class StateChanged(Event):
     state: AssistantState
@@ -67,14 +114,14 @@ class ToolCallStarted(Event):
     call_id: str
     tool: str
     args: dict[str, Any]
-    source: str  # voice | text | cli | mcp | timer
+    source: CallSource
 
 
 @dataclass(frozen=True)
 class ToolCallFinished(Event):
     call_id: str
     tool: str
-    status: str  # ok | denied | invalid | error | timeout
+    status: CallStatus
     result: dict[str, Any] | None = None
     error: str = ""
 
@@ -108,7 +155,7 @@ class SpeechOutFinished(Event):
 class Interrupted(Event):
     """The user cut a reply short (barge-in); playback stopped, Heron listens."""
 
-    reason: str  # wake | speech ("stop" is short speech; the next turn hears it as "be quiet")
+    reason: InterruptReason
     spoken_ms: int = 0  # how much of the reply had played
 
 
@@ -140,13 +187,22 @@ class TimerFired(Event):
 
 
 @dataclass(frozen=True)
+class ReminderFired(Event):
+    """A reminder came due (late_s > 0 when it did so while Heron was not running)."""
+
+    reminder_id: int
+    text: str
+    late_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class StageError(Event):
     """A stage failed; the turn ends cleanly and the assistant keeps running. code
     turn.failed: an unexpected error in that stage of a voice turn (traceback in the
-    last-error file); task.crashed: a background part (stage timers | reminders |
-    companion | voice) crashed and is being restarted."""
+    last-error file); task.crashed: a background part (stage scheduler | companion |
+    voice) crashed and is being restarted."""
 
-    stage: str  # wake | vad | asr | agent | tool | tts | audio_in | audio_out | turn | …
+    stage: Stage
     code: str
     message: str
     hint: str = ""

@@ -66,19 +66,9 @@ async def apply_config(service: HeronService, new: HeronConfig) -> Applied:
 
 
 async def _rebuild_voice(service: HeronService, part: str) -> None:
-    stack = service.stack
-    if part not in stack.__dict__:
-        return  # never loaded: it is built from the new config when first used
-    stale = stack.__dict__.pop(part)
-    run_on = stack.on_frames if part in ("wake", "vad") else stack.on_work
-    try:
-        await run_on(lambda: getattr(stack, part))  # builds it from stack.config
-    except BaseException:
-        stack.__dict__[part] = stale  # keep the working one when the new one fails
-        raise
-    close = getattr(stale, "close", None)
-    if callable(close):
-        close()
+    # the working one stays if the new one fails; the second pass is built from [asr] too
+    for stage in (part, "second_asr") if part == "asr" else (part,):
+        await service.stack.replace(stage)
 
 
 def _vision(service: HeronService, new: HeronConfig) -> None:

@@ -11,23 +11,29 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from assistant.agent.agent import AgentReply
-from assistant.builtins.reminders import ReminderService
-from assistant.builtins.timers import TimerService
 from assistant.bus import EventBus
 from assistant.commands import CommandRefused, service_commands
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.desktop.hotkey import Hotkey, start_hotkey
 from assistant.desktop.instance import InstanceServer, socket_path
-from assistant.events import AssistantState, MicStateChanged, Reply, StageError, StateChanged
+from assistant.events import (
+    AssistantState,
+    MicStateChanged,
+    Reply,
+    Stage,
+    StageError,
+    StateChanged,
+)
 from assistant.last_error import record_last_error
 from assistant.live_config import Applied, apply_config
 from assistant.paths import HeronPaths
+from assistant.scheduling.service import Scheduler
 from assistant.supervisor import back_off, supervised
 from assistant.voice.feed import FrameFeed
 from assistant.voice.pipeline import TurnFailed, VoicePipeline
 from assistant.voice.speech_output import SpeechOutput
-from assistant.voice.stack import VoiceStack
+from assistant.voice.stack import NO_STAGES, VoiceStack, VoiceStages
 from assistant.voice.state import StateOwner, TurnPhase
 from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
@@ -46,11 +52,11 @@ SPIN_S = 2.0  # a turn failing sooner than this is a stage broken for good: back
 class HeronService:
     def __init__(self, paths: HeronPaths, config: HeronConfig, store: ModelStore,
                  bus: EventBus | None = None, use_mic: bool = True,
-                 serve_commands: bool = False) -> None:
+                 serve_commands: bool = False, stages: VoiceStages = NO_STAGES) -> None:
         self.bus = bus or EventBus()
         self.paths = paths
         self.core = Core(paths, config, self.bus)
-        self.stack = VoiceStack(config, store, paths.wake_dir)
+        self.stack = VoiceStack(config, store, paths.wake_dir, stages)
         self.config = config
         self.use_mic = use_mic
         self.mic_error: CodedError | None = None
@@ -97,9 +103,8 @@ class HeronService:
             await asyncio.to_thread(release_free_memory)  # what loading and warm-up freed
             for problem in await self.core.start_workers():
                 log.warning("worker not loaded: %s", problem)
-            timers = TimerService(self.core.timers, self.bus, announce=self.announce_soon)
-            reminders = ReminderService(self.core.reminders, self.bus,
-                                        announce=self.announce_soon)
+            scheduler = Scheduler(self.core.timers, self.core.reminders, self.bus,
+                                  announce=self.announce_soon)
             async with contextlib.AsyncExitStack() as edges, asyncio.TaskGroup() as tg:
                 if self.serve_commands:
                     server = InstanceServer(socket_path(self.paths.data_dir), self.commands)
@@ -110,18 +115,16 @@ class HeronService:
                 self._tg = tg
                 # Each part runs supervised: one crashing is reported and restarted,
                 # it never ends the TaskGroup (and with it Heron).
-                tasks = [tg.create_task(self._supervised("timers", timers.run),
-                                        name="timers"),
-                         tg.create_task(self._supervised("reminders", reminders.run),
-                                        name="reminders")]
+                tasks = [tg.create_task(self._supervised(Stage.SCHEDULER, scheduler.run),
+                                        name="scheduler")]
                 if self.use_mic:
                     self._voice_task = tg.create_task(
-                        self._supervised("voice", self._voice_loop), name="voice")
+                        self._supervised(Stage.VOICE, self._voice_loop), name="voice")
                 if self.config.companion.enabled:  # FastAPI is imported only then
                     from assistant.companion.runtime import run_companion
 
                     tasks.append(tg.create_task(self._supervised(
-                        "companion", lambda: run_companion(self, stop)), name="companion"))
+                        Stage.COMPANION, lambda: run_companion(self, stop)), name="companion"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
                 self.status.ready()  # waiting for the wake word (or a command)
                 if on_ready:
@@ -189,7 +192,7 @@ class HeronService:
             await asyncio.gather(task, return_exceptions=True)
         if self.use_mic and self._tg is not None:
             self._voice_task = self._tg.create_task(
-                self._supervised("voice", self._voice_loop), name="voice")
+                self._supervised(Stage.VOICE, self._voice_loop), name="voice")
 
     def restart_hotkey(self, spec: str) -> None:
         """(Re)bind the push-to-talk hotkey on a thread of its own: on Wayland the
@@ -288,7 +291,7 @@ class HeronService:
             self._ears_open.set()
         self.status.set_muted(state == "muted")  # unmuted: open, live, or lost (retried)
 
-    async def _turn_failed(self, stage: str, err: Exception, failures: int) -> None:
+    async def _turn_failed(self, stage: Stage, err: Exception, failures: int) -> None:
         """One turn hit a bug: keep its traceback, say so (event, log, a spoken
         apology) and let the voice loop go on with the next turn."""
         path = await asyncio.to_thread(record_last_error, self.paths.cache_dir, err,
@@ -309,7 +312,7 @@ class HeronService:
                 log.error("could not say the apology: %s", exc)
         await back_off(failures)
 
-    async def _supervised(self, name: str, run: Callable[[], Awaitable[None]]) -> None:
+    async def _supervised(self, name: Stage, run: Callable[[], Awaitable[None]]) -> None:
         await supervised(name, run, self.bus, self.paths.cache_dir)
 
     async def _voice_loop(self) -> None:
@@ -320,7 +323,7 @@ class HeronService:
         except DeviceError as err:
             self._ears_open.set()  # no microphone: nothing to wait for
             self.mic_error = err
-            self.bus.publish(StageError(stage="audio_in", code=err.code, message=err.message,
+            self.bus.publish(StageError(stage=Stage.AUDIO_IN, code=err.code, message=err.message,
                                         hint=err.hint))
             return
         pipeline = VoicePipeline(self.stack, self.core.agent, self.bus, self.output)
@@ -368,7 +371,8 @@ class HeronService:
                 if failed is not None:
                     follow_up = False
                     failures += 1
-                    await self._turn_failed(getattr(failed, "stage", "turn"), failed, failures)
+                    stage = failed.stage if isinstance(failed, TurnFailed) else Stage.TURN
+                    await self._turn_failed(stage, failed, failures)
                 elif coded:  # a stage failing at once on every turn must not spin either
                     failures += 1
                     await back_off(failures)

@@ -1,6 +1,7 @@
-"""Keeping Heron's background parts alive: a part that crashes (timers, reminders, the
-companion, the voice loop) is reported and restarted with a growing delay, and turns
-that keep failing are spaced out, so one bug never ends Heron nor makes it spin."""
+"""Keeping Heron's background parts alive: a part that crashes (the scheduler of timers
+and reminders, the companion, the voice loop) is reported and restarted with a growing
+delay, and turns that keep failing are spaced out, so one bug never ends Heron nor makes
+it spin."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from assistant.bus import EventBus
-from assistant.events import StageError
+from assistant.events import Stage, StageError
 from assistant.last_error import record_last_error
 from models.errors import CodedError
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 RESTART_MAX_S = 60.0  # a crashed part is restarted after 1, 2, 4 … this many s
 
 
-async def supervised(name: str, run: Callable[[], Awaitable[None]], bus: EventBus,
+async def supervised(name: Stage, run: Callable[[], Awaitable[None]], bus: EventBus,
                      cache_dir: Path) -> None:
     """Run one background part; a crash is recorded (the traceback in the last-error
     file) and published as StageError(stage=name, code=task.crashed), and the part is

@@ -81,15 +81,13 @@ class _Word:
 
 
 class WakeWordDetector:
-    """Every configured wake word on one shared feature stream. The interface the
-    pipeline uses:
+    """Every configured wake word on one shared feature stream:
 
-    - `process(frame) -> score`: >= `threshold` exactly when a word fired this frame
-      (its score); otherwise a value below `threshold`.
+    - `step(frame) -> WakeDecision`: which word fired this frame (`fired`, None when
+      none did), every word's and engine's score; `last_decision` is the latest one.
     - `name`: the word that fired last (before any, the first configured word).
+    - `threshold`: the lowest of the words' thresholds (each word has its own gate).
     - `reset()`: forget audio, patience runs and cooldowns.
-    - `step(frame) -> WakeDecision` gives the full picture (every word's and engine's
-      score); `last_decision` is the latest one.
     """
 
     def __init__(self, options: WakeOptions, store: ModelStore,
@@ -149,13 +147,6 @@ class WakeWordDetector:
             decision = WakeDecision(None, max(scores.values()), scores, engine_scores)
         self.last_decision = decision
         return decision
-
-    def process(self, frame: np.ndarray) -> float:
-        """Score one 1280-sample frame (see the class docstring)."""
-        decision = self.step(frame)
-        if decision.fired is not None:
-            return decision.score
-        return min(decision.score, float(np.nextafter(self.threshold, 0.0)))
 
     def reset(self) -> None:
         if self.features is not None:

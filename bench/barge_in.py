@@ -8,14 +8,11 @@ and to fall silent (decision → no more sound out of its speaker's sink): the
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 import shutil
-import subprocess
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,14 +28,24 @@ from assistant.voice.speech_output import SpeechOutput
 from assistant.voice.stack import VoiceStack
 from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
-from audio.file_source import decode_file, to_internal
-from audio.frames import AudioChunk
+from audio.file_source import to_internal
 from audio.mic import MicSource
 from audio.sink import BLOCK_MS, ReplySpeaker
+from bench.barge_in_plot import plot
+from bench.barge_in_rig import (
+    USER_VOICE,
+    USER_WPM,
+    Ears,
+    TimedSpeaker,
+    active_rms,
+    at_rms,
+    user_clip,
+)
 from bench.barge_in_tail import SHORT_REPLY, STOP_AFTER_DRAIN_MS, stop_in_drain
 from bench.machine import machine_info
-from bench.report import percentile, pyplot, save_figure, write_report
-from bench.room import TAP_RATE_HZ, Player, Room, Tap
+from bench.report import percentile, write_report
+from bench.room import Room
+from bench.room_streams import Player, Tap
 from models.errors import CodedError
 
 log = logging.getLogger(__name__)
@@ -55,7 +62,6 @@ REPLY = ("Here is the forecast for the week ahead. Monday starts cloudy, with li
          "morning that clear by lunchtime. Friday looks like the best day of the week, "
          "sunny and warm. The weekend turns unsettled again, with rain spreading from the "
          "south on Saturday night.")
-USER_VOICE, USER_WPM = "en+m7", 160  # espeak-ng: not Heron's voice, and it wakes hey_jarvis
 CUT_IN_AFTER_S = 1.0  # after the first reply audio is handed to the speaker
 ECHO_MS = 30  # latency asked of the loopback that is the speaker → microphone echo
 SOUND_LEVEL = 64  # |int16| ≥ 64 (−54 dBFS) is sound; a null sink's silence is exact zeros
@@ -109,9 +115,9 @@ async def _measure(pipeline: VoicePipeline, bus: EventBus, clips: dict[str, np.n
     stack = pipeline.stack
     await stack.load(wake=True, asr=False, tts=True)
     tts = stack.tts  # the user talks as loud as Heron's voice (and its echo)
-    level = _active_rms(to_internal(await stack.on_work(tts.synthesize_all, REPLY.split(".")[0]),
+    level = active_rms(to_internal(await stack.on_work(tts.synthesize_all, REPLY.split(".")[0]),
                                     tts.sample_rate_hz))
-    clips = {k: _at_rms(c, level) for k, c in clips.items()}
+    clips = {k: at_rms(c, level) for k, c in clips.items()}
     reference = EchoReference()  # what the speaker played: the echo to remove
     canceller = EchoCanceller(reference)  # one for every turn, as `heron run` has
     live = asyncio.Event()
@@ -220,78 +226,6 @@ async def _one_run(pipeline: VoicePipeline, bus: EventBus, feed: FrameFeed, ears
                  "microphone": room_tap.audio(t_from, t_to)}
 
 
-class Ears:
-    """Reads the microphone all the time, so MicSource never holds stale audio; frames
-    go to the pipeline only between `listen()` and `mute()`."""
-
-    def __init__(self, mic: MicSource) -> None:
-        self.mic = mic
-        self._queue: asyncio.Queue[AudioChunk] | None = None
-
-    async def run(self) -> None:
-        async for frame in self.mic:
-            if self._queue is not None:
-                self._queue.put_nowait(frame)
-
-    def listen(self) -> AsyncIterator[AudioChunk]:
-        queue = self._queue = asyncio.Queue()
-
-        async def frames() -> AsyncIterator[AudioChunk]:
-            while True:
-                yield await queue.get()
-
-        return frames()
-
-    def mute(self) -> None:
-        self._queue = None
-
-
-class TimedSpeaker:
-    """The real ReplySpeaker, noting when it is told to stop: `_speak` has the speech
-    output stop it in the loop step in which barge_in.watch() returned, so that is the
-    decision."""
-
-    def __init__(self, speaker: ReplySpeaker) -> None:
-        self.speaker = speaker
-        self.rate_hz = speaker.rate_hz
-        self.stop_called_at: float | None = None
-        self.stop_returned_at: float | None = None
-
-    def __getattr__(self, name: str):
-        return getattr(self.speaker, name)  # write, drain, close: the speaker's own
-
-    def stop(self) -> None:
-        self.stop_called_at = time.monotonic()
-        self.speaker.stop()
-        self.stop_returned_at = time.monotonic()
-
-
-def user_clip(text: str, folder: Path) -> np.ndarray:
-    """`text` by espeak-ng (cached as a WAV in `folder`), 16 kHz, trimmed so that sample
-    0 is the first at ≥ 1 % of the peak: the onset the benchmark times from."""
-    key = hashlib.sha256(f"{USER_VOICE} {USER_WPM} {text}".encode()).hexdigest()[:12]
-    path = folder / f"user-{key}.wav"
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["espeak-ng", "-v", USER_VOICE, "-s", str(USER_WPM), "-w", str(path),
-                        text], check=True, capture_output=True)
-    audio = decode_file(path)
-    loud = np.flatnonzero(np.abs(audio.astype(np.int32)) >= 0.01 * np.abs(audio).max())
-    return audio[loud[0]:loud[-1] + 1]
-
-
-def _active_rms(samples: np.ndarray) -> float:
-    """The RMS of the 20 ms stretches within 20 dB of the loudest: speech, not pauses."""
-    x = samples.astype(np.float64)
-    rms = np.sqrt((x[: len(x) // 320 * 320].reshape(-1, 320) ** 2).mean(axis=1))
-    return float(np.sqrt((rms[rms > 0.1 * rms.max()] ** 2).mean())) if len(rms) else 0.0
-
-
-def _at_rms(clip: np.ndarray, rms: float) -> np.ndarray:
-    gain = rms / max(_active_rms(clip), 1.0)
-    return np.clip(clip.astype(np.float64) * gain, -32768, 32767).astype(np.int16)
-
-
 def _ms(t0: float | None, t1: float | None) -> float | None:
     return None if t0 is None or t1 is None else round(float(t1 - t0) * 1000, 1)
 
@@ -384,48 +318,3 @@ def summary(report: dict) -> list[str]:
     lines.append(f"  stop latency p95 {s['stop_ms']['p95']} ms, max {s['stop_ms']['max']} ms: "
                  f"{verdict} the ≤ {s['target_stop_ms']:.0f} ms target")
     return lines
-
-
-def plot(report: dict, example: dict | None, path: Path) -> None:
-    plt = pyplot()
-    s = report["summary"]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), gridspec_kw={"width_ratios": [2, 2, 3]})
-    kinds = list(s["by_kind"])
-    labels = [f"{k}: {s['by_kind'][k]['said'][:14]}" for k in kinds]
-    for ax, metric, title in ((axes[0], "detection_ms", "detection: onset → decision"),
-                              (axes[1], "stop_ms", "stop: decision → silent output")):
-        for i, kind in enumerate(kinds):
-            vals = [r[metric] for r in report["rows"]
-                    if r["kind"] == kind and r[metric] is not None]
-            ax.scatter(vals, i + np.linspace(-0.15, 0.15, len(vals)), s=14, alpha=0.7,
-                       color=f"C{i}")
-            if vals:
-                ax.plot([np.median(vals)] * 2, [i - 0.3, i + 0.3], color="k")
-        ax.set_yticks(range(len(kinds)), labels, fontsize=8)
-        ax.set_xlabel("ms (black bar: median)")
-        ax.set_title(title, fontsize=9)
-    axes[0].set_xlim(left=0)
-    axes[1].set_xlim(0, max(1.2 * s["target_stop_ms"], (s["stop_ms"]["max"] or 0) * 1.1))
-    axes[1].axvline(s["target_stop_ms"], color="r", ls=":", label="target")
-    axes[1].legend(fontsize=7)
-    ax = axes[2]
-    if example:
-        t = (example["t_from"] + np.arange(len(example["speaker"])) / TAP_RATE_HZ
-             - example["onset"]) * 1000
-        ax.plot(t, 1.1 + example["speaker"] / 32768, color="tab:blue", lw=0.4,
-                label="Heron's speaker (heron_out)")
-        ax.plot(t, -1.1 + example["microphone"] / 32768, color="tab:gray", lw=0.4,
-                label="what the microphone hears (heron_room)")
-        for key, color in (("onset", "tab:green"), ("decision", "tab:orange"),
-                           ("silent", "tab:red")):
-            ax.axvline((example[key] - example["onset"]) * 1000, color=color, ls="--", lw=1,
-                       label=key)
-        ax.set_yticks([])
-        ax.set_ylim(-2.3, 3.4)  # room for the legend above the traces
-        ax.set_xlabel("ms from the user's onset")
-        ax.set_title(f"one run: {example['row']['said']!r} (decided by "
-                     f"{example['row']['reason']})", fontsize=9)
-        ax.legend(fontsize=7, loc="upper right", ncol=2)
-    save_figure(fig, path, f"Heron barge-in — stop p95 {s['stop_ms']['p95']} ms, detection "
-                f"p50 {s['detection_ms']['median']} ms ({s['ok']}/{s['runs']} runs)",
-                report["machine"])

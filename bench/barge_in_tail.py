@@ -15,7 +15,7 @@ import numpy as np
 
 from audio.echo import EchoReference
 from audio.sink import ReplySpeaker
-from bench.room import Tap
+from bench.room_streams import Tap
 
 SHORT_REPLY = "It is a quarter past four."
 STOP_AFTER_DRAIN_MS = 60  # well inside the ~250 ms the drain lasts

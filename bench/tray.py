@@ -30,8 +30,8 @@ import numpy as np
 from assistant.desktop.instance import InstanceClient, socket_path
 from assistant.paths import resolve_paths
 from bench.machine import machine_info
+from bench.pulse_server import PulseServer
 from bench.report import judge, pyplot, save_figure, target_line, write_report
-from bench.room import PulseServer
 from bench.xserver import XServer, start_tray_host, stop_process
 
 TARGETS = {"tray_shown_ms": 2000.0, "first_command_ms": 5000.0, "idle_cpu_pct": 5.0,

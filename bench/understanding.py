@@ -69,7 +69,7 @@ def run(ctx, out_dir: Path, quick: bool, languages: tuple[str, ...] | None = Non
 # -- the cases ------------------------------------------------------------------------------
 def all_languages() -> tuple[str, ...]:
     """The codes `heron doctor` lists as understood (whisper ∩ the intents package)."""
-    from assistant.doctor_language import understood_languages
+    from assistant.doctor.language import understood_languages
 
     return tuple(understood_languages())
 

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from assistant.cli import run_cmd
-from assistant.cli.output import print_error
+from assistant.runner import EventPrinter, NoTray, since_launch_ms
 from assistant.service import HeronService
 from gui.bridge import CoreBridge
 from gui.controller import TrayController
@@ -25,23 +24,21 @@ from models.errors import CodedError
 
 log = logging.getLogger(__name__)
 
-NO_TRAY_MSG = ("heron: this desktop has no system tray (no tray host is running), "
-               "so Heron runs headless instead; use `heron run --headless` to skip this check.")
-
 
 def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> int:
-    """Run Heron with a tray icon until Quit, Ctrl+C or `exit_after_s`; the exit code."""
+    """Run Heron with a tray icon until Quit, Ctrl+C or `exit_after_s`; the exit code.
+    Raises NoTray when the desktop has no tray host (the caller runs headless), and the
+    CodedError that ended the core (the caller prints it and exits with its code)."""
     t0 = time.perf_counter()
     app = _application()
     if not QSystemTrayIcon.isSystemTrayAvailable():
-        print(NO_TRAY_MSG, file=sys.stderr, flush=True)
-        return run_cmd.run_headless(ctx, use_mic, exit_after_s, as_json)
+        raise NoTray()
 
     service = HeronService(ctx.paths, ctx.config, ctx.store, use_mic=use_mic,
                            serve_commands=True)
     bridge = CoreBridge(service)
     tray = HeronTray(mic_enabled=use_mic)
-    printer = run_cmd.EventPrinter(as_json, "in the tray")
+    printer = EventPrinter(as_json, "in the tray")
     startup_ms: dict[str, float] = {}
     bridge.event.connect(tray.on_event)
     bridge.event.connect(printer.on_event)
@@ -56,7 +53,7 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
     tray.show()
     # From entering run_tray (QApplication creation included) to the icon handed to the host.
     startup_ms["tray_shown"] = round((time.perf_counter() - t0) * 1000, 1)
-    launched = run_cmd.since_launch_ms()
+    launched = since_launch_ms()
     if launched is not None:
         startup_ms["tray_shown_since_launch"] = launched
     bridge.start()
@@ -73,8 +70,7 @@ def run_tray(ctx, use_mic: bool, exit_after_s: float | None, as_json: bool) -> i
         coded = _coded_error(bridge.error)
         if coded is None:
             raise bridge.error  # the CLI's last-resort handler keeps the traceback
-        print_error(coded, as_json)
-        return coded.exit_code
+        raise coded  # the CLI prints a coded error and exits with its code
     return 0 if stopped else 1
 
 

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.builtins.reminders import ReminderFired
 from assistant.events import (
     Event,
     Interrupted,
+    ReminderFired,
     Reply,
     ReplyDelta,
     StageError,

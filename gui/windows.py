@@ -10,11 +10,10 @@ import json
 import logging
 from typing import Any
 
-from assistant.builtins.reminders import ReminderFired
 from assistant.config import ConfigError
 from assistant.config_patch import update_config_file
 from assistant.desktop import autostart
-from assistant.events import EnrolmentProgress, Event, TimerFired, ToolCallFinished
+from assistant.events import EnrolmentProgress, Event, ReminderFired, TimerFired, ToolCallFinished
 from assistant.service import HeronService
 from audio.devices import list_devices
 from gui.approval_dialog import QtPrompter

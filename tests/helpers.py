@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.room import PulseServer  # noqa: F401  (re-exported for the tests)
+from bench.pulse_server import PulseServer  # noqa: F401  (re-exported for the tests)
 from bench.text import wer, words  # noqa: F401  (re-exported for the tests)
 from bench.xserver import stop_process
 

@@ -28,9 +28,9 @@ from assistant.agent.understanding import (
 from assistant.bus import EventBus
 from assistant.events import Reply, ReplyDelta
 from assistant.memory import Memory
-from assistant.permissions.policy import ToolCall
 from assistant.permissions.provenance import untrusted_origins
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 
 NOT_UNDERSTOOD = ("Sorry, I can't help with that yet. You can ask me the time, the date "

@@ -19,7 +19,7 @@ from assistant.agent.llm import (
     TextCallback,
     api_key,
 )
-from assistant.permissions.policy import ToolCall
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 from models.errors import ModelError
 from models.store import ModelStore

@@ -28,7 +28,7 @@ from assistant.agent.intents.rephrase import rephrased
 from assistant.agent.known_values import unknown_slots
 from assistant.agent.router import RouteMatch, Router
 from assistant.builtins.list_store import ListStore
-from assistant.builtins.timers import TimerStore
+from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
 from assistant.tools.manifest import ToolManifest
 from audio.vocabulary import command_prompt

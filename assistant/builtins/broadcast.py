@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.builtins.phone import MAX_TEXT_CHARS, OUTBOX_KIND, Outbox
+from assistant.builtins.phone import MAX_TEXT_CHARS, OUTBOX_KIND
+from assistant.companion.outbox import Outbox
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 

@@ -14,10 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.builtins.screen import ScreenOcr, VisionOptions
+from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.permissions.provenance import Origin
 from assistant.permissions.safe_open import write_all
 from assistant.tools.manifest import ToolManifest
+from vision.options import VisionOptions
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext

@@ -1,15 +1,12 @@
-"""Built-in tool notify_phone: queues a message for the user's phone in the durable
-`outbox` table. Delivery (WebSocket, Web Push, ntfy, webhook) with retries comes with
-the companion; until then the message waits, queued, across restarts."""
+"""Built-in tool notify_phone: queues a message for the user's phone in the companion's
+durable outbox (assistant/companion/outbox.py), delivered with retries by the companion;
+until then the message waits, queued, across restarts."""
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from assistant.storage import Storage
+from assistant.companion.outbox import Outbox
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 
@@ -18,23 +15,6 @@ if TYPE_CHECKING:
 
 OUTBOX_KIND = "phone.notify"
 MAX_TEXT_CHARS = 1000
-
-
-class Outbox:
-    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
-        self._db = storage
-        self._clock = clock
-
-    def enqueue(self, kind: str, body: dict[str, Any]) -> int:
-        now = self._clock()
-        with self._db.transaction() as cur:
-            cur.execute("INSERT INTO outbox(created_at, kind, body, next_attempt_at) "
-                        "VALUES (?,?,?,?)", (now, kind, json.dumps(body), now))
-            return int(cur.lastrowid)
-
-    def queued(self) -> list[dict[str, Any]]:
-        rows = self._db.query("SELECT * FROM outbox WHERE state='queued' ORDER BY id")
-        return [{**dict(r), "body": json.loads(r["body"])} for r in rows]
 
 
 class NotifyPhone:

@@ -1,20 +1,16 @@
-"""Reminders: kept in SQLite (the `reminders` table) so they survive a restart, fired
-once by ReminderService ("Reminder: call Sam."), set with the built-in set_reminder."""
+"""The built-in set_reminder: when ("in 10 minutes", "at 18:30") and what. The reminder is
+kept by scheduling/reminder_store.py and fired by the scheduler ("Reminder: call Sam.")."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.agent.numbers import spoken_duration
 from assistant.builtins.clock import spoken_time
-from assistant.events import Event
-from assistant.scheduling import due
-from assistant.storage import Storage
+from assistant.scheduling.reminder_store import ReminderStore
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 
@@ -22,74 +18,7 @@ if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
 
 MAX_REMINDER_S = 366 * 24 * 3600
-LATE_NOTICE_S = 60  # later than this, the announcement says it was missed
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
-
-
-@dataclass(frozen=True)
-class ReminderFired(Event):
-    """A reminder came due (late_s > 0 when it did so while Heron was not running)."""
-
-    reminder_id: int
-    text: str
-    late_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class Reminder:
-    id: int
-    text: str
-    due_at: float
-    state: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "due_at": self.due_at,
-                "due_iso": dt.datetime.fromtimestamp(self.due_at).astimezone()
-                .isoformat(timespec="seconds"), "state": self.state}
-
-
-class ReminderStore:
-    def __init__(self, storage: Storage, clock: Callable[[], float] = time.time) -> None:
-        self._db = storage
-        self._clock = clock
-
-    @staticmethod
-    def _row(r) -> Reminder:
-        return Reminder(r["id"], r["text"], r["due_at"], r["state"])
-
-    def add(self, text: str, due_at: float) -> Reminder:
-        with self._db.transaction() as cur:
-            cur.execute("INSERT INTO reminders(text, created_at, due_at) VALUES (?,?,?)",
-                        (text, self._clock(), due_at))
-            rid = cur.lastrowid
-        return Reminder(int(rid), text, due_at, "pending")
-
-    def pending(self) -> list[Reminder]:
-        rows = self._db.query("SELECT * FROM reminders WHERE state='pending' ORDER BY due_at")
-        return [self._row(r) for r in rows]
-
-    def claim_due(self, now: float) -> list[Reminder]:
-        return [self._row(r) for r in due.claim_due(self._db, "reminders", now)]
-
-    def next_due(self) -> float | None:
-        return due.next_due(self._db, "reminders")
-
-
-def announcement(r: Reminder, late_s: float) -> str:
-    text = f"Reminder: {r.text.rstrip('.!?')}."
-    if late_s > LATE_NOTICE_S:
-        text += (f" It was due {spoken_duration(int(late_s))} ago, while I was not "
-                 "running.")
-    return text
-
-
-class ReminderService(due.DueService):
-    """Fires due reminders: publishes ReminderFired and says "Reminder: …".
-    Reminders written by another process are noticed within `poll_s`."""
-
-    async def _fire(self, r: Reminder, late: float) -> None:
-        self._bus.publish(ReminderFired(reminder_id=r.id, text=r.text, late_s=round(late, 3)))
-        await self._say(announcement(r, late))
 
 
 def parse_at(text: str, now: dt.datetime) -> dt.datetime:

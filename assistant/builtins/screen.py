@@ -1,29 +1,23 @@
 """Built-in screen workers: read_screen, describe_screen, find_on_screen and
-click_on_screen, with the desktop backends the core plugs into Capabilities for the
-screen.read and input.control scopes (vision/ capture, xdotool), and the OCR holder
-(one RapidOCR per process, loaded lazily). What they return came from the screen:
-redacted (vision/redact.py), and marked "untrusted_output" so it never acts by itself."""
+click_on_screen. They reach the screen and the pointer through their capabilities
+(screen_backends.py) and read it with the shared OCR holder (screen_ocr.py). What they
+return came from the screen: redacted (vision/redact.py), and marked "untrusted_output"
+so it never acts by itself."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import subprocess
-import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.builtins.screen_help import find_errors, headings, locate
+from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
-from vision.redact import KINDS, Redaction, RedactOptions, redact, redact_ocr
-from vision.types import Frame, OcrLine, OcrResult
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
-    from models.store import ModelStore
-    from vision.capture import ScreenCapture
+    from vision.redact import Redaction
+    from vision.types import Frame, OcrLine, OcrResult
 
 SPOKEN_CHARS = 400
 _TARGET = {"type": "string", "maxLength": 64, "pattern": r"^(all|active|monitor:\d+|"
@@ -40,158 +34,6 @@ _ON_SCREEN_WORDS = ["the", "a", "word", "words", "text", "button", "link", "icon
                     "on the screen", "on my screen", "on screen", "on this page", "on the page",
                     "in this window", "in the window", "on the display", "where", "is",
                     "does it say", "it says"]
-
-
-@dataclass(frozen=True)
-class VisionOptions:
-    """[vision] in config.toml. redact: mask secrets (passwords, keys, tokens, card
-    numbers) in everything read from the screen or camera before it is returned,
-    logged or sent; redact_kinds: which. exclude_titles / exclude_classes: windows
-    blacked out of every capture and left out of window lists (password managers,
-    banking). display: X display ("" = $DISPLAY). camera: the camera ("" = first; an
-    index, a name, /dev/videoN or a video file). ocr_threads: ONNX threads for OCR.
-    max_image_pixels: a bigger image file (`heron look`) is refused from its header,
-    before it is decoded (a 190 KB PNG can hold 13,000 x 13,000 pixels)."""
-
-    redact: bool = True
-    redact_kinds: tuple[str, ...] = KINDS
-    exclude_titles: tuple[str, ...] = ()
-    exclude_classes: tuple[str, ...] = ()
-    display: str = ""
-    camera: str = ""
-    ocr_threads: int = 2
-    max_image_pixels: int = 40_000_000
-
-    def __post_init__(self) -> None:
-        unknown = set(self.redact_kinds) - set(KINDS)
-        if unknown:
-            raise ValueError(f"vision.redact_kinds: unknown {sorted(unknown)} "
-                             f"(known: {', '.join(KINDS)})")
-        if not 1 <= self.ocr_threads <= 64:
-            raise ValueError("vision.ocr_threads must be between 1 and 64")
-        if not 10_000 <= self.max_image_pixels <= 500_000_000:
-            raise ValueError("vision.max_image_pixels must be between 10000 and 500000000")
-
-    @property
-    def redact_options(self) -> RedactOptions:
-        return RedactOptions(enabled=self.redact, kinds=frozenset(self.redact_kinds))
-
-
-# -- backends (what Capabilities hands out) -----------------------------------------------
-class X11Screen:
-    """screen.read: captures through vision.capture (exclusions applied), window lists
-    without the excluded windows."""
-
-    def __init__(self, options: VisionOptions = VisionOptions()) -> None:
-        self.options = options
-        self._capture: ScreenCapture | None = None
-        self._lock = threading.Lock()
-
-    def _cap(self) -> ScreenCapture:
-        from vision.capture import CaptureOptions, ScreenCapture
-
-        with self._lock:
-            if self._capture is None:
-                self._capture = ScreenCapture(CaptureOptions(
-                    display=self.options.display, exclude_titles=self.options.exclude_titles,
-                    exclude_classes=self.options.exclude_classes))
-            return self._capture
-
-    def grab(self, target: str) -> Frame:
-        from vision.capture import CaptureTarget
-
-        return self._cap().grab(CaptureTarget.parse(target))
-
-    def windows(self) -> tuple[list[Any], Any | None]:
-        from vision.errors import VisionError
-
-        cap = self._cap()
-        try:
-            listed = cap.windows()
-        except VisionError:
-            if cap.backend == "portal":  # Wayland: pixels through the portal, no window list
-                return [], None
-            raise
-        shown = [w for w in listed
-                 if not w.matches(self.options.exclude_titles, self.options.exclude_classes)]
-        try:
-            active = cap.active_window()
-        except VisionError:  # no window manager, or nothing focused
-            active = None
-        if active is not None and active.id not in {w.id for w in shown}:
-            active = None
-        return shown, active
-
-    def close(self) -> None:
-        if self._capture is not None:
-            self._capture.close()
-
-
-class XdotoolInput:
-    """input.control: pointer moves and clicks with xdotool (X11)."""
-
-    def __init__(self, options: VisionOptions = VisionOptions()) -> None:
-        self.options = options
-
-    def click(self, x: int, y: int, button: int = 1) -> None:
-        import os
-
-        from vision.windows import display_name
-
-        exe = shutil.which("xdotool")
-        if exe is None:
-            raise ToolError("input.no_xdotool", "clicking needs xdotool, which is not "
-                            "installed", "install it: sudo apt-get install xdotool")
-        env = {**os.environ, "DISPLAY": display_name(self.options.display)}
-        try:
-            subprocess.run([exe, "mousemove", "--sync", str(x), str(y), "click", str(button)],
-                           env=env, check=True, capture_output=True, timeout=10)
-        except subprocess.CalledProcessError as err:
-            raise ToolError("input.click_failed", f"xdotool could not click: "
-                            f"{err.stderr.decode(errors='replace').strip()[:200]}",
-                            "check that the display is running") from err
-        except subprocess.TimeoutExpired as err:
-            raise ToolError("input.click_failed", "xdotool did not answer in 10 s",
-                            "check that the display is running") from err
-
-
-def screen_backends(options: VisionOptions) -> dict[str, object]:
-    return {"screen.read": X11Screen(options), "input.control": XdotoolInput(options)}
-
-
-class ScreenOcr:
-    """One OCR reader per process, loaded on first use behind a lock; results are
-    redacted with the configured options before anyone sees them."""
-
-    def __init__(self, options: VisionOptions = VisionOptions(),
-                 store: ModelStore | None = None) -> None:
-        self.options = options
-        self._store = store
-        self._reader: Any = None
-        self._lock = threading.Lock()
-
-    def reader(self) -> Any:
-        with self._lock:
-            if self._reader is None:
-                from vision.ocr import OcrOptions, RapidOcrReader
-
-                self._reader = RapidOcrReader(OcrOptions(threads=self.options.ocr_threads),
-                                              self._store)
-            return self._reader
-
-    def reset(self) -> None:
-        """Drop the reader: the next read builds one with the current options."""
-        with self._lock:
-            self._reader = None
-
-    def read_sync(self, frame: Frame) -> tuple[OcrResult, Redaction]:
-        return redact_ocr(self.reader().read(frame), self.options.redact_options)
-
-    async def read(self, frame: Frame) -> tuple[OcrResult, Redaction]:
-        return await asyncio.to_thread(self.read_sync, frame)
-
-    def redact(self, text: str) -> Redaction:
-        return redact(text, self.options.redact_options)
 
 
 # -- shared helpers ----------------------------------------------------------------------

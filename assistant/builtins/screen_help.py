@@ -20,7 +20,7 @@ from assistant.tools.manifest import ToolManifest
 from vision.types import Box, OcrLine
 
 if TYPE_CHECKING:
-    from assistant.builtins.screen import ScreenOcr
+    from assistant.builtins.screen_ocr import ScreenOcr
     from assistant.tools.registry import ToolContext
 
 log = logging.getLogger(__name__)

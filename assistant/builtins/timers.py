@@ -1,5 +1,6 @@
-"""Timers: fired by TimerService, and the built-in tools set_timer, list_timers,
-cancel_timer, pause_timer, resume_timer and change_timer (the store is in timer_store)."""
+"""The built-in timer tools set_timer, list_timers, cancel_timer, pause_timer,
+resume_timer and change_timer (the store is scheduling/timer_store.py; the scheduler
+fires them)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,12 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from assistant.agent.numbers import spoken_duration
-from assistant.events import TimerFired
-from assistant.scheduling import due
 from assistant.scheduling.timer_store import (
     MAX_TIMER_S,
     PAUSED,
     RUNNING,
     Timer,
     TimerStore,
-    sounds_alike,
     timer_name,
     timer_names,
 )
@@ -25,9 +23,6 @@ from assistant.tools.registry import ToolError
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
 
-__all__ = ["MAX_TIMER_S", "CancelTimer", "ChangeTimer", "ListTimers", "PauseTimer",
-           "ResumeTimer", "SetTimer", "Timer", "TimerService", "TimerStore", "sounds_alike",
-           "timer_name"]
 log = logging.getLogger(__name__)
 
 _LABEL = {"type": "string", "maxLength": 60, "x-slot": "label", "x-names": "timer",
@@ -49,20 +44,6 @@ def _schema(**props: Any) -> dict[str, Any]:
 class _TimerTool:
     def __init__(self, store: TimerStore) -> None:
         self._store = store
-
-
-class TimerService(due.DueService):
-    """Fires due timers: publishes TimerFired and says so. New timers written by
-    another process are noticed within `poll_s`; paused ones never fire."""
-
-    async def _fire(self, t: Timer, late: float) -> None:
-        self._bus.publish(TimerFired(timer_id=t.id, label=t.label, duration_s=t.duration_s,
-                                     late_s=round(late, 3)))
-        text = f"Your {timer_name(t)} is done."
-        if late > 5:
-            text = (f"Your {timer_name(t)} finished {spoken_duration(int(late))} ago, "
-                    "while I was not running.")
-        await self._say(text)
 
 
 class SetTimer(_TimerTool):

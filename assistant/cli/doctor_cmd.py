@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from assistant.cli.output import print_json, progress_bar
-from assistant.doctor import FAIL, run_doctor
+from assistant.doctor.check import FAIL
+from assistant.doctor.run import run_doctor
 
 EXIT_MISSING = 7
 _LABEL = {"ok": "ok", "info": "info", "warn": "warn", "fail": "FAIL"}

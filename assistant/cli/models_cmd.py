@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.cli.output import print_json, progress_bar
-from assistant.doctor import model_state
+from assistant.doctor.models import model_state
 from models.catalog import CATALOG, ModelSpec, get_spec
 from models.errors import ModelError
 from models.store import ModelCheck

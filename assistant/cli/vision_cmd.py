@@ -9,9 +9,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from assistant.builtins.screen import ScreenOcr, VisionOptions
 from assistant.builtins.screen_help import answer, find_errors, headings
+from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.cli.output import print_json
+from vision.options import VisionOptions
 from vision.types import Frame
 
 
@@ -92,7 +93,7 @@ def _print(report: dict[str, Any]) -> None:
 
 
 def screen(args, ctx) -> int:
-    from assistant.builtins.screen import X11Screen
+    from assistant.builtins.screen_backends import X11Screen
 
     options = ctx.config.vision
     backend = X11Screen(options)

@@ -109,7 +109,7 @@ def sandbox_report(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]] | No
     host), or None when no third-party worker is installed."""
     if not any(r["sandbox"] == "subprocess" for r in rows):
         return None
-    from assistant.workers.limits import enforcement_report
+    from assistant.workers.sandbox_report import enforcement_report
 
     return enforcement_report()
 

@@ -15,8 +15,6 @@ from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket, WebSock
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from assistant.builtins.reminders import ReminderStore
-from assistant.builtins.timers import TimerStore
 from assistant.companion.bridges import AppBridge
 from assistant.companion.delivery import DeliveryEngine, notifications
 from assistant.companion.devices import CompanionError, Device, DeviceStore, RateLimiter
@@ -24,6 +22,8 @@ from assistant.companion.egress import Egress
 from assistant.companion.guard import DEVICE_KEY, TOKEN_NEEDED, CompanionGate, client_key
 from assistant.companion.hub import Hub, Session
 from assistant.permissions.policy import Answer
+from assistant.scheduling.reminder_store import ReminderStore
+from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
 
 WS_AUTH_WAIT_S = 5.0

@@ -12,10 +12,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.builtins.phone import Outbox
-from assistant.builtins.reminders import ReminderFired
 from assistant.bus import EventBus
-from assistant.events import Event, MicStateChanged, Reply, StateChanged, TimerFired, Transcript
+from assistant.companion.outbox import Outbox
+from assistant.events import (
+    Event,
+    MicStateChanged,
+    ReminderFired,
+    Reply,
+    StateChanged,
+    TimerFired,
+    Transcript,
+)
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.permissions.provenance import origin_warning
 

@@ -26,7 +26,7 @@ from assistant.companion.devices import DeviceStore, RateLimiter
 from assistant.companion.hub import Hub, PhonePrompter
 from assistant.companion.options import CompanionOptions
 from assistant.companion.server import CompanionServer, Endpoint
-from assistant.events import StageError
+from assistant.events import Stage, StageError
 
 if TYPE_CHECKING:
     from assistant.core import Core
@@ -113,7 +113,7 @@ async def run_companion(service: HeronService, stop: asyncio.Event) -> None:
     except OSError as err:  # the port is taken: Heron goes on without its companion
         log.error("phone companion not started: port %s: %s", options.port, err)
         service.bus.publish(StageError(
-            stage="companion", code="companion.port",
+            stage=Stage.COMPANION, code="companion.port",
             message=f"the phone companion cannot listen on port {options.port}",
             hint="set another [companion] port in config.toml, or stop `heron serve`"))
         await stop.wait()
@@ -125,8 +125,7 @@ async def run_companion(service: HeronService, stop: asyncio.Event) -> None:
 async def serve_headless(core: Core, options: CompanionOptions, stop: asyncio.Event,
                          on_ready: Callable[[Endpoint], None]) -> None:
     """`heron serve`: the agent, timers and reminders and the companion; no voice."""
-    from assistant.builtins.reminders import ReminderService
-    from assistant.builtins.timers import TimerService
+    from assistant.scheduling.service import Scheduler
 
     async def ask(text: str) -> dict[str, Any]:
         return _reply(await core.agent.handle(text, source="phone"))
@@ -134,10 +133,8 @@ async def serve_headless(core: Core, options: CompanionOptions, stop: asyncio.Ev
     await core.warm_up()
     companion = Companion(core, options, ask)
     async with asyncio.TaskGroup() as tg:
-        due = [tg.create_task(TimerService(core.timers, core.bus).run()),
-               tg.create_task(ReminderService(core.reminders, core.bus).run())]
+        scheduler = tg.create_task(Scheduler(core.timers, core.reminders, core.bus).run())
         await companion.run(stop, on_ready)
-        for task in due:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        scheduler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduler

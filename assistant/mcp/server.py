@@ -28,8 +28,9 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from assistant import __version__
-from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
+from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.permissions.prompters import grant_lines
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 

@@ -32,7 +32,7 @@ import json
 import logging
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -40,6 +40,7 @@ from assistant.permissions.approvals import ANY_SCOPE, MCP_PREFIX, ApprovalStore
 from assistant.permissions.provenance import Origin, as_origins, untrusted_origins
 from assistant.permissions.scope_words import is_broad, scope_words, spoken_scope
 from assistant.permissions.urls import data_urls
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 
 log = logging.getLogger(__name__)
@@ -81,19 +82,6 @@ class Answer(StrEnum):
     @property
     def allows(self) -> bool:
         return self in (Answer.ONCE, Answer.SESSION, Answer.ALWAYS)
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    tool: str
-    args: dict[str, Any]
-    source: str = "text"  # voice | text | cli | mcp | timer
-    untrusted: bool = False  # arguments derived from screen/file/web/tool output
-    call_id: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-    # Which untrusted origins the arguments derive from (provenance.untrusted_origins);
-    # any origin here, or `untrusted`, or a Tainted argument forces a confirmation.
-    origins: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

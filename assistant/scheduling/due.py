@@ -1,7 +1,8 @@
 """Things that come due at a time and fire exactly once (timers, reminders): the SQL
-that claims them, and the loop that fires them. The tables share the columns
-state ('pending' | 'fired' | 'cancelled'; a timer may also be 'paused'), due_at and
-fired_at. Only 'pending' rows are ever claimed: a paused timer never fires."""
+that claims them, and the one loop that fires them (run by scheduling/service.py). The
+tables share the columns state ('pending' | 'fired' | 'cancelled'; a timer may also be
+'paused'), due_at and fired_at. Only 'pending' rows are ever claimed: a paused timer
+never fires."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
-from assistant.bus import EventBus
 from assistant.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -47,49 +47,34 @@ class DueStore(Protocol):
     def next_due(self) -> float | None: ...
 
 
-async def fire_due_forever(store: DueStore, fire: Callable[[Any, float], Awaitable[None]],
-                           poll_s: float, clock: Callable[[], float] = time.time) -> None:
-    """Fire each item of `store` when it comes due: `await fire(item, late_s)`. Items
-    written by another process are noticed within `poll_s`. One item failing to fire
-    is logged and the rest of its batch still fire; cancellation ends the loop."""
+Fire = Callable[[Any, float], Awaitable[None]]
+
+
+async def fire_due_forever(sources: Sequence[tuple[DueStore, Fire]], poll_s: float,
+                           clock: Callable[[], float] = time.time) -> None:
+    """Fire each item of every (store, fire) pair when it comes due: `await fire(item,
+    late_s)`. Items written by another process are noticed within `poll_s`. One item
+    failing to fire is logged and the rest of its batch still fire; a store failing to
+    claim ends the loop (its supervisor restarts it); cancellation ends it too."""
     while True:
         now = clock()
-        for item in store.claim_due(now):
-            # claim_due has marked the whole batch fired: letting one failure escape
-            # would lose every item after it for good.
-            try:
-                await fire(item, max(0.0, now - item.due_at))
-            except Exception as err:  # CancelledError is not an Exception: it ends us
-                # The traceback only with -v, like every error shown on the terminal.
-                log.error("could not fire %s %s: %s", type(item).__name__,
-                          getattr(item, "id", "?"), err)
-                log.debug("the failed firing", exc_info=err)
-        nxt = store.next_due()
-        wait = poll_s if nxt is None else min(poll_s, max(0.0, nxt - now))
+        for store, fire in sources:
+            # Each store's batch is fired before the next store is claimed from: a claim
+            # that raises must not leave rows already marked fired unannounced.
+            await _fire_batch(store.claim_due(now), fire, now)
+        dues = [d for d in (store.next_due() for store, _ in sources) if d is not None]
+        wait = min(poll_s, max(0.0, min(dues) - now)) if dues else poll_s
         await asyncio.sleep(max(wait, 0.01))
 
 
-class DueService:
-    """Fires the due items of a store: a subclass's `_fire(item, late_s)` publishes its
-    event and calls `_say(text)`, which hands the text to `announce` (sync or async)."""
-
-    def __init__(self, store: DueStore, bus: EventBus,
-                 announce: Callable[[str], Any] | None = None, poll_s: float = 0.5,
-                 clock: Callable[[], float] = time.time) -> None:
-        self._store = store
-        self._bus = bus
-        self._announce = announce
-        self._poll_s = poll_s
-        self._clock = clock
-
-    async def run(self) -> None:
-        await fire_due_forever(self._store, self._fire, self._poll_s, self._clock)
-
-    async def _fire(self, item: Any, late_s: float) -> None:
-        raise NotImplementedError
-
-    async def _say(self, text: str) -> None:
-        if self._announce is not None:
-            result = self._announce(text)
-            if asyncio.iscoroutine(result):
-                await result
+async def _fire_batch(items: list[Any], fire: Fire, now: float) -> None:
+    for item in items:
+        # claim_due has marked the whole batch fired: letting one failure escape
+        # would lose every item after it for good.
+        try:
+            await fire(item, max(0.0, now - item.due_at))
+        except Exception as err:  # CancelledError is not an Exception: it ends us
+            # The traceback only with -v, like every error shown on the terminal.
+            log.error("could not fire %s %s: %s", type(item).__name__,
+                      getattr(item, "id", "?"), err)
+            log.debug("the failed firing", exc_info=err)

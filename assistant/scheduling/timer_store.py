@@ -1,6 +1,7 @@
-"""Timers in SQLite: the Timer row, TimerStore (add, pause, resume, change, cancel) and
-which timer a spoken name means. A paused timer keeps its time left in `remaining_s`
-and is never claimed by the due loop (that only looks at state 'pending')."""
+"""Timers in SQLite: the Timer row, TimerStore (add, pause, resume, change, cancel),
+which timer a spoken name means and what is said when one comes due. A paused timer
+keeps its time left in `remaining_s` and is never claimed by the due loop (that only
+looks at state 'pending')."""
 
 from __future__ import annotations
 
@@ -71,6 +72,14 @@ def sounds_alike(heard: str, label: str) -> bool:
 
 def timer_name(t: Timer) -> str:
     return f"{t.label} timer" if t.label else f"{spoken_duration(t.duration_s)} timer"
+
+
+def announcement(t: Timer, late_s: float) -> str:
+    """What is said when `t` comes due; late means it did so while Heron was off."""
+    if late_s > 5:
+        return (f"Your {timer_name(t)} finished {spoken_duration(int(late_s))} ago, "
+                "while I was not running.")
+    return f"Your {timer_name(t)} is done."
 
 
 def _spoken_label(label: str) -> str:

@@ -4,22 +4,24 @@ manifest, decided by the permission policy, audited, and given its timeout."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from assistant.audit import AuditLog
 from assistant.bus import EventBus
-from assistant.events import ToolCallFinished, ToolCallStarted
-from assistant.permissions.policy import Decision, PermissionPolicy, PermissionPrompter, ToolCall
+from assistant.events import CallStatus, ToolCallFinished, ToolCallStarted
+from assistant.permissions.policy import Decision, PermissionPolicy, PermissionPrompter
 from assistant.permissions.schema_check import (
     ArgumentChecker,
     InvalidArguments,
     OversizedArguments,
 )
+from assistant.tools.call import ToolCall
 from assistant.tools.capabilities import Capabilities, is_read_scope
 from assistant.tools.manifest import ToolManifest
 from models.errors import CodedError
@@ -44,11 +46,27 @@ class Tool(Protocol):
     manifest: ToolManifest
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
-        """Do the work; the result may carry "speech": the sentence to say.
+        """Do the work; the result may carry "speech": the sentence to say."""
 
-        A tool may also define `async preview(args, ctx) -> (extra_args, origins)`: run
-        before the permission question with only its read scopes, it works out the exact
-        action (ToolRegistry._preview)."""
+
+@runtime_checkable
+class PreviewingTool(Protocol):
+    """A tool that works out the exact action before the permission question, with only
+    its read scopes (ToolRegistry._preview): `preview(args, ctx) -> (extra_args,
+    origins)`."""
+
+    async def preview(self, args: dict[str, Any], ctx: ToolContext
+                      ) -> tuple[dict[str, Any], frozenset[str]]: ...
+
+
+@runtime_checkable
+class LifecycleTool(Protocol):
+    """A tool with something to start and stop (a worker process, an MCP session):
+    `add` starts it, `remove` and `aclose` stop it. Either may be sync or async."""
+
+    def start(self) -> Awaitable[None] | None: ...
+
+    def stop(self) -> Awaitable[None] | None: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +74,7 @@ class ToolOutcome:
     call_id: str
     tool: str
     args: dict[str, Any]
-    status: str  # ok | denied | invalid | error | timeout | unknown
+    status: CallStatus
     result: dict[str, Any] | None = None
     error: str = ""
     code: str = ""
@@ -152,7 +170,7 @@ class ToolRegistry:
         """Register and start (when the tool has `start`); a failed start unregisters."""
         self.register(tool, source)
         try:
-            await _hook(tool, "start")
+            await _start(tool)
         except BaseException:
             self.unregister(tool.manifest.name)
             raise
@@ -173,7 +191,7 @@ class ToolRegistry:
         if old is None:
             await self.add(tool, source)
             return
-        await _hook(tool, "start")
+        await _start(tool)
         self._tools[name] = tool
         self._sources[name] = source
         self._changed()
@@ -182,7 +200,7 @@ class ToolRegistry:
     async def aclose(self) -> None:
         """Stop every tool that has a lifecycle (newest first) and drop it."""
         for name in reversed(list(self._tools)):
-            if callable(getattr(self._tools[name], "stop", None)):
+            if isinstance(self._tools[name], LifecycleTool):
                 await self.remove(name)
         self._args.close()
 
@@ -210,7 +228,7 @@ class ToolRegistry:
         call = replace(call, call_id=call.call_id or uuid.uuid4().hex[:12])
         tool = self._tools.get(call.tool)
         if tool is None:
-            return self._finish(call, "unknown", error=f"no tool named {call.tool!r}",
+            return self._finish(call, CallStatus.UNKNOWN, error=f"no tool named {call.tool!r}",
                                 code="tool.unknown")
         m = tool.manifest
         try:
@@ -218,8 +236,8 @@ class ToolRegistry:
         except InvalidArguments as err:
             if isinstance(err, OversizedArguments):  # not even the audit log could take them
                 call = replace(call, args={})
-            return self._finish(call, "invalid", error=err.message, code=err.code)
-        if callable(getattr(tool, "preview", None)):
+            return self._finish(call, CallStatus.INVALID, error=err.message, code=err.code)
+        if isinstance(tool, PreviewingTool):
             previewed = await self._preview(tool, m, call)
             if isinstance(previewed, ToolOutcome):
                 return previewed
@@ -233,21 +251,21 @@ class ToolRegistry:
                                         "decision": decision.value, "reason": reason,
                                         "source": call.source})
         if decision is not Decision.ALLOW:
-            return self._finish(call, "denied", error=reason, code="tool.denied")
+            return self._finish(call, CallStatus.DENIED, error=reason, code="tool.denied")
         self._bus.publish(ToolCallStarted(call_id=call.call_id, tool=m.name, args=call.args,
                                           source=call.source))
         try:
             ctx = ToolContext(call, self.capabilities(m, call))
             result = await asyncio.wait_for(tool.run(dict(call.args), ctx), m.timeout_s)
         except TimeoutError:
-            return self._finish(call, "timeout", error=f"{m.name} took longer than "
+            return self._finish(call, CallStatus.TIMEOUT, error=f"{m.name} took longer than "
                                 f"{m.timeout_s:g} s", code="tool.timeout")
         except CodedError as err:
-            return self._finish(call, "error", error=err.message, code=err.code)
+            return self._finish(call, CallStatus.ERROR, error=err.message, code=err.code)
         except Exception as err:
             log.exception("tool %s failed", m.name)
-            return self._finish(call, "error", error=str(err), code="tool.failed")
-        return self._finish(call, "ok", result=result)
+            return self._finish(call, CallStatus.ERROR, error=str(err), code="tool.failed")
+        return self._finish(call, CallStatus.OK, result=result)
 
     async def _preview(self, tool: Tool, m: ToolManifest, call: ToolCall
                        ) -> ToolCall | ToolOutcome:
@@ -261,17 +279,17 @@ class ToolRegistry:
             extra, origins = await asyncio.wait_for(tool.preview(dict(call.args), ctx),
                                                     m.timeout_s)
         except TimeoutError:
-            return self._finish(call, "timeout", error=f"{m.name} took longer than "
+            return self._finish(call, CallStatus.TIMEOUT, error=f"{m.name} took longer than "
                                 f"{m.timeout_s:g} s to look", code="tool.timeout")
         except CodedError as err:
-            return self._finish(call, "error", error=err.message, code=err.code)
+            return self._finish(call, CallStatus.ERROR, error=err.message, code=err.code)
         args = {**call.args, **extra}
         try:
             await self._check_args(call.tool, args, m)
         except InvalidArguments as err:
             log.error("preview of %s gave invalid arguments: %s", m.name, err.message)
-            return self._finish(call, "error", error=f"{m.name} could not work out what to "
-                                "do", code="tool.failed")
+            return self._finish(call, CallStatus.ERROR, code="tool.failed",
+                                error=f"{m.name} could not work out what to do")
         self._audit.append("preview", {"call_id": call.call_id, "tool": m.name,
                                        "args": extra, "origins": sorted(origins)})
         return replace(call, args=args, origins=frozenset(call.origins) | frozenset(origins))
@@ -292,7 +310,7 @@ class ToolRegistry:
         return Capabilities(m.name, m.permissions if scopes is None else scopes, record,
                             backends=self.backends)
 
-    def _finish(self, call: ToolCall, status: str, result: dict | None = None,
+    def _finish(self, call: ToolCall, status: CallStatus, result: dict | None = None,
                 error: str = "", code: str = "") -> ToolOutcome:
         outcome = ToolOutcome(call.call_id, call.tool, call.args, status, result, error, code)
         self._audit.append("call", {"call_id": call.call_id, "tool": call.tool,
@@ -303,17 +321,20 @@ class ToolRegistry:
         return outcome
 
 
-async def _hook(tool: object, name: str) -> None:
-    hook = getattr(tool, name, None)
-    if callable(hook):
-        result = hook()
-        if asyncio.iscoroutine(result):
-            await result
+async def _start(tool: Tool) -> None:
+    if isinstance(tool, LifecycleTool):
+        started = tool.start()
+        if inspect.isawaitable(started):
+            await started
 
 
 async def _stop_quietly(tool: Tool) -> None:
     """A worker that fails to stop must not stop the others from stopping."""
+    if not isinstance(tool, LifecycleTool):
+        return
     try:
-        await _hook(tool, "stop")
+        stopped = tool.stop()
+        if inspect.isawaitable(stopped):
+            await stopped
     except Exception:
         log.exception("stopping tool %s failed", tool.manifest.name)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from assistant.events import InterruptReason
 from assistant.voice.feed import FrameFeed
+from assistant.voice.ports import VoiceActivity, WakeDetector
 from assistant.voice.stack import VoiceStack
 from audio.frames import FRAME_MS, AudioChunk
 
@@ -18,7 +20,7 @@ STOP_WORDS = {"stop", "stop it", "be quiet", "quiet", "shut up", "enough", "canc
 
 @dataclass(frozen=True)
 class BargeIn:
-    reason: str  # wake | speech
+    reason: InterruptReason
     frames: tuple[AudioChunk, ...]  # audio to hand to the listener (speech so far)
 
 
@@ -35,19 +37,21 @@ async def watch(stack: VoiceStack, feed: FrameFeed, use_wake: bool,
     voiced_ms = 0
     async for frame in feed:
         recent.append(frame)
-        score, prob = await stack.on_frames(_score, wake, vad, frame)
-        if wake is not None and score >= wake.threshold:
-            return BargeIn("wake", ())
+        fired, prob = await stack.on_frames(_score, wake, vad, frame)
+        if fired:
+            return BargeIn(InterruptReason.WAKE, ())
         voiced = feed.voiced(prob, stack.config.vad.threshold)
         voiced_ms = voiced_ms + FRAME_MS if voiced else 0
         if voiced_ms >= BARGE_IN_SPEECH_MS:
-            return BargeIn("speech", tuple(recent))
+            return BargeIn(InterruptReason.SPEECH, tuple(recent))
     return None
 
 
-def _score(wake, vad, frame: AudioChunk) -> tuple[float, float]:
-    score = float(wake.process(frame.samples)) if wake is not None else 0.0
-    return score, float(vad.process(frame.samples))
+def _score(wake: WakeDetector | None, vad: VoiceActivity, frame: AudioChunk
+           ) -> tuple[bool, float]:
+    """(did a wake word fire, P(speech)) for one frame, on the frame thread."""
+    fired = wake is not None and wake.step(frame.samples).fired is not None
+    return fired, float(vad.process(frame.samples))
 
 
 def is_stop_request(text: str) -> bool:

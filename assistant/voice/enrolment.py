@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.events import EnrolmentProgress
 from audio.enroll import EnrollError, build, check_new_word, record_clip, spoken_form
+from audio.wake import WakeWordDetector
 from models.catalog import specs_for_role
 from models.errors import CodedError
 
@@ -42,8 +43,9 @@ async def enrol_wake_word(service: HeronService, name: str, samples: int = 3,
                 publish(EnrolmentProgress(name, "heard", i, samples, "Got it."))
         publish(EnrolmentProgress(name, "building", samples, samples,
                                   "Building the wake word…"))
-        loaded = service.stack.__dict__.get("wake")  # a cached_property: never load it here
-        features = loaded.features if loaded is not None else None
+        # the running detector's feature models when it has them (never load it here)
+        loaded = service.stack.wake if service.stack.loaded("wake") else None
+        features = loaded.features if isinstance(loaded, WakeWordDetector) else None
         # On the frames thread, which owns the wake word's feature models.
         word = await service.stack.on_frames(_build_and_save, name, clips, folder, features,
                                              service.stack.store)

@@ -9,13 +9,16 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from assistant.agent.agent import Agent, AgentReply
 from assistant.bus import EventBus
 from assistant.events import (
     Interrupted,
+    InterruptReason,
     Reply,
+    Stage,
     StageError,
     Transcript,
     TurnFinished,
@@ -25,8 +28,9 @@ from assistant.permissions.prompters import FanOutPrompter, VoicePrompter
 from assistant.voice import barge_in
 from assistant.voice.feed import FrameFeed
 from assistant.voice.listener import Listener
+from assistant.voice.ports import Synthesizer
 from assistant.voice.speech_output import ReplySink, SpeechOutput, Spoken
-from assistant.voice.stack import Synthesizer, VoiceStack
+from assistant.voice.stack import VoiceStack
 from assistant.voice.state import StateOwner, TurnPhase
 from audio.frames import FRAME_MS, AudioChunk
 from models.errors import CodedError
@@ -43,7 +47,7 @@ class TurnFailed(CodedError):
 
     exit_code = 1
 
-    def __init__(self, stage: str, err: BaseException) -> None:
+    def __init__(self, stage: Stage, err: BaseException) -> None:
         text = str(err).strip().splitlines()
         detail = f"{type(err).__name__}: {text[0][:160]}" if text else type(err).__name__
         super().__init__("turn.failed", f"the {stage} stage failed ({detail})",
@@ -51,15 +55,22 @@ class TurnFailed(CodedError):
         self.stage = stage
 
 
+class TurnStatus(StrEnum):
+    OK = "ok"
+    NO_WAKE = "no_wake"
+    NO_SPEECH = "no_speech"
+    STOPPED = "stopped"  # "stop" after a barge-in: be quiet
+
+
 @dataclass
 class TurnResult:
-    status: str = "ok"  # ok | no_wake | no_speech | stopped
+    status: TurnStatus = TurnStatus.OK
     wake: dict[str, Any] = field(default_factory=dict)
     transcript: str = ""
     language: str = ""
     reply: AgentReply | None = None
     reply_audio_ms: int = 0
-    interrupted: str = ""  # why the reply was cut short: wake | speech
+    interrupted: InterruptReason | str = ""  # why the reply was cut short ("": it was not)
     reply_voice: str = ""  # the synthesizer that spoke it ("piper-joe-medium", "espeak-ng:de")
     timings_ms: dict[str, float] = field(default_factory=dict)
     # where the speech was in the input (ms since it began): start_ms and vad_end_ms as
@@ -83,7 +94,7 @@ class _Stage:
     """Publishes StageError for a coded failure in `stage` and re-raises it; any other
     exception becomes TurnFailed(stage), so the caller knows where it happened."""
 
-    def __init__(self, bus: EventBus, stage: str) -> None:
+    def __init__(self, bus: EventBus, stage: Stage) -> None:
         self.bus, self.stage = bus, stage
 
     def __enter__(self) -> None:
@@ -126,37 +137,37 @@ class VoicePipeline:
         try:
             if use_wake:
                 self.state.set_phase(TurnPhase.WAITING)
-                with _Stage(self.bus, "wake"):
+                with _Stage(self.bus, Stage.WAKE):
                     result.wake = await self._wait_for_wake(feed)
                 if not result.wake["detected"]:
-                    result.status = "no_wake"
+                    result.status = TurnStatus.NO_WAKE
                     return result
                 if output.busy:  # the wake word over an announcement silences it
                     output.stop()
             else:
                 result.wake = {"detected": False, "enabled": False}
             self.state.set_phase(TurnPhase.LISTENING)
-            with _Stage(self.bus, "asr"):
+            with _Stage(self.bus, Stage.ASR):
                 heard = await self.listener.listen(feed)
             if heard is None:
-                result.status = "no_speech"
+                result.status = TurnStatus.NO_SPEECH
                 return result
             self.state.set_phase(TurnPhase.THINKING)
             utterance, asr, t_asr_done = heard.utterance, heard.final, heard.asr_done
             result.transcript, result.language = asr.text.strip(), asr.language
             if not result.transcript:
-                result.status = "no_speech"
+                result.status = TurnStatus.NO_SPEECH
                 return result
             self.bus.publish(Transcript(text=result.transcript, language=asr.language))
             if barge_in.is_stop_request(result.transcript):
-                result.status = "stopped"  # "stop" after a barge-in: be quiet
+                result.status = TurnStatus.STOPPED
                 return result
             t_agent = time.perf_counter()
-            with _Stage(self.bus, "agent"), self._voice_approvals(output, feed):
+            with _Stage(self.bus, Stage.AGENT), self._voice_approvals(output, feed):
                 result.reply = await self.agent.handle(
                     result.transcript, source="voice", language=asr.language or None)
             t_reply = time.perf_counter()
-            with _Stage(self.bus, "tts"):
+            with _Stage(self.bus, Stage.TTS):
                 voice = self.stack.synthesizer_for(reply_language(result.reply, asr.language))
                 result.reply_voice = voice.name
                 played, cut = await self._speak(result.reply.text, output,
@@ -215,15 +226,15 @@ class VoicePipeline:
         await self.stack.on_frames(detector.reset)
         best = 0.0
         async for frame in feed:
-            score = float(await self.stack.on_frames(detector.process, frame.samples))
-            best = max(best, score)
-            if score >= detector.threshold:
-                event = WakeDetected(model=detector.name, score=round(score, 4),
+            decision = await self.stack.on_frames(detector.step, frame.samples)
+            best = max(best, decision.score)
+            if decision.fired is not None:
+                event = WakeDetected(model=decision.fired, score=round(decision.score, 4),
                                      audio_ms=frame.timestamp_ms + FRAME_MS)
                 self.bus.publish(event)
                 # each engine's own score for the word that fired (micro, oww)
-                engines = detector.last_decision.engine_scores.get(detector.name, {})
-                return {"detected": True, "model": detector.name, "score": event.score,
+                engines = decision.engine_scores.get(decision.fired, {})
+                return {"detected": True, "model": decision.fired, "score": event.score,
                         "engines": {k: round(v, 4) for k, v in engines.items()},
                         "audio_ms": event.audio_ms}
         return {"detected": False, "model": detector.name, "score": round(best, 4)}

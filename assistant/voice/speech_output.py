@@ -17,8 +17,9 @@ import numpy as np
 
 from assistant.bus import EventBus
 from assistant.events import SpeechOutFinished, SpeechOutStarted
+from assistant.voice.ports import Synthesizer
 from assistant.voice.sentences import split_for_speech
-from assistant.voice.stack import Synthesizer, VoiceStack
+from assistant.voice.stack import VoiceStack
 from assistant.voice.state import StateOwner
 
 

@@ -1,60 +1,56 @@
-"""The voice components (wake, VAD, ASR, TTS) built from config, loaded once, and
-the executors they run on (DESIGN.md §3): one thread for the stateful wake/VAD
-sessions, a bounded pool for ASR and TTS."""
+"""The voice stages (wake, VAD, ASR, TTS) built from config by name
+(assistant/voice/factory.py), loaded once, and the executors they run on (DESIGN.md §3):
+one thread for the stateful wake/VAD sessions, a bounded pool for ASR and TTS."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from assistant.config import HeronConfig
-from audio.asr import WhisperTranscriber
-from audio.tts import PiperSynthesizer
+from assistant.voice.factory import build_stage
+from assistant.voice.ports import Synthesizer, Transcriber, VoiceActivity, WakeDetector
 from audio.tts_espeak import INSTALL_HINT, EspeakSynthesizer, espeak_path
-from audio.vad import SileroVad
-from audio.wake import WakeWordDetector
 from models.store import ModelStore
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _DONE = object()
+_FRAME_PARTS = ("wake", "vad")  # stateful, per frame: built and run on the frame thread
+_WARMED = ("asr", "second_asr", "tts")  # warmed up when built: the first turn is not slow
+_LOAD_NAMES = {"second_asr": "asr2"}  # as load_ms reports them
 
 
-class Synthesizer(Protocol):
-    """What speaks a reply: PiperSynthesizer, EspeakSynthesizer."""
-
-    name: str
-
-    @property
-    def sample_rate_hz(self) -> int: ...
-
-    @property
-    def language(self) -> str: ...
-
-    def synthesize(self, text: str) -> Iterator[Any]: ...
+@runtime_checkable
+class _Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
 class VoiceStages:
-    """Stages to use instead of the ones the config names (None: built from it), e.g.
-    a test's scripted ones. Each is the stack's attribute of the same name."""
+    """Stages to use instead of the ones [voice] names (None: built from the config),
+    e.g. a test's scripted ones. Each is the stack's attribute of the same name."""
 
-    wake: Any = None
-    vad: Any = None
-    asr: Any = None
-    tts: Any = None
+    wake: WakeDetector | None = None
+    vad: VoiceActivity | None = None
+    asr: Transcriber | None = None
+    second_asr: Transcriber | None = None  # with a scripted `asr` alone: no second pass
+    tts: Synthesizer | None = None
+
+
+NO_STAGES = VoiceStages()  # every stage built from the config
 
 
 class VoiceStack:
     def __init__(self, config: HeronConfig, store: ModelStore,
-                 wake_dir: Path | None = None, stages: VoiceStages = VoiceStages()) -> None:
+                 wake_dir: Path | None = None, stages: VoiceStages = NO_STAGES) -> None:
         self.config = config
         self.store = store
         self.wake_dir = wake_dir  # enrolled wake words (`heron wake enroll`)
@@ -64,39 +60,64 @@ class VoiceStack:
         # Blocking speaker writes get their own thread so synthesis never waits on them.
         self.playback_executor = ThreadPoolExecutor(1, thread_name_prefix="heron-play")
         self.load_ms: dict[str, float] = {}
+        self._parts: dict[str, Any] = {}  # built stages by name ("wake", "asr", ...)
+        self._building = threading.RLock()
         self._espeak: dict[str, EspeakSynthesizer] = {}
         self._espeak_missing_told: set[str] = set()
 
-    @cached_property
-    def wake(self) -> WakeWordDetector:
-        return self.stages.wake or self._timed(
-            "wake", lambda: WakeWordDetector(self.config.wake, self.store,
-                                             enrolled_dir=self.wake_dir))
+    @property
+    def wake(self) -> WakeDetector:
+        return self._part("wake")
 
-    @cached_property
-    def vad(self) -> SileroVad:
-        return self.stages.vad or self._timed("vad", lambda: SileroVad(self.config.vad,
-                                                                       self.store))
+    @property
+    def vad(self) -> VoiceActivity:
+        return self._part("vad")
 
-    @cached_property
-    def asr(self) -> WhisperTranscriber:
-        return self.stages.asr or self._timed(
-            "asr", lambda: _warm(WhisperTranscriber(self.config.asr, self.store)))
+    @property
+    def asr(self) -> Transcriber:
+        return self._part("asr")
 
-    @cached_property
-    def second_asr(self) -> WhisperTranscriber | None:
+    @property
+    def second_asr(self) -> Transcriber | None:
         """The model that decodes a command again when the first heard none
-        ([asr] second_pass; assistant/voice/hearing.py); None when off."""
-        model = self.config.asr.second_pass
-        if not model or model == self.config.asr.model_id:
-            return None
-        options = replace(self.config.asr, model=model)
-        return self._timed("asr2", lambda: _warm(WhisperTranscriber(options, self.store)))
+        ([asr] second_pass; assistant/voice/hearing.py); None when off (and with a
+        scripted transcriber)."""
+        return self._part("second_asr")
 
-    @cached_property
-    def tts(self) -> PiperSynthesizer:
-        return self.stages.tts or self._timed(
-            "tts", lambda: _warm(PiperSynthesizer(self.config.tts, self.store)))
+    @property
+    def tts(self) -> Synthesizer:
+        return self._part("tts")
+
+    def loaded(self, part: str) -> bool:
+        """Whether `part` ("wake", "vad", "asr", "second_asr", "tts") has been built."""
+        return part in self._parts
+
+    async def replace(self, part: str) -> None:
+        """Build `part` again from `config` (it changed while Heron runs), off the
+        loop, and swap it in; the old one is closed. A part never built is left to be
+        built from the new config on first use; when the new one fails to build, the
+        working one stays and the error is raised."""
+        if part not in self._parts:
+            return
+        run_on = self.on_frames if part in _FRAME_PARTS else self.on_work
+        new = await run_on(self._make, part)
+        old, self._parts[part] = self._parts[part], new
+        if isinstance(old, _Closeable):
+            old.close()
+
+    def _part(self, part: str) -> Any:
+        with self._building:  # two threads asking at once build it once
+            if part not in self._parts:
+                self._parts[part] = self._make(part)
+            return self._parts[part]
+
+    def _make(self, part: str) -> Any:
+        scripted = getattr(self.stages, part)
+        if scripted is not None:
+            return scripted
+        if part == "second_asr" and self.stages.asr is not None:
+            return None  # a scripted first pass: no model to decode it again
+        return self._build(part, warm=part in _WARMED)
 
     def synthesizer_for(self, language: str | None) -> Synthesizer:
         """The voice for a reply in `language`: the bundled piper voice for its own
@@ -119,11 +140,15 @@ class VoiceStack:
                 code, self.config.tts, rate_hz=self.tts.sample_rate_hz)
         return voice
 
-    def _timed(self, name: str, build: Callable[[], T]) -> T:
+    def _build(self, stage: str, warm: bool = False) -> Any:
+        """The stage [voice] names, built (and warmed up) with its load time noted."""
         start = time.perf_counter()
-        obj = build()
-        self.load_ms[name] = round((time.perf_counter() - start) * 1000, 1)
-        return obj
+        built = build_stage(stage, self.config, self.store, self.wake_dir)
+        if warm and built is not None:
+            built.warm_up()
+        self.load_ms[_LOAD_NAMES.get(stage, stage)] = round((time.perf_counter() - start)
+                                                            * 1000, 1)
+        return built
 
     async def load(self, wake: bool = True, asr: bool = True, tts: bool = True) -> None:
         """Load (and warm up) what a turn will need, concurrently, off the loop."""
@@ -167,8 +192,3 @@ class VoiceStack:
         self.frame_executor.shutdown(wait=False, cancel_futures=True)
         self.work_executor.shutdown(wait=False, cancel_futures=True)
         self.playback_executor.shutdown(wait=False, cancel_futures=True)
-
-
-def _warm(component: T) -> T:
-    component.warm_up()  # type: ignore[attr-defined]
-    return component

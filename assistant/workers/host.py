@@ -13,15 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from collections import deque
 from pathlib import Path
@@ -30,6 +25,7 @@ from typing import Any
 from assistant.tools.manifest import ToolManifest
 from assistant.workers import broker
 from assistant.workers.limits import Report, SandboxLimits, sandbox_ids
+from assistant.workers.runner_launch import private_dir, runner_command, scrubbed_env
 from models.errors import CodedError
 
 log = logging.getLogger(__name__)
@@ -175,7 +171,7 @@ class SandboxedTool:
         if self._proc is not None and self._proc.returncode is None:
             return
         await self._shutdown(graceful=False)  # whatever is left of a dead host
-        self._private = _private_dir(self.manifest.name, self.worker_dir, self.uid, self.gid)
+        self._private = private_dir(self.manifest.name, self.worker_dir, self.uid, self.gid)
         home = self._private / "home"
         plan = {"code_dir": str(self._private / "code"), "home_dir": str(home),
                 "root_dir": str(self._private / "root"), "entry": self.entry,
@@ -253,17 +249,6 @@ class SandboxedTool:
             self._private = None
 
 
-def runner_command(plan: dict[str, Any]) -> list[str]:
-    # -I: no PYTHONPATH, no user site, no cwd on sys.path (the worker writes there)
-    return [sys.executable, "-I", "-B", "-m", "assistant.workers.runner", json.dumps(plan)]
-
-
-def scrubbed_env(home: Path) -> dict[str, str]:
-    lang = os.environ.get("LANG", "C.UTF-8")
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": lang, "HOME": str(home),
-            "TMPDIR": str(home)}
-
-
 def describe_exit(code: int) -> str:
     if code > 128 and code - 128 in (signal.SIGXCPU, signal.SIGKILL):
         return f"killed by {signal.Signals(code - 128).name}: CPU or memory limit"
@@ -271,131 +256,3 @@ def describe_exit(code: int) -> str:
         with contextlib.suppress(ValueError):
             return f"killed by {signal.Signals(code - 128).name}"
     return f"exit status {code}"
-
-
-def _private_dir(name: str, worker_dir: Path, uid: int, gid: int) -> Path:
-    """root (0711) / code (a read-only copy of the worker, links kept as links, so a
-    link to /etc/shadow stays one Landlock refuses), home (the worker's, 0700) and
-    root (empty: where the runner mounts the worker's own root filesystem)."""
-    root = Path(tempfile.mkdtemp(prefix=f"heron-{name}-"))
-    root.chmod(0o711)
-    code = root / "code"
-    shutil.copytree(worker_dir, code, symlinks=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for path in [code, *code.rglob("*")]:
-        if not path.is_symlink():
-            path.chmod(0o755 if path.is_dir() else 0o644)
-    (root / "root").mkdir(mode=0o700)
-    home = root / "home"
-    home.mkdir(mode=0o700)
-    if os.geteuid() == 0:
-        os.chown(home, uid, gid)
-    return root
-
-
-def probe_sandbox(timeout_s: float = 30.0) -> Report:
-    """Start the runner in probe mode (it confines itself, then tries to escape) and
-    return what held. For limits.enforcement_report(). The probe is given unix sockets
-    outside the sandbox to reach (watched here: anything arriving is a hole) and the
-    desktop's own sockets to look for."""
-    uid, gid = sandbox_ids(os.getpid() * 64)
-    empty = Path(tempfile.mkdtemp(prefix="heron-probe-src-"))
-    private: Path | None = None
-    watched: _WatchedSockets | None = None
-    try:  # everything made here goes again in `finally`, whatever fails half-way
-        private = _private_dir("probe", empty, uid, gid)
-        watched = _WatchedSockets()
-        plan = {"code_dir": str(private / "code"), "home_dir": str(private / "home"),
-                "root_dir": str(private / "root"), "entry": "", "uid": uid, "gid": gid,
-                "limits": SandboxLimits().to_dict(), "probe": True,
-                "outside_sockets": watched.paths, "outside_paths": desktop_sockets()}
-        out = subprocess.run(runner_command(plan), capture_output=True, timeout=timeout_s,
-                             env=scrubbed_env(private / "home"), cwd=private / "home",
-                             start_new_session=True, check=False)
-        first = out.stdout.splitlines()[0] if out.stdout else b""
-        if not first:
-            raise RuntimeError(out.stderr.decode(errors="replace")[-300:] or "no output")
-        applied = broker.decode(first)["params"]["applied"]
-        reached = watched.reached()
-        # abstract addresses belong to the network namespace, socket files to the root
-        cut_by = "net_namespace" if reached.startswith("@") else "mount_namespace"
-        if reached and applied.get(cut_by, {}).get("enforced"):
-            applied[cut_by] = {"enforced": False, "detail": "the probe reached the unix "
-                               f"socket {reached} outside the sandbox"}
-        return applied
-    finally:
-        if watched is not None:
-            watched.close()
-        if private is not None:
-            shutil.rmtree(private, ignore_errors=True)
-        shutil.rmtree(empty, ignore_errors=True)
-
-
-class _WatchedSockets:
-    """A stream and a datagram unix socket in a directory any uid may enter, as a
-    desktop's D-Bus, X11 or Heron socket would be, and an abstract one (X11 and D-Bus
-    also listen on abstract addresses)."""
-
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="heron-probe-sockets-"))
-        self.socks: list[socket.socket] = []
-        self.paths: list[str] = []
-        try:  # a half-made set is closed here: the caller never gets it to close
-            self._open()
-        except BaseException:
-            self.close()
-            raise
-
-    def _open(self) -> None:
-        self.dir.chmod(0o755)
-        # "@name": an abstract socket (it belongs to our network namespace, not a path)
-        abstract = f"@heron-probe-{os.getpid()}-{self.dir.name}"
-        for name, kind in ((str(self.dir / "stream.sock"), socket.SOCK_STREAM),
-                           (str(self.dir / "dgram.sock"), socket.SOCK_DGRAM),
-                           (abstract, socket.SOCK_DGRAM)):
-            sock = socket.socket(socket.AF_UNIX, kind)
-            self.socks.append(sock)
-            sock.bind("\0" + name[1:] if name.startswith("@") else name)
-            if kind == socket.SOCK_STREAM:
-                sock.listen()
-            sock.setblocking(False)
-            if not name.startswith("@"):
-                Path(name).chmod(0o777)
-            self.paths.append(name)
-
-    def reached(self) -> str:
-        """The path of the first socket something arrived at, or ''."""
-        return next((path for path, sock in zip(self.paths, self.socks, strict=True)
-                     if something_arrived(sock)), "")
-
-    def close(self) -> None:
-        for sock in self.socks:
-            sock.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def desktop_sockets() -> list[str]:
-    """The unix sockets a worker must never see: the session and system D-Bus, X11."""
-    found = []
-    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
-    for part in bus.split(";"):
-        for item in part.removeprefix("unix:").split(","):
-            if item.startswith("path="):
-                found.append(item[len("path="):])
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    candidates = [f"{runtime}/bus" if runtime else "", "/run/dbus/system_bus_socket",
-                  *(str(p) for p in Path("/tmp/.X11-unix").glob("X*"))]
-    found += [p for p in candidates if p]
-    return [p for p in dict.fromkeys(found) if os.path.exists(p)]
-
-
-def something_arrived(sock: socket.socket) -> bool:
-    """Whether a connection or datagram waits on a non-blocking listener (taken off it)."""
-    try:
-        if sock.type == socket.SOCK_STREAM:
-            sock.accept()[0].close()
-        else:
-            sock.recv(64)
-    except BlockingIOError:
-        return False
-    return True

@@ -34,12 +34,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import json
 import os
 import resource
 import sys
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -345,40 +343,3 @@ def python_read_paths() -> list[str]:
     paths.update(("/usr/lib", "/usr/lib64", "/lib", "/lib64", "/etc/ld.so.cache",
                   "/dev/urandom", "/dev/null"))
     return sorted(p for p in paths if p)
-
-
-# -- the report ----------------------------------------------------------------------------
-NOT_APPLIED = ("uid_drop", "net_namespace", "pid_namespace", "mount_namespace",
-               "landlock_fs", "landlock_net", "landlock_scope", "no_new_privs", "capabilities",
-               "cpu", "memory", "open_files", "processes", "file_size", "core_dumps",
-               "socket_families", "io_uring", "user_namespaces")
-
-
-def parent_side_report() -> Report:
-    """What the host enforces itself, whatever the kernel offers."""
-    return {"wall_time": _ok("killed with its whole process group at the manifest timeout"),
-            "environment": _ok("only PATH, LANG, HOME and TMPDIR (private)"),
-            "private_dir": _ok("own temporary working directory, removed afterwards"),
-            "broker": _ok("files, network and desktop reached only through checked, "
-                          "audited capability calls")}
-
-
-@cache
-def enforcement_report() -> Report:
-    """Each protection and whether a real worker process gets it on this machine: runs
-    the runner in probe mode (it confines itself, then tries to escape)."""
-    from assistant.workers.host import probe_sandbox
-
-    try:
-        applied = probe_sandbox()
-    except Exception as err:  # noqa: BLE001 - a report must never fail
-        applied = {name: _no(f"the sandbox probe failed: {err}") for name in NOT_APPLIED}
-    return {**parent_side_report(), **applied}
-
-
-def main() -> None:
-    print(json.dumps(enforcement_report(), indent=2))
-
-
-if __name__ == "__main__":
-    main()

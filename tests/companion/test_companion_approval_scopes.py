@@ -8,9 +8,9 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from assistant.builtins.phone import Outbox
 from assistant.bus import EventBus
 from assistant.companion.hub import Hub, PhonePrompter, Session
+from assistant.companion.outbox import Outbox
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.storage import Storage
 

@@ -18,8 +18,9 @@ from conftest import write_config
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from assistant.builtins.phone import OUTBOX_KIND, Outbox
+from assistant.builtins.phone import OUTBOX_KIND
 from assistant.companion.guard import MAX_BODY_BYTES
+from assistant.companion.outbox import Outbox
 from assistant.storage import Storage
 
 HANG_S = 15.0  # a reply that takes this long is the server reading what it should refuse

@@ -14,11 +14,12 @@ import websockets
 from companion_peers import NtfyServer, PushService, WebhookReceiver
 from conftest import write_config
 
-from assistant.builtins.phone import OUTBOX_KIND, Outbox
+from assistant.builtins.phone import OUTBOX_KIND
 from assistant.companion.bridges import WebPushBridge, new_vapid_key, vapid_public_key
 from assistant.companion.delivery import DeliveryEngine
 from assistant.companion.devices import DeviceStore
 from assistant.companion.egress import Egress
+from assistant.companion.outbox import Outbox
 from assistant.companion.tls import ensure_certificate
 from assistant.paths import resolve_paths
 from assistant.secrets import SecretStore

@@ -15,13 +15,14 @@ import httpx
 import pytest
 from companion_peers import Listener, PushService
 
-from assistant.builtins.phone import OUTBOX_KIND, Outbox
+from assistant.builtins.phone import OUTBOX_KIND
 from assistant.companion import guard
 from assistant.companion.bridges import Notice, WebPushBridge, new_vapid_key
 from assistant.companion.delivery import DeliveryEngine
 from assistant.companion.devices import DeviceStore, RateLimiter
 from assistant.companion.egress import Egress, EgressError, is_public
 from assistant.companion.guard import CompanionGate, client_key, host_allowed, split_host
+from assistant.companion.outbox import Outbox
 from assistant.companion.tls import ensure_certificate
 from assistant.storage import Storage
 

@@ -11,15 +11,16 @@ from typing import Any
 import httpx
 import websockets
 
-from assistant.builtins.reminders import ReminderFired
 from assistant.companion.devices import DeviceStore
 from assistant.companion.options import CompanionOptions
 from assistant.companion.runtime import Companion, _reply
 from assistant.config import HeronConfig
 from assistant.core import Core
+from assistant.events import ReminderFired
 from assistant.paths import resolve_paths
-from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter
+from assistant.tools.call import ToolCall
 
 
 class Desktop:
@@ -97,7 +98,7 @@ async def _scenario(home) -> dict[str, Any]:
                 out["reply_2"] = (await cmd).json()
                 late = await http.post(f"/api/prompts/{prompt['id']}", json={"answer": "once"})
                 out["late_answer"] = late.status_code
-                # 3. a reminder that comes due (the ReminderService publishes this)
+                # 3. a reminder that comes due (the scheduler publishes this)
                 core.bus.publish(ReminderFired(reminder_id=1, text="call the dentist"))
                 while True:  # the app acks every notification; earlier ones come too
                     note = await _next(ws, "notification")

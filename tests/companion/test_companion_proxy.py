@@ -9,9 +9,6 @@ from dataclasses import dataclass
 
 import httpx
 
-from assistant.builtins.phone import Outbox
-from assistant.builtins.reminders import ReminderStore
-from assistant.builtins.timers import TimerStore
 from assistant.bus import EventBus
 from assistant.companion.app import CompanionState, create_app
 from assistant.companion.bridges import AppBridge
@@ -19,7 +16,10 @@ from assistant.companion.delivery import DeliveryEngine
 from assistant.companion.devices import DeviceStore, RateLimiter
 from assistant.companion.hub import Hub
 from assistant.companion.options import CompanionOptions
+from assistant.companion.outbox import Outbox
 from assistant.companion.server import CompanionServer
+from assistant.scheduling.reminder_store import ReminderStore
+from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.events import DeviceInUse, MicStateChanged
-from assistant.permissions.policy import ToolCall
+from assistant.tools.call import ToolCall
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 

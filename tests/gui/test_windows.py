@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from assistant.events import Transcript
-from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
+from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.permissions.prompters import CallbackPrompter
 from assistant.permissions.provenance import Origin
+from assistant.tools.call import ToolCall
 from models.errors import CodedError
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]

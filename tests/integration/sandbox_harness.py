@@ -21,11 +21,13 @@ import pytest
 
 from assistant.audit.key import AuditLog, load_key
 from assistant.bus import EventBus
-from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
+from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import manifest_from_document
 from assistant.tools.registry import ToolOutcome, ToolRegistry
-from assistant.workers.host import SandboxedTool, something_arrived
+from assistant.workers.host import SandboxedTool
+from assistant.workers.sandbox_report import something_arrived
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sandbox"
 

@@ -19,9 +19,9 @@ from assistant.builtins.clock import GetDate, GetTime
 from assistant.bus import EventBus
 from assistant.cli import audit_cmd
 from assistant.cli.context import Context
-from assistant.permissions.policy import ToolCall
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 

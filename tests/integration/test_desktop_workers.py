@@ -18,9 +18,10 @@ from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.desktop import AppLauncher, UrlOpener, default_backends
 from assistant.bus import EventBus
-from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 DESKTOP_VARS = ("WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "BROWSER",

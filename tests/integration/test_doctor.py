@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO, run_heron
 
-from assistant.doctor import check_display
+from assistant.doctor.devices import check_display
 from models.catalog import CATALOG, get_spec
 from models.onnx import available_providers, choose_providers
 from models.store import package_dir

@@ -11,8 +11,8 @@ import pytest
 
 from assistant.config import HeronConfig, from_dict
 from assistant.paths import resolve_paths
-from assistant.permissions.policy import ToolCall
 from assistant.service import HeronService
+from assistant.tools.call import ToolCall
 from audio.wake_options import FUSED_THRESHOLDS
 from models.store import ModelStore
 

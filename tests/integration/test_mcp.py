@@ -21,9 +21,10 @@ from assistant.audit.key import AuditLog
 from assistant.bus import EventBus
 from assistant.mcp.client import McpOptions, McpServerOptions, connect_servers, proxy_name
 from assistant.paths import resolve_paths
-from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 DEMO = REPO / "tests" / "fixtures" / "mcp" / "demo_server.py"

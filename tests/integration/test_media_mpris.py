@@ -16,8 +16,8 @@ from assistant.builtins.media import MediaOptions, media_tools
 from assistant.builtins.mpris import MprisClient
 from assistant.builtins.music_search import best_match
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 

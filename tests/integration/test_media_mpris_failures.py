@@ -22,8 +22,8 @@ from assistant.audit.key import AuditLog
 from assistant.builtins.media import MediaOptions, media_tools
 from assistant.builtins.mpris import PLAYER_IFACE, MprisClient
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolError, ToolRegistry
 
 NAME = "org.mpris.MediaPlayer2.scripted"

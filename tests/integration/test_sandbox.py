@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from assistant.workers.limits import enforcement_report
+from assistant.workers.sandbox_report import enforcement_report
 
 if TYPE_CHECKING:
     from sandbox_harness import Heron

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from assistant.audit.key import AuditLog
-from assistant.permissions.policy import ToolCall
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import manifest_from_document
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 from assistant.workers.host import SandboxedTool

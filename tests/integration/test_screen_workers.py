@@ -20,14 +20,17 @@ from assistant.agent.llm import LlmResult, LlmToolCall
 from assistant.agent.llm_turn import LlmTurn
 from assistant.audit.key import AuditLog
 from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
-from assistant.builtins.screen import ScreenOcr, VisionOptions, X11Screen
+from assistant.builtins.screen_backends import X11Screen
+from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
 from assistant.core import Core
 from assistant.paths import HeronPaths
-from assistant.permissions.policy import Answer, PermissionRequest, ToolCall
+from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
+from vision.options import VisionOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixtures.windows.xdesktop import Desktop, DesktopError, start_desktop, stop_desktop  # noqa: E402

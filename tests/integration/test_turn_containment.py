@@ -15,10 +15,10 @@ import pytest
 from headless import HeadlessHeron
 from helpers import REPO, run_heron, write_wav
 
-from assistant.builtins.timers import TimerStore
 from assistant.desktop.instance import InstanceClient, socket_path
 from assistant.events import StateChanged
 from assistant.paths import resolve_paths
+from assistant.scheduling.timer_store import TimerStore
 from assistant.service import APOLOGY
 from assistant.storage import Storage
 
@@ -43,14 +43,15 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-# The same for the timers: the first look for due timers crashes the whole service,
+# The same for the timers: the first look for due timers crashes the whole scheduler,
 # and firing the pasta timer hits a bug.
 TIMER_FAILS_ONCE = """
 import sys
-import assistant.builtins.timers as timers
+import assistant.scheduling.service as scheduling
+import assistant.scheduling.timer_store as timers
 
 real_claim = timers.TimerStore.claim_due
-real_fire = timers.TimerService._fire
+real_fire = scheduling.Scheduler._fire_timer
 claims = []
 
 def claim_due(self, now):
@@ -65,7 +66,7 @@ async def fire(self, t, late):
     return await real_fire(self, t, late)
 
 timers.TimerStore.claim_due = claim_due
-timers.TimerService._fire = fire
+scheduling.Scheduler._fire_timer = fire
 from assistant.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -112,7 +113,7 @@ def test_a_turn_that_raises_is_contained_and_the_next_one_is_answered(tmp_path, 
 
 
 @pytest.mark.slow
-def test_a_crashing_timer_service_is_restarted_and_heron_keeps_running(tmp_path):
+def test_a_crashing_scheduler_is_restarted_and_heron_keeps_running(tmp_path):
     no_sound = {**os.environ, "PULSE_SERVER": "unix:/nonexistent"}
     for label in ("pasta", "rice"):
         asked = run_heron(tmp_path, "ask", f"set a {label} timer for 1 second", env=no_sound)
@@ -124,10 +125,10 @@ def test_a_crashing_timer_service_is_restarted_and_heron_keeps_running(tmp_path)
     heron = FailingOnceHeron(tmp_path, no_sound, "--no-mic", "--exit-after", "90",
                              script=TIMER_FAILS_ONCE)
     crashed = heron.wait_type("StageError", 60)
-    assert (crashed["stage"], crashed["code"]) == ("timers", "task.crashed")
+    assert (crashed["stage"], crashed["code"]) == ("scheduler", "task.crashed")
     assert "injected: the timer store broke" in crashed["message"]
     assert "restarts it" in crashed["hint"]
-    # The restarted service claims both; pasta fails to fire, and rice, due with it,
+    # The restarted scheduler claims both; pasta fails to fire, and rice, due with it,
     # is still announced.
     fired = heron.wait_type("TimerFired", 30)
     assert fired["label"] == "rice"

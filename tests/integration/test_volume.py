@@ -12,8 +12,8 @@ import pytest
 from assistant.audit.key import AuditLog
 from assistant.builtins.volume import PulseVolume, volume_tools
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 pytestmark = pytest.mark.audio

@@ -20,13 +20,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> ModelStore:
 
 
 def run(detector: WakeWordDetector, audio: np.ndarray) -> list[tuple[int, str, float]]:
-    """(frame, name, score) for every frame whose score reaches detector.threshold,
-    exactly as the pipeline compares them."""
+    """(frame, name, score) for every frame in which a word fired, as the pipeline
+    reads the detector's decisions."""
     out = []
     for i, chunk in enumerate(iter_frames(audio)):
-        score = detector.process(chunk.samples)
-        if score >= detector.threshold:
-            out.append((i, detector.name, score))
+        decision = detector.step(chunk.samples)
+        if decision.fired is not None:
+            assert detector.name == decision.fired
+            out.append((i, decision.fired, decision.score))
     return out
 
 

@@ -13,9 +13,10 @@ from assistant.agent.router import Router
 from assistant.audit import AuditLog
 from assistant.builtins.weather import GetWeather, WeatherOptions
 from assistant.bus import EventBus
-from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 FORECAST_PARAMS = {"current": "temperature_2m,weather_code,wind_speed_10m",

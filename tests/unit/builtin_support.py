@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from assistant.permissions.policy import ToolCall
+from assistant.tools.call import ToolCall
 from assistant.tools.capabilities import Capabilities
 from assistant.tools.registry import ToolContext
 

@@ -10,8 +10,9 @@ from typing import Any
 from assistant.agent.agent import Agent
 from assistant.audit.log import AuditLog
 from assistant.builtins.clock import GetDate, GetTime
-from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer, TimerStore
+from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
 from assistant.bus import EventBus
+from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolRegistry

@@ -6,9 +6,10 @@ import sqlite3
 import pytest
 
 from assistant.permissions.approvals import ApprovalStore, Grant
-from assistant.permissions.policy import Answer, Decision, PermissionPolicy, ToolCall
+from assistant.permissions.policy import Answer, Decision, PermissionPolicy
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 from models.errors import CodedError
 

@@ -17,9 +17,9 @@ import pytest
 from assistant.audit.key import AUDIT_KEY, HEAD_FILE, AuditLog, load_key
 from assistant.builtins.clock import GetTime
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,10 +9,12 @@ import pytest
 from assistant.agent.router import Router
 from assistant.audit import AuditLog
 from assistant.builtins.broadcast import Broadcast
-from assistant.builtins.phone import OUTBOX_KIND, NotifyPhone, Outbox
+from assistant.builtins.phone import OUTBOX_KIND, NotifyPhone
 from assistant.bus import EventBus
-from assistant.permissions.policy import Answer, ToolCall
+from assistant.companion.outbox import Outbox
+from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 

@@ -5,6 +5,7 @@ app matching over real .desktop files."""
 import asyncio
 import datetime as dt
 import sqlite3
+import time
 
 import pytest
 from builtin_support import Recorder, ctx_for, run
@@ -17,18 +18,17 @@ from assistant.builtins.desktop import DesktopError, normalize_url
 from assistant.builtins.desktop_apps import DesktopApps, exec_argv, parse_desktop_file
 from assistant.builtins.files import FilesOptions, FindFiles, ReadFile
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
-from assistant.builtins.phone import NotifyPhone, Outbox
-from assistant.builtins.reminders import (
-    ReminderFired,
-    ReminderService,
-    ReminderStore,
-    SetReminder,
-    parse_at,
-)
+from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.reminders import SetReminder, parse_at
 from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
+from assistant.companion.outbox import Outbox
+from assistant.events import ReminderFired
+from assistant.scheduling.reminder_store import ReminderStore
+from assistant.scheduling.service import Scheduler
+from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.capabilities import Capabilities, CapabilityDenied
 from assistant.tools.registry import ToolContext, ToolError
 
@@ -60,6 +60,12 @@ async def _run_for(service, seconds):
     task.cancel()
 
 
+def _scheduler(storage, store, bus, said, poll_s, clock=time.time):
+    """The real scheduler over the reminders of `store` and the (empty) timers of
+    `storage`."""
+    return Scheduler(TimerStore(storage), store, bus, said.append, poll_s, clock)
+
+
 def test_a_reminder_fires_once_across_a_restart(tmp_path):
     db = tmp_path / "heron.db"
     clock = [1_000_000.0]
@@ -73,13 +79,15 @@ def test_a_reminder_fires_once_across_a_restart(tmp_path):
     clock[0] += 900
     bus, fired, said = EventBus(), [], []
     bus.subscribe(fired.append, ReminderFired)
-    store = ReminderStore(Storage(db), clock=lambda: clock[0])
-    run(_run_for(ReminderService(store, bus, said.append, 0.05, lambda: clock[0]), 0.3))
+    storage = Storage(db)
+    store = ReminderStore(storage, clock=lambda: clock[0])
+    run(_run_for(_scheduler(storage, store, bus, said, 0.05, lambda: clock[0]), 0.3))
     assert [(e.text, e.late_s) for e in fired] == [("call Sam", 300)]
     assert said == ["Reminder: call Sam. It was due 5 minutes ago, while I was not running."]
     # another start (or a second process) never fires it again
-    again = ReminderStore(Storage(db), clock=lambda: clock[0])
-    run(_run_for(ReminderService(again, bus, said.append, 0.05, lambda: clock[0]), 0.2))
+    storage = Storage(db)
+    again = ReminderStore(storage, clock=lambda: clock[0])
+    run(_run_for(_scheduler(storage, again, bus, said, 0.05, lambda: clock[0]), 0.2))
     assert len(fired) == 1 and again.pending() == []
 
 
@@ -88,7 +96,7 @@ def test_a_reminder_fires_on_time_while_running(storage):
     bus, said = EventBus(), []
     tool = SetReminder(store)
     run(tool.run({"text": "stretch", "seconds": 1}, ctx_for(tool, storage.path.parent)))
-    run(_run_for(ReminderService(store, bus, said.append, poll_s=0.05), 1.4))
+    run(_run_for(_scheduler(storage, store, bus, said, poll_s=0.05), 1.4))
     assert said == ["Reminder: stretch."]
 
 

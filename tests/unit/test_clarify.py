@@ -6,7 +6,8 @@ import asyncio
 import pytest
 
 from assistant.agent.agent import Agent
-from assistant.builtins.reminders import ReminderStore, SetReminder
+from assistant.builtins.reminders import SetReminder
+from assistant.scheduling.reminder_store import ReminderStore
 
 AMBIGUOUS = "set a timer reminder for five minutes"
 

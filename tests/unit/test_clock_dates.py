@@ -11,8 +11,8 @@ from assistant.agent.router import Router
 from assistant.audit.log import AuditLog
 from assistant.builtins.clock import GetDate, GetTime, find_day_offset_in
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 # A Sunday evening, so "tomorrow" crosses into a new week.

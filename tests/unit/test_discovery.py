@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.permissions.policy import ToolCall
+from assistant.tools.call import ToolCall
 from assistant.workers import discovery
 from assistant.workers.discovery import WorkerWatcher, discover, find_workers
 

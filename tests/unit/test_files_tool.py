@@ -13,7 +13,7 @@ from builtin_support import Recorder, ctx_for, run
 from assistant.audit.key import AuditLog
 from assistant.builtins.files import FilesOptions, FindFiles, ReadFile
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
+from assistant.tools.call import ToolCall
 from assistant.tools.capabilities import CapabilityDenied
 from assistant.tools.registry import ToolError, ToolRegistry
 

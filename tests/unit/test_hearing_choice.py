@@ -14,7 +14,7 @@ from assistant.agent.router import Router
 from assistant.agent.understanding import Understanding, Understood, intent_recognizer
 from assistant.config import HeronConfig
 from assistant.voice.hearing import ACCEPT, MIN_FIT, Candidate, CommandHearing, choose, command_fit
-from assistant.voice.stack import VoiceStack
+from assistant.voice.stack import VoiceStack, VoiceStages
 from audio.asr import AsrOptions, AsrResult
 from audio.whisper_window import said_once
 
@@ -121,9 +121,8 @@ class Heard:
 def test_when_the_first_model_hears_no_words_the_second_listens_again():
     # the VAD passed it as speech, but whisper tiny's silence rule dropped it
     u = Understanding(Router([]), intent_recognizer())
-    stack = VoiceStack(HeronConfig(), None)
-    stack.__dict__["asr"], stack.__dict__["second_asr"] = Heard(""), Heard(
-        "What's on my shopping list?")
+    stack = VoiceStack(HeronConfig(), None, stages=VoiceStages(
+        asr=Heard(""), second_asr=Heard("What's on my shopping list?")))
     result = CommandHearing(stack, u).hear(np.zeros(16000, np.int16))
     assert result.text == "What's on my shopping list?"
     assert stack.second_asr.calls == 1

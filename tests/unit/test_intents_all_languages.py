@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from assistant.config import HeronConfig
 from assistant.core import Core
-from assistant.doctor_language import understood_languages
+from assistant.doctor.language import understood_languages
 from assistant.paths import HeronPaths
 from bench.understanding_oracle import expect, same_args, sample_slots
 from bench.understanding_samples import package_code, sample_language, values_for

@@ -10,7 +10,7 @@ from assistant.agent.intents.readings import digits_for_words
 from assistant.agent.intents.recognizer import SlotSources
 from assistant.agent.router import Router
 from assistant.agent.understanding import Understanding, intent_recognizer
-from assistant.doctor_language import understood_languages
+from assistant.doctor.language import understood_languages
 from bench.understanding_samples import package_code
 
 TIMERS = ["שחור", "grønn"]

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.agent.agent import AgentReply
 from assistant.config import HeronConfig
-from assistant.doctor_language import check_languages, understood_languages
+from assistant.doctor.language import check_languages, understood_languages
 from assistant.voice.pipeline import reply_language
 from audio.asr import AsrOptions
 from audio.tts import TtsOptions
@@ -149,7 +149,7 @@ def test_understood_languages_are_in_both_whisper_and_the_intents_package():
 
 
 def test_languages_with_only_device_sentences_are_not_called_understood():
-    from assistant.doctor_language import covered_languages
+    from assistant.doctor.language import covered_languages
 
     langs = understood_languages()
     assert {"en", "de", "fr", "es", "ar"} <= set(langs)

@@ -13,8 +13,8 @@ from assistant.builtins.list_store import ListStore, normalise_list_name
 from assistant.builtins.lists import list_tools
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.bus import EventBus
-from assistant.permissions.policy import ToolCall
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 

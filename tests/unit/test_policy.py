@@ -10,13 +10,7 @@ import time
 import pytest
 
 from assistant.permissions.approvals import ApprovalStore
-from assistant.permissions.policy import (
-    Answer,
-    Decision,
-    PermissionPolicy,
-    ToolCall,
-    describe_action,
-)
+from assistant.permissions.policy import Answer, Decision, PermissionPolicy, describe_action
 from assistant.permissions.prompters import (
     CallbackPrompter,
     FanOutPrompter,
@@ -24,6 +18,7 @@ from assistant.permissions.prompters import (
     VoicePrompter,
     yes_or_no,
 )
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 
 THIRD = " (asked because third-party tool you have not allowed yet)"

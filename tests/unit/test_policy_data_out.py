@@ -16,10 +16,11 @@ from assistant.builtins.clipboard import ClipboardRead
 from assistant.builtins.desktop import DesktopError, normalize_url
 from assistant.bus import EventBus
 from assistant.permissions.approvals import ApprovalStore
-from assistant.permissions.policy import Answer, Decision, PermissionPolicy, ToolCall
+from assistant.permissions.policy import Answer, Decision, PermissionPolicy
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter, render_request
 from assistant.permissions.urls import url_carries_data
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolRegistry
 

@@ -25,10 +25,11 @@ from hypothesis import strategies as st
 from assistant.audit.key import AuditLog, load_key
 from assistant.bus import EventBus
 from assistant.permissions.approvals import ApprovalStore
-from assistant.permissions.policy import Answer, PermissionPolicy, ToolCall
+from assistant.permissions.policy import Answer, PermissionPolicy
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.permissions.provenance import TRUSTED, Origin, Tainted
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import CONFIRM, EFFECTS, ToolManifest
 from assistant.tools.registry import ToolRegistry
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.workers import host
+from assistant.workers import sandbox_report
 
 
 def test_a_failure_setting_up_the_probe_leaves_nothing(tmp_path: Path,
@@ -25,9 +25,9 @@ def test_a_failure_setting_up_the_probe_leaves_nothing(tmp_path: Path,
             super().bind(address)
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(host.socket, "socket", SecondBindFails)
+    monkeypatch.setattr(sandbox_report.socket, "socket", SecondBindFails)
     with pytest.raises(OSError, match="already in use"):
-        host.probe_sandbox()
+        sandbox_report.probe_sandbox()
     assert len(made) == 2
     assert [s.fileno() for s in made] == [-1, -1]  # both closed, the half-made one too
     assert list(tmp_path.iterdir()) == []  # private, empty and socket folders all gone

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from assistant.permissions.approvals import ApprovalStore
-from assistant.permissions.policy import Answer, PermissionPolicy, ToolCall
+from assistant.permissions.policy import Answer, PermissionPolicy
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.permissions.provenance import (
     Origin,
@@ -17,6 +17,7 @@ from assistant.permissions.provenance import (
     tag,
     untrusted_origins,
 )
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 
 # -- tags ---------------------------------------------------------------------------------

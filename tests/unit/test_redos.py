@@ -15,7 +15,7 @@ import pytest
 
 from assistant.mcp.client import proxy_manifest
 from assistant.mcp.options import McpServerOptions
-from assistant.permissions.policy import ToolCall
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolSource
 from assistant.workers.discovery import load_worker
 

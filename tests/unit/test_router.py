@@ -9,9 +9,11 @@ from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.clock import GetDate, GetTime
 from assistant.builtins.files import FindFiles, ReadFile
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
-from assistant.builtins.phone import NotifyPhone, Outbox
-from assistant.builtins.reminders import ReminderStore, SetReminder
+from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.reminders import SetReminder
 from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
+from assistant.companion.outbox import Outbox
+from assistant.scheduling.reminder_store import ReminderStore
 from assistant.storage import Storage
 
 

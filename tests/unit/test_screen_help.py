@@ -69,7 +69,7 @@ def test_locate_prefers_exact_labels_and_narrows_inside_a_line():
 def test_vision_config_section_turns_redaction_and_exclusions_on_and_off():
     import pytest
 
-    from assistant.builtins.screen import ScreenOcr
+    from assistant.builtins.screen_ocr import ScreenOcr
     from assistant.config import ConfigError, from_dict
 
     default = from_dict({}).vision

@@ -14,13 +14,14 @@ from assistant.builtins.timers import (
     PauseTimer,
     ResumeTimer,
     SetTimer,
-    TimerService,
-    TimerStore,
 )
 from assistant.bus import EventBus
 from assistant.events import TimerFired
-from assistant.permissions.policy import ToolCall
+from assistant.scheduling.reminder_store import ReminderStore
+from assistant.scheduling.service import Scheduler
+from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
+from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
 TOOLS = (SetTimer, ListTimers, CancelTimer, PauseTimer, ResumeTimer, ChangeTimer)
@@ -32,7 +33,8 @@ class Kitchen:
     def __init__(self, db):
         self.db = db
         self.clock = [1_000.0]
-        self.store = TimerStore(Storage(db), clock=lambda: self.clock[0])
+        self.storage = Storage(db)
+        self.store = TimerStore(self.storage, clock=lambda: self.clock[0])
         self.registry = ToolRegistry(EventBus(), AuditLog(Storage(db), b"k" * 32))
         for tool in TOOLS:
             self.registry.register(tool(self.store))
@@ -49,12 +51,12 @@ class Kitchen:
         return {t.label: round(t.remaining_s(self.clock[0])) for t in self.store.pending()}
 
     def fire_due(self):
-        """Run the real TimerService briefly at the current fake time; what it said."""
+        """Run the real scheduler briefly at the current fake time; what it said."""
         bus, said = EventBus(), []
         fired = []
         bus.subscribe(fired.append, TimerFired)
-        service = TimerService(self.store, bus, announce=said.append, poll_s=0.05,
-                               clock=lambda: self.clock[0])
+        service = Scheduler(self.store, ReminderStore(self.storage), bus,
+                            announce=said.append, poll_s=0.05, clock=lambda: self.clock[0])
 
         async def briefly():
             task = asyncio.create_task(service.run())

@@ -1,10 +1,13 @@
-"""Timers live in SQLite: they survive a restart and still fire exactly once."""
+"""Timers live in SQLite: they survive a restart and still fire exactly once, from the
+one scheduler that also fires reminders."""
 
 import asyncio
 
-from assistant.builtins.timers import TimerService, TimerStore
 from assistant.bus import EventBus
-from assistant.events import TimerFired
+from assistant.events import ReminderFired, TimerFired
+from assistant.scheduling.reminder_store import ReminderStore
+from assistant.scheduling.service import Scheduler
+from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
 
 
@@ -14,13 +17,20 @@ async def _run_for(service, seconds):
     task.cancel()
 
 
+def _scheduler(storage, store, bus, cls=Scheduler, **kwargs):
+    """The real scheduler over the timers of `store` and the (empty) reminders of
+    `storage`."""
+    return cls(store, ReminderStore(storage), bus, **kwargs)
+
+
 def test_timer_fires_with_an_event_and_an_announcement(tmp_path):
     storage = Storage(tmp_path / "heron.db")
     store = TimerStore(storage)
     bus, fired, said = EventBus(), [], []
     bus.subscribe(fired.append, TimerFired)
     store.add(1, "tea")
-    asyncio.run(_run_for(TimerService(store, bus, announce=said.append, poll_s=0.05), 1.5))
+    asyncio.run(_run_for(_scheduler(storage, store, bus, announce=said.append, poll_s=0.05),
+                         1.5))
     assert [(e.label, e.duration_s) for e in fired] == [("tea", 1)]
     assert fired[0].late_s < 0.5
     assert said == ["Your tea timer is done."]
@@ -40,23 +50,26 @@ def test_timer_survives_a_restart_and_fires_late_once(tmp_path):
     assert len(store.pending()) == 1
     bus, fired, said = EventBus(), [], []
     bus.subscribe(fired.append, TimerFired)
-    service = TimerService(store, bus, announce=said.append, poll_s=0.05, clock=lambda: clock[0])
+    service = _scheduler(storage, store, bus, announce=said.append, poll_s=0.05,
+                         clock=lambda: clock[0])
     asyncio.run(_run_for(service, 0.3))
     assert len(fired) == 1 and fired[0].late_s == 540
     assert said == ["Your 1 minute timer finished 9 minutes ago, while I was not running."]
     # a second process (or restart) never fires it again
-    asyncio.run(_run_for(TimerService(TimerStore(Storage(db)), bus, poll_s=0.05), 0.2))
+    again = Storage(db)
+    asyncio.run(_run_for(_scheduler(again, TimerStore(again), bus, poll_s=0.05), 0.2))
     assert len(fired) == 1
 
 
 def test_a_timer_added_by_another_process_is_noticed(tmp_path):
     db = tmp_path / "heron.db"
-    store = TimerStore(Storage(db))
+    storage = Storage(db)
+    store = TimerStore(storage)
     bus, fired = EventBus(), []
     bus.subscribe(fired.append, TimerFired)
 
     async def scenario():
-        task = asyncio.create_task(TimerService(store, bus, poll_s=0.1).run())
+        task = asyncio.create_task(_scheduler(storage, store, bus, poll_s=0.1).run())
         await asyncio.sleep(0.2)
         TimerStore(Storage(db)).add(1, "other")  # e.g. `heron ask` in another process
         await asyncio.sleep(1.5)
@@ -66,25 +79,26 @@ def test_a_timer_added_by_another_process_is_noticed(tmp_path):
     assert [e.label for e in fired] == ["other"]
 
 
-class _PastaBreaks(TimerService):
+class _PastaBreaks(Scheduler):
     """Firing the pasta timer hits a bug; the others fire as usual."""
 
-    async def _fire(self, t, late_s):
+    async def _fire_timer(self, t, late_s):
         if t.label == "pasta":
             raise RuntimeError("injected: firing pasta broke")
-        await super()._fire(t, late_s)
+        await super()._fire_timer(t, late_s)
 
 
 def test_one_timer_failing_to_fire_does_not_lose_the_others_due_with_it(tmp_path, caplog):
     clock = [1000.0]
-    store = TimerStore(Storage(tmp_path / "heron.db"), clock=lambda: clock[0])
+    storage = Storage(tmp_path / "heron.db")
+    store = TimerStore(storage, clock=lambda: clock[0])
     for label in ("pasta", "rice", "tea"):  # one batch: all due at the same moment
         store.add(60, label)
     clock[0] += 60
     bus, fired, said = EventBus(), [], []
     bus.subscribe(fired.append, TimerFired)
-    service = _PastaBreaks(store, bus, announce=said.append, poll_s=0.05,
-                           clock=lambda: clock[0])
+    service = _scheduler(storage, store, bus, _PastaBreaks, announce=said.append,
+                         poll_s=0.05, clock=lambda: clock[0])
     asyncio.run(_run_for(service, 0.3))
     assert [e.label for e in fired] == ["rice", "tea"]
     assert said == ["Your rice timer is done.", "Your tea timer is done."]
@@ -94,7 +108,8 @@ def test_one_timer_failing_to_fire_does_not_lose_the_others_due_with_it(tmp_path
 
 
 def test_cancelling_the_service_while_a_timer_fires_still_stops_it(tmp_path):
-    store = TimerStore(Storage(tmp_path / "heron.db"), clock=lambda: 1000.0)
+    storage = Storage(tmp_path / "heron.db")
+    store = TimerStore(storage, clock=lambda: 1000.0)
     store.add(0, "slow")
     announcing = asyncio.Event()
 
@@ -103,8 +118,8 @@ def test_cancelling_the_service_while_a_timer_fires_still_stops_it(tmp_path):
         await asyncio.Event().wait()  # a speaker that never finishes
 
     async def scenario():
-        service = TimerService(store, EventBus(), announce=announce, poll_s=0.05,
-                               clock=lambda: 1000.0)
+        service = _scheduler(storage, store, EventBus(), announce=announce, poll_s=0.05,
+                             clock=lambda: 1000.0)
         task = asyncio.create_task(service.run())
         await announcing.wait()
         task.cancel()
@@ -112,3 +127,27 @@ def test_cancelling_the_service_while_a_timer_fires_still_stops_it(tmp_path):
         return task.cancelled()
 
     assert asyncio.run(scenario())
+
+
+def test_one_scheduler_fires_timers_and_reminders_due_while_heron_was_off_once(tmp_path):
+    db = tmp_path / "heron.db"
+    clock = [1000.0]
+    storage = Storage(db)
+    TimerStore(storage, clock=lambda: clock[0]).add(60, "tea")
+    ReminderStore(storage, clock=lambda: clock[0]).add("call Sam", 1000.0 + 120)
+    storage.close()  # Heron stops; both come due while it is off
+
+    clock[0] += 600
+    bus, events, said = EventBus(), [], []
+    bus.subscribe(events.append, TimerFired)
+    bus.subscribe(events.append, ReminderFired)
+    for _ in range(2):  # a restart (or a second process) fires neither again
+        again = Storage(db)
+        service = Scheduler(TimerStore(again, clock=lambda: clock[0]),
+                            ReminderStore(again, clock=lambda: clock[0]), bus,
+                            announce=said.append, poll_s=0.05, clock=lambda: clock[0])
+        asyncio.run(_run_for(service, 0.3))
+        again.close()
+    assert [(e.type, e.late_s) for e in events] == [("TimerFired", 540), ("ReminderFired", 480)]
+    assert said == ["Your tea timer finished 9 minutes ago, while I was not running.",
+                    "Reminder: call Sam. It was due 8 minutes ago, while I was not running."]

@@ -8,7 +8,8 @@ import pytest
 
 from assistant.builtins.clock import GetTime
 from assistant.events import ToolCallFinished, ToolCallStarted
-from assistant.permissions.policy import Answer, ToolCall
+from assistant.permissions.policy import Answer
+from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 
 

@@ -13,6 +13,7 @@ import assistant.service as service_module
 from assistant.config import HeronConfig
 from assistant.events import Reply
 from assistant.service import HeronService
+from assistant.voice.stack import VoiceStages
 from models.errors import CodedError
 from models.store import ModelStore
 
@@ -69,8 +70,8 @@ class _ScriptedTurns:
 
 @pytest.fixture
 def heron(paths, tmp_path, monkeypatch):
-    service = HeronService(paths, HeronConfig(), ModelStore(tmp_path / "models"))
-    service.stack.__dict__["tts"] = SimpleNamespace(sample_rate_hz=22050)  # not loaded
+    service = HeronService(paths, HeronConfig(), ModelStore(tmp_path / "models"),
+                           stages=VoiceStages(tts=SimpleNamespace(sample_rate_hz=22050)))
     monkeypatch.setattr(service_module, "MicSource", _NoMic)
     monkeypatch.setattr(service_module, "ReplySpeaker", _Speaker)
     yield service

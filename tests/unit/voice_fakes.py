@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -20,6 +19,7 @@ from assistant.events import Event
 from assistant.voice.stack import VoiceStack, VoiceStages
 from audio.asr import AsrResult
 from audio.frames import FRAME_MS, FRAME_SAMPLES, AudioChunk
+from audio.wake import WakeDecision
 from models.store import ModelStore
 
 SPEECH_LEVEL = 8000
@@ -40,14 +40,13 @@ class ScriptedWake:
     name = WAKE_NAME
     threshold = 0.5
 
-    def __init__(self) -> None:
-        self.last_decision = SimpleNamespace(engine_scores={WAKE_NAME: {"micro": 1.0}})
-
     def reset(self) -> None:
         pass
 
-    def process(self, samples: np.ndarray) -> float:
-        return 1.0 if int(samples[0]) == WAKE_MARK else 0.0
+    def step(self, samples: np.ndarray) -> WakeDecision:
+        score = 1.0 if int(samples[0]) == WAKE_MARK else 0.0
+        return WakeDecision(WAKE_NAME if score else None, score, {WAKE_NAME: score},
+                            {WAKE_NAME: {"micro": score}})
 
 
 class LevelVad:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 
 from assistant.config import HeronConfig
-from assistant.doctor import INFO, OK, WARN, Check
+from assistant.doctor.check import INFO, OK, WARN, Check
 from audio.asr import AUTO, WHISPER_LANGUAGES
 from audio.tts_espeak import INSTALL_HINT, espeak_path
 

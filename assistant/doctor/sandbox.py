@@ -3,12 +3,8 @@ worker process that confines itself and then tries every way out."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from assistant.workers.limits import enforcement_report
-
-if TYPE_CHECKING:
-    from assistant.doctor import Check
+from assistant.doctor.check import INFO, OK, WARN, Check
+from assistant.workers.sandbox_report import enforcement_report
 
 
 def check_sandbox() -> Check:
@@ -17,8 +13,6 @@ def check_sandbox() -> Check:
     io_uring, netlink/vsock/unix sockets, unix sockets outside reached through a
     socketpair, new user namespaces, forking past its limit); a protection whose route
     it found open is reported missing."""
-    from assistant.doctor import INFO, OK, WARN, Check  # (doctor imports this lazily)
-
     report = enforcement_report()
     missing = [name for name, v in report.items() if not v.get("enforced")]
     data = {"protections": report}

@@ -7,13 +7,12 @@ from assistant.config import HeronConfig
 from assistant.desktop import autostart
 from assistant.desktop.hotkey import probe_hotkey
 from assistant.desktop.instance import InstanceClient, InstanceLock, socket_path
+from assistant.doctor.check import INFO, OK, Check
 from assistant.paths import HeronPaths
 from models.errors import CodedError
 
 
-def check_desktop(paths: HeronPaths, config: HeronConfig):
-    from assistant.doctor import INFO, OK, Check  # (doctor imports this module lazily)
-
+def check_desktop(paths: HeronPaths, config: HeronConfig) -> Check:
     probe = InstanceLock(paths.data_dir)
     try:
         free = probe.acquire()

@@ -1,0 +1,38 @@
+"""What every doctor check returns: a Check row with a status, and the report of all
+rows. Printing lives in the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
+_SEVERITY = {OK: "", INFO: "info", WARN: "warning", FAIL: "error"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # ok | info | warn | fail (fail = something essential is missing)
+    detail: str
+    fix: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def severity(self) -> str:
+        return _SEVERITY[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != FAIL for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "checks": [c.to_dict() for c in self.checks]}
