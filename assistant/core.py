@@ -73,6 +73,7 @@ class Core:
         self.secrets = SecretStore(paths.data_dir)
         self.audit = AuditLog.open(self.storage, self.secrets, anchor_path=marker_path(paths))
         self.memory = Memory(self.storage)
+        self.store = ModelStore(paths.models_dir)  # the one model store of this Heron
         self.approvals = ApprovalStore(self.storage)
         perms = config.permissions
         self.sensors = SensorGate(self.bus)  # camera/screen pause and in-use indicator
@@ -100,14 +101,13 @@ class Core:
                      *media_tools(config.media), *volume_tools()):
             self.registry.register(tool)
         # Screen and camera: one OCR model per process, loaded on first use.
-        self.ocr = ScreenOcr(config.vision, ModelStore(paths.models_dir))
+        self.ocr = ScreenOcr(config.vision, self.store)
         for tool in (ReadScreen(self.ocr), DescribeScreen(self.ocr), FindOnScreen(self.ocr),
                      ClickOnScreen(self.ocr),
                      ExplainError(self.ocr, explainer=lambda: self.llm),
                      CameraSnapshot(), ScanQr(self.ocr), WhoIsThere()):
             self.registry.register(tool)
         self.workers = WorkerWatcher(self.registry, paths.workers_dir)
-        self.store = ModelStore(paths.models_dir)
         self.llm = create_llm(config.llm, paths.data_dir, self.store)  # None when off
         llm_turn = (LlmTurn(self.llm, self.registry, config.llm.max_tool_rounds,
                             config.llm.history_turns) if self.llm is not None else None)
@@ -117,7 +117,8 @@ class Core:
             [config.weather.location] if config.weather.location else []))
         self.agent = Agent(self.registry, self.bus, self.storage,
                            embedder=TextEmbedder(self.store), llm=llm_turn,
-                           language=config.asr.language, sources=sources)
+                           language=config.asr.language, sources=sources,
+                           memory=self.memory)
 
     async def warm_up(self) -> None:
         """Load the router's sentence embedder and embed the tools' example phrases now,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from assistant.agent.llm_turn import LlmTurn, create_llm
 from assistant.config import HeronConfig
+from assistant.permissions.prompters import FanOutPrompter
+from vision.options import VisionOptions
 
 if TYPE_CHECKING:
     from assistant.service import HeronService
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 
 VOICE_PARTS = ("wake", "vad", "asr", "tts")  # config sections named as the stack's parts
 NEEDS_RESTART = ("companion", "runtime", "mcp", "files")
+VISION_SCOPES = ("screen.read", "input.control", "camera")  # backends taking [vision]
 
 
 @dataclasses.dataclass
@@ -46,8 +49,8 @@ async def apply_config(service: HeronService, new: HeronConfig) -> Applied:
             _vision(service, new)
         elif section == "permissions":
             core.registry.policy.denied_tools = frozenset(new.permissions.denied_tools)
-            if hasattr(core.prompter, "timeout_s"):
-                core.prompter.timeout_s = new.permissions.approval_timeout_s
+            if isinstance(core.prompter, FanOutPrompter):
+                core.prompter.reconfigure(new.permissions.approval_timeout_s)
         elif section == "llm":
             await _llm(service, new)
         elif section in ("streaming", "endpoint"):
@@ -71,15 +74,18 @@ async def _rebuild_voice(service: HeronService, part: str) -> None:
         await service.stack.replace(stage)
 
 
+@runtime_checkable
+class _VisionPart(Protocol):
+    def reconfigure(self, options: VisionOptions) -> None: ...
+
+
 def _vision(service: HeronService, new: HeronConfig) -> None:
+    """Screen, camera and OCR take the new [vision] options (exclusions at once)."""
     core = service.core
-    threads_changed = core.ocr.options.ocr_threads != new.vision.ocr_threads
-    core.ocr.options = new.vision
-    if threads_changed:
-        core.ocr.reset()
-    for backend in core.registry.backends.values():
-        if hasattr(backend, "options") and backend is not core.ocr:
-            backend.options = new.vision
+    backends = core.registry.backends
+    for part in (core.ocr, *(backends.get(scope) for scope in VISION_SCOPES)):
+        if isinstance(part, _VisionPart):
+            part.reconfigure(new.vision)
 
 
 async def _llm(service: HeronService, new: HeronConfig) -> None:

@@ -58,10 +58,12 @@ class Agent:
                  clarify_ttl_s: float = CLARIFY_TTL_S,
                  clock: Callable[[], float] = time.monotonic,
                  llm: LlmTurn | None = None, understanding: Understanding | None = None,
-                 language: str | None = None, sources: SlotSources | None = None) -> None:
+                 language: str | None = None, sources: SlotSources | None = None,
+                 memory: Memory | None = None) -> None:
         self.registry = registry
         self._bus = bus
-        self.memory = Memory(storage) if storage is not None else None
+        # the conversation memory: the core's own when it hands it over (one per Heron)
+        self.memory = memory or (Memory(storage) if storage is not None else None)
         self.llm = llm  # open questions the router cannot place (None: [llm] mode off)
         self.router = router or Router(registry.manifests(), embedder)
         # `language`: [asr] language (a code, or "auto"/"" for English by default);

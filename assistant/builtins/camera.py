@@ -37,6 +37,9 @@ class OpenCvCameraBackend:
     def __init__(self, options: VisionOptions | None = None) -> None:
         self.options = options or VisionOptions()
 
+    def reconfigure(self, options: VisionOptions) -> None:
+        self.options = options  # the device is opened per call: nothing to reopen
+
     def frame(self, device: str = "") -> Frame:
         from vision.camera import CameraOptions, VideoFileSource, open_camera
 

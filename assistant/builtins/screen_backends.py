@@ -26,6 +26,18 @@ class X11Screen:
         self._capture: ScreenCapture | None = None
         self._lock = threading.Lock()
 
+    def reconfigure(self, options: VisionOptions) -> None:
+        """New [vision] settings: a capture made with another display or other
+        excluded windows is closed, so the next grab leaves out the new ones."""
+        with self._lock:
+            old, self.options = self.options, options
+            stale = (old.display, old.exclude_titles, old.exclude_classes) != (
+                options.display, options.exclude_titles, options.exclude_classes)
+            capture, self._capture = (self._capture, None) if stale else (None,
+                                                                          self._capture)
+        if capture is not None:
+            capture.close()
+
     def _cap(self) -> ScreenCapture:
         from vision.capture import CaptureOptions, ScreenCapture
 
@@ -71,6 +83,9 @@ class XdotoolInput:
 
     def __init__(self, options: VisionOptions | None = None) -> None:
         self.options = options or VisionOptions()
+
+    def reconfigure(self, options: VisionOptions) -> None:
+        self.options = options
 
     def click(self, x: int, y: int, button: int = 1) -> None:
         import os

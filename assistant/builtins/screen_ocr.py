@@ -41,6 +41,13 @@ class ScreenOcr:
         with self._lock:
             self._reader = None
 
+    def reconfigure(self, options: VisionOptions) -> None:
+        """New [vision] settings; a new thread count takes a new reader."""
+        with self._lock:
+            if options.ocr_threads != self.options.ocr_threads:
+                self._reader = None
+            self.options = options
+
     def read_sync(self, frame: Frame) -> tuple[OcrResult, Redaction]:
         return redact_ocr(self.reader().read(frame), self.options.redact_options)
 

@@ -51,6 +51,13 @@ class FanOutPrompter:
     def surfaces(self) -> tuple[PermissionPrompter, ...]:
         return tuple(self._surfaces)
 
+    def reconfigure(self, timeout_s: float) -> None:
+        """A new answer timeout ([permissions] approval_timeout_s), from the next
+        question on."""
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be > 0")
+        self.timeout_s = timeout_s
+
     def attach(self, surface: PermissionPrompter) -> None:
         """Add a surface; questions already waiting are put to it too."""
         if surface in self._surfaces:
