@@ -14,24 +14,29 @@ from assistant.agent.understanding import (
 )
 from assistant.audit import AuditLog
 from assistant.audit.anchor import marker_path
-from assistant.builtins import mpris, volume
 from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.broadcast import Broadcast
 from assistant.builtins.calculate import Calculate
-from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
+from assistant.builtins.camera import (
+    CameraSnapshot,
+    OpenCvCameraBackend,
+    ScanQr,
+    WhoIsThere,
+)
 from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.clock import GetDate, GetTime
 from assistant.builtins.convert import Convert
-from assistant.builtins.desktop import default_backends
+from assistant.builtins.desktop import AppLauncher, SystemClipboard
 from assistant.builtins.files import FindFiles, ReadFile
 from assistant.builtins.list_store import ListStore
 from assistant.builtins.lists import list_tools
 from assistant.builtins.media import media_tools
+from assistant.builtins.mpris import MprisClient
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.builtins.phone import NotifyPhone
 from assistant.builtins.reminders import SetReminder
 from assistant.builtins.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
-from assistant.builtins.screen_backends import screen_backends
+from assistant.builtins.screen_backends import X11Screen, XdotoolInput
 from assistant.builtins.screen_help import ExplainError
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.builtins.timers import (
@@ -42,7 +47,7 @@ from assistant.builtins.timers import (
     ResumeTimer,
     SetTimer,
 )
-from assistant.builtins.volume import volume_tools
+from assistant.builtins.volume import PulseVolume, volume_tools
 from assistant.builtins.weather import GetWeather
 from assistant.bus import EventBus
 from assistant.companion.outbox import Outbox
@@ -56,10 +61,21 @@ from assistant.scheduling.reminder_store import ReminderStore
 from assistant.scheduling.timer_store import TimerStore
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.registry import ToolRegistry
 from assistant.tools.sensors import SensorGate
 from assistant.workers.discovery import WorkerWatcher
 from models.store import ModelStore
+from vision.options import VisionOptions
+
+
+def desktop_backends(vision: VisionOptions, sensors: SensorGate) -> DesktopBackends:
+    """This machine's backends for the tools. Building them opens nothing: each finds
+    its program, display or bus when a call first needs it."""
+    return DesktopBackends(
+        clipboard=SystemClipboard(), apps=AppLauncher(), screen=X11Screen(vision),
+        input=XdotoolInput(vision), camera=OpenCvCameraBackend(vision), media=MprisClient(),
+        volume=PulseVolume(), sensors=sensors)
 
 
 class Core:
@@ -81,10 +97,7 @@ class Core:
         self.prompter = prompter or FanOutPrompter([], timeout_s=perms.approval_timeout_s)
         self.registry = ToolRegistry(
             self.bus, self.audit, PermissionPolicy(self.approvals, perms.denied_tools),
-            self.prompter, backends={**default_backends(), **screen_backends(config.vision),
-                                     **camera_backends(config.vision),
-                                     **mpris.default_backends(), **volume.default_backends(),
-                                     "sensors": self.sensors})
+            self.prompter, backends=desktop_backends(config.vision, self.sensors))
         self.timers = TimerStore(self.storage)
         self.reminders = ReminderStore(self.storage)
         self.notes = NoteStore(self.storage)

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from audio.mic_state import MicState
+
 
 @dataclass(frozen=True)
 class Event:
@@ -161,9 +163,10 @@ class Interrupted(Event):
 
 @dataclass(frozen=True)
 class MicStateChanged(Event):
-    """open | muted (the input stream is closed) | lost (device gone) | retrying"""
+    """The microphone's stream: open, live (the room is heard), muted (closed by the
+    user), lost (the device stopped), retrying."""
 
-    state: str
+    state: MicState
     device: str = ""
     detail: str = ""
 

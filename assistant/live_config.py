@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 VOICE_PARTS = ("wake", "vad", "asr", "tts")  # config sections named as the stack's parts
 NEEDS_RESTART = ("companion", "runtime", "mcp", "files")
-VISION_SCOPES = ("screen.read", "input.control", "camera")  # backends taking [vision]
 
 
 @dataclasses.dataclass
@@ -83,7 +82,7 @@ def _vision(service: HeronService, new: HeronConfig) -> None:
     """Screen, camera and OCR take the new [vision] options (exclusions at once)."""
     core = service.core
     backends = core.registry.backends
-    for part in (core.ocr, *(backends.get(scope) for scope in VISION_SCOPES)):
+    for part in (core.ocr, backends.screen, backends.input, backends.camera):
         if isinstance(part, _VisionPart):
             part.reconfigure(new.vision)
 

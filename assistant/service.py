@@ -38,6 +38,7 @@ from assistant.voice.state import StateOwner, TurnPhase
 from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
 from audio.mic import MicSource
+from audio.mic_state import MicState
 from audio.sink import ReplySpeaker
 from models.errors import CodedError
 from models.heap import release_free_memory
@@ -285,11 +286,11 @@ class HeronService:
         finally:
             self._voice_free.set()
 
-    def _mic_state(self, state: str, device: str, detail: str) -> None:
+    def _mic_state(self, state: MicState, device: str, detail: str) -> None:
         self.bus.publish(MicStateChanged(state=state, device=device, detail=detail))
-        if state == "live":
+        if state == MicState.LIVE:
             self._ears_open.set()
-        self.status.set_muted(state == "muted")  # unmuted: open, live, or lost (retried)
+        self.status.set_muted(state == MicState.MUTED)  # unmuted: open, live, lost, retrying
 
     async def _turn_failed(self, stage: Stage, err: Exception, failures: int) -> None:
         """One turn hit a bug: keep its traceback, say so (event, log, a spoken

@@ -28,6 +28,7 @@ from audio.devices import (
 )
 from audio.errors import DeviceError
 from audio.frames import SAMPLE_RATE_HZ, AudioChunk
+from audio.mic_state import MicState
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,12 @@ MAX_QUEUED_FRAMES = 50  # 4 s: a consumer this far behind loses the oldest frame
 # test_run_headless.py), so the blocks stay at 20 ms.
 BLOCK_MS = 20
 
-StateCallback = Callable[[str, str, str], None]
-"""on_state(state, device_name, detail), called on the loop thread.
-state: open | live (the first audio has arrived) | muted | lost | retrying."""
+
+
+
+
+StateCallback = Callable[[MicState, str, str], None]
+"""on_state(state, device_name, detail), called on the loop thread."""
 
 
 class MicSource:
@@ -58,7 +62,7 @@ class MicSource:
         self.options = options
         self.timing = timing or CaptureTiming()
         self.device: DeviceInfo | None = None
-        self.state = "closed"
+        self.state = MicState.CLOSED
         self.dropped_frames = 0
         self._on_state = on_state
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -105,7 +109,7 @@ class MicSource:
         self._wake.set()
         async with self._ops:
             await self._stop()
-            self._set_state("muted")
+            self._set_state(MicState.MUTED)
 
     async def unmute(self) -> None:
         """Reopen the input; if that fails the retry loop takes over (state "lost")."""
@@ -218,8 +222,8 @@ class MicSource:
             self._converter.skip(now - self._gap_from)
             self._gap_from = None
         first, self._last_block_at = self._last_block_at is None, now
-        if first and self.state == "open":
-            self._set_state("live")
+        if first and self.state == MicState.OPEN:
+            self._set_state(MicState.LIVE)
         for chunk in self._converter.push(block):
             chunk = dataclasses.replace(chunk, captured_at=captured_at)
             if self._queue.qsize() >= MAX_QUEUED_FRAMES:
@@ -234,16 +238,16 @@ class MicSource:
 
     def _finish_close(self) -> None:
         self._active = -1
-        self.state = "closed"
+        self.state = MicState.CLOSED
         self._queue.put_nowait(None)
         self._wake.set()
 
     def _opened(self) -> None:
-        self._set_state("open")
+        self._set_state(MicState.OPEN)
         if self._active != -1 and self._last_block_at is not None:
-            self._set_state("live")  # audio came before the open was announced
+            self._set_state(MicState.LIVE)  # audio came before the open was announced
 
-    def _set_state(self, state: str, detail: str = "") -> None:
+    def _set_state(self, state: MicState, detail: str = "") -> None:
         if self._closed:
             return
         self.state = state
@@ -272,7 +276,8 @@ class MicSource:
             self._wake.clear()
             if self._closed or self._muted:
                 continue
-            if (self.state in ("open", "live") and self._lost_detail is None and self._active != -1
+            if (self.state in (MicState.OPEN, MicState.LIVE) and self._lost_detail is None
+                    and self._active != -1
                     and stalled(self.timing, time.monotonic(), self._opened_at,
                                 self._last_block_at)):
                 self._lost_detail = "no audio from the device"
@@ -285,7 +290,7 @@ class MicSource:
             if self._closed or self._muted:
                 return
             await self._stop()
-            self._set_state("lost", detail)
+            self._set_state(MicState.LOST, detail)
         rescan = False
         for attempt, delay in enumerate(
                 backoff_delays(self.timing.retry_first_s, self.timing.retry_max_s), 1):
@@ -293,7 +298,7 @@ class MicSource:
             async with self._ops:
                 if self._closed or self._muted or self.state in ("open", "live"):
                     return  # closed, muted, or an unmute reopened it meanwhile
-                self._set_state("retrying", f"attempt {attempt}" + (
+                self._set_state(MicState.RETRYING, f"attempt {attempt}" + (
                     f" (last: {detail})" if detail else ""))
                 try:
                     await self._run(self._start_stream, rescan)

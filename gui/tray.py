@@ -22,6 +22,7 @@ from assistant.events import (
     StageError,
     StateChanged,
 )
+from audio.mic_state import MicState
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ ICON_SIZE_PX = 64
 # Privacy dots on the icon's rim, by what is in use.
 IN_USE_COLOURS = {"mic": "#35d07f", "camera": "#ff3b30", "screen": "#ffb020"}
 IN_USE_SPOTS = {"mic": (50, 50), "camera": (50, 14), "screen": (14, 50)}
-MIC_OPEN_STATES = ("open", "live")
+MIC_OPEN_STATES = (MicState.OPEN, MicState.LIVE)
 
 
 def paint_icon(look: str, size_px: int = ICON_SIZE_PX,
@@ -195,7 +196,7 @@ class HeronTray(QSystemTrayIcon):
             self.mic_state = event.state
             if event.state in MIC_OPEN_STATES:
                 self.mic_problem = ""
-            self.mute_action.setChecked(event.state == "muted")
+            self.mute_action.setChecked(event.state == MicState.MUTED)
         elif isinstance(event, DeviceInUse):
             if event.active:
                 self.in_use[event.device] = event.tool
@@ -217,14 +218,14 @@ class HeronTray(QSystemTrayIcon):
         self.status_action.setText(tip.splitlines()[0])
         self.privacy_action.setText(privacy)
         self.talk_action.setEnabled(self.mic_enabled and not self.mic_problem
-                                    and self.mic_state != "muted")
+                                    and self.mic_state != MicState.MUTED)
 
     def _privacy_line(self) -> str:
         """One line on what is in use now, e.g. "Mic on · Camera: camera_snapshot"."""
         parts = []
         if self.mic_state in MIC_OPEN_STATES:
             parts.append("Mic on")
-        elif self.mic_state == "muted":
+        elif self.mic_state == MicState.MUTED:
             parts.append("Mic muted")
         else:
             parts.append("Mic off")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -92,3 +93,16 @@ def private_session_bus(tmp_path: Path) -> Iterator[str]:
         yield proc.stdout.readline().strip()
     finally:
         stop_process(proc)
+
+
+def load_key(path: Path) -> bytes:
+    """The audit key in the 0600 file `path`, made on first use (what Heron did before
+    the secret store; AuditLog.open migrates such a file)."""
+    if path.is_file():
+        return bytes.fromhex(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key.hex())
+    return key

@@ -54,10 +54,6 @@ class OpenCvCameraBackend:
             source.close()
 
 
-def camera_backends(options: VisionOptions) -> dict[str, object]:
-    return {"camera": OpenCvCameraBackend(options)}
-
-
 class _Detectors:
     """The face detector and the code reader, built once, on first use."""
 

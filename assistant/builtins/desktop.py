@@ -1,8 +1,8 @@
-"""Desktop backends plugged into Capabilities by scope: the clipboard (xclip, xsel or
-wl-clipboard, whichever exists) and app/URL launching (XDG .desktop files, xdg-open or
-a browser on PATH). What to use is looked up when a call needs it, so installing a tool
-or starting a session later works without a restart; a missing piece is a DesktopError
-that names the package to install.
+"""Desktop backends plugged into Capabilities (assistant/tools/backends.py): the
+clipboard (xclip, xsel or wl-clipboard, whichever exists) and app/URL launching (XDG
+.desktop files, xdg-open or a browser on PATH). What to use is looked up when a call
+needs it, so installing a tool or starting a session later works without a restart; a
+missing piece is a DesktopError that names the package to install.
 
 Backends are synchronous (they run programs): workers call them with asyncio.to_thread.
 """
@@ -307,19 +307,3 @@ class AppLauncher:
     def status(self) -> dict[str, Any]:
         apps = self.apps.installed()
         return {"available": bool(apps), "apps": len(apps), "urls": self.urls.status()}
-
-
-def default_backends() -> dict[str, object]:
-    """The desktop backends for this machine, by scope (see Capabilities.backend)."""
-    clipboard = SystemClipboard()
-    return {"clipboard.read": clipboard, "clipboard.write": clipboard,
-            "apps.launch": AppLauncher()}
-
-
-def backend_status(backends: Mapping[str, object]) -> dict[str, dict[str, Any]]:
-    """For `heron doctor`: each scope's backend and what is missing."""
-    out = {}
-    for scope, backend in backends.items():
-        status = getattr(backend, "status", None)
-        out[scope] = status() if callable(status) else {"available": True}
-    return out

@@ -266,8 +266,3 @@ def _plain(props: dict[str, tuple[str, Any]]) -> dict[str, Any]:
     if isinstance(out.get("Metadata"), dict):
         out["Metadata"] = {k: v for k, (_sig, v) in out["Metadata"].items()}
     return out
-
-
-def default_backends() -> dict[str, object]:
-    """The media backend by scope (see Capabilities.backend)."""
-    return {"media.control": MprisClient()}

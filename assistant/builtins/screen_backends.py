@@ -107,7 +107,3 @@ class XdotoolInput:
         except subprocess.TimeoutExpired as err:
             raise ToolError("input.click_failed", "xdotool did not answer in 10 s",
                             "check that the display is running") from err
-
-
-def screen_backends(options: VisionOptions) -> dict[str, object]:
-    return {"screen.read": X11Screen(options), "input.control": XdotoolInput(options)}

@@ -237,8 +237,3 @@ class UnmuteAudio:
 
 def volume_tools() -> list[Any]:
     return [SetVolume(), ChangeVolume(), MuteAudio(), UnmuteAudio()]
-
-
-def default_backends() -> dict[str, object]:
-    """The volume backend by scope (see Capabilities.backend)."""
-    return {"audio.volume": PulseVolume()}

@@ -24,7 +24,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.permissions.grants import (
     PathGrant,
@@ -33,7 +33,12 @@ from assistant.permissions.grants import (
     normalize,
     open_granted,
 )
+from assistant.tools.backends import DesktopBackends
 from models.errors import CodedError
+
+if TYPE_CHECKING:
+    from vision.types import Frame
+    from vision.windows import WindowInfo
 
 T = TypeVar("T")
 
@@ -125,15 +130,15 @@ class Grant:
 class Capabilities:
     """Everything one worker call may use. Checks raise CapabilityDenied; every use,
     allowed or denied, is recorded. Backends for the desktop (clipboard, app
-    launching, notifications) are plugged in by the core (`backends`)."""
+    launching, screen, camera, …) are plugged in by the core (`backends`)."""
 
     def __init__(self, worker: str, scopes: Iterable[str], record: Recorder | None = None,
-                 home: Path | None = None, backends: dict[str, Any] | None = None) -> None:
+                 home: Path | None = None, backends: DesktopBackends | None = None) -> None:
         self.worker = worker
         self.grant = Grant(frozenset(scopes))
         self._record = record or (lambda *_: None)
         self._home = home
-        self._backends = backends or {}
+        self._backends = backends if backends is not None else DesktopBackends()
         self._parsed: dict[str, list[PathGrant]] = {}
 
     def has(self, scope: str) -> bool:
@@ -263,21 +268,18 @@ class Capabilities:
                 "stderr": proc.stderr[:max_bytes].decode("utf-8", errors="replace")}
 
     def backend(self, scope: str) -> Any:
-        """The desktop backend for a granted simple scope (after `require`)."""
+        """The desktop backend for a granted simple scope (after `require`). Any: the
+        tool knows which Protocol of assistant/tools/backends.py its scope stands for."""
         self.require(scope)
-        backend = self._backends.get(scope)
-        if backend is None:
-            raise CodedError("capability.unavailable", f"nothing on this machine provides "
-                             f"{scope}", "run `heron doctor` to see what is missing")
-        return backend
+        return _provided(scope, self._backends.for_scope(scope))
 
     # -- screen, camera, input (backends plugged in by the core, see assistant/tools/
-    # screen.py and camera.py). Async: the check and its audit row happen on the loop,
-    # the blocking work (X11, OpenCV, xdotool) in a worker thread.
+    # backends.py). Async: the check and its audit row happen on the loop, the blocking
+    # work (X11, OpenCV, xdotool) in a worker thread.
     @contextlib.contextmanager
     def _sensor(self, device: str) -> Iterator[None]:
         """The privacy switch and in-use indicator of `device` (tools/sensors.py)."""
-        gate = self._backends.get("sensors")
+        gate = self._backends.sensors
         if gate is None:
             yield
             return
@@ -288,35 +290,40 @@ class Capabilities:
         with gate.reading(device, self.worker):
             yield
 
-    def _provider(self, scope: str) -> Any:
-        backend = self._backends.get(scope)
-        if backend is None:
-            raise CodedError("capability.unavailable", f"nothing on this machine provides "
-                             f"{scope}", "run `heron doctor` to see what is missing")
-        return backend
-
-    async def grab_screen(self, target: str = "all") -> Any:
+    async def grab_screen(self, target: str = "all") -> Frame:
         """A vision Frame of `target` (all | active | monitor:N | region:X,Y,W,H), with
         the excluded windows already black. Needs screen.read."""
         self.require("screen.read", f"capture {target}")
         with self._sensor("screen"):
-            return await asyncio.to_thread(self._provider("screen.read").grab, target)
+            screen = _provided("screen.read", self._backends.screen)
+            return await asyncio.to_thread(screen.grab, target)
 
-    async def screen_windows(self) -> tuple[list[Any], Any | None]:
+    async def screen_windows(self) -> tuple[list[WindowInfo], WindowInfo | None]:
         """(visible windows bottom-first, the active one or None); excluded windows are
         left out. Needs screen.read."""
         self.require("screen.read", "list windows")
         with self._sensor("screen"):
-            return await asyncio.to_thread(self._provider("screen.read").windows)
+            screen = _provided("screen.read", self._backends.screen)
+            return await asyncio.to_thread(screen.windows)
 
-    async def camera_frame(self, device: str = "") -> Any:
+    async def camera_frame(self, device: str = "") -> Frame:
         """One vision Frame from the camera (or the video file) `device` names ("" =
         the configured one). Needs camera."""
         self.require("camera", device or "default camera")
         with self._sensor("camera"):
-            return await asyncio.to_thread(self._provider("camera").frame, device)
+            camera = _provided("camera", self._backends.camera)
+            return await asyncio.to_thread(camera.frame, device)
 
     async def click(self, x: int, y: int, button: int = 1) -> None:
         """Move the pointer to screen pixel (x, y) and click. Needs input.control."""
         self.require("input.control", f"click button {button} at {x},{y}")
-        await asyncio.to_thread(self._provider("input.control").click, x, y, button)
+        pointer = _provided("input.control", self._backends.input)
+        await asyncio.to_thread(pointer.click, x, y, button)
+
+
+def _provided(scope: str, backend: T | None) -> T:
+    """`backend`, or the error saying nothing here provides `scope`."""
+    if backend is None:
+        raise CodedError("capability.unavailable", f"nothing on this machine provides "
+                         f"{scope}", "run `heron doctor` to see what is missing")
+    return backend

@@ -21,6 +21,7 @@ from assistant.permissions.schema_check import (
     InvalidArguments,
     OversizedArguments,
 )
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.call import ToolCall
 from assistant.tools.capabilities import Capabilities, is_read_scope
 from assistant.tools.manifest import ToolManifest
@@ -131,7 +132,7 @@ def sandbox_of(tool: object) -> str:
 class ToolRegistry:
     def __init__(self, bus: EventBus, audit: AuditLog, policy: PermissionPolicy | None = None,
                  prompter: PermissionPrompter | None = None,
-                 backends: dict[str, Any] | None = None) -> None:
+                 backends: DesktopBackends | None = None) -> None:
         self._tools: dict[str, Tool] = {}
         # Kept apart from _tools on purpose: call() needs only the tool.
         self._sources: dict[str, ToolSource] = {}
@@ -140,7 +141,8 @@ class ToolRegistry:
         self._audit = audit
         self.policy = policy or PermissionPolicy()
         self.prompter = prompter
-        self.backends = backends or {}  # desktop backends by scope (clipboard.read, …)
+        # what each call's Capabilities hands the tools (clipboard, screen, …)
+        self.backends = backends if backends is not None else DesktopBackends()
         self._args = ArgumentChecker()
 
     # -- membership -------------------------------------------------------------------

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import load_key
 
-from assistant.audit.key import AuditLog, load_key
+from assistant.audit import AuditLog
 from assistant.bus import EventBus
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.storage import Storage

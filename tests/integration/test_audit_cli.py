@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audit.key import AUDIT_KEY, HEAD_FILE, AuditError, AuditLog
+from assistant.audit import AUDIT_KEY, HEAD_FILE, AuditError, AuditLog
 from assistant.builtins.clock import GetDate, GetTime
 from assistant.bus import EventBus
 from assistant.cli import audit_cmd

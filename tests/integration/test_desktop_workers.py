@@ -13,16 +13,22 @@ from pathlib import Path
 
 import pytest
 
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
-from assistant.builtins.desktop import AppLauncher, UrlOpener, default_backends
+from assistant.builtins.desktop import AppLauncher, SystemClipboard, UrlOpener
 from assistant.bus import EventBus
 from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.storage import Storage
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
+
+
+def clipboard_and_apps():
+    return DesktopBackends(clipboard=SystemClipboard(), apps=AppLauncher())
+
 
 DESKTOP_VARS = ("WAYLAND_DISPLAY", "XDG_CURRENT_DESKTOP", "DESKTOP_SESSION", "BROWSER",
                 "KDE_FULL_SESSION", "GNOME_DESKTOP_SESSION_ID", "XDG_SESSION_DESKTOP")
@@ -124,7 +130,7 @@ def gone(pid: int, timeout_s: float = 5) -> bool:
 
 def test_clipboard_round_trips_through_the_x_clipboard(desktop, make_registry):
     need("xclip")
-    registry, audit = make_registry(default_backends())
+    registry, audit = make_registry(clipboard_and_apps())
     text = "Grüße from Heron ✓\nline two"
     out = call(registry, "clipboard_write", text=text)
     assert out.status == "ok", (out.code, out.error)
@@ -150,7 +156,7 @@ def test_clipboard_round_trips_through_the_x_clipboard(desktop, make_registry):
 def test_an_empty_clipboard_and_a_missing_session_are_told_plainly(desktop, make_registry,
                                                                     monkeypatch):
     need("xclip")
-    registry, _ = make_registry(default_backends())
+    registry, _ = make_registry(clipboard_and_apps())
     out = call(registry, "clipboard_read")  # a fresh X server: nothing copied yet
     assert out.status == "ok" and out.result["speech"] == "Your clipboard is empty."
     monkeypatch.delenv("DISPLAY")
@@ -166,7 +172,7 @@ def test_open_app_starts_the_desktop_entry_and_returns_at_once(desktop, make_reg
     (desktop["data"] / "applications" / "org.example.MarkerPad.desktop").write_text(
         "[Desktop Entry]\nType=Application\nName=Marker Pad\n"
         f"Exec={app} --new-window %U\n")
-    registry, audit = make_registry(default_backends())
+    registry, audit = make_registry(clipboard_and_apps())
     t0 = time.monotonic()
     out = call(registry, "open_app", name="marker pad")
     assert out.status == "ok", out.error
@@ -185,7 +191,7 @@ def test_open_app_with_a_name_that_is_not_installed(desktop, make_registry):
     app = script(desktop["bin"] / "markerpad", "exit 0")
     (desktop["data"] / "applications" / "markerpad.desktop").write_text(
         f"[Desktop Entry]\nType=Application\nName=Marker Pad\nExec={app}\n")
-    registry, _ = make_registry(default_backends())
+    registry, _ = make_registry(clipboard_and_apps())
     out = call(registry, "open_app", name="marker pod")
     assert out.status == "ok" and out.result["app"]["name"] == "Marker Pad"  # a slip
     out = call(registry, "open_app", name="marker")
@@ -199,7 +205,7 @@ def test_an_app_that_fails_at_once_is_reported(desktop, make_registry):
     app = script(desktop["bin"] / "broken", "exit 3")
     (desktop["data"] / "applications" / "broken.desktop").write_text(
         f"[Desktop Entry]\nType=Application\nName=Broken Tool\nExec={app}\n")
-    registry, _ = make_registry(default_backends())
+    registry, _ = make_registry(clipboard_and_apps())
     out = call(registry, "open_app", name="broken tool")
     assert out.status == "error" and out.code == "apps.launch_failed"
     assert "exit code 3" in out.error
@@ -215,7 +221,7 @@ def test_open_url_goes_to_the_registered_browser_via_xdg_open(desktop, make_regi
     for scheme in ("http", "https"):
         subprocess.run(["xdg-mime", "default", "heron-test-browser.desktop",
                         f"x-scheme-handler/{scheme}"], check=True, timeout=30)
-    registry, _ = make_registry(default_backends())
+    registry, _ = make_registry(clipboard_and_apps())
     url = "https://example.com/search?q=heron&lang=en"
     out = call(registry, "open_url", url=url)  # data leaves the machine: nobody to ask
     assert out.status == "denied"
@@ -240,7 +246,7 @@ def test_open_url_uses_browser_env_and_refuses_other_schemes(desktop, make_regis
     marker = desktop["out"] / "url"
     browser = script(desktop["bin"] / "envbrowser", f'echo "$@" > "{marker}"')
     monkeypatch.setenv("BROWSER", f"{browser} --private %s")
-    backends = {"apps.launch": AppLauncher(urls=UrlOpener(order=("BROWSER", "path")))}
+    backends = DesktopBackends(apps=AppLauncher(urls=UrlOpener(order=("BROWSER", "path"))))
     registry, _ = make_registry(backends)
     out = call(registry, "open_url", url="example dot org")
     assert out.status == "ok", out.error

@@ -41,7 +41,7 @@ def test_a_new_wake_threshold_rebuilds_the_detector(service):
     assert service.stack.wake is not old
     assert service.stack.wake.threshold == pytest.approx(0.7)
     assert service.config is new and service.core.config is new
-    screen = service.core.registry.backends["screen.read"]
+    screen = service.core.registry.backends.screen
     assert screen.options.exclude_titles == ("KeePassXC",)
     assert service.core.ocr.options.exclude_titles == ("KeePassXC",)
 

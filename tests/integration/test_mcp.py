@@ -17,7 +17,7 @@ from helpers import REPO, run_heron
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.bus import EventBus
 from assistant.mcp.client import McpOptions, McpServerOptions, connect_servers, proxy_name
 from assistant.paths import resolve_paths

@@ -11,12 +11,13 @@ import pytest
 from helpers import private_session_bus
 from mpris_player import Mpv, song
 
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.builtins.media import MediaOptions, media_tools
 from assistant.builtins.mpris import MprisClient
 from assistant.builtins.music_search import best_match
 from assistant.bus import EventBus
 from assistant.storage import Storage
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
@@ -58,7 +59,7 @@ def registry(tmp_path, bus, music):
     audit = AuditLog(storage, b"k" * 32)
     # the client finds the private bus as it would the desktop's: through its env
     client = MprisClient(env={"DBUS_SESSION_BUS_ADDRESS": bus})
-    reg = ToolRegistry(EventBus(), audit, backends={"media.control": client})
+    reg = ToolRegistry(EventBus(), audit, backends=DesktopBackends(media=client))
     for tool in media_tools(MediaOptions(music_dir=str(music))):
         reg.register(tool)
     yield reg
@@ -164,8 +165,8 @@ def test_no_player_is_a_coded_error(registry, music):
 
 def test_no_session_bus_is_a_coded_error(tmp_path, music):
     storage = Storage(tmp_path / "h.db")
-    reg = ToolRegistry(EventBus(), AuditLog(storage, b"k" * 32), backends={
-        "media.control": MprisClient(env={"XDG_RUNTIME_DIR": str(tmp_path / "none")})})
+    reg = ToolRegistry(EventBus(), AuditLog(storage, b"k" * 32), backends=DesktopBackends(
+        media=MprisClient(env={"XDG_RUNTIME_DIR": str(tmp_path / "none")})))
     for tool in media_tools(MediaOptions(music_dir=str(music))):
         reg.register(tool)
     out = call(reg, "media_pause")
@@ -176,8 +177,8 @@ def test_no_session_bus_is_a_coded_error(tmp_path, music):
 def test_a_missing_music_folder_says_how_to_fix_it(tmp_path, bus, players, music):
     players([music / "Beta Song.wav"])
     storage = Storage(tmp_path / "h.db")
-    reg = ToolRegistry(EventBus(), AuditLog(storage, b"k" * 32), backends={
-        "media.control": MprisClient(env={"DBUS_SESSION_BUS_ADDRESS": bus})})
+    reg = ToolRegistry(EventBus(), AuditLog(storage, b"k" * 32), backends=DesktopBackends(
+        media=MprisClient(env={"DBUS_SESSION_BUS_ADDRESS": bus})))
     reg.register(media_tools(MediaOptions(music_dir=str(tmp_path / "Nope")))[-1])
     out = call(reg, "media_play", query="beta")
     assert (out.status, out.code) == ("error", "media.no_music_dir")

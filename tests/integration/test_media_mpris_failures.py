@@ -18,11 +18,12 @@ from helpers import private_session_bus
 from jeepney import HeaderFields, MessageType, message_bus, new_method_return
 from jeepney.io.blocking import Proxy, open_dbus_connection
 
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.builtins.media import MediaOptions, media_tools
 from assistant.builtins.mpris import PLAYER_IFACE, MprisClient
 from assistant.bus import EventBus
 from assistant.storage import Storage
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolError, ToolRegistry
 
@@ -88,7 +89,7 @@ def registry(tmp_path, bus):
     storage = Storage(tmp_path / "heron.db")
     client = MprisClient(env={"DBUS_SESSION_BUS_ADDRESS": bus}, timeout_s=0.5)
     reg = ToolRegistry(EventBus(), AuditLog(storage, b"k" * 32),
-                       backends={"media.control": client})
+                       backends=DesktopBackends(media=client))
     for tool in media_tools(MediaOptions(music_dir=str(tmp_path))):
         reg.register(tool)
     yield reg

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.tools.call import ToolCall
 from assistant.tools.manifest import manifest_from_document
 from assistant.tools.registry import ToolOutcome, ToolRegistry

@@ -18,8 +18,13 @@ import pytest
 from assistant.agent.agent import Agent
 from assistant.agent.llm import LlmResult, LlmToolCall
 from assistant.agent.llm_turn import LlmTurn
-from assistant.audit.key import AuditLog
-from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere, camera_backends
+from assistant.audit import AuditLog
+from assistant.builtins.camera import (
+    CameraSnapshot,
+    OpenCvCameraBackend,
+    ScanQr,
+    WhoIsThere,
+)
 from assistant.builtins.screen_backends import X11Screen
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.bus import EventBus
@@ -28,6 +33,7 @@ from assistant.core import Core
 from assistant.paths import HeronPaths
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.storage import Storage
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 from vision.options import VisionOptions
@@ -353,7 +359,8 @@ def _camera_registry(tmp_path: Path, video: Path) -> tuple[ToolRegistry, Storage
 
     audit = AuditLog.open(storage, SecretStore(tmp_path))
     opts = VisionOptions(camera=str(video))
-    reg = ToolRegistry(EventBus(), audit, backends=camera_backends(opts))
+    reg = ToolRegistry(EventBus(), audit,
+                       backends=DesktopBackends(camera=OpenCvCameraBackend(opts)))
     for tool in (CameraSnapshot(home=tmp_path), WhoIsThere(), ScanQr(ScreenOcr(opts))):
         reg.register(tool)
     return reg, storage

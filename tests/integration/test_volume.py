@@ -9,10 +9,11 @@ import re
 
 import pytest
 
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.builtins.volume import PulseVolume, volume_tools
 from assistant.bus import EventBus
 from assistant.storage import Storage
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolRegistry
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.audio
 def make_registry(tmp_path, server: str):
     storage = Storage(tmp_path / "heron.db")
     reg = ToolRegistry(EventBus(), AuditLog(storage, b"k" * 32),
-                       backends={"audio.volume": PulseVolume(server=server)})
+                       backends=DesktopBackends(volume=PulseVolume(server=server)))
     for tool in volume_tools():
         reg.register(tool)
     return reg, storage

@@ -17,6 +17,7 @@ from assistant.agent.router import Router
 from assistant.builtins.apps import OpenApp
 from assistant.builtins.desktop import AppLauncher
 from assistant.builtins.desktop_apps import AppNotFound, DesktopApps
+from assistant.tools.backends import DesktopBackends
 
 BROWSER_MIME = "MimeType=text/html;x-scheme-handler/http;x-scheme-handler/https;\n"
 
@@ -92,7 +93,7 @@ def test_fire_up_the_web_browser_starts_it(xdg, tmp_path):
     tool = OpenApp()
     match = Router([tool.manifest]).route("fire up the web browser")
     assert (match.tool, match.args) == ("open_app", {"name": "web browser"})
-    ctx = ctx_for(tool, tmp_path, backends={"apps.launch": AppLauncher(env=xdg["env"])})
+    ctx = ctx_for(tool, tmp_path, backends=DesktopBackends(apps=AppLauncher(env=xdg["env"])))
     out = asyncio.run(tool.run(match.args, ctx))
     assert out["speech"] == "Opening Firefox ESR."
     for _ in range(100):  # the program writes its marker when it runs

@@ -13,8 +13,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import load_key
 
-from assistant.audit.key import AUDIT_KEY, HEAD_FILE, AuditLog, load_key
+from assistant.audit import AUDIT_KEY, HEAD_FILE, AuditLog
 from assistant.builtins.clock import GetTime
 from assistant.bus import EventBus
 from assistant.secrets import SecretStore
@@ -185,7 +186,7 @@ WRITER = textwrap.dedent("""
     from pathlib import Path
     from assistant.secrets import SecretStore
     from assistant.storage import Storage
-    from assistant.audit.key import AuditLog
+    from assistant.audit import AuditLog
     data, n, who = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     storage = Storage(data / "heron.db")
     audit = AuditLog.open(storage, SecretStore(data, use_keyring=False))

@@ -10,7 +10,7 @@ import os
 import pytest
 from builtin_support import Recorder, ctx_for, run
 
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.builtins.files import FilesOptions, FindFiles, ReadFile
 from assistant.bus import EventBus
 from assistant.tools.call import ToolCall

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def desktop(tmp_path, monkeypatch):
 @pytest.fixture
 def rig(tmp_path, desktop):
     r = IntentsRig(tmp_path)
-    r.registry.backends["apps.launch"] = AppLauncher(env=desktop["env"])
+    r.registry.backends = replace(r.registry.backends, apps=AppLauncher(env=desktop["env"]))
     r.registry.register(OpenApp())
     yield r
     r.close()

@@ -8,7 +8,7 @@ import pytest
 from builtin_support import run
 
 from assistant.agent.router import Router
-from assistant.audit.key import AuditLog
+from assistant.audit import AuditLog
 from assistant.builtins.list_store import ListStore, normalise_list_name
 from assistant.builtins.lists import list_tools
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote

@@ -20,6 +20,7 @@ from assistant.permissions.policy import Answer, Decision, PermissionPolicy
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter, render_request
 from assistant.permissions.urls import url_carries_data
 from assistant.storage import Storage
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.call import ToolCall
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolRegistry
@@ -99,7 +100,7 @@ def test_a_malformed_address_is_refused_with_a_code_and_audited_never_raised(tmp
         audit = AuditLog(storage, b"k" * 32)
         opened = []
         launcher = SimpleNamespace(open_url=opened.append)
-        registry = ToolRegistry(EventBus(), audit, backends={"apps.launch": launcher})
+        registry = ToolRegistry(EventBus(), audit, backends=DesktopBackends(apps=launcher))
         registry.register(OpenUrl())
         # nobody to ask: refused as data leaving the machine
         out = asyncio.run(registry.call(ToolCall("open_url", {"url": url}, source="mcp")))

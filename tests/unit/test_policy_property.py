@@ -19,10 +19,11 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
+from helpers import load_key
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from assistant.audit.key import AuditLog, load_key
+from assistant.audit import AuditLog
 from assistant.bus import EventBus
 from assistant.permissions.approvals import ApprovalStore
 from assistant.permissions.policy import Answer, PermissionPolicy

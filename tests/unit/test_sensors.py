@@ -9,6 +9,7 @@ import pytest
 
 from assistant.bus import EventBus
 from assistant.events import DeviceInUse
+from assistant.tools.backends import DesktopBackends
 from assistant.tools.capabilities import Capabilities
 from assistant.tools.sensors import SensorGate
 from models.errors import CodedError
@@ -29,7 +30,7 @@ class FakeScreen:  # stands in for the X server (the capture itself is tested el
 def caps(gate, screen, audit):
     return Capabilities("read_screen", ["screen.read"],
                         lambda *row: audit.append(row),
-                        backends={"screen.read": screen, "sensors": gate})
+                        backends=DesktopBackends(screen=screen, sensors=gate))
 
 
 def test_paused_screen_is_never_read_and_the_refusal_is_audited():
