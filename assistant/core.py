@@ -80,7 +80,8 @@ def desktop_backends(vision: VisionOptions, sensors: SensorGate) -> DesktopBacke
 
 class Core:
     def __init__(self, paths: HeronPaths, config: HeronConfig, bus: EventBus | None = None,
-                 prompter: PermissionPrompter | None = None) -> None:
+                 prompter: PermissionPrompter | None = None,
+                 store: ModelStore | None = None) -> None:
         paths.ensure()
         self.paths = paths
         self.config = config
@@ -89,7 +90,8 @@ class Core:
         self.secrets = SecretStore(paths.data_dir)
         self.audit = AuditLog.open(self.storage, self.secrets, anchor_path=marker_path(paths))
         self.memory = Memory(self.storage)
-        self.store = ModelStore(paths.models_dir)  # the one model store of this Heron
+        # the one model store of this Heron (the voice stack is given it too)
+        self.store = store or ModelStore(paths.models_dir)
         self.approvals = ApprovalStore(self.storage)
         perms = config.permissions
         self.sensors = SensorGate(self.bus)  # camera/screen pause and in-use indicator

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VOICE_PARTS = ("wake", "vad", "asr", "tts")  # config sections named as the stack's parts
-NEEDS_RESTART = ("companion", "runtime", "mcp", "files")
+NEEDS_RESTART = ("companion", "runtime", "mcp", "files", "voice")
 
 
 @dataclasses.dataclass

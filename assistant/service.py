@@ -56,8 +56,8 @@ class HeronService:
                  serve_commands: bool = False, stages: VoiceStages = NO_STAGES) -> None:
         self.bus = bus or EventBus()
         self.paths = paths
-        self.core = Core(paths, config, self.bus)
-        self.stack = VoiceStack(config, store, paths.wake_dir, stages)
+        self.core = Core(paths, config, self.bus, store=store)
+        self.stack = VoiceStack(config, self.core.store, paths.wake_dir, stages)
         self.config = config
         self.use_mic = use_mic
         self.mic_error: CodedError | None = None
@@ -136,6 +136,8 @@ class HeronService:
                     if task is not None:
                         task.cancel()
         finally:
+            if self._output is not None and self._output.sink is not None:
+                self._output.sink.close()  # release the speaker
             self.stack.close()
             await self.core.aclose()
 
@@ -247,6 +249,8 @@ class HeronService:
         if self.status.muted:
             return "muted"
         if self.status.phase == TurnPhase.WAITING:  # for the wake word
+            if self._output is not None and self._output.busy:
+                self._output.stop()  # like the wake word: an announcement gives way
             self._talk_now = True
             turn.cancel()
             return "listening"

@@ -38,10 +38,6 @@ MAX_QUEUED_FRAMES = 50  # 4 s: a consumer this far behind loses the oldest frame
 # test_run_headless.py), so the blocks stay at 20 ms.
 BLOCK_MS = 20
 
-
-
-
-
 StateCallback = Callable[[MicState, str, str], None]
 """on_state(state, device_name, detail), called on the loop thread."""
 
@@ -296,7 +292,7 @@ class MicSource:
                 backoff_delays(self.timing.retry_first_s, self.timing.retry_max_s), 1):
             await self._pause(delay)
             async with self._ops:
-                if self._closed or self._muted or self.state in ("open", "live"):
+                if self._closed or self._muted or self.state in (MicState.OPEN, MicState.LIVE):
                     return  # closed, muted, or an unmute reopened it meanwhile
                 self._set_state(MicState.RETRYING, f"attempt {attempt}" + (
                     f" (last: {detail})" if detail else ""))

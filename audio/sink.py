@@ -263,6 +263,12 @@ class ReplySpeaker:
             sink.stop()
             sink.close()
 
+    def retune(self, rate_hz: int) -> None:
+        """Play at `rate_hz` from the next opening of the device (a voice changed while
+        Heron runs; the device is opened per reply)."""
+        with self._lock:
+            self.rate_hz = rate_hz
+
     def close(self) -> None:
         """Release the device; the next write opens it again."""
         with self._lock:

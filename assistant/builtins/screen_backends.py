@@ -24,19 +24,20 @@ class X11Screen:
     def __init__(self, options: VisionOptions | None = None) -> None:
         self.options = options or VisionOptions()
         self._capture: ScreenCapture | None = None
+        self._retired: list[ScreenCapture] = []  # made with settings since changed
         self._lock = threading.Lock()
 
     def reconfigure(self, options: VisionOptions) -> None:
         """New [vision] settings: a capture made with another display or other
-        excluded windows is closed, so the next grab leaves out the new ones."""
+        excluded windows is retired, so the next grab leaves out the new ones. It is
+        closed with this backend, not now: a grab on a worker thread may still use it."""
         with self._lock:
             old, self.options = self.options, options
             stale = (old.display, old.exclude_titles, old.exclude_classes) != (
                 options.display, options.exclude_titles, options.exclude_classes)
-            capture, self._capture = (self._capture, None) if stale else (None,
-                                                                          self._capture)
-        if capture is not None:
-            capture.close()
+            if stale and self._capture is not None:
+                self._retired.append(self._capture)
+                self._capture = None
 
     def _cap(self) -> ScreenCapture:
         from vision.capture import CaptureOptions, ScreenCapture
@@ -74,8 +75,11 @@ class X11Screen:
         return shown, active
 
     def close(self) -> None:
-        if self._capture is not None:
-            self._capture.close()
+        with self._lock:
+            captures = [*self._retired, *([self._capture] if self._capture else [])]
+            self._retired, self._capture = [], None
+        for capture in captures:
+            capture.close()
 
 
 class XdotoolInput:

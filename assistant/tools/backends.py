@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from assistant.builtins.desktop import Launched
@@ -19,13 +19,6 @@ if TYPE_CHECKING:
     from models.errors import CodedError
     from vision.types import Frame
     from vision.windows import WindowInfo
-
-
-@runtime_checkable
-class ReportsStatus(Protocol):
-    """A backend that can say whether it works here, and what is missing if not."""
-
-    def status(self) -> dict[str, Any]: ...
 
 
 class Clipboard(Protocol):
@@ -126,15 +119,3 @@ class DesktopBackends:
             case _:  # notify, shell, …: no desktop backend behind them (yet)
                 return None
 
-    def provided(self) -> dict[str, object]:
-        """The backends something provides, by field name."""
-        named = {"clipboard": self.clipboard, "apps": self.apps, "screen": self.screen,
-                 "input": self.input, "camera": self.camera, "media": self.media,
-                 "volume": self.volume, "sensors": self.sensors}
-        return {name: part for name, part in named.items() if part is not None}
-
-    def status(self) -> dict[str, dict[str, Any]]:
-        """For `heron doctor`: each backend's own report; one that cannot check itself
-        is counted as there."""
-        return {name: part.status() if isinstance(part, ReportsStatus) else {"available": True}
-                for name, part in self.provided().items()}

@@ -160,6 +160,7 @@ class VoicePipeline:
                 return result
             self.bus.publish(Transcript(text=result.transcript, language=asr.language))
             if barge_in.is_stop_request(result.transcript):
+                output.stop(drop_queued=True)  # be quiet: announcements waiting too
                 result.status = TurnStatus.STOPPED
                 return result
             t_agent = time.perf_counter()
@@ -268,6 +269,8 @@ class VoicePipeline:
         finally:
             watcher.cancel()
             speaking.cancel()
+            # both end before the turn does: the reply holds the speech output's turn
+            await asyncio.gather(watcher, speaking, return_exceptions=True)
 
 
 # Languages whose text is not written in Latin letters: a reply to them with none of

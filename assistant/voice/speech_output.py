@@ -1,10 +1,11 @@
 """The one speech output: everything Heron says — a turn's reply, an approval question,
 a timer's announcement — is spoken here, one utterance at a time in the order asked,
 split into sentences that are synthesized while the ones before them play, with
-SpeechOutStarted / SpeechOutFinished around each, and the state "speaking" while it
-plays (StateOwner). `stop()` silences what plays now and drops what was queued before
-it: barge-in, the wake word over an announcement, "stop". The speaker it owns plays
-with the echo reference, so the microphone hears none of it, announcements included."""
+SpeechOutStarted / SpeechOutFinished around each, and the state "speaking" from the
+moment it is asked until it has played (StateOwner). `stop()` silences what plays now
+(barge-in, the wake word over an announcement) and, for "stop", drops what was queued.
+The speaker it owns plays with the echo reference, so the microphone hears none of it,
+announcements included."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from assistant.voice.ports import Synthesizer
 from assistant.voice.sentences import split_for_speech
 from assistant.voice.stack import VoiceStack
 from assistant.voice.state import StateOwner
+from audio.sink import ReplySpeaker
 
 
 class ReplySink(Protocol):
@@ -65,8 +67,9 @@ class SpeechOutput:
         self.state = state
         self.sink = sink
         self._turns = asyncio.Lock()  # FIFO: utterances play in the order asked
-        self._stops = 0  # stop() calls so far: an utterance queued before one is dropped
+        self._drops = 0  # stop(drop_queued=True) calls: what was queued before is dropped
         self._playing: Spoken | None = None
+        self._pieces: asyncio.Queue | None = None  # the playing utterance's audio
 
     @property
     def busy(self) -> bool:
@@ -77,39 +80,51 @@ class SpeechOutput:
                   spoken: Spoken | None = None) -> Spoken:
         """Speak `text` in `voice` (default: the main one) after what is already
         queued; returns when it has played (or was stopped). Pass `spoken` to read the
-        progress while it plays, or after it is cancelled."""
+        progress while it plays, or after it is cancelled. Cancelled or failed midway,
+        the speaker is silenced and released at once: nothing plays on."""
         tts = voice or self.stack.tts
         spoken = spoken or Spoken()
         spoken.rate_hz = tts.sample_rate_hz
-        asked = self._stops
-        async with self._turns:
-            if self._stops != asked:  # "stop" came while this waited its turn
-                spoken.stopped = True
-                return spoken
-            self._playing = spoken
-            try:
-                with self.state.speaking():
+        asked = self._drops
+        with self.state.speaking():  # from the moment it is asked: no "idle" in between
+            async with self._turns:
+                if self._drops != asked:  # "stop" came while this waited its turn
+                    spoken.stopped = True
+                    return spoken
+                self._playing = spoken
+                finished = False
+                try:
+                    if isinstance(self.sink, ReplySpeaker):
+                        self.sink.retune(tts.sample_rate_hz)  # a voice changed live
                     await self._play(text, tts, spoken)
-            finally:
-                self._playing = None
-                if spoken.stopped and self.sink is not None:
-                    self.sink.close()  # ready for the next utterance
+                    finished = not spoken.stopped
+                finally:
+                    self._playing = None
+                    if not finished and self.sink is not None:
+                        self.sink.stop()  # cancelled or failed: silence what is queued
+                        self.sink.close()  # and be ready for the next utterance
         return spoken
 
-    def stop(self) -> None:
-        """Silence now and drop every utterance queued so far. The utterance's `say()`
-        then returns with `stopped`; cancel its task too to return at once."""
-        self._stops += 1
+    def stop(self, drop_queued: bool = False) -> None:
+        """Silence what plays now; its `say()` returns with `stopped` (cancel the task
+        too to return at once). With `drop_queued` ("stop", "be quiet") the utterances
+        waiting their turn are dropped too; without (barge-in, the wake word) they are
+        kept: a timer's announcement is not lost because the user spoke over a reply."""
+        if drop_queued:
+            self._drops += 1
         playing = self._playing
         if playing is None:
             return
         playing.stopped = True
         if self.sink is not None:
             self.sink.stop()
+        if self._pieces is not None:
+            self._pieces.put_nowait(None)  # a play waiting on synthesis ends now
 
     async def _play(self, text: str, tts: Synthesizer, spoken: Spoken) -> None:
         """Synthesize sentence by sentence while earlier ones play."""
         queue: asyncio.Queue = asyncio.Queue()
+        self._pieces = queue
         sink = self.sink
 
         async def produce() -> None:
@@ -136,6 +151,7 @@ class SpeechOutput:
             if sink is not None:
                 await self.stack.on_playback(sink.drain)
         finally:
+            self._pieces = None
             producer.cancel()
             self.bus.publish(SpeechOutFinished(audio_ms=spoken.audio_ms))
             if not spoken.first:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, TypeVar
 
 from assistant.config import HeronConfig
 from assistant.voice.factory import build_stage
@@ -23,14 +23,11 @@ from models.store import ModelStore
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _DONE = object()
+_PARTS = ("wake", "vad", "asr", "second_asr", "tts")
+_UNBUILT = object()
 _FRAME_PARTS = ("wake", "vad")  # stateful, per frame: built and run on the frame thread
 _WARMED = ("asr", "second_asr", "tts")  # warmed up when built: the first turn is not slow
 _LOAD_NAMES = {"second_asr": "asr2"}  # as load_ms reports them
-
-
-@runtime_checkable
-class _Closeable(Protocol):
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,9 @@ class VoiceStack:
         self.playback_executor = ThreadPoolExecutor(1, thread_name_prefix="heron-play")
         self.load_ms: dict[str, float] = {}
         self._parts: dict[str, Any] = {}  # built stages by name ("wake", "asr", ...)
-        self._building = threading.RLock()
+        # one lock per part: two threads asking for it build it once, while the other
+        # parts (and the ones already built) are handed out meanwhile
+        self._building = {part: threading.Lock() for part in _PARTS}
         self._espeak: dict[str, EspeakSynthesizer] = {}
         self._espeak_missing_told: set[str] = set()
 
@@ -94,19 +93,20 @@ class VoiceStack:
 
     async def replace(self, part: str) -> None:
         """Build `part` again from `config` (it changed while Heron runs), off the
-        loop, and swap it in; the old one is closed. A part never built is left to be
+        loop, and swap it in (the old one is dropped). A part never built is left to be
         built from the new config on first use; when the new one fails to build, the
         working one stays and the error is raised."""
         if part not in self._parts:
             return
         run_on = self.on_frames if part in _FRAME_PARTS else self.on_work
         new = await run_on(self._make, part)
-        old, self._parts[part] = self._parts[part], new
-        if isinstance(old, _Closeable):
-            old.close()
+        self._parts[part] = new
 
     def _part(self, part: str) -> Any:
-        with self._building:  # two threads asking at once build it once
+        built = self._parts.get(part, _UNBUILT)
+        if built is not _UNBUILT:
+            return built
+        with self._building[part]:
             if part not in self._parts:
                 self._parts[part] = self._make(part)
             return self._parts[part]

@@ -1,5 +1,5 @@
 """The pipeline's wake detector on real models: several words on one feature stream,
-patience and cooldown inside `process`, `name` saying which word fired; and the
+patience and cooldown inside `step`, its decision saying which word fired; and the
 benchmark's quick mode."""
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 
-from assistant.builtins.desktop import SystemClipboard
 from assistant.tools.backends import DesktopBackends
 from assistant.tools.capabilities import SIMPLE_SCOPES, Capabilities
 from models.errors import CodedError
@@ -50,12 +49,3 @@ def test_a_scope_nothing_provides_is_a_coded_error():
         with pytest.raises(CodedError) as err:
             attempt()
         assert err.value.code == "capability.unavailable"
-
-
-def test_the_doctor_hears_each_backend_that_reports_itself():
-    no_session = SystemClipboard(env={"PATH": "/usr/bin:/bin"})
-    status = DesktopBackends(clipboard=no_session, apps=object()).status()
-    assert status["apps"] == {"available": True}  # it cannot check itself: it is there
-    assert status["clipboard"]["available"] is False
-    assert "desktop session" in status["clipboard"]["hint"]
-    assert set(status) == {"clipboard", "apps"}
