@@ -31,6 +31,11 @@ def run_heron(home: Path, *args: str, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
+SPOKEN_DIGITS = {"oh": "0", "zero": "0", "one": "1", "won": "1", "two": "2", "to": "2",
+                 "too": "2", "three": "3", "four": "4", "for": "4", "five": "5",
+                 "six": "6", "seven": "7", "eight": "8", "ate": "8", "nine": "9"}
+
+
 def sounds_like(expected: str, heard: str, max_wer: float = 0.5) -> bool:
     """Whether a transcript of speech (`heard`, possibly with other speech around it)
     contains `expected`, forgiving what small whisper models do to spoken numbers and
@@ -38,7 +43,9 @@ def sounds_like(expected: str, heard: str, max_wer: float = 0.5) -> bool:
     True when the expected digits appear in order, or some stretch of `heard` is within
     `max_wer` of `expected`."""
     def digits(text: str) -> str:
-        return "".join(re.findall(r"[0-9]", " ".join(words(text))))
+        # "It's 4:09 PM" is heard as "It's for 0.9 PM" too: number homophones count
+        said = [SPOKEN_DIGITS.get(w, w) for w in words(text)]
+        return "".join(re.findall(r"[0-9]", " ".join(said)))
 
     if len(digits(expected)) >= 2 and digits(expected) in digits(heard):
         return True
