@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from assistant.events import CallSource
 from assistant.languages import LANGUAGE_CODE
 from models.errors import CodedError
 
@@ -81,7 +82,7 @@ def service_commands(service: HeronService) -> dict[str, Handler]:
         if attach is not None:
             attach(conn)
         try:
-            reply = await service.core.agent.handle(text, source="cli", language=language)
+            reply = await service.core.agent.handle(text, source=CallSource.CLI, language=language)
         finally:
             detach = getattr(prompter, "detach", None)
             if detach is not None:

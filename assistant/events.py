@@ -39,13 +39,10 @@ class Stage(StrEnum):
     background part of the running Heron."""
 
     WAKE = "wake"
-    VAD = "vad"
     ASR = "asr"
     AGENT = "agent"
-    TOOL = "tool"
     TTS = "tts"
     AUDIO_IN = "audio_in"
-    AUDIO_OUT = "audio_out"
     TURN = "turn"  # a voice turn, outside any one stage
     VOICE = "voice"  # the voice loop
     SCHEDULER = "scheduler"  # timers and reminders
@@ -60,11 +57,11 @@ class CallSource(StrEnum):
     CLI = "cli"
     MCP = "mcp"
     PHONE = "phone"
-    TIMER = "timer"
+    TIMER = "timer"  # a call a timer or a reminder makes (no user is asking)
 
 
 class CallStatus(StrEnum):
-    """How a tool call ended (ToolCallFinished.status, CallOutcome.status)."""
+    """How a tool call ended (ToolCallFinished.status, ToolOutcome.status)."""
 
     OK = "ok"
     DENIED = "denied"

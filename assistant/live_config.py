@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from assistant.agent.llm_turn import LlmTurn, create_llm
 from assistant.config import HeronConfig
 from assistant.permissions.prompters import FanOutPrompter
-from vision.options import VisionOptions
 
 if TYPE_CHECKING:
     from assistant.service import HeronService
@@ -73,17 +72,12 @@ async def _rebuild_voice(service: HeronService, part: str) -> None:
         await service.stack.replace(stage)
 
 
-@runtime_checkable
-class _VisionPart(Protocol):
-    def reconfigure(self, options: VisionOptions) -> None: ...
-
-
 def _vision(service: HeronService, new: HeronConfig) -> None:
     """Screen, camera and OCR take the new [vision] options (exclusions at once)."""
     core = service.core
     backends = core.registry.backends
     for part in (core.ocr, backends.screen, backends.input, backends.camera):
-        if isinstance(part, _VisionPart):
+        if part is not None:  # None: nothing on this machine provides it
             part.reconfigure(new.vision)
 
 

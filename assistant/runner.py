@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from assistant.events import Event, StageError
+from assistant.events import Event, Stage, StageError
 from assistant.service import HeronService
 from models.errors import CodedError
 
@@ -40,7 +40,7 @@ class EventPrinter:
     def on_event(self, event: Event) -> None:
         if self.as_json:
             print_line(event.to_dict())
-        elif isinstance(event, StageError) and event.stage == "audio_in":
+        elif isinstance(event, StageError) and event.stage == Stage.AUDIO_IN:
             print(NO_MIC_HELP.format(detail=event.message), file=sys.stderr, flush=True)
         elif isinstance(event, StageError):
             print(f"heron: {event.message} [{event.code}]", file=sys.stderr, flush=True)

@@ -19,6 +19,7 @@ from assistant.desktop.hotkey import Hotkey, start_hotkey
 from assistant.desktop.instance import InstanceServer, socket_path
 from assistant.events import (
     AssistantState,
+    CallSource,
     MicStateChanged,
     Reply,
     Stage,
@@ -155,7 +156,7 @@ class HeronService:
             self._output = SpeechOutput(self.stack, self.bus, self.status, speaker)
         return self._output
 
-    async def ask(self, text: str, source: str = "text") -> AgentReply:
+    async def ask(self, text: str, source: CallSource = CallSource.TEXT) -> AgentReply:
         reply = await self.core.agent.handle(text, source=source)
         await self.announce(reply.text)
         return reply
@@ -249,7 +250,7 @@ class HeronService:
         if self.status.muted:
             return "muted"
         if self.status.phase == TurnPhase.WAITING:  # for the wake word
-            if self._output is not None and self._output.busy:
+            if self._output is not None:
                 self._output.stop()  # like the wake word: an announcement gives way
             self._talk_now = True
             turn.cancel()

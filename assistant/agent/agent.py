@@ -26,7 +26,7 @@ from assistant.agent.understanding import (
     slot_sources,
 )
 from assistant.bus import EventBus
-from assistant.events import Reply, ReplyDelta
+from assistant.events import CallSource, Reply, ReplyDelta
 from assistant.memory import Memory
 from assistant.permissions.provenance import untrusted_origins
 from assistant.storage import Storage
@@ -83,7 +83,7 @@ class Agent:
         self.router.update(manifests)
         self.understanding.use_tools(manifests)
 
-    async def handle(self, text: str, source: str = "text",
+    async def handle(self, text: str, source: CallSource = CallSource.TEXT,
                      on_text: TextCallback | None = None,
                      language: str | None = None) -> AgentReply:
         """Answer one request. `on_text` receives an LLM's reply as it streams;
@@ -111,7 +111,7 @@ class Agent:
         self._bus.publish(Reply(text=reply.text))
         return reply
 
-    def pending_question(self, source: str = "text") -> str | None:
+    def pending_question(self, source: CallSource = CallSource.TEXT) -> str | None:
         """The question still waiting for an answer from `source`, if any."""
         pending = self._pending.get(source)
         if pending is None or pending.expires_at < self._clock():

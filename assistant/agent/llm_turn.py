@@ -19,6 +19,7 @@ from assistant.agent.llm import (
     TextCallback,
     api_key,
 )
+from assistant.events import CallSource
 from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 from models.errors import ModelError
@@ -70,7 +71,7 @@ class LlmTurn:
         self.system_prompt = system_prompt
 
     async def answer(self, text: str, history: Sequence[dict[str, Any]] = (),
-                     source: str = "text", on_text: TextCallback | None = None,
+                     source: CallSource = CallSource.TEXT, on_text: TextCallback | None = None,
                      untrusted_input: bool = False, fallback: Fallback | None = None,
                      tool_choice: str | dict[str, Any] | None = None) -> LlmAnswer:
         """Answer `text` with the model and the registry's tools.

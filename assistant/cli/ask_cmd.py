@@ -14,6 +14,7 @@ from assistant.desktop.instance import (
     raise_for_error,
     socket_path,
 )
+from assistant.events import CallSource
 from assistant.languages import LANGUAGE_CODE
 from assistant.permissions.prompters import FanOutPrompter, TerminalPrompter
 from models.errors import CodedError
@@ -85,7 +86,7 @@ def _here(ctx, text: str, terminal: TerminalPrompter, language: str | None) -> d
     prompter = FanOutPrompter([terminal], timeout_s=ctx.config.permissions.approval_timeout_s)
     core = Core(ctx.paths, ctx.config, prompter=prompter)
     try:
-        reply = asyncio.run(core.agent.handle(text, source="cli", language=language))
+        reply = asyncio.run(core.agent.handle(text, source=CallSource.CLI, language=language))
     finally:
         core.close()
     return {"request": text, "response": reply.text,

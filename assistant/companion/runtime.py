@@ -26,7 +26,7 @@ from assistant.companion.devices import DeviceStore, RateLimiter
 from assistant.companion.hub import Hub, PhonePrompter
 from assistant.companion.options import CompanionOptions
 from assistant.companion.server import CompanionServer, Endpoint
-from assistant.events import Stage, StageError
+from assistant.events import CallSource, Stage, StageError
 
 if TYPE_CHECKING:
     from assistant.core import Core
@@ -105,7 +105,7 @@ def _reply(reply) -> dict[str, Any]:
 async def run_companion(service: HeronService, stop: asyncio.Event) -> None:
     """Serve the companion for `service` until `stop` is set."""
     async def ask(text: str) -> dict[str, Any]:
-        return _reply(await service.ask(text, source="phone"))
+        return _reply(await service.ask(text, source=CallSource.PHONE))
 
     options = service.config.companion
     try:
@@ -128,7 +128,7 @@ async def serve_headless(core: Core, options: CompanionOptions, stop: asyncio.Ev
     from assistant.scheduling.service import Scheduler
 
     async def ask(text: str) -> dict[str, Any]:
-        return _reply(await core.agent.handle(text, source="phone"))
+        return _reply(await core.agent.handle(text, source=CallSource.PHONE))
 
     await core.warm_up()
     companion = Companion(core, options, ask)

@@ -28,6 +28,7 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from assistant import __version__
+from assistant.events import CallSource
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.permissions.prompters import grant_lines
 from assistant.tools.call import ToolCall
@@ -138,7 +139,7 @@ class HeronMcpServer:
         token = _current.set(req)
         try:
             outcome = await self.registry.call(
-                ToolCall(params.name, dict(params.arguments or {}), source="mcp"))
+                ToolCall(params.name, dict(params.arguments or {}), source=CallSource.MCP))
         finally:
             _current.reset(token)
         return self._result(outcome, req)

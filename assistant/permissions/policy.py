@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from assistant.events import CallSource
 from assistant.permissions.approvals import ANY_SCOPE, MCP_PREFIX, ApprovalStore
 from assistant.permissions.provenance import Origin, as_origins, untrusted_origins
 from assistant.permissions.scope_words import is_broad, scope_words, spoken_scope
@@ -97,7 +98,7 @@ class PermissionRequest:
     offered: tuple[Answer, ...]  # the answers a surface may give, most usual first
     origins: frozenset[Origin] = frozenset()  # untrusted origins of the arguments
     forced: bool = False  # a confirmation no remembered answer can skip
-    source: str = "text"
+    source: CallSource = CallSource.TEXT
     call_id: str = ""
     scopes: tuple[str, ...] = ()  # what an allow grants (the manifest's permissions)
     new_scopes: tuple[str, ...] = ()  # those an earlier "always" did not cover

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from assistant.builtins.mpris import MprisSession
     from assistant.builtins.volume import VolumeState
     from models.errors import CodedError
+    from vision.options import VisionOptions
     from vision.types import Frame
     from vision.windows import WindowInfo
 
@@ -44,17 +45,24 @@ class ScreenSource(Protocol):
 
     def windows(self) -> tuple[list[WindowInfo], WindowInfo | None]: ...
 
+    def reconfigure(self, options: VisionOptions) -> None:
+        """[vision] changed while Heron runs (excluded windows, display)."""
+
 
 class Pointer(Protocol):
     """input.control."""
 
     def click(self, x: int, y: int, button: int = 1) -> None: ...
 
+    def reconfigure(self, options: VisionOptions) -> None: ...
+
 
 class Camera(Protocol):
     """camera: one frame per call ("" = the configured device)."""
 
     def frame(self, device: str = "") -> Frame: ...
+
+    def reconfigure(self, options: VisionOptions) -> None: ...
 
 
 class MediaPlayers(Protocol):

@@ -4,11 +4,10 @@ manifest, decided by the permission policy, audited, and given its timeout."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -63,11 +62,11 @@ class PreviewingTool(Protocol):
 @runtime_checkable
 class LifecycleTool(Protocol):
     """A tool with something to start and stop (a worker process, an MCP session):
-    `add` starts it, `remove` and `aclose` stop it. Either may be sync or async."""
+    `add` starts it, `remove` and `aclose` stop it."""
 
-    def start(self) -> Awaitable[None] | None: ...
+    async def start(self) -> None: ...
 
-    def stop(self) -> Awaitable[None] | None: ...
+    async def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -325,9 +324,7 @@ class ToolRegistry:
 
 async def _start(tool: Tool) -> None:
     if isinstance(tool, LifecycleTool):
-        started = tool.start()
-        if inspect.isawaitable(started):
-            await started
+        await tool.start()
 
 
 async def _stop_quietly(tool: Tool) -> None:
@@ -335,8 +332,6 @@ async def _stop_quietly(tool: Tool) -> None:
     if not isinstance(tool, LifecycleTool):
         return
     try:
-        stopped = tool.stop()
-        if inspect.isawaitable(stopped):
-            await stopped
+        await tool.stop()
     except Exception:
         log.exception("stopping tool %s failed", tool.manifest.name)

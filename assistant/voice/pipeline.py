@@ -15,6 +15,7 @@ from typing import Any
 from assistant.agent.agent import Agent, AgentReply
 from assistant.bus import EventBus
 from assistant.events import (
+    CallSource,
     Interrupted,
     InterruptReason,
     Reply,
@@ -111,8 +112,8 @@ class _Stage:
 
 class VoicePipeline:
     """Turns on one input. `output` is the speech output the replies go to (the
-    running Heron's, shared with its announcements) and `state` its state owner; a
-    one-off pipeline (`heron listen`, benchmarks) leaves them out and passes each turn
+    running Heron's, shared with its announcements; its state owner is the pipeline's);
+    a one-off pipeline (`heron listen`, benchmarks) leaves it out and passes each turn
     the sink its reply plays on."""
 
     def __init__(self, stack: VoiceStack, agent: Agent, bus: EventBus,
@@ -142,8 +143,7 @@ class VoicePipeline:
                 if not result.wake["detected"]:
                     result.status = TurnStatus.NO_WAKE
                     return result
-                if output.busy:  # the wake word over an announcement silences it
-                    output.stop()
+                output.stop()  # the wake word over an announcement silences it
             else:
                 result.wake = {"detected": False, "enabled": False}
             self.state.set_phase(TurnPhase.LISTENING)
@@ -166,7 +166,8 @@ class VoicePipeline:
             t_agent = time.perf_counter()
             with _Stage(self.bus, Stage.AGENT), self._voice_approvals(output, feed):
                 result.reply = await self.agent.handle(
-                    result.transcript, source="voice", language=asr.language or None)
+                    result.transcript, source=CallSource.VOICE,
+                    language=asr.language or None)
             t_reply = time.perf_counter()
             with _Stage(self.bus, Stage.TTS):
                 voice = self.stack.synthesizer_for(reply_language(result.reply, asr.language))

@@ -106,10 +106,11 @@ class SpeechOutput:
         return spoken
 
     def stop(self, drop_queued: bool = False) -> None:
-        """Silence what plays now; its `say()` returns with `stopped` (cancel the task
-        too to return at once). With `drop_queued` ("stop", "be quiet") the utterances
-        waiting their turn are dropped too; without (barge-in, the wake word) they are
-        kept: a timer's announcement is not lost because the user spoke over a reply."""
+        """Silence what plays now, if anything; its `say()` returns with `stopped`
+        (cancel the task too to return at once). With `drop_queued` ("stop", "be
+        quiet") the utterances waiting their turn are dropped too; without (barge-in,
+        the wake word) they are kept: a timer's announcement is not lost because the
+        user spoke over a reply."""
         if drop_queued:
             self._drops += 1
         playing = self._playing

@@ -23,11 +23,19 @@ from models.store import ModelStore
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _DONE = object()
-_PARTS = ("wake", "vad", "asr", "second_asr", "tts")
 _UNBUILT = object()
-_FRAME_PARTS = ("wake", "vad")  # stateful, per frame: built and run on the frame thread
-_WARMED = ("asr", "second_asr", "tts")  # warmed up when built: the first turn is not slow
-_LOAD_NAMES = {"second_asr": "asr2"}  # as load_ms reports them
+
+
+@dataclass(frozen=True)
+class _Part:
+    on_frames: bool = False  # stateful, per frame: built and run on the frame thread
+    warm: bool = False  # warmed up when built: the first turn is not slow
+    reported_as: str = ""  # its name in load_ms, when not its own
+
+
+_PARTS = {"wake": _Part(on_frames=True), "vad": _Part(on_frames=True),
+          "asr": _Part(warm=True), "second_asr": _Part(warm=True, reported_as="asr2"),
+          "tts": _Part(warm=True)}
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,7 @@ class VoiceStack:
         working one stays and the error is raised."""
         if part not in self._parts:
             return
-        run_on = self.on_frames if part in _FRAME_PARTS else self.on_work
+        run_on = self.on_frames if _PARTS[part].on_frames else self.on_work
         new = await run_on(self._make, part)
         self._parts[part] = new
 
@@ -117,7 +125,7 @@ class VoiceStack:
             return scripted
         if part == "second_asr" and self.stages.asr is not None:
             return None  # a scripted first pass: no model to decode it again
-        return self._build(part, warm=part in _WARMED)
+        return self._build(part)
 
     def synthesizer_for(self, language: str | None) -> Synthesizer:
         """The voice for a reply in `language`: the bundled piper voice for its own
@@ -140,14 +148,15 @@ class VoiceStack:
                 code, self.config.tts, rate_hz=self.tts.sample_rate_hz)
         return voice
 
-    def _build(self, stage: str, warm: bool = False) -> Any:
+    def _build(self, stage: str) -> Any:
         """The stage [voice] names, built (and warmed up) with its load time noted."""
         start = time.perf_counter()
         built = build_stage(stage, self.config, self.store, self.wake_dir)
-        if warm and built is not None:
+        spec = _PARTS[stage]
+        if spec.warm and built is not None:
             built.warm_up()
-        self.load_ms[_LOAD_NAMES.get(stage, stage)] = round((time.perf_counter() - start)
-                                                            * 1000, 1)
+        self.load_ms[spec.reported_as or stage] = round((time.perf_counter() - start)
+                                                        * 1000, 1)
         return built
 
     async def load(self, wake: bool = True, asr: bool = True, tts: bool = True) -> None:

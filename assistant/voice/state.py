@@ -74,7 +74,7 @@ class StateOwner:
 
     @contextmanager
     def speaking(self) -> Iterator[None]:
-        """While an utterance plays."""
+        """From when an utterance is asked until it has played (SpeechOutput)."""
         self._change(speaking=1)
         try:
             yield
