@@ -32,10 +32,11 @@ from assistant.paths import HeronPaths
 from assistant.scheduling.service import Scheduler
 from assistant.supervisor import back_off, supervised
 from assistant.voice.feed import FrameFeed
-from assistant.voice.pipeline import TurnFailed, VoicePipeline
+from assistant.voice.loop import Toggled, VoiceLoop
+from assistant.voice.pipeline import VoicePipeline
 from assistant.voice.speech_output import SpeechOutput
 from assistant.voice.stack import NO_STAGES, VoiceStack, VoiceStages
-from assistant.voice.state import StateOwner, TurnPhase
+from assistant.voice.state import StateOwner
 from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
 from audio.mic import MicSource
@@ -48,7 +49,6 @@ from models.store import ModelStore
 log = logging.getLogger(__name__)
 EARS_OPEN_WAIT_S = 5.0  # at start-up, announcements wait this long for the microphone
 APOLOGY = "Sorry, something went wrong with that. Please try again."
-SPIN_S = 2.0  # a turn failing sooner than this is a stage broken for good: back off
 
 
 class HeronService:
@@ -82,14 +82,8 @@ class HeronService:
         self._hotkey_generation = 0  # restarts so far: a bind finishing late is dropped
         self.hotkey_status = "off"
         self.bus.subscribe(self._track_state, StateChanged)
-        # Push-to-talk: the running turn (cancelled to start or stop one), and whether
-        # the next turn skips the wake word.
-        self._turn: asyncio.Task | None = None
-        self._talk_now = False
-        # Another user of the microphone (wake word enrolment) parks the voice loop.
-        self._voice_free = asyncio.Event()
-        self._voice_free.set()
-        self._voice_parked = asyncio.Event()
+        # Turn after turn on the microphone: push-to-talk, mute, lending it out.
+        self.voice = VoiceLoop(self.status, self._turn_failed)
         # Later `heron` commands (`--toggle`, `ask`) reach this one over a local socket;
         # the tray adds its own ("show") before `run`.
         self.serve_commands = serve_commands
@@ -240,23 +234,11 @@ class HeronService:
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.toggle_listening)
 
-    def toggle_listening(self) -> str:
-        """Push-to-talk: start listening now (no wake word), or stop what the turn is
-        doing (listening, thinking or speaking). What happened: listening | stopped |
-        muted | no_mic."""
-        turn = self._turn
-        if self.mic is None or turn is None or turn.done():
-            return "no_mic"
-        if self.status.muted:
-            return "muted"
-        if self.status.phase == TurnPhase.WAITING:  # for the wake word
-            if self._output is not None:
-                self._output.stop()  # like the wake word: an announcement gives way
-            self._talk_now = True
-            turn.cancel()
-            return "listening"
-        turn.cancel()
-        return "stopped"
+    def toggle_listening(self) -> Toggled:
+        """Push-to-talk (assistant/voice/loop.py)."""
+        if self.mic is None:
+            return Toggled.NO_MIC
+        return self.voice.toggle()
 
     async def set_muted(self, muted: bool) -> None:
         """The microphone kill switch: muting closes the input stream itself."""
@@ -268,34 +250,17 @@ class HeronService:
         """The open microphone, lent out while the voice loop waits (one borrower at a
         time). Refused when there is none or it is muted."""
         mic = self.mic
-        if mic is None or self._turn is None:
+        if mic is None:
             raise CommandRefused("instance.no_mic", "Heron has no microphone open",
                                  "connect one (or start Heron without --no-mic)")
-        if self.status.muted:
-            raise CommandRefused("instance.muted", "the microphone is muted",
-                                 "unmute it from the tray menu first")
-        if not self._voice_free.is_set():
-            raise CommandRefused("instance.busy", "the microphone is already lent out",
-                                 "wait for the enrolment in progress to finish")
-        self._voice_free.clear()
-        try:
-            turn = self._turn
-            if turn is not None and not turn.done():
-                turn.cancel()
-            try:
-                await asyncio.wait_for(self._voice_parked.wait(), 10)
-            except TimeoutError as err:
-                raise CommandRefused("instance.no_mic", "the voice loop did not let go of "
-                                     "the microphone", "try again in a moment") from err
+        async with self.voice.lent():
             yield mic
-        finally:
-            self._voice_free.set()
 
     def _mic_state(self, state: MicState, device: str, detail: str) -> None:
         self.bus.publish(MicStateChanged(state=state, device=device, detail=detail))
         if state == MicState.LIVE:
             self._ears_open.set()
-        self.status.set_muted(state == MicState.MUTED)  # unmuted: open, live, lost, retrying
+        self.voice.set_muted(state == MicState.MUTED)  # unmuted: open, live, lost, retrying
 
     async def _turn_failed(self, stage: Stage, err: Exception, failures: int) -> None:
         """One turn hit a bug: keep its traceback, say so (event, log, a spoken
@@ -334,56 +299,9 @@ class HeronService:
             return
         pipeline = VoicePipeline(self.stack, self.core.agent, self.bus, self.output)
         await pipeline.listener.load()  # the end-of-turn model, before the first turn
-        feed = FrameFeed(mic, EchoCanceller(self.echo))
-        follow_up = False  # after a barge-in the user is already talking: no wake word
-        failures = 0  # turns failed in a row: a stage broken for good must not spin
         try:
-            while True:
-                if not self._voice_free.is_set():  # the microphone is lent out
-                    self._voice_parked.set()
-                    await self._voice_free.wait()
-                    self._voice_parked.clear()
-                    follow_up = False
-                use_wake = self.config.wake.enabled and not (follow_up or self._talk_now)
-                self._talk_now = False
-                began = asyncio.get_running_loop().time()
-                turn = asyncio.create_task(pipeline.run_turn(feed, use_wake,
-                                                             barge_in_allowed=True))
-                self._turn = turn
-                failed: Exception | None = None
-                coded = False  # a coded failure: its StageError is out, no apology
-                try:
-                    await asyncio.wait({turn})
-                    if turn.cancelled():  # push-to-talk: begin, or stop, a turn
-                        follow_up = False
-                        continue
-                    follow_up = bool(turn.result().interrupted)
-                    failures = 0
-                except TurnFailed as err:
-                    failed = err
-                except CodedError as err:
-                    log.warning("turn failed: %s", err)  # StageError already published
-                    follow_up = False
-                    coded = True
-                except Exception as err:  # outside any stage: still only this turn's
-                    failed = err
-                finally:
-                    if not turn.done():  # the voice loop itself is being cancelled
-                        turn.cancel()
-                        await asyncio.gather(turn, return_exceptions=True)
-                if (failed is not None or coded) and \
-                        asyncio.get_running_loop().time() - began > SPIN_S:
-                    failures = 0  # the user got this far (a wake word, speech): no spin
-                if failed is not None:
-                    follow_up = False
-                    failures += 1
-                    stage = failed.stage if isinstance(failed, TurnFailed) else Stage.TURN
-                    await self._turn_failed(stage, failed, failures)
-                elif coded:  # a stage failing at once on every turn must not spin either
-                    failures += 1
-                    await back_off(failures)
+            await self.voice.run(pipeline, FrameFeed(mic, EchoCanceller(self.echo)))
         finally:
-            self._turn = None
             self.mic = None
             await mic.aclose()
 

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 import assistant.service as service_module
+import assistant.voice.loop as loop_module
 from assistant.config import HeronConfig
 from assistant.events import Reply
 from assistant.service import HeronService
@@ -52,6 +53,8 @@ class _ScriptedTurns:
 
     def __init__(self, script: list[str], done: asyncio.Event, sleep=asyncio.sleep) -> None:
         self.listener = _NoTurnModel()
+        self.stack = SimpleNamespace(config=HeronConfig())  # what the loop reads per turn
+        self.output = None
         self.script = list(script)
         self.done = done
         self.sleep = sleep
@@ -115,5 +118,5 @@ def test_coded_failures_in_a_row_back_off_and_a_success_resets_it(heron, monkeyp
 def test_failures_after_the_user_spoke_never_delay_the_next_turn(heron, monkeypatch):
     """A speaker that fails on every reply: each turn still ran its course (wake word,
     speech), so nothing spins and the next command is heard at once."""
-    monkeypatch.setattr(service_module, "SPIN_S", 0.1)
+    monkeypatch.setattr(loop_module, "SPIN_S", 0.1)
     assert run_script(heron, monkeypatch, ["slow"] * 4) == []
