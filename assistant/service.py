@@ -111,8 +111,9 @@ class HeronService:
                 self._tg = tg
                 # Each part runs supervised: one crashing is reported and restarted,
                 # it never ends the TaskGroup (and with it Heron).
-                tasks = [tg.create_task(self._supervised(Stage.SCHEDULER, scheduler.run),
-                                        name="scheduler")]
+                tasks = [tg.create_task(self._supervised(Stage.SCHEDULER, fire),
+                                        name=f"scheduler.{store}")
+                         for store, fire in scheduler.loops().items()]
                 if self.use_mic:
                     self._voice_task = tg.create_task(
                         self._supervised(Stage.VOICE, self._voice_loop), name="voice")

@@ -1,5 +1,5 @@
 """Things that come due at a time and fire exactly once (timers, reminders): the SQL
-that claims them, and the one loop that fires them (run by scheduling/service.py). The
+that claims them, and the loop that fires one store's (run by scheduling/service.py). The
 tables share the columns state ('pending' | 'fired' | 'cancelled'; a timer may also be
 'paused'), due_at and fired_at. Only 'pending' rows are ever claimed: a paused timer
 never fires."""
@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from assistant.storage import Storage
@@ -50,20 +50,18 @@ class DueStore(Protocol):
 Fire = Callable[[Any, float], Awaitable[None]]
 
 
-async def fire_due_forever(sources: Sequence[tuple[DueStore, Fire]], poll_s: float,
+async def fire_due_forever(store: DueStore, fire: Fire, poll_s: float,
                            clock: Callable[[], float] = time.time) -> None:
-    """Fire each item of every (store, fire) pair when it comes due: `await fire(item,
-    late_s)`. Items written by another process are noticed within `poll_s`. One item
-    failing to fire is logged and the rest of its batch still fire; a store failing to
-    claim ends the loop (its supervisor restarts it); cancellation ends it too."""
+    """Fire each item of `store` when it comes due: `await fire(item, late_s)`. Items
+    written by another process are noticed within `poll_s`. One item failing to fire is
+    logged and the rest of its batch still fire; the store failing to claim ends the
+    loop (its supervisor restarts it; the other store's loop goes on); cancellation
+    ends it too."""
     while True:
         now = clock()
-        for store, fire in sources:
-            # Each store's batch is fired before the next store is claimed from: a claim
-            # that raises must not leave rows already marked fired unannounced.
-            await _fire_batch(store.claim_due(now), fire, now)
-        dues = [d for d in (store.next_due() for store, _ in sources) if d is not None]
-        wait = min(poll_s, max(0.0, min(dues) - now)) if dues else poll_s
+        await _fire_batch(store.claim_due(now), fire, now)
+        due_at = store.next_due()
+        wait = min(poll_s, max(0.0, due_at - now)) if due_at is not None else poll_s
         await asyncio.sleep(max(wait, 0.01))
 
 

@@ -1,11 +1,12 @@
-"""The scheduler: one loop that fires due timers and reminders, each exactly once, also
-when it came due while Heron was not running (then late, and said so)."""
+"""The scheduler: fires due timers and reminders, each exactly once, also when it came
+due while Heron was not running (then late, and said so). One loop per store, so a
+store that cannot be read (a corrupt row) never holds up the other."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from assistant.bus import EventBus
@@ -31,9 +32,20 @@ class Scheduler:
         self._poll_s = poll_s
         self._clock = clock
 
+    def loops(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        """The firing loop of each store by name ("timers", "reminders"), for a
+        supervisor to run and restart one by one (assistant/service.py)."""
+        return {"timers": lambda: due.fire_due_forever(
+                    self._timers, self._fire_timer, self._poll_s, self._clock),
+                "reminders": lambda: due.fire_due_forever(
+                    self._reminders, self._fire_reminder, self._poll_s, self._clock)}
+
     async def run(self) -> None:
-        sources = [(self._timers, self._fire_timer), (self._reminders, self._fire_reminder)]
-        await due.fire_due_forever(sources, self._poll_s, self._clock)
+        """Both loops, unsupervised (a failing store ends both): for `heron companion`
+        and tests."""
+        async with asyncio.TaskGroup() as tg:
+            for loop in self.loops().values():
+                tg.create_task(loop())
 
     async def _fire_timer(self, t: Timer, late_s: float) -> None:
         self._bus.publish(TimerFired(timer_id=t.id, label=t.label, duration_s=t.duration_s,

@@ -2,13 +2,15 @@
 one scheduler that also fires reminders."""
 
 import asyncio
+import time
 
 from assistant.bus import EventBus
-from assistant.events import ReminderFired, TimerFired
+from assistant.events import ReminderFired, Stage, StageError, TimerFired
 from assistant.scheduling.reminder_store import ReminderStore
 from assistant.scheduling.service import Scheduler
 from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
+from assistant.supervisor import supervised
 
 
 async def _run_for(service, seconds):
@@ -151,3 +153,36 @@ def test_one_scheduler_fires_timers_and_reminders_due_while_heron_was_off_once(t
     assert [(e.type, e.late_s) for e in events] == [("TimerFired", 540), ("ReminderFired", 480)]
     assert said == ["Your tea timer finished 9 minutes ago, while I was not running.",
                     "Reminder: call Sam. It was due 8 minutes ago, while I was not running."]
+
+
+class _UnreadableTimers(TimerStore):
+    """A timers table Heron cannot read (a corrupt row, a broken disk)."""
+
+    def claim_due(self, now: float) -> list:
+        raise ValueError("timer 7 has no due time")
+
+
+def test_a_timer_store_that_cannot_be_read_never_holds_up_the_reminders(tmp_path):
+    """As `heron run` supervises them: each store's loop on its own; the broken one is
+    reported (and restarted), the reminder is still said on time."""
+    storage = Storage(tmp_path / "heron.db")
+    ReminderStore(storage).add("call Sam", time.time() + 0.5)
+    bus, fired, crashed = EventBus(), [], []
+    bus.subscribe(fired.append, ReminderFired)
+    bus.subscribe(crashed.append, StageError)
+    scheduler = Scheduler(_UnreadableTimers(storage), ReminderStore(storage), bus,
+                          poll_s=0.05)
+
+    async def run_for(seconds: float) -> None:
+        tasks = [asyncio.create_task(supervised(Stage.SCHEDULER, loop, bus, tmp_path))
+                 for loop in scheduler.loops().values()]
+        await asyncio.sleep(seconds)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(run_for(1.5))
+    storage.close()
+    assert [e.text for e in fired] == ["call Sam"] and fired[0].late_s < 0.3
+    assert crashed and "timer 7 has no due time" in crashed[0].message
+    assert {e.stage for e in crashed} == {"scheduler"}
