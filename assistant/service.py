@@ -14,7 +14,7 @@ from assistant.agent.agent import AgentReply
 from assistant.bus import EventBus
 from assistant.commands import CommandRefused, service_commands
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.desktop.hotkey import Hotkey, start_hotkey
 from assistant.desktop.instance import InstanceServer, socket_path
 from assistant.events import (
@@ -57,7 +57,7 @@ class HeronService:
                  serve_commands: bool = False, stages: VoiceStages = NO_STAGES) -> None:
         self.bus = bus or EventBus()
         self.paths = paths
-        self.core = Core(paths, config, self.bus, store=store)
+        self.core = build_core(paths, config, self.bus, store=store)
         self.stack = VoiceStack(config, self.core.store, paths.wake_dir, stages)
         self.config = config
         self.use_mic = use_mic

@@ -27,7 +27,8 @@ class WavSink:
 
     def __init__(self, path: Path | str, rate_hz: int) -> None:
         self.path = Path(path)
-        self.rate_hz = rate_hz
+        self.rate_hz = rate_hz  # the file's
+        self.source_rate_hz = rate_hz  # the audio written's (see retune)
         self.samples_written = 0
         self._wav: wave.Wave_write | None = None
         self._created = False  # only a file we created is removed on failure
@@ -46,6 +47,8 @@ class WavSink:
             raise AudioError("audio.write_failed", f"{self.path} is already closed",
                              "open a new WavSink")
         data = np.asarray(samples, dtype=np.int16).reshape(-1)
+        if self.rate_hz != self.source_rate_hz and len(data):
+            data = _resample(data, self.source_rate_hz, self.rate_hz)
         try:
             self._wav.writeframes(data.astype("<i2", copy=False).tobytes())
         except OSError as err:
@@ -57,6 +60,15 @@ class WavSink:
 
     def stop(self) -> None:
         """Nothing plays: a file has no sound to silence."""
+
+    def retune(self, rate_hz: int) -> None:
+        """Audio written from now on comes at `rate_hz`. A file has one rate: before its
+        first sample it takes this one; after, the new audio is resampled to the file's
+        (an approval question in the main voice, then a reply in another language's)."""
+        if self.samples_written == 0 and self._wav is not None:
+            self._wav.setframerate(rate_hz)
+            self.rate_hz = rate_hz
+        self.source_rate_hz = rate_hz
 
     def close(self) -> None:
         """Finish the header and close the file."""
@@ -194,6 +206,12 @@ class SpeakerSink:
         with self._cond:
             return self._cond.wait_for(lambda: self._queued <= 0 or self._closed, timeout_s)
 
+    def retune(self, rate_hz: int) -> None:
+        """Audio written from now on comes at `rate_hz` (resampled to the device's rate
+        when they differ: the device stays open)."""
+        with self._cond:
+            self.source_rate_hz = rate_hz
+
     def stop(self) -> None:
         """Drop queued audio now; a blocked `write()` returns False. Later writes play."""
         with self._cond:
@@ -279,7 +297,8 @@ class ReplySpeaker:
 
 
 def _resample(data: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
-    """Linear resampling; only used when the speaker refuses the voice's own rate."""
+    """Linear resampling: for a speaker that refuses the voice's own rate, and for a
+    file already holding audio at another rate."""
     n_out = round(len(data) * to_hz / from_hz)
     positions = np.arange(n_out) * (from_hz / to_hz)
     return np.interp(positions, np.arange(len(data)), data).astype(np.int16)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.core import Core
+from assistant.core import build_core
 from audio.asr import WhisperTranscriber
 from audio.file_source import decode_file, to_internal
 from audio.frames import FRAME_MS, FRAME_SAMPLES
@@ -173,7 +173,7 @@ def window_comparison(ctx, asr: WhisperTranscriber, commands, real) -> dict:
 
 def run(ctx, out_dir: Path, quick: bool) -> dict:
     """`heron bench asr`: the real speech and commands (a small sample with quick)."""
-    core = Core(ctx.paths, ctx.config)
+    core = build_core(ctx.paths, ctx.config)
     try:
         phrases = [p for m in core.registry.manifests() for p in (m.title, *m.examples)]
     finally:

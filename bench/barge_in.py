@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.bus import EventBus
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.events import Interrupted, SpeechOutStarted
 from assistant.voice.barge_in import BARGE_IN_SPEECH_MS
 from assistant.voice.feed import FrameFeed
@@ -84,7 +84,7 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
     # Paths, the store and the Core (whose secrets may live in a keyring under ~) are
     # made before the room points HOME at itself.
     paths, bus = ctx.paths, EventBus()
-    core = Core(paths, config, bus)
+    core = build_core(paths, config, bus)
     stack = VoiceStack(config, ctx.store, paths.wake_dir)
     try:
         with Room(echo_ms=ECHO_MS) as room:

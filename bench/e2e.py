@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.voice.pipeline import VoicePipeline
 from assistant.voice.stack import VoiceStack
 from audio.file_source import decode_file, stream_frames
@@ -104,7 +104,7 @@ async def _run(core: Core, stack: VoiceStack, corpus, options: E2eOptions) -> li
 def run(ctx, out_dir: Path, quick: bool) -> dict:
     """`heron bench e2e`: 3 passes over the commands (1 with quick), then the held-out
     voice corpus (a few clips with quick; dev too with HERON_BENCH_E2E_DEV=1)."""
-    core = Core(ctx.paths, ctx.config)
+    core = build_core(ctx.paths, ctx.config)
     stack = VoiceStack(ctx.config, ctx.store, ctx.paths.wake_dir)
     try:
         report = run_e2e(core, stack, E2eOptions(repeat=1 if quick else 3),

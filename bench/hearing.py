@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import resolve_paths
 from assistant.voice.hearing import CommandHearing
 from assistant.voice.stack import VoiceStack
@@ -39,7 +39,7 @@ def run(ctx, out_dir: Path, quick: bool, splits: tuple[str, ...] = ("dev", "held
     report: dict[str, Any] = {"target_pct": TARGET_PCT, "splits": {}}
     cache = cache_dir or ctx.paths.cache_dir / CACHE_NAME
     with tempfile.TemporaryDirectory(prefix="heron-bench-hearing-") as tmp:
-        core = Core(resolve_paths({"HERON_HOME": tmp}), HeronConfig())
+        core = build_core(resolve_paths({"HERON_HOME": tmp}), HeronConfig())
         try:
             understanding = core.agent.understanding
             for split in splits:

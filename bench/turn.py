@@ -25,7 +25,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from assistant.bus import EventBus
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.voice.feed import FrameFeed
 from assistant.voice.listener import Listener
 from assistant.voice.stack import VoiceStack
@@ -43,7 +43,7 @@ def run(ctx, out_dir: Path, quick: bool, splits: tuple[str, ...] = ("dev", "held
         realtime: bool = False) -> dict:
     """`heron bench turn` (tune with splits=("dev",): held-out is only reported;
     realtime feeds the audio at 1x, as a microphone would)."""
-    core = Core(ctx.paths, ctx.config)
+    core = build_core(ctx.paths, ctx.config)
     try:
         report = {"benchmark": "turn", "date": time.strftime("%Y-%m-%d %H:%M:%S"),
                   "machine": machine_info(), "pause_ms": PAUSE_MS, "quick": quick,

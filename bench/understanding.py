@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.paths import resolve_paths
 from bench.machine import machine_info
 from bench.report import judge, percentile, pyplot, save_figure, target_line, write_report
@@ -47,7 +47,7 @@ def run(ctx, out_dir: Path, quick: bool, languages: tuple[str, ...] | None = Non
     t0 = time.perf_counter()
     cases = _template_cases(languages, per_intent) + _paraphrase_cases(quick)
     with tempfile.TemporaryDirectory(prefix="heron-bench-understanding-") as tmp:
-        core = Core(resolve_paths({"HERON_HOME": tmp}), HeronConfig())
+        core = build_core(resolve_paths({"HERON_HOME": tmp}), HeronConfig())
         try:
             _seed_user_data(core, languages)
             core.agent.router.warm_up()  # embeddings loaded before the clock starts

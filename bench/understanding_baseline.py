@@ -32,11 +32,11 @@ from bench.understanding import (
 _OLD_SIDE = r"""
 import json, sys, tempfile
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import resolve_paths
 job = json.load(open(sys.argv[1]))
 with tempfile.TemporaryDirectory() as tmp:
-    core = Core(resolve_paths({"HERON_HOME": tmp}), HeronConfig())
+    core = build_core(resolve_paths({"HERON_HOME": tmp}), HeronConfig())
     for label in job["timers"]:
         core.timers.add(3600, label)
     for name in job["lists"] if hasattr(core, "lists") else ():

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.events import SpeechOutStarted
 from assistant.paths import HeronPaths
 from audio.file_source import decode_file, stream_frames
@@ -64,13 +64,13 @@ class SayNo:
 def bench_core(home: Path, config: HeronConfig, timers: list[str], lists: list[str]) -> Core:
     """A Core in `home` whose tools act only inside Heron (time, timers, lists, notes,
     sums): any tool with a permission scope is denied by config, and questions get no."""
-    probe = Core(_paths(home / "probe"), config)
+    probe = build_core(_paths(home / "probe"), config)
     scoped = tuple(m.name for m in probe.registry.manifests() if m.permissions)
     probe.close()
     perms = dataclasses.replace(config.permissions,
                                 denied_tools=(*config.permissions.denied_tools, *scoped))
-    core = Core(_paths(home / "heron"), dataclasses.replace(config, permissions=perms),
-                prompter=SayNo())
+    core = build_core(_paths(home / "heron"), dataclasses.replace(config, permissions=perms),
+                      prompter=SayNo())
     for label in timers:
         core.timers.add(3600, label)
     for name in lists:

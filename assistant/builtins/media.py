@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from assistant.builtins.mpris import MprisClient, MprisSession, PlayerState
+from assistant.builtins.mpris import MprisSession, PlayerState
 from assistant.builtins.music_search import best_match, walk_music
 from assistant.tools.capabilities import scope_problem
 from assistant.tools.manifest import ToolManifest
@@ -58,7 +58,7 @@ class _MediaTool:
     manifest: ToolManifest
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
-        client: MprisClient = ctx.caps.backend("media.control")
+        client = ctx.caps.backend("media.control")
 
         def work() -> dict[str, Any]:
             with client.session() as session:
@@ -194,7 +194,7 @@ class MediaPlay(_MediaTool):
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         query = args["query"].strip()
-        client: MprisClient = ctx.caps.backend("media.control")
+        client = ctx.caps.backend("media.control")
 
         def walk(fd: int, real: str) -> list[tuple[str, bool]]:
             # a linked file is listed only if where it leads is inside the grant

@@ -15,6 +15,7 @@ from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 
 if TYPE_CHECKING:
+    from assistant.tools.backends import VolumeControl
     from assistant.tools.registry import ToolContext
 
 NO_SERVER = ("I can't reach the sound server (PulseAudio or PipeWire). Check that it is "
@@ -117,7 +118,7 @@ class PulseVolume:
         return {"available": True, "output": now.description}
 
 
-def _volume(ctx: ToolContext) -> PulseVolume:
+def _volume(ctx: ToolContext) -> VolumeControl:
     return ctx.caps.backend("audio.volume")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from assistant.cli.output import print_json
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.desktop.instance import (
     InstanceClient,
     InstanceLock,
@@ -84,7 +84,7 @@ def _in_running_heron(ctx, text: str, terminal: TerminalPrompter,
 
 def _here(ctx, text: str, terminal: TerminalPrompter, language: str | None) -> dict:
     prompter = FanOutPrompter([terminal], timeout_s=ctx.config.permissions.approval_timeout_s)
-    core = Core(ctx.paths, ctx.config, prompter=prompter)
+    core = build_core(ctx.paths, ctx.config, prompter=prompter)
     try:
         reply = asyncio.run(core.agent.handle(text, source=CallSource.CLI, language=language))
     finally:

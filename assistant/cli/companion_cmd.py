@@ -46,7 +46,7 @@ def register(sub) -> None:
 
 def handle_serve(args, ctx) -> int:
     from assistant.companion.runtime import serve_headless
-    from assistant.core import Core
+    from assistant.core import build_core
 
     options = ctx.config.companion
     if args.port is not None:
@@ -67,7 +67,7 @@ def handle_serve(args, ctx) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stop.set)
-        core = Core(ctx.paths, ctx.config)
+        core = build_core(ctx.paths, ctx.config)
         try:
             await serve_headless(core, options, stop, ready)
         finally:

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.permissions.prompters import FanOutPrompter
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def handle(args, ctx) -> int:
     prompter = FanOutPrompter([McpPrompter(timeout_s=args.approval_timeout)],
                               timeout_s=args.approval_timeout)
     watch = ClientWatch.on_stdin(EXIT_GRACE_S)
-    core = Core(ctx.paths, ctx.config, prompter=prompter)
+    core = build_core(ctx.paths, ctx.config, prompter=prompter)
     if watch is not None:
         watch.before_exit = core.audit.flush
     asyncio.run(serve(core))

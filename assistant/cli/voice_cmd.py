@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assistant.cli.output import print_json
 from assistant.config import ConfigError
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.events import Transcript
 from assistant.voice.pipeline import NoSpeech, VoicePipeline
 from assistant.voice.stack import VoiceStack
@@ -79,7 +79,7 @@ def listen(args, ctx) -> int:
     cfg = _config(ctx, args.wake_model, args.asr_model, args.language)
     samples = decode_file(args.file, cfg.asr.max_file_s)
     use_wake = cfg.wake.enabled and not args.no_wake
-    core = Core(ctx.paths, cfg)
+    core = build_core(ctx.paths, cfg)
     stack = VoiceStack(cfg, ctx.store, ctx.paths.wake_dir)
     partials: list[str] = []
     core.bus.subscribe(lambda e: partials.append(e.text) if not e.is_final else None,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.output import print_json
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import HeronPaths
 from assistant.permissions.approvals import MCP_PREFIX, ApprovalStore
 from assistant.permissions.scope_words import scope_words
@@ -74,7 +74,7 @@ def register(sub) -> None:
 
 
 def _builtin_sources(paths: HeronPaths, config) -> dict[str, ToolSource]:
-    core = Core(paths, config)
+    core = build_core(paths, config)
     try:
         return core.registry.sources()
     finally:
@@ -85,7 +85,7 @@ def _builtin_sources(paths: HeronPaths, config) -> dict[str, ToolSource]:
 
 def list_rows(paths: HeronPaths, config) -> tuple[list[dict[str, Any]], list[ManifestProblem]]:
     """Rows for `workers list` (nothing is started) and the rejected workers."""
-    core = Core(paths, config)
+    core = build_core(paths, config)
     try:
         infos = core.registry.listing()
     finally:

@@ -1,7 +1,8 @@
 """The desktop backends a `Capabilities` hands to tools: one field per kind, each typed
 by the small Protocol naming what the tools and capabilities call on it. The core builds
-one `DesktopBackends` (assistant/core.py); a test builds one with just the part it needs.
-A field left None means nothing on this machine provides it (`capability.unavailable`).
+one `DesktopBackends` (assistant/builtins/registration.py); a test builds one with just
+the part it needs. A field left None means nothing on this machine provides it
+(`capability.unavailable`).
 
 Backends are synchronous (they run programs, talk to X11 or D-Bus): callers run them in
 a worker thread."""

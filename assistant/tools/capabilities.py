@@ -24,7 +24,7 @@ import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from assistant.permissions.grants import (
     PathGrant,
@@ -33,7 +33,16 @@ from assistant.permissions.grants import (
     normalize,
     open_granted,
 )
-from assistant.tools.backends import DesktopBackends
+from assistant.tools.backends import (
+    Camera,
+    Clipboard,
+    DesktopBackends,
+    Launcher,
+    MediaPlayers,
+    Pointer,
+    ScreenSource,
+    VolumeControl,
+)
 from models.errors import CodedError
 
 if TYPE_CHECKING:
@@ -267,9 +276,27 @@ class Capabilities:
                 "stdout": proc.stdout[:max_bytes].decode("utf-8", errors="replace"),
                 "stderr": proc.stderr[:max_bytes].decode("utf-8", errors="replace")}
 
-    def backend(self, scope: str) -> Any:
-        """The desktop backend for a granted simple scope (after `require`). Any: the
-        tool knows which Protocol of assistant/tools/backends.py its scope stands for."""
+    # Each scope with a desktop backend, typed by its Protocol (assistant/tools/backends.py);
+    # any other scope (notify, shell, …) has none yet: `capability.unavailable`.
+    @overload
+    def backend(self, scope: Literal["clipboard.read", "clipboard.write"]) -> Clipboard: ...
+    @overload
+    def backend(self, scope: Literal["apps.launch"]) -> Launcher: ...
+    @overload
+    def backend(self, scope: Literal["screen.read"]) -> ScreenSource: ...
+    @overload
+    def backend(self, scope: Literal["input.control"]) -> Pointer: ...
+    @overload
+    def backend(self, scope: Literal["camera"]) -> Camera: ...
+    @overload
+    def backend(self, scope: Literal["media.control"]) -> MediaPlayers: ...
+    @overload
+    def backend(self, scope: Literal["audio.volume"]) -> VolumeControl: ...
+    @overload
+    def backend(self, scope: str) -> object: ...
+
+    def backend(self, scope: str) -> object:
+        """The desktop backend for a granted simple scope (after `require`)."""
         self.require(scope)
         return _provided(scope, self._backends.for_scope(scope))
 

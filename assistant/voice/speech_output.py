@@ -22,11 +22,10 @@ from assistant.voice.ports import Synthesizer
 from assistant.voice.sentences import split_for_speech
 from assistant.voice.stack import VoiceStack
 from assistant.voice.state import StateOwner
-from audio.sink import ReplySpeaker
 
 
 class ReplySink(Protocol):
-    """Where speech plays: ReplySpeaker (the speaker), WavSink (a file)."""
+    """Where speech plays: ReplySpeaker (the speaker), WavSink (a file); audio/sink.py."""
 
     rate_hz: int
 
@@ -40,6 +39,10 @@ class ReplySink(Protocol):
 
     def close(self) -> None:
         """Release the device; the next write opens it again."""
+
+    def retune(self, rate_hz: int) -> None:
+        """What is written from now on comes at `rate_hz` (each utterance's voice may
+        differ: another language's, or a voice changed while Heron runs)."""
 
 
 @dataclass
@@ -94,8 +97,8 @@ class SpeechOutput:
                 self._playing = spoken
                 finished = False
                 try:
-                    if isinstance(self.sink, ReplySpeaker):
-                        self.sink.retune(tts.sample_rate_hz)  # a voice changed live
+                    if self.sink is not None:
+                        self.sink.retune(tts.sample_rate_hz)
                     await self._play(text, tts, spoken)
                     finished = not spoken.stopped
                 finally:

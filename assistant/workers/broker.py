@@ -41,10 +41,13 @@ import inspect
 import json
 import os
 import stat
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import SplitResult, urlsplit
 
 from assistant.permissions.safe_open import read_at_most, write_all
+
+if TYPE_CHECKING:  # the worker's side imports this module too: it needs none of that
+    from assistant.tools.capabilities import Capabilities
 
 VERSION = "2.0"
 MAX_MESSAGE_BYTES = 16 << 20
@@ -183,7 +186,7 @@ class CapsProxy:
 
 
 # -- the parent's side of the capability calls ----------------------------------------------
-async def perform(caps: Any, method: str, params: dict[str, Any]) -> Any:
+async def perform(caps: Capabilities, method: str, params: dict[str, Any]) -> Any:
     """Do one capability call for the worker, only through `caps` (a Capabilities for the
     call: it checks the scope and audits the use). Raises CodedError (capability.denied,
     …), KeyError/TypeError/ValueError for bad params, OSError for I/O failures."""
@@ -223,10 +226,12 @@ async def perform(caps: Any, method: str, params: dict[str, Any]) -> Any:
     if method == "notify":
         return await _invoke(caps.backend("notify"), "notify", str(params["title"]),
                              str(params.get("body", "")))
+    # the check and its audit row on the loop; the clipboard program in a worker thread
     if method == "clipboard.read":
-        return await _invoke(caps.backend("clipboard.read"), "read")
+        return await asyncio.to_thread(caps.backend("clipboard.read").read)
     if method == "clipboard.write":
-        return await _invoke(caps.backend("clipboard.write"), "write", str(params["text"]))
+        return await asyncio.to_thread(caps.backend("clipboard.write").write,
+                                       str(params["text"]))
     raise LookupError(method)
 
 

@@ -15,7 +15,7 @@ from assistant.companion.devices import DeviceStore
 from assistant.companion.options import CompanionOptions
 from assistant.companion.runtime import Companion, _reply
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.events import ReminderFired
 from assistant.paths import resolve_paths
 from assistant.permissions.policy import Answer
@@ -52,7 +52,7 @@ async def _next(ws, kind: str) -> dict[str, Any]:
 
 async def _scenario(home) -> dict[str, Any]:
     paths = resolve_paths({"HERON_HOME": str(home)})
-    core = Core(paths, HeronConfig())
+    core = build_core(paths, HeronConfig())
     await core.warm_up()
     desktop = Desktop()
     core.prompter.attach(CallbackPrompter(desktop.ask))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import HeronPaths
 from assistant.voice.hearing import CommandHearing
 from assistant.voice.stack import VoiceStack
@@ -41,8 +41,8 @@ def espeak(text: str, voice: str, wpm: int) -> np.ndarray:
 
 @pytest.fixture()
 def core(tmp_path):
-    c = Core(HeronPaths(tmp_path / "config", tmp_path / "data", tmp_path / "cache"),
-             HeronConfig())
+    c = build_core(HeronPaths(tmp_path / "config", tmp_path / "data", tmp_path / "cache"),
+                   HeronConfig())
     yield c
     c.close()
 

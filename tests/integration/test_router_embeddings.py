@@ -24,7 +24,7 @@ from assistant.builtins.reminders import SetReminder
 from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
 from assistant.companion.outbox import Outbox
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import HeronPaths
 from assistant.scheduling.reminder_store import ReminderStore
 from assistant.storage import Storage
@@ -157,7 +157,7 @@ def test_example_vectors_are_recomputed_only_when_the_phrases_change(embedder, t
                                   "Set a Tyler for 90 seconds."])
 def test_timer_or_reminder_close_call_takes_the_complete_command(embedder, tmp_path, said):
     """A reminder would still need its text; the timer is a whole command: no question."""
-    core = Core(HeronPaths(tmp_path / "c", tmp_path / "d", tmp_path / "k"), HeronConfig())
+    core = build_core(HeronPaths(tmp_path / "c", tmp_path / "d", tmp_path / "k"), HeronConfig())
     try:
         if core.registry.get("set_reminder") is None:
             core.registry.register(SetReminder(ReminderStore(core.storage)))

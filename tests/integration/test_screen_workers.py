@@ -29,7 +29,7 @@ from assistant.builtins.screen_backends import X11Screen
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.paths import HeronPaths
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.storage import Storage
@@ -86,7 +86,7 @@ def core(desktop, windows, tmp_path_factory):
     root = tmp_path_factory.mktemp("heron")
     config = HeronConfig(vision=VisionOptions(display=desktop.display))
     prompter = Prompter()
-    c = Core(HeronPaths(root / "c", root / "d", root / "k"), config, prompter=prompter)
+    c = build_core(HeronPaths(root / "c", root / "d", root / "k"), config, prompter=prompter)
     c.test_prompter = prompter
     yield c
     c.close()

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.bus import EventBus
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import HeronPaths
 from assistant.voice.feed import FrameFeed
 from assistant.voice.listener import Listener
@@ -52,7 +52,8 @@ def test_more_than_eight_seconds_is_judged_on_its_end(smart_turn, speak):
 @pytest.fixture()
 def rig(tmp_path, speech_store):
     config = HeronConfig()
-    core = Core(HeronPaths(tmp_path / "config", tmp_path / "data", tmp_path / "cache"), config)
+    core = build_core(HeronPaths(tmp_path / "config", tmp_path / "data", tmp_path / "cache"),
+                      config)
     stack = VoiceStack(config, speech_store)
     yield core, stack
     stack.close()

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import HeronPaths
 from assistant.secrets import SecretStore
 from assistant.storage import Storage
@@ -16,7 +16,7 @@ def paths(tmp_path) -> HeronPaths:
 
 @pytest.fixture
 def core(paths):
-    c = Core(paths, HeronConfig())
+    c = build_core(paths, HeronConfig())
     yield c
     c.close()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from jsonschema import Draft202012Validator
 
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.paths import resolve_paths
 
 NEW_TOOLS = {
@@ -28,7 +28,7 @@ NEW_TOOLS = {
 
 
 def _core(tmp_path) -> Core:
-    return Core(resolve_paths({"HERON_HOME": str(tmp_path)}), HeronConfig())
+    return build_core(resolve_paths({"HERON_HOME": str(tmp_path)}), HeronConfig())
 
 
 def test_every_new_tool_is_registered_with_least_privilege(tmp_path):

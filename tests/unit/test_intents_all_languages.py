@@ -8,7 +8,7 @@ from home_assistant_intents import get_intents
 from jsonschema import Draft202012Validator
 
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.doctor.language import understood_languages
 from assistant.paths import HeronPaths
 from bench.understanding_oracle import expect, same_args, sample_slots
@@ -23,7 +23,7 @@ LANGUAGES = understood_languages()
 @pytest.fixture(scope="module")
 def core(tmp_path_factory):
     root = tmp_path_factory.mktemp("heron")
-    c = Core(HeronPaths(root / "c", root / "d", root / "k"), HeronConfig())
+    c = build_core(HeronPaths(root / "c", root / "d", root / "k"), HeronConfig())
     # The timers and lists a user would have, so sentences can name them.
     for label in dict.fromkeys(v for lang in LANGUAGES for v in values_for(lang)["timer"]):
         c.timers.add(3600, label)

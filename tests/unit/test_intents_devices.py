@@ -8,7 +8,7 @@ from assistant.agent.intents.mapping import CONNECT_HOME_ASSISTANT
 from assistant.agent.router import Router
 from assistant.agent.understanding import Understanding, intent_recognizer, slot_sources
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import HeronPaths
 
 
@@ -16,7 +16,7 @@ from assistant.paths import HeronPaths
 def understanding(tmp_path_factory):
     """The real tool set's router (lexical only: no model to load) and intents stage."""
     root = tmp_path_factory.mktemp("heron")
-    core = Core(HeronPaths(root / "c", root / "d", root / "k"), HeronConfig())
+    core = build_core(HeronPaths(root / "c", root / "d", root / "k"), HeronConfig())
     manifests = core.registry.manifests()
     u = Understanding(Router(manifests), intent_recognizer(slot_sources(core.storage)),
                       has_tool=lambda name: core.registry.get(name) is not None)

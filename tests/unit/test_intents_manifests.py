@@ -8,7 +8,7 @@ from jsonschema import Draft202012Validator
 from assistant.agent.intents.heron_templates import READ_LIST
 from assistant.agent.intents.mapping import DEVICE_CONTROL, MAPPED_INTENTS
 from assistant.config import HeronConfig
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.paths import HeronPaths
 from bench.understanding_oracle import expect, sample_slots
 from bench.understanding_samples import VALUES, sample_language
@@ -20,7 +20,7 @@ PER_INTENT = 3
 @pytest.fixture(scope="module")
 def core(tmp_path_factory):
     root = tmp_path_factory.mktemp("heron")
-    c = Core(HeronPaths(root / "c", root / "d", root / "k"), HeronConfig())
+    c = build_core(HeronPaths(root / "c", root / "d", root / "k"), HeronConfig())
     for lang in LANGUAGES:  # the names a user would have, so sentences can refer to them
         for label in VALUES[lang]["timer"]:
             c.timers.add(3600, label)

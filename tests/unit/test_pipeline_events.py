@@ -9,7 +9,7 @@ import asyncio
 import pytest
 import voice_fakes as vf
 
-from assistant.core import Core
+from assistant.core import build_core
 from assistant.events import Interrupted, SpeechOutFinished, SpeechOutStarted
 from assistant.voice.pipeline import TurnFailed, VoicePipeline
 from assistant.voice.speech_output import SpeechOutput
@@ -21,7 +21,7 @@ COMMAND = (vf.silence(400), vf.wake_word(), vf.silence(240), vf.speech(1200),
 
 @pytest.fixture
 def core(paths):
-    c = Core(paths, vf.config())
+    c = build_core(paths, vf.config())
     yield c
     c.close()
 

@@ -122,6 +122,9 @@ class RecordingSink:
         self.calls.append("close")
         self._stopped.clear()
 
+    def retune(self, rate_hz: int) -> None:
+        self.rate_hz = rate_hz
+
 
 def stack(tmp_path, transcriber: ScriptedTranscriber, voice: ScriptedVoice | None = None
           ) -> VoiceStack:
