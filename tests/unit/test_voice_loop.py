@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import voice_fakes as vf
 
-from assistant.core import Core
+from assistant.core import Core, build_core
 from assistant.events import Event, Stage
 from assistant.voice.feed import FrameFeed
 from assistant.voice.loop import VoiceLoop
@@ -90,7 +90,7 @@ async def stop(task: asyncio.Task) -> None:
 
 @pytest.fixture
 def core(paths):
-    c = Core(paths, vf.config())
+    c = build_core(paths, vf.config())
     yield c
     c.close()
 
