@@ -208,13 +208,22 @@ class StageError(Event):
     hint: str = ""
 
 
+class EnrolmentStep(StrEnum):
+    """How far enrolling a wake word got (EnrolmentProgress.step)."""
+
+    SAY = "say"  # speak sample `sample` of `total` now
+    HEARD = "heard"
+    BUILDING = "building"
+    DONE = "done"
+    FAILED = "failed"  # the message says why
+
+
 @dataclass(frozen=True)
 class EnrolmentProgress(Event):
-    """Enrolling a wake word in the running Heron: step is say (speak sample `sample`
-    of `total` now) | heard | building | done | failed (message says why)."""
+    """Enrolling a wake word in the running Heron, step by step."""
 
     name: str
-    step: str
+    step: EnrolmentStep
     sample: int = 0
     total: int = 0
     message: str = ""

@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from assistant.agent.understanding import UnderstandingStage
 from assistant.config import HeronConfig
 from assistant.core import Core, build_core
 from assistant.paths import resolve_paths
@@ -142,7 +143,7 @@ def _times(cases: list[dict[str, Any]]) -> dict[str, float]:
 def _by_stage(cases: list[dict[str, Any]]) -> dict[str, Any]:
     groups: dict[str, list] = defaultdict(list)
     for c in cases:
-        groups[c["got"]["stage"] if c["got"] else "none"].append(c)
+        groups[c["got"]["stage"] if c["got"] else UnderstandingStage.NONE].append(c)
     return {stage: _score(group) for stage, group in sorted(groups.items())}
 
 

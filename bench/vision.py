@@ -44,18 +44,18 @@ def _start_xvfb():
 
 
 def bench_capture(runs: int, frames: int) -> dict[str, Any]:
-    from vision.capture import CaptureOptions, CaptureTarget, ScreenCapture
+    from vision.capture import CaptureKind, CaptureOptions, CaptureTarget, ScreenCapture
 
     started = _start_xvfb()
     display = started.display if started else os.environ.get("DISPLAY", "")
     try:
         with ScreenCapture(CaptureOptions(display=display, backend="x11")) as cap:
-            frame = cap.grab(CaptureTarget("all"))  # connect once, outside the timing
+            frame = cap.grab(CaptureTarget(CaptureKind.ALL))  # connect once, outside the timing
             fps = []
             for _ in range(runs):
                 t0 = time.perf_counter()
                 for _ in range(frames):
-                    cap.grab(CaptureTarget("all"))
+                    cap.grab(CaptureTarget(CaptureKind.ALL))
                 fps.append(frames / (time.perf_counter() - t0))
     finally:
         if started:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from assistant.events import EnrolmentProgress
+from assistant.events import EnrolmentProgress, EnrolmentStep
 
 
 class EnrolDialog(QDialog):
@@ -62,9 +62,9 @@ class EnrolDialog(QDialog):
 
     def on_progress(self, event: EnrolmentProgress) -> None:
         self.prompt.setText(event.message)
-        if event.step == "heard":
+        if event.step == EnrolmentStep.HEARD:
             self.progress.setValue(event.sample)
-        elif event.step == "done":
+        elif event.step == EnrolmentStep.DONE:
             self.progress.setValue(self.progress.maximum())
 
     def finished_with(self, error: str | None) -> None:

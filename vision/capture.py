@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -47,11 +48,19 @@ class Monitor:
     box: Box
 
 
+class CaptureKind(StrEnum):
+    ALL = "all"  # every monitor
+    MONITOR = "monitor"
+    REGION = "region"
+    WINDOW = "window"
+    ACTIVE = "active"  # the active window
+
+
 @dataclass(frozen=True)
 class CaptureTarget:
-    """What to capture: kind "all" | "monitor" | "region" | "window" | "active"."""
+    """What to capture."""
 
-    kind: str = "all"
+    kind: CaptureKind = CaptureKind.ALL
     monitor: int = 0
     region: Box | None = None
     window_id: int = 0
@@ -61,15 +70,15 @@ class CaptureTarget:
         """"all", "active", "monitor:2", "region:X,Y,W,H", "window:0x3a00007"."""
         kind, _, arg = text.strip().lower().partition(":")
         try:
-            if kind in ("all", "active") and not arg:
-                return cls(kind)
-            if kind == "monitor":
-                return cls("monitor", monitor=int(arg))
-            if kind == "window":
-                return cls("window", window_id=int(arg, 0))
-            if kind == "region":
+            if kind in (CaptureKind.ALL, CaptureKind.ACTIVE) and not arg:
+                return cls(CaptureKind(kind))
+            if kind == CaptureKind.MONITOR:
+                return cls(CaptureKind.MONITOR, monitor=int(arg))
+            if kind == CaptureKind.WINDOW:
+                return cls(CaptureKind.WINDOW, window_id=int(arg, 0))
+            if kind == CaptureKind.REGION:
                 x, y, w, h = (int(v) for v in re.split(r"[,\s]+", arg.strip()))
-                return cls("region", region=Box(x, y, w, h))
+                return cls(CaptureKind.REGION, region=Box(x, y, w, h))
         except ValueError:
             pass
         raise VisionError("vision.bad_region", f"cannot read the capture target {text!r}",
@@ -187,7 +196,7 @@ class ScreenCapture:
     # -- grabbing ----------------------------------------------------------------------
     def grab(self, target: CaptureTarget = CaptureTarget()) -> Frame:
         """One frame of `target`, excluded windows already black."""
-        if target.kind == "region" and target.region is not None:
+        if target.kind == CaptureKind.REGION and target.region is not None:
             _check_size(target.region)
         with self._lock:
             if self.backend == "portal":
@@ -195,19 +204,19 @@ class ScreenCapture:
             return self._grab_x11(target)
 
     def grab_all(self) -> Frame:
-        return self.grab(CaptureTarget("all"))
+        return self.grab(CaptureTarget(CaptureKind.ALL))
 
     def grab_monitor(self, index: int) -> Frame:
-        return self.grab(CaptureTarget("monitor", monitor=index))
+        return self.grab(CaptureTarget(CaptureKind.MONITOR, monitor=index))
 
     def grab_region(self, box: Box) -> Frame:
-        return self.grab(CaptureTarget("region", region=box))
+        return self.grab(CaptureTarget(CaptureKind.REGION, region=box))
 
     def grab_window(self, window_id: int) -> Frame:
-        return self.grab(CaptureTarget("window", window_id=window_id))
+        return self.grab(CaptureTarget(CaptureKind.WINDOW, window_id=window_id))
 
     def grab_active_window(self) -> Frame:
-        return self.grab(CaptureTarget("active"))
+        return self.grab(CaptureTarget(CaptureKind.ACTIVE))
 
     def _grab_x11(self, target: CaptureTarget) -> Frame:
         import mss
@@ -234,9 +243,9 @@ class ScreenCapture:
         return frame
 
     def _resolve(self, target: CaptureTarget, screen: Box) -> tuple[Box, str]:
-        if target.kind == "all":
+        if target.kind == CaptureKind.ALL:
             return screen, "screen"
-        if target.kind == "monitor":
+        if target.kind == CaptureKind.MONITOR:
             mons = self._monitors()
             if not 1 <= target.monitor <= len(mons):
                 raise VisionError("vision.no_monitor",
@@ -244,16 +253,16 @@ class ScreenCapture:
                                   f"({len(mons)} connected)",
                                   f"choose a monitor from 1 to {len(mons)}")
             return mons[target.monitor - 1].box, f"monitor {target.monitor}"
-        if target.kind == "region" and target.region is not None:
+        if target.kind == CaptureKind.REGION and target.region is not None:
             part = target.region.intersection(screen)
             if part is None:
                 raise VisionError("vision.bad_region",
                                   f"region {_fmt(target.region)} is outside the screen "
                                   f"({_fmt(screen)})", "give a region on the screen")
             return part, f"region {_fmt(part)}"
-        if target.kind in ("window", "active"):
+        if target.kind in (CaptureKind.WINDOW, CaptureKind.ACTIVE):
             x11 = self._windows_x11()
-            if target.kind == "active":
+            if target.kind == CaptureKind.ACTIVE:
                 info = x11.active_window()
             else:
                 info = next((w for w in x11.windows() if w.id == target.window_id), None)
@@ -286,7 +295,7 @@ class ScreenCapture:
                               "not say where windows are), so the screen was not captured",
                               "remove the window exclusions from config.toml or log in to an "
                               "X11 session")
-        if target.kind in ("window", "active", "monitor"):
+        if target.kind in (CaptureKind.WINDOW, CaptureKind.ACTIVE, CaptureKind.MONITOR):
             raise VisionError("vision.wayland_no_portal",
                               f"capturing a {target.kind} is not possible on Wayland",
                               "capture the whole screen or a region instead")
@@ -297,7 +306,7 @@ class ScreenCapture:
             # The portal saved a private screenshot to disk for us: do not leave it.
             shot.path.unlink(missing_ok=True)
         frame = Frame(image, (0, 0), "screen (portal)", time.time() * 1000)
-        if target.kind == "region" and target.region is not None:
+        if target.kind == CaptureKind.REGION and target.region is not None:
             part = target.region.intersection(frame.box)
             if part is None:
                 raise VisionError("vision.bad_region",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vision.redact import KINDS, RedactOptions
+from vision.redact import RedactOptions, SecretKind
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class VisionOptions:
     before it is decoded (a 190 KB PNG can hold 13,000 x 13,000 pixels)."""
 
     redact: bool = True
-    redact_kinds: tuple[str, ...] = KINDS
+    redact_kinds: tuple[str, ...] = tuple(SecretKind)
     exclude_titles: tuple[str, ...] = ()
     exclude_classes: tuple[str, ...] = ()
     display: str = ""
@@ -29,10 +29,10 @@ class VisionOptions:
     max_image_pixels: int = 40_000_000
 
     def __post_init__(self) -> None:
-        unknown = set(self.redact_kinds) - set(KINDS)
+        unknown = set(self.redact_kinds) - set(SecretKind)
         if unknown:
             raise ValueError(f"vision.redact_kinds: unknown {sorted(unknown)} "
-                             f"(known: {', '.join(KINDS)})")
+                             f"(known: {', '.join(SecretKind)})")
         if not 1 <= self.ocr_threads <= 64:
             raise ValueError("vision.ocr_threads must be between 1 and 64")
         if not 10_000 <= self.max_image_pixels <= 500_000_000:
@@ -40,4 +40,5 @@ class VisionOptions:
 
     @property
     def redact_options(self) -> RedactOptions:
-        return RedactOptions(enabled=self.redact, kinds=frozenset(self.redact_kinds))
+        return RedactOptions(enabled=self.redact,
+                             kinds=frozenset(SecretKind(k) for k in self.redact_kinds))

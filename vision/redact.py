@@ -8,20 +8,29 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from vision.types import OcrLine, OcrResult
 
-KINDS = ("password", "api_key", "token", "card", "private_key")
+
+class SecretKind(StrEnum):
+    """What a mask hides (also the names `[vision] redact_kinds` takes)."""
+
+    PASSWORD = "password"
+    API_KEY = "api_key"  # also a long high-entropy run: an unknown key
+    TOKEN = "token"
+    CARD = "card"  # a payment card number
+    PRIVATE_KEY = "private_key"
 
 
 @dataclass(frozen=True)
 class RedactOptions:
-    """On by default. `kinds`: which of KINDS to mask. `generic_min_length`: a run of
+    """On by default. `kinds`: which to mask. `generic_min_length`: a run of
     hex/base64 characters this long with high entropy is masked as an unknown key
     (shorter runs are kept: they are mostly ids and short hashes a user wants to read)."""
 
     enabled: bool = True
-    kinds: frozenset[str] = frozenset(KINDS)
+    kinds: frozenset[SecretKind] = frozenset(SecretKind)
     generic_min_length: int = 32
 
 
@@ -30,13 +39,13 @@ class Redaction:
     """The text with secrets masked, and how many of each kind (never the secrets)."""
 
     text: str
-    counts: tuple[tuple[str, int], ...] = ()
+    counts: tuple[tuple[SecretKind, int], ...] = ()
 
     @property
     def total(self) -> int:
         return sum(n for _, n in self.counts)
 
-    def count(self, kind: str) -> int:
+    def count(self, kind: SecretKind) -> int:
         return dict(self.counts).get(kind, 0)
 
     def to_dict(self) -> dict:
@@ -58,7 +67,7 @@ _SECRET_LABEL = (r"(?:api[_ -]?key|apikey|secret(?:[_ -]?key)?|client[_ -]?secre
 
 @dataclass(frozen=True)
 class _Rule:
-    kind: str
+    kind: SecretKind
     pattern: re.Pattern[str]
     replace: Callable[[re.Match[str]], str | None]  # None: not a secret after all, keep
 
@@ -128,41 +137,46 @@ def _rules(min_len: int) -> tuple[_Rule, ...]:
     i = re.IGNORECASE
     n = max(8, min_len)
     return (
-        _Rule("private_key", re.compile(
+        _Rule(SecretKind.PRIVATE_KEY, re.compile(
             r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
             re.DOTALL), _fixed("[private key]")),
-        _Rule("api_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+        _Rule(SecretKind.API_KEY, re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
               _fixed("[aws key]")),
-        _Rule("api_key", re.compile(
+        _Rule(SecretKind.API_KEY, re.compile(
             r"\b(?:gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
-              _fixed("[github token]")),
-        _Rule("api_key", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
+            _fixed("[github token]")),
+        _Rule(SecretKind.API_KEY, re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
               _fixed("[slack token]")),
-        _Rule("api_key", re.compile(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{10,}\b"),
+        _Rule(SecretKind.API_KEY, re.compile(r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{10,}\b"),
               _fixed("[stripe key]")),
-        _Rule("api_key", re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}"),
+        _Rule(SecretKind.API_KEY, re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,}"),
               _fixed("[openai key]")),
-        _Rule("api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), _fixed("[google key]")),
-        _Rule("token", re.compile(
+        _Rule(SecretKind.API_KEY, re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), _fixed("[google key]")),
+        _Rule(SecretKind.TOKEN, re.compile(
             r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), _fixed("[jwt]")),
-        _Rule("token", re.compile(r"(\b(?:Bearer|Basic|Token)\s+)" + _ALREADY
-                                  + r"([A-Za-z0-9._~+/=-]{12,})", i), _keep_label("[token]")),
-        _Rule("password", re.compile(r"(\b" + _PASSWORD_LABEL + r"\s*[:=]\s*)" + _ALREADY
-                                     + r"[\"']?([^\s\"']+)[\"']?", i), _keep_label("[password]")),
+        _Rule(SecretKind.TOKEN, re.compile(r"(\b(?:Bearer|Basic|Token)\s+)" + _ALREADY
+                                           + r"([A-Za-z0-9._~+/=-]{12,})", i),
+              _keep_label("[token]")),
+        _Rule(SecretKind.PASSWORD, re.compile(r"(\b" + _PASSWORD_LABEL + r"\s*[:=]\s*)"
+                                              + _ALREADY + r"[\"']?([^\s\"']+)[\"']?", i),
+              _keep_label("[password]")),
         # "Password:" alone at the end of a line: its field's value is on the next line.
-        _Rule("password", re.compile(r"(\b" + _PASSWORD_LABEL + r"\s*:[ \t]*\n[ \t]*)"
-                                     + _ALREADY + r"(\S+)", i), _keep_label("[password]")),
+        _Rule(SecretKind.PASSWORD, re.compile(r"(\b" + _PASSWORD_LABEL
+                                              + r"\s*:[ \t]*\n[ \t]*)" + _ALREADY + r"(\S+)", i),
+              _keep_label("[password]")),
         # A password field as the screen shows it: a run of dots. Already hidden, but its
         # length is a hint about the password; one mask for any length.
-        _Rule("password", re.compile(r"(?<!\[card )[•●∙·⋅◦*]{4,}"), _fixed("[password]")),
-        _Rule("api_key", re.compile(r"(\b" + _SECRET_LABEL + r"[\"']?\s*[:=]\s*[\"']?)" + _ALREADY
-                                    + r"([A-Za-z0-9_\-+/=.~]*\d[A-Za-z0-9_\-+/=.~]*)", i),
+        _Rule(SecretKind.PASSWORD, re.compile(r"(?<!\[card )[•●∙·⋅◦*]{4,}"),
+              _fixed("[password]")),
+        _Rule(SecretKind.API_KEY, re.compile(r"(\b" + _SECRET_LABEL + r"[\"']?\s*[:=]\s*[\"']?)"
+                                             + _ALREADY
+                                             + r"([A-Za-z0-9_\-+/=.~]*\d[A-Za-z0-9_\-+/=.~]*)", i),
               lambda m: m.group(1) + "[secret]" if len(m.group(2)) >= 8 else None),
-        _Rule("card", re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w])"), _card),
-        _Rule("api_key", re.compile(r"(?<![A-Za-z0-9])[0-9a-fA-F]{" + str(n)
-                                    + r",}(?![A-Za-z0-9])"), _generic_hex),
-        _Rule("api_key", re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{" + str(n)
-                                    + r",}={0,2}(?![A-Za-z0-9+/_=-])"), _generic_b64),
+        _Rule(SecretKind.CARD, re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w])"), _card),
+        _Rule(SecretKind.API_KEY, re.compile(r"(?<![A-Za-z0-9])[0-9a-fA-F]{" + str(n)
+                                             + r",}(?![A-Za-z0-9])"), _generic_hex),
+        _Rule(SecretKind.API_KEY, re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{" + str(n)
+                                             + r",}={0,2}(?![A-Za-z0-9+/_=-])"), _generic_b64),
     )
 
 
@@ -178,7 +192,7 @@ def redact(text: str, options: RedactOptions = RedactOptions()) -> Redaction:
     if rules is None:
         rules = _RULES_CACHE.setdefault(options.generic_min_length,
                                         _rules(options.generic_min_length))
-    counts: Counter[str] = Counter()
+    counts: Counter[SecretKind] = Counter()
     for rule in rules:
         if rule.kind not in options.kinds:
             continue
@@ -201,7 +215,7 @@ def redact_all(texts: list[str], options: RedactOptions = RedactOptions()
     are found only in the joined text, so callers that have lines should use `redact`
     on "\\n".join(lines) when the line structure allows it."""
     out: list[str] = []
-    counts: Counter[str] = Counter()
+    counts: Counter[SecretKind] = Counter()
     for t in texts:
         r = redact(t, options)
         out.append(r.text)

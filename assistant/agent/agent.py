@@ -20,6 +20,7 @@ from assistant.agent.llm_turn import LlmTurn, TextCallback, speech_for
 from assistant.agent.router import RouteMatch, Router
 from assistant.agent.understanding import (
     Understanding,
+    UnderstandingStage,
     Understood,
     default_language,
     intent_recognizer,
@@ -98,13 +99,13 @@ class Agent:
             if self.llm is not None:
                 reply = await self._ask_llm(text, source, history, on_text)
                 first = reply.tool_calls[0] if reply.tool_calls else None
-                stage = Understood("llm", first.tool if first else None,
+                stage = Understood(UnderstandingStage.LLM, first.tool if first else None,
                                    dict(first.args) if first else {}, 1.0, "", language)
             else:
                 # In the request's language when the package says "not understood" in it.
                 said, said_in = not_understood(language, NOT_UNDERSTOOD, ENGLISH)
                 reply = AgentReply(said, language=said_in)
-                stage = Understood("none", None, {}, 0.0, "", language)
+                stage = Understood(UnderstandingStage.NONE, None, {}, 0.0, "", language)
             reply = replace(reply, understanding=replace(stage, tried=tried).to_dict())
         self._remember("assistant", source, reply.text, untrusted=any(
             (o.result or {}).get("untrusted_output") for o in reply.tool_calls))
@@ -139,14 +140,15 @@ class Agent:
             understood = self.understanding.understand(text, language)
             if understood is None:
                 return None
-            if understood.stage == "intents":
+            if understood.stage == UnderstandingStage.INTENTS:
                 return await self._run_intent(understood, source)
             match = understood.route
         if match is None:
             return None
         info = (understood or Understood(
-            "router", match.tool, dict(match.args), match.score, match.example, language,
-            tried=({"stage": "clarify", "matched": match.tool, "confidence": match.score},)
+            UnderstandingStage.ROUTER, match.tool, dict(match.args), match.score, match.example,
+            language, tried=({"stage": UnderstandingStage.CLARIFY, "matched": match.tool,
+                              "confidence": match.score},)
         )).to_dict()
         if match.ambiguous:
             question = clarify.choice_question(match, self._manifests())

@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from assistant.agent.intents.catalog import package_language
@@ -50,9 +51,19 @@ HINT_CHARS = 400  # whisper reads at most ~220 prompt tokens
 MAX_HINT_APPS = 30
 
 
+class UnderstandingStage(StrEnum):
+    """Which stage understood a text (Understood.stage; also "stage" in its `tried`)."""
+
+    INTENTS = "intents"  # Home Assistant's intent templates
+    ROUTER = "router"  # our manifest router
+    LLM = "llm"
+    NONE = "none"  # nothing did
+    CLARIFY = "clarify"  # only in `tried`: the answer to a clarifying question chose
+
+
 @dataclass(frozen=True)
 class Understood:
-    stage: str  # "intents" | "router" | "llm" | "none"
+    stage: UnderstandingStage
     tool: str | None  # None when the stage answers directly (never mind, device control)
     args: dict
     confidence: float  # 0..1
@@ -185,14 +196,15 @@ class Understanding:
         if intent is not None and intent.confidence >= 1.0:
             return replace(intent, tried=tuple(tried)), tuple(tried)
         route = self.router.route(text) if text.strip() else None
-        entry: dict[str, Any] = {"stage": "router", "matched": route.tool if route else None,
+        entry: dict[str, Any] = {"stage": UnderstandingStage.ROUTER,
+                                 "matched": route.tool if route else None,
                                  "example": route.example if route else None,
                                  "confidence": round(route.score, 4) if route else 0.0}
         tried.append(entry)
         if route is not None and not _fits_language(route, text, lang):
             entry["note"] = f"not sure enough for '{lang}' (English examples)"
             route = None
-        routed = Understood("router", route.tool, dict(route.args), route.score,
+        routed = Understood(UnderstandingStage.ROUTER, route.tool, dict(route.args), route.score,
                             route.example, lang, route=route) if route else None
         sure = route is not None and not route.missing and not route.ambiguous
         found: Understood | None = intent
@@ -215,10 +227,10 @@ class Understanding:
         match = open_app_match(text, lang, self._apps)
         if match is None:
             return None
-        tried.append({"stage": "intents", "names": "apps", "matched": match.intent,
-                      "confidence": match.confidence})
-        return Understood("intents", "open_app", dict(match.slots), match.confidence,
-                          match.intent, lang, intent=match)
+        tried.append({"stage": UnderstandingStage.INTENTS, "names": "apps",
+                      "matched": match.intent, "confidence": match.confidence})
+        return Understood(UnderstandingStage.INTENTS, "open_app", dict(match.slots),
+                          match.confidence, match.intent, lang, intent=match)
 
     def _open_devices(self, text: str, lang: str, tried: list[dict],
                       route: RouteMatch | None) -> Understood | None:
@@ -227,7 +239,7 @@ class Understanding:
         the camera" as a zone, but it is who_is_there's "… in front of the camera"."""
         match = self.recognizer.recognize_open(
             text, lang, lambda name: self._devices.plausible(name, lang))
-        entry = {"stage": "intents", "names": "open",
+        entry = {"stage": UnderstandingStage.INTENTS, "names": "open",
                  "matched": match.intent if match else None,
                  "confidence": match.confidence if match else 0.0}
         tried.append(entry)
@@ -239,8 +251,8 @@ class Understanding:
                 for slot in match.wildcards):
             entry["note"] = f"a name from {route.tool}'s example"
             return None
-        return Understood("intents", mapped.tool, dict(mapped.args), match.confidence,
-                          match.intent, lang, mapped.reply, intent=match)
+        return Understood(UnderstandingStage.INTENTS, mapped.tool, dict(mapped.args),
+                          match.confidence, match.intent, lang, mapped.reply, intent=match)
 
     def _intents(self, text: str, lang: str, tried: list[dict]) -> Understood | None:
         match = self.recognizer.recognize(text, lang)
@@ -251,7 +263,7 @@ class Understanding:
                 match = replace(match, said=text)
                 text = again
         mapped = map_intent(match) if match is not None else None
-        entry: dict[str, Any] = {"stage": "intents",
+        entry: dict[str, Any] = {"stage": UnderstandingStage.INTENTS,
                                  "matched": match.intent if match else None,
                                  "confidence": match.confidence if match else 0.0}
         if again is not None and match is not None:
@@ -274,8 +286,8 @@ class Understanding:
             entry["means"] = mapped.intent
             match = replace(match, intent=mapped.intent, response=None)
         return self._broadcast_now(text, lang, match, tried) or Understood(
-            "intents", mapped.tool, dict(mapped.args), match.confidence, match.intent, lang,
-            mapped.reply, intent=match)
+            UnderstandingStage.INTENTS, mapped.tool, dict(mapped.args), match.confidence,
+            match.intent, lang, mapped.reply, intent=match)
 
     def _timer_said(self, text: str, lang: str, match: IntentMatch) -> bool:
         """A delayed command that is itself a timer ("set a t timer for 2 minutes in 30
@@ -316,18 +328,19 @@ class Understanding:
         mapped = map_intent(heard) if heard is not None else None
         if heard is not None and mapped is not None \
                 and heard.confidence >= MIN_INTENT_CONFIDENCE:
-            tried.append({"stage": "intents", "matched": heard.intent,
+            tried.append({"stage": UnderstandingStage.INTENTS, "matched": heard.intent,
                           "confidence": heard.confidence, "note": "said now, not delayed"})
-            return Understood("intents", mapped.tool, dict(mapped.args), heard.confidence,
-                              heard.intent, lang, mapped.reply, intent=heard)
+            return Understood(UnderstandingStage.INTENTS, mapped.tool, dict(mapped.args),
+                              heard.confidence, heard.intent, lang, mapped.reply, intent=heard)
         route = self.router.route(text)
         if route is None or route.tool != "broadcast" or route.missing or route.ambiguous \
                 or not _fits_language(route, text, lang):
             return None
-        tried.append({"stage": "router", "matched": route.tool, "example": route.example,
-                      "confidence": round(route.score, 4), "note": "said now, not delayed"})
-        return Understood("router", route.tool, dict(route.args), route.score, route.example,
-                          lang, route=route)
+        tried.append({"stage": UnderstandingStage.ROUTER, "matched": route.tool,
+                      "example": route.example, "confidence": round(route.score, 4),
+                      "note": "said now, not delayed"})
+        return Understood(UnderstandingStage.ROUTER, route.tool, dict(route.args), route.score,
+                          route.example, lang, route=route)
 
 
 def _fits_language(route: RouteMatch, text: str, lang: str) -> bool:

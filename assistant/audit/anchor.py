@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.audit.report import ChainHead
+from assistant.audit.report import ChainHead, HeadState
 from assistant.paths import HeronPaths
 from assistant.secrets import SecretStore, file_lock, write_private
 
@@ -62,10 +62,10 @@ class Anchor:
 
 @dataclass(frozen=True)
 class AnchorCopy:
-    """One stored copy. state: ok | missing | corrupt | bad_mac | unverified (no key)."""
+    """One stored copy, and how it read back."""
 
     where: str
-    state: str
+    state: HeadState
     anchor: Anchor | None = None
 
 
@@ -76,14 +76,14 @@ class AnchorReading:
     @property
     def present(self) -> bool:
         """Whether any copy exists at all (even a damaged one): a chain was started."""
-        return any(c.state != "missing" for c in self.copies)
+        return any(c.state != HeadState.MISSING for c in self.copies)
 
     @property
     def best(self) -> AnchorCopy | None:
         """The valid copy to trust: the secret store's, unless the marker is a later
         point of the same chain (the two are written together; one may lag a crash)."""
         ok = [(c, c.anchor) for c in self.copies
-              if c.state in ("ok", "unverified") and c.anchor is not None]
+              if c.state in (HeadState.OK, HeadState.UNVERIFIED) and c.anchor is not None]
         if not ok:
             return None
         first, a = ok[0]
@@ -93,7 +93,7 @@ class AnchorReading:
         return first
 
     def describe(self) -> str:
-        found = [c for c in self.copies if c.state != "missing"]
+        found = [c for c in self.copies if c.state != HeadState.MISSING]
         return "; ".join(f"{c.where}: " + (c.anchor.describe() if c.anchor else c.state)
                          for c in found)
 
@@ -172,19 +172,19 @@ class AnchorStore:
 
     def _parse(self, where: str, text: str | None) -> AnchorCopy:
         if text is None:
-            return AnchorCopy(where, "missing")
+            return AnchorCopy(where, HeadState.MISSING)
         try:
             raw = json.loads(text)
             a = Anchor(str(raw["chain"]), int(raw["last_id"]), str(raw["last_mac"]),
                        int(raw["count"]))
             mac = str(raw["mac"])
         except (ValueError, KeyError, TypeError):
-            return AnchorCopy(where, "corrupt")
+            return AnchorCopy(where, HeadState.CORRUPT)
         if self._key is None:
-            return AnchorCopy(where, "unverified", a)
+            return AnchorCopy(where, HeadState.UNVERIFIED, a)
         if not hmac.compare_digest(mac, self.mac(a)):
-            return AnchorCopy(where, "bad_mac")
-        return AnchorCopy(where, "ok", a)
+            return AnchorCopy(where, HeadState.BAD_MAC)
+        return AnchorCopy(where, HeadState.OK, a)
 
 
 class AnchorWriter:

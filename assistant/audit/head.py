@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from assistant.audit.report import ChainHead
+from assistant.audit.report import ChainHead, HeadState
 from assistant.secrets import file_lock, write_private
 
 
@@ -26,14 +26,14 @@ class HeadFile:
         msg = json.dumps(["head", head.last_id, head.last_mac, head.count]).encode()
         return hmac.new(self._key, msg, hashlib.sha256).hexdigest()
 
-    def read(self) -> tuple[ChainHead | None, str]:
-        """(head, state) with state ok | missing | corrupt | bad_mac."""
+    def read(self) -> tuple[ChainHead | None, HeadState]:
+        """(head, state); the head only when the state is OK."""
         head, mac, state = _parse(self.path)
         if head is None:
             return None, state
         if not hmac.compare_digest(mac, self.mac(head)):
-            return None, "bad_mac"
-        return head, "ok"
+            return None, HeadState.BAD_MAC
+        return head, HeadState.OK
 
     def write(self, head: ChainHead) -> None:
         doc = {**asdict(head), "mac": self.mac(head)}
@@ -48,7 +48,7 @@ class HeadFile:
         consistent with the table (heads never move backwards)."""
         with file_lock(self.path.with_name(self.path.name + ".lock")):
             cur, state = self.read()
-            if state == "ok" and cur is not None and cur.count >= new.count \
+            if state == HeadState.OK and cur is not None and cur.count >= new.count \
                     and row_mac(cur.last_id) == cur.last_mac:
                 return
             self.write(new)
@@ -60,15 +60,15 @@ def unverified_count(path: Path) -> int | None:
     head, _, state = _parse(path)
     if head is not None:
         return head.count
-    return None if state == "missing" else -1
+    return None if state == HeadState.MISSING else -1
 
 
-def _parse(path: Path) -> tuple[ChainHead | None, str, str]:
+def _parse(path: Path) -> tuple[ChainHead | None, str, HeadState]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         head = ChainHead(int(raw["last_id"]), str(raw["last_mac"]), int(raw["count"]))
-        return head, str(raw["mac"]), "ok"
+        return head, str(raw["mac"]), HeadState.OK
     except FileNotFoundError:
-        return None, "", "missing"
+        return None, "", HeadState.MISSING
     except (OSError, ValueError, KeyError, TypeError):
-        return None, "", "corrupt"
+        return None, "", HeadState.CORRUPT

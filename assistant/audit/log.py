@@ -37,7 +37,14 @@ from typing import Any
 from assistant.audit import verify
 from assistant.audit.anchor import Anchor, AnchorStore, AnchorWriter
 from assistant.audit.head import HeadFile, unverified_count
-from assistant.audit.report import AuditError, AuditProblem, AuditReport, ChainHead
+from assistant.audit.report import (
+    AuditError,
+    AuditProblem,
+    AuditReport,
+    ChainHead,
+    HeadState,
+    ProblemKind,
+)
 from assistant.audit.verify import GAP_KIND, GENESIS, RESET_KIND
 from assistant.secrets import SecretError, SecretStore
 from assistant.storage import Storage
@@ -99,13 +106,14 @@ class AuditLog:
         head, state = self._head.read()
         if best is not None and best.anchor is not None:
             self._anchor = best.anchor
-        elif reading.present or (key_was_stored and state != "ok"):
+        elif reading.present or (key_was_stored and state != HeadState.OK):
             # A stored key with no valid head and no anchor is no upgrade: every version
             # wrote the head before storing the key, so both copies of the anchor and the
             # head were deleted (a wipe). check() reports it; the next append records it.
             self._anchor_damaged = True
         else:
-            base = head if state == "ok" and head is not None else tail_head(self._storage)
+            base = head if state == HeadState.OK and head is not None \
+                else tail_head(self._storage)
             self._anchor = Anchor(secrets.token_hex(8), base.last_id, base.last_mac,
                                   base.count)
             self.anchors.advance(self._anchor, force=True)
@@ -233,7 +241,7 @@ class AuditLog:
         self.flush()  # our own pending anchor update is not evidence of anything
         # Head and anchor first, rows second: a concurrent append can then only make
         # them look behind (harmless), never ahead (which would read as truncation).
-        head, state = self._head.read() if self._head is not None else (None, "none")
+        head, state = self._head.read() if self._head is not None else (None, None)
         reading = self.anchors.read() if self.anchors is not None else None
         rows = self._storage.query(
             "SELECT id, ts, kind, data, prev_mac, mac FROM audit ORDER BY id")
@@ -241,11 +249,11 @@ class AuditLog:
         notes: list[str] = []
         mac_ok = [hmac.compare_digest(r["mac"], self._mac(r["prev_mac"], r["ts"], r["kind"],
                                                           r["data"])) for r in rows]
-        wrong_key = (bool(rows) and not any(mac_ok)) or (not rows and state == "bad_mac")
+        wrong_key = (bool(rows) and not any(mac_ok)) or (not rows and state == HeadState.BAD_MAC)
         if wrong_key:
             problems.append(AuditProblem(
-                "wrong_key", f"none of the {len(rows)} rows nor the head match the audit "
-                "key: the key was replaced, or the log was written with another key"))
+                ProblemKind.WRONG_KEY, f"none of the {len(rows)} rows nor the head match the "
+                "audit key: the key was replaced, or the log was written with another key"))
         problems += verify.chain_problems(rows, mac_ok, report_macs=not wrong_key)
         reset = verify.reset_note(rows, mac_ok)
         if reset:

@@ -4,6 +4,7 @@ the coded error for a log that cannot be checked or written."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from models.errors import CodedError
@@ -15,13 +16,27 @@ class AuditError(CodedError):
     exit_code = 8
 
 
+class ProblemKind(StrEnum):
+    """What an AuditProblem is evidence of."""
+
+    EDITED = "edited"
+    MISSING = "missing"  # rows deleted inside the chain
+    REORDERED = "reordered"
+    DUPLICATED = "duplicated"
+    TRUNCATED = "truncated"  # rows deleted from the end
+    WRONG_KEY = "wrong_key"
+    HEAD_MISSING = "head_missing"
+    HEAD_INVALID = "head_invalid"
+    GAP = "gap"  # a gap an append found and recorded
+    ANCHOR_MISSING = "anchor_missing"
+    ANCHOR_INVALID = "anchor_invalid"
+
+
 @dataclass(frozen=True)
 class AuditProblem:
-    """One piece of evidence of tampering. kind: edited | missing | reordered |
-    duplicated | truncated | wrong_key | head_missing | head_invalid | gap |
-    anchor_missing | anchor_invalid."""
+    """One piece of evidence of tampering."""
 
-    kind: str
+    kind: ProblemKind
     message: str
     row_id: int | None = None
 
@@ -42,6 +57,17 @@ class ChainHead:
     last_id: int
     last_mac: str
     count: int
+
+
+class HeadState(StrEnum):
+    """How a stored chain head read back: the head file (HeadFile.read) or a copy of
+    the anchor (AnchorCopy.state)."""
+
+    OK = "ok"
+    MISSING = "missing"
+    CORRUPT = "corrupt"  # not a head at all
+    BAD_MAC = "bad_mac"  # edited, or signed with another key
+    UNVERIFIED = "unverified"  # an anchor copy read without the key
 
 
 @dataclass(frozen=True)

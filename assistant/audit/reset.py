@@ -26,7 +26,7 @@ from assistant.audit.log import (
     key_bytes,
     tail_head,
 )
-from assistant.audit.report import AuditError, ChainHead
+from assistant.audit.report import AuditError, ChainHead, HeadState
 from assistant.audit.verify import GENESIS, RESET_KIND
 from assistant.secrets import SecretStore, write_private
 from assistant.storage import Storage
@@ -70,7 +70,7 @@ def plan_reset(storage: Storage, store: SecretStore, anchor_path: Path | None,
     found: list[tuple[str, ChainHead, str | None]] = []
     if key is not None:
         head, state = HeadFile(head_path, key).read()
-        if state == "ok" and head is not None:
+        if state == HeadState.OK and head is not None:
             found.append(("head file, verified", head, None))
     best = AnchorStore(store, anchor_path, key).read().best
     if best is not None and best.anchor is not None:

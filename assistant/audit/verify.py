@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from assistant.audit.anchor import AnchorReading
-from assistant.audit.report import AuditProblem, ChainHead
+from assistant.audit.report import AuditProblem, ChainHead, HeadState, ProblemKind
 
 GENESIS = "0" * 64
 GAP_KIND = "audit.gap"
@@ -20,31 +20,31 @@ def chain_problems(rows, mac_ok: list[bool], report_macs: bool) -> list[AuditPro
     problems: list[AuditProblem] = []
     for r in rows:
         if r["mac"] in owner:
-            problems.append(AuditProblem("duplicated", f"a copy of row {owner[r['mac']]}",
-                                         r["id"]))
+            problems.append(AuditProblem(ProblemKind.DUPLICATED,
+                                         f"a copy of row {owner[r['mac']]}", r["id"]))
         owner.setdefault(r["mac"], r["id"])
     prev_mac, prev_id = GENESIS, None
     for r, ok in zip(rows, mac_ok, strict=True):
         rid = r["id"]
         if report_macs and not ok:
-            problems.append(AuditProblem("edited", "contents altered after writing (data, "
-                                         "time or kind changed)", rid))
+            problems.append(AuditProblem(ProblemKind.EDITED, "contents altered after writing "
+                                         "(data, time or kind changed)", rid))
         if r["prev_mac"] != prev_mac and (ok or not report_macs):
             after = f"row {prev_id}" if prev_id is not None else "the start"
             if r["prev_mac"] == GENESIS:
                 text = f"out of order: it is the first row of the chain but is stored after {after}"
-                problems.append(AuditProblem("reordered", f"chain broken: {text}", rid))
+                problems.append(AuditProblem(ProblemKind.REORDERED, f"chain broken: {text}", rid))
             elif r["prev_mac"] in owner:
                 text = (f"out of order: it follows row {owner[r['prev_mac']]} in the chain but "
                         f"is stored after {after}")
-                problems.append(AuditProblem("reordered", f"chain broken: {text}", rid))
+                problems.append(AuditProblem(ProblemKind.REORDERED, f"chain broken: {text}", rid))
             else:
                 gap = rid - prev_id - 1 if prev_id is not None else rid - 1
                 count = f"{gap} row(s)" if gap > 0 else "row(s)"
                 text = f"{count} deleted between {after} and row {rid}"
-                problems.append(AuditProblem("missing", f"chain broken: {text}", rid))
+                problems.append(AuditProblem(ProblemKind.MISSING, f"chain broken: {text}", rid))
         if ok and r["kind"] == GAP_KIND:
-            problems.append(AuditProblem("gap", gap_text(r["data"]), rid))
+            problems.append(AuditProblem(ProblemKind.GAP, gap_text(r["data"]), rid))
         prev_mac, prev_id = r["mac"], rid
     return problems
 
@@ -65,14 +65,14 @@ def reset_note(rows, mac_ok: list[bool]) -> str | None:
         return "this chain was started by `heron audit reset`"
 
 
-def head_problems(rows, head: ChainHead | None, state: str, where: str, notes: list[str],
-                  structural: bool) -> list[AuditProblem]:
-    if state == "missing":
-        return [AuditProblem("head_missing", f"the chain head {where} is missing: it was "
-                             "deleted, so truncation cannot be ruled out")]
-    if state != "ok" or head is None:
-        return [AuditProblem("head_invalid", f"the chain head {where} was edited or "
-                             "signed with another key")]
+def head_problems(rows, head: ChainHead | None, state: HeadState, where: str,
+                  notes: list[str], structural: bool) -> list[AuditProblem]:
+    if state == HeadState.MISSING:
+        return [AuditProblem(ProblemKind.HEAD_MISSING, f"the chain head {where} is missing: "
+                             "it was deleted, so truncation cannot be ruled out")]
+    if state != HeadState.OK or head is None:
+        return [AuditProblem(ProblemKind.HEAD_INVALID, f"the chain head {where} was edited "
+                             "or signed with another key")]
     if head.count == 0:
         if rows:
             notes.append(behind(rows, 0))
@@ -84,29 +84,29 @@ def head_problems(rows, head: ChainHead | None, state: str, where: str, notes: l
     if index + 1 < len(rows):
         notes.append(behind(rows, index + 1))
     if index + 1 != head.count and not structural:
-        return [AuditProblem("missing", f"the head records {head.count} rows up to row "
-                             f"{head.last_id}, the table has {index + 1}", head.last_id)]
+        return [AuditProblem(ProblemKind.MISSING, f"the head records {head.count} rows up to "
+                             f"row {head.last_id}, the table has {index + 1}", head.last_id)]
     return []
 
 
 def anchor_problems(rows, reading: AnchorReading, notes: list[str],
-                    already: set[str]) -> list[AuditProblem]:
+                    already: set[ProblemKind]) -> list[AuditProblem]:
     """The anchor lags the head by design, so only its last row must still be there."""
     best = reading.best
     for c in reading.copies:
-        if c.state in ("corrupt", "bad_mac"):
+        if c.state in (HeadState.CORRUPT, HeadState.BAD_MAC):
             if best is None:
-                return [AuditProblem("anchor_invalid", f"the chain anchor in {c.where} was "
-                                     "edited or signed with another key")]
+                return [AuditProblem(ProblemKind.ANCHOR_INVALID, f"the chain anchor in "
+                                     f"{c.where} was edited or signed with another key")]
             notes.append(f"the anchor copy in {c.where} is damaged; the one in "
                          f"{best.where} was used")
-        elif c.state == "missing" and best is not None:
+        elif c.state == HeadState.MISSING and best is not None:
             notes.append(f"the anchor copy in {c.where} is missing; the one in "
                          f"{best.where} was used (the next update rewrites it)")
     if best is None or best.anchor is None:
-        return [AuditProblem("anchor_missing", "the chain anchor is missing from the secret "
-                             "store and the marker file: it was deleted, so a wiped log "
-                             "cannot be ruled out")]
+        return [AuditProblem(ProblemKind.ANCHOR_MISSING, "the chain anchor is missing from the "
+                             "secret store and the marker file: it was deleted, so a wiped "
+                             "log cannot be ruled out")]
     if best.anchor.count == 0:
         return []
     lost = _lost(rows, best.anchor.head, f"the anchor in {best.where} records")
@@ -120,15 +120,15 @@ def _lost(rows, head: ChainHead, who: str) -> AuditProblem | None:
         return None
     moved = next((r["id"] for r in rows if r["mac"] == head.last_mac), None)
     if moved is not None:
-        return AuditProblem("reordered", f"the last row of the chain was row {head.last_id} "
-                            f"and is now stored as row {moved}", moved)
+        return AuditProblem(ProblemKind.REORDERED, f"the last row of the chain was row "
+                            f"{head.last_id} and is now stored as row {moved}", moved)
     if not rows:
-        return AuditProblem("truncated", f"all rows were deleted: {who} {head.count} rows "
-                            f"ending at row {head.last_id}", head.last_id)
+        return AuditProblem(ProblemKind.TRUNCATED, f"all rows were deleted: {who} "
+                            f"{head.count} rows ending at row {head.last_id}", head.last_id)
     lost = max(head.count - len(rows), 0)
     return AuditProblem(
-        "truncated", f"rows were deleted from the end: {who} {head.count} rows ending at "
-        f"row {head.last_id}, the table has {len(rows)} ending at row {rows[-1]['id']}"
+        ProblemKind.TRUNCATED, f"rows were deleted from the end: {who} {head.count} rows "
+        f"ending at row {head.last_id}, the table has {len(rows)} ending at row {rows[-1]['id']}"
         + (f" ({lost} missing)" if lost else ""), head.last_id)
 
 
@@ -140,15 +140,15 @@ def behind(rows, start: int) -> str:
             "append updates the head")
 
 
-def gap_found(cur, head: ChainHead | None, state: str, tail,
+def gap_found(cur, head: ChainHead | None, state: HeadState, tail,
               anchor: ChainHead | None) -> dict[str, Any] | None:
     """What an append must record before writing (None when head and anchor fit)."""
     table_last = tail["id"] if tail else 0
     reason = None
-    if state == "missing":
+    if state == HeadState.MISSING:
         if tail is not None:
             reason = "the chain head file was missing"
-    elif state != "ok" or head is None:
+    elif state != HeadState.OK or head is None:
         reason = "the chain head file was edited or signed with another key"
     elif head.count and not has_row(cur, head):
         reason = (f"rows were deleted: the head recorded {head.count} rows ending at row "

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.builtins.phone import MAX_TEXT_CHARS, OUTBOX_KIND
-from assistant.companion.outbox import Outbox
+from assistant.builtins.phone import MAX_TEXT_CHARS
+from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 
@@ -53,7 +53,7 @@ class Broadcast:
             raise ToolError("broadcast.empty", "What should I broadcast? Say, for example: "
                             "broadcast dinner is ready.")
         ctx.caps.require("notify", "phone")
-        oid = self._outbox.enqueue(OUTBOX_KIND, {
+        oid = self._outbox.enqueue(NoticeKind.PHONE_NOTIFY, {
             "text": message, "broadcast": True, "source": ctx.call.source,
             "untrusted": ctx.call.untrusted, "call_id": ctx.call.call_id})
         # The speech is the message itself: saying it aloud is the broadcast here.

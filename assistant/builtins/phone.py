@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.companion.outbox import Outbox
+from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
 
-OUTBOX_KIND = "phone.notify"
 MAX_TEXT_CHARS = 1000
 
 
@@ -63,7 +62,7 @@ class NotifyPhone:
             raise ToolError("phone.empty", "What should I send to your phone?",
                             "say, for example: send buy milk to my phone")
         ctx.caps.require("notify", "phone")
-        oid = self._outbox.enqueue(OUTBOX_KIND, {
+        oid = self._outbox.enqueue(NoticeKind.PHONE_NOTIFY, {
             "text": text, "source": ctx.call.source, "untrusted": ctx.call.untrusted,
             "call_id": ctx.call.call_id})
         return {"outbox_id": oid, "state": "queued",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.builtins.screen_help import find_errors, headings, locate
+from assistant.builtins.screen_help import FindingKind, find_errors, headings, locate
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
@@ -140,7 +140,7 @@ class DescribeScreen(_ScreenTool):
                          f"{', '.join(names[:5])}.")
         if heads:
             parts.append(f"Headings: {'; '.join(h.text for h in heads[:3])}.")
-        serious = [e for e in errors if e.kind != "warning"]
+        serious = [e for e in errors if e.kind != FindingKind.WARNING]
         if serious:
             parts.append(f"It looks like there is an error: {serious[0].said()}.")
         if not parts:

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from assistant.tools.manifest import ToolManifest
@@ -79,13 +80,23 @@ MEANINGS = (
 )
 
 
+class FindingKind(StrEnum):
+    """What an ErrorFinding is, most telling first (findings are reported in this order)."""
+
+    TRACEBACK = "traceback"  # a Python traceback's exception line
+    DIALOG = "dialog"  # a window title that speaks of an error
+    ERROR = "error"
+    EXIT_CODE = "exit_code"  # a non-zero exit status
+    WARNING = "warning"
+
+
 @dataclass(frozen=True)
 class ErrorFinding:
-    """One error-like thing on the screen: kind traceback | error | exit_code | dialog |
-    warning; `text` is the line that says it, `context` where it happened; `line` is the
-    index of that line in the input (None for a dialog title)."""
+    """One error-like thing on the screen: `text` is the line that says it, `context`
+    where it happened; `line` is the index of that line in the input (None for a
+    dialog title)."""
 
-    kind: str
+    kind: FindingKind
     text: str
     context: str = ""
     line: int | None = None
@@ -99,7 +110,7 @@ class ErrorFinding:
         return f"{self.text}{where}"
 
 
-_RANK = {"traceback": 0, "dialog": 1, "error": 2, "exit_code": 3, "warning": 4}
+_RANK = {kind: rank for rank, kind in enumerate(FindingKind)}
 
 
 def find_errors(lines: Sequence[str], titles: Sequence[str] = ()) -> list[ErrorFinding]:
@@ -121,27 +132,28 @@ def find_errors(lines: Sequence[str], titles: Sequence[str] = ()) -> list[ErrorF
                 if end - i > 60:  # no exception line in sight: not one traceback
                     break
             if end < len(lines) and _EXCEPTION.match(lines[end]):
-                found.append(ErrorFinding("traceback", lines[end].strip(), context, end))
+                found.append(ErrorFinding(FindingKind.TRACEBACK, lines[end].strip(), context,
+                                          end))
                 used.update(range(i, end + 1))
                 i = end + 1
                 continue
         i += 1
     for title in titles:
         if title and _DIALOG_WORDS.search(title):
-            found.append(ErrorFinding("dialog", title.strip()))
+            found.append(ErrorFinding(FindingKind.DIALOG, title.strip()))
     for n, line in enumerate(lines):
         if n in used or not line.strip():
             continue
         text = line.strip()
         exit_code = _EXIT.search(text)
         if exit_code and exit_code.group(1) not in ("0",):
-            found.append(ErrorFinding("exit_code", text, line=n))
+            found.append(ErrorFinding(FindingKind.EXIT_CODE, text, line=n))
         elif _EXCEPTION.match(text) and ":" in text:
-            found.append(ErrorFinding("error", text, line=n))
+            found.append(ErrorFinding(FindingKind.ERROR, text, line=n))
         elif _ERROR_LINE.search(text):
-            found.append(ErrorFinding("error", text, line=n))
+            found.append(ErrorFinding(FindingKind.ERROR, text, line=n))
         elif _WARNING.search(text):
-            found.append(ErrorFinding("warning", text, line=n))
+            found.append(ErrorFinding(FindingKind.WARNING, text, line=n))
     return sorted(found, key=lambda f: _RANK[f.kind])
 
 
@@ -156,14 +168,16 @@ def meaning_of(finding: ErrorFinding) -> str:
 
 def answer(findings: Sequence[ErrorFinding], explain: bool = True) -> str:
     """The spoken reply: the most telling error, where it happened, what it means."""
-    serious = [f for f in findings if f.kind != "warning"]
+    serious = [f for f in findings if f.kind != FindingKind.WARNING]
     if not findings:
         return "I don't see an error on the screen."
     if not serious:
         return f"I see no error, but there is a warning: {findings[0].said()}."
     top = serious[0]
-    lead = {"traceback": "The screen shows a Python error", "dialog": "An error window says",
-            "exit_code": "A command failed", "error": "The screen shows an error"}[top.kind]
+    lead = {FindingKind.TRACEBACK: "The screen shows a Python error",
+            FindingKind.DIALOG: "An error window says",
+            FindingKind.EXIT_CODE: "A command failed",
+            FindingKind.ERROR: "The screen shows an error"}[top.kind]
     reply = f"{lead}: {top.said()}."
     meaning = meaning_of(top) if explain else ""
     if meaning:
@@ -270,7 +284,7 @@ class ExplainError:
         speech = answer(findings)
         explanation, by = "", "built-in"
         llm = self._explainer() if self._explainer is not None else None
-        serious = [f for f in findings if f.kind != "warning"]
+        serious = [f for f in findings if f.kind != FindingKind.WARNING]
         if llm is not None and serious:
             explanation = await _ask_llm(llm, serious)
             if explanation:

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 from assistant.agent.numbers import spoken_duration
 from assistant.scheduling.timer_store import (
     MAX_TIMER_S,
-    PAUSED,
-    RUNNING,
     Timer,
+    TimerState,
     TimerStore,
     timer_name,
     timer_names,
@@ -79,7 +78,7 @@ class SetTimer(_TimerTool):
 
 def _status(t: Timer, now: float) -> str:
     left = spoken_duration(max(1, round(t.remaining_s(now))))
-    if t.state == PAUSED:
+    if t.state == TimerState.PAUSED:
         return f"Your {timer_name(t)} is paused with {left} left."
     return f"Your {timer_name(t)} has {left} left."
 
@@ -170,7 +169,8 @@ class PauseTimer(_TimerTool):
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
-        timers = self._store.choose("pause", args.get("label", "").strip(), states=(RUNNING,))
+        timers = self._store.choose("pause", args.get("label", "").strip(),
+                                    states=(TimerState.RUNNING,))
         paused = self._store.pause(timers)
         if not paused:  # it came due while we were looking
             raise ToolError("timer.not_found", "There is no timer running.")
@@ -195,7 +195,8 @@ class ResumeTimer(_TimerTool):
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
-        timers = self._store.choose("resume", args.get("label", "").strip(), states=(PAUSED,))
+        timers = self._store.choose("resume", args.get("label", "").strip(),
+                                    states=(TimerState.PAUSED,))
         resumed = self._store.resume(timers)
         if not resumed:
             raise ToolError("timer.not_paused", "There is no paused timer.")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from assistant.cli.output import print_json, progress_bar
-from assistant.doctor.check import FAIL
+from assistant.doctor.check import CheckStatus
 from assistant.doctor.run import run_doctor
 
 EXIT_MISSING = 7
-_LABEL = {"ok": "ok", "info": "info", "warn": "warn", "fail": "FAIL"}
+_LABEL = {CheckStatus.OK: "ok", CheckStatus.INFO: "info", CheckStatus.WARN: "warn",
+          CheckStatus.FAIL: "FAIL"}
 
 
 def register(sub) -> None:
@@ -34,12 +35,12 @@ def run(args, ctx) -> int:
         width = max(len(c.name) for c in report.checks)
         for c in report.checks:
             print(f"{_LABEL[c.status]:>4}  {c.name:<{width}}  {c.detail}")
-            if c.fix and c.status != "ok":
+            if c.fix and c.status != CheckStatus.OK:
                 print(f"{'':>4}  {'':<{width}}  fix: {c.fix}")
-        fails = sum(c.status == FAIL for c in report.checks)
+        fails = sum(c.status == CheckStatus.FAIL for c in report.checks)
         if fails:
             print(f"\n{fails} essential problem(s): Heron cannot run until they are fixed.")
         else:
-            print("\nHeron can run." + (" Warnings above limit some features."
-                                        if any(c.status == "warn" for c in report.checks) else ""))
+            warned = any(c.status == CheckStatus.WARN for c in report.checks)
+            print("\nHeron can run." + (" Warnings above limit some features." if warned else ""))
     return 0 if report.ok else EXIT_MISSING

@@ -13,7 +13,7 @@ from assistant.paths import HeronPaths
 from assistant.permissions.approvals import MCP_PREFIX, ApprovalStore
 from assistant.permissions.scope_words import scope_words
 from assistant.storage import Storage
-from assistant.tools.registry import ToolSource
+from assistant.tools.registry import ToolSource, ToolSourceKind
 from assistant.workers.discovery import (
     ManifestProblem,
     find_workers,
@@ -154,7 +154,7 @@ def validate(path: Path, paths: HeronPaths, config) -> list[ManifestProblem]:
     for spec in others:
         if spec.dir.resolve() != target:
             known.setdefault(spec.manifest.name, spec.source)
-    _, problems = load_worker(path, known, ToolSource("path", str(target)))
+    _, problems = load_worker(path, known, ToolSource(ToolSourceKind.PATH, str(target)))
     return problems
 
 

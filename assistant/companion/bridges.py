@@ -16,15 +16,16 @@ import httpx
 
 from assistant.companion.egress import Egress, EgressError, EgressUnresolved
 from assistant.companion.hub import Hub
+from assistant.companion.outbox import NoticeKind
 from assistant.storage import Storage
 
 log = logging.getLogger(__name__)
 ACK_WAIT_S = 5.0
 HTTP_TIMEOUT_S = 10.0
 
-TITLES = {"timer.fired": "Timer done", "reminder.fired": "Reminder",
-          "approval.needed": "Approval needed", "task.done": "Task finished",
-          "phone.notify": "Message from Heron"}
+TITLES = {NoticeKind.TIMER_FIRED: "Timer done", NoticeKind.REMINDER_FIRED: "Reminder",
+          NoticeKind.APPROVAL_NEEDED: "Approval needed", NoticeKind.TASK_DONE: "Task finished",
+          NoticeKind.PHONE_NOTIFY: "Message from Heron"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Notice:
     """What a bridge may send: the dedup id and a generic title, never the text."""
 
     id: int
-    kind: str
+    kind: NoticeKind
 
     @property
     def dedup_id(self) -> str:
@@ -40,7 +41,7 @@ class Notice:
 
     @property
     def title(self) -> str:
-        return TITLES.get(self.kind, "Heron")
+        return TITLES[self.kind]
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "dedup_id": self.dedup_id, "kind": self.kind,

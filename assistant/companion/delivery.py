@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from assistant.companion.bridges import Bridge, Notice, Pending
+from assistant.companion.outbox import NoticeKind
 from assistant.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ class DeliveryEngine:
 
     async def _attempt(self, outbox_id: int, bridge: str, kind: str) -> None:
         try:
-            await self.bridges[bridge].deliver(Notice(outbox_id, kind))
+            # In the try: a kind this version does not know fails that entry alone.
+            await self.bridges[bridge].deliver(Notice(outbox_id, NoticeKind(kind)))
         except Pending:
             self._later(outbox_id, bridge, IDLE_POLL_S, count=False, error="")
         except asyncio.CancelledError:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.bus import EventBus
-from assistant.companion.outbox import Outbox
+from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.events import (
     Event,
     MicStateChanged,
@@ -29,11 +29,6 @@ from assistant.permissions.provenance import origin_warning
 log = logging.getLogger(__name__)
 HISTORY_LEN = 50
 CLIENT_QUEUE_LEN = 256  # a phone this far behind is dropped; it reconnects and resyncs
-
-KIND_TIMER = "timer.fired"
-KIND_REMINDER = "reminder.fired"
-KIND_APPROVAL = "approval.needed"
-KIND_TASK_DONE = "task.done"
 
 AskFn = Callable[[str], Awaitable[dict[str, Any]]]
 MuteFn = Callable[[bool], Awaitable[None]]
@@ -115,7 +110,7 @@ class Hub:
                             session.device_id)
                 self.sessions.discard(session)
 
-    def notify(self, kind: str, title: str, text: str, private: bool = True) -> int:
+    def notify(self, kind: NoticeKind, title: str, text: str, private: bool = True) -> int:
         """Queue a notification for every bridge (the outbox makes it durable)."""
         oid = self.outbox.enqueue(kind, {"title": title, "text": text, "private": private})
         self.on_enqueued()
@@ -137,9 +132,9 @@ class Hub:
             self._said("assistant", event.text)
         elif isinstance(event, TimerFired):
             name = f"{event.label} timer" if event.label else "timer"
-            self.notify(KIND_TIMER, "Timer done", f"Your {name} is done.")
+            self.notify(NoticeKind.TIMER_FIRED, "Timer done", f"Your {name} is done.")
         elif isinstance(event, ReminderFired):
-            self.notify(KIND_REMINDER, "Reminder", event.text)
+            self.notify(NoticeKind.REMINDER_FIRED, "Reminder", event.text)
 
     def _said(self, who: str, text: str) -> None:
         entry = {"who": who, "text": text}
@@ -155,7 +150,7 @@ class Hub:
         self._said("user", text)
         result = await self._ask(text)
         if loop.time() - started >= self.long_task_s:
-            self.notify(KIND_TASK_DONE, "Done", result.get("response", ""))
+            self.notify(NoticeKind.TASK_DONE, "Done", result.get("response", ""))
         return result
 
     async def mute(self, muted: bool) -> None:
@@ -192,7 +187,7 @@ class PhonePrompter:
                          asyncio.get_running_loop().create_future())
         hub.prompts[prompt.id] = prompt
         hub.broadcast({"type": "prompt", **prompt.to_dict()})
-        hub.notify(KIND_APPROVAL, "Approval needed", request.summary)
+        hub.notify(NoticeKind.APPROVAL_NEEDED, "Approval needed", request.summary)
         try:
             return await prompt.answer
         finally:

@@ -7,9 +7,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 from assistant.storage import Storage
+
+
+class NoticeKind(StrEnum):
+    """What an outbox entry is about (its `kind` column): all a bridge sends besides
+    the entry's id."""
+
+    TIMER_FIRED = "timer.fired"
+    REMINDER_FIRED = "reminder.fired"
+    APPROVAL_NEEDED = "approval.needed"
+    TASK_DONE = "task.done"  # a long command from the phone finished
+    PHONE_NOTIFY = "phone.notify"  # notify_phone and broadcast
 
 
 class Outbox:
@@ -17,7 +29,7 @@ class Outbox:
         self._db = storage
         self._clock = clock
 
-    def enqueue(self, kind: str, body: dict[str, Any]) -> int:
+    def enqueue(self, kind: NoticeKind, body: dict[str, Any]) -> int:
         now = self._clock()
         with self._db.transaction() as cur:
             cur.execute("INSERT INTO outbox(created_at, kind, body, next_attempt_at) "

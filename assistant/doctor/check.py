@@ -4,16 +4,25 @@ rows. Printing lives in the CLI."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
-_SEVERITY = {OK: "", INFO: "info", WARN: "warning", FAIL: "error"}
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    INFO = "info"
+    WARN = "warn"
+    FAIL = "fail"  # something essential is missing: Heron cannot run
+
+
+_SEVERITY = {CheckStatus.OK: "", CheckStatus.INFO: "info", CheckStatus.WARN: "warning",
+             CheckStatus.FAIL: "error"}
 
 
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # ok | info | warn | fail (fail = something essential is missing)
+    status: CheckStatus
     detail: str
     fix: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -32,7 +41,7 @@ class DoctorReport:
 
     @property
     def ok(self) -> bool:
-        return all(c.status != FAIL for c in self.checks)
+        return all(c.status != CheckStatus.FAIL for c in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "checks": [c.to_dict() for c in self.checks]}

@@ -7,7 +7,7 @@ from assistant.config import HeronConfig
 from assistant.desktop import autostart
 from assistant.desktop.hotkey import probe_hotkey
 from assistant.desktop.instance import InstanceClient, InstanceLock, socket_path
-from assistant.doctor.check import INFO, OK, Check
+from assistant.doctor.check import Check, CheckStatus
 from assistant.paths import HeronPaths
 from models.errors import CodedError
 
@@ -34,7 +34,7 @@ def check_desktop(paths: HeronPaths, config: HeronConfig) -> Check:
     detail = (f"Heron {running}; push-to-talk hotkey {hotkey}; autostart "
               f"{'on' if data['autostart'] else 'off'}")
     if usable:
-        return Check("desktop", OK, detail, data=data)
-    return Check("desktop", INFO, detail,
+        return Check("desktop", CheckStatus.OK, detail, data=data)
+    return Check("desktop", CheckStatus.INFO, detail,
                  "bind `heron --toggle` to a key in your desktop's keyboard settings",
                  data=data)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 
 from assistant.config import HeronConfig
-from assistant.doctor.check import INFO, OK, WARN, Check
+from assistant.doctor.check import Check, CheckStatus
 from audio.asr import AUTO, WHISPER_LANGUAGES
 from audio.tts_espeak import INSTALL_HINT, espeak_path
 
@@ -74,7 +74,7 @@ def check_languages(config: HeronConfig) -> Check:
               f"{'espeak-ng' if program else 'nobody: espeak-ng is missing'}; {NEURAL_NOTE}")
     if program is None:
         wants_other = asr.language not in ("", "en")
-        return Check("languages", WARN if wants_other else INFO, detail,
+        return Check("languages", CheckStatus.WARN if wants_other else CheckStatus.INFO, detail,
                      f"{INSTALL_HINT} to hear replies in languages other than English",
                      data)
-    return Check("languages", OK, detail, data=data)
+    return Check("languages", CheckStatus.OK, detail, data=data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from assistant.doctor.check import FAIL, OK, Check
+from assistant.doctor.check import Check, CheckStatus
 from models.catalog import CATALOG, ModelSpec
 from models.store import ModelStore
 
@@ -52,16 +52,19 @@ def check_models(store: ModelStore, verify: bool = False,
             result = store.verify(spec, progress_for(spec.id) if progress_for else None)
             bad = [f"{f.name}: {f.detail} [{f.code}]" for f in result.files if not f.ok]
             if bad:
-                out.append(Check(name, FAIL, "; ".join(bad), spec.reinstall_command(), data))
+                out.append(Check(name, CheckStatus.FAIL, "; ".join(bad),
+                                 spec.reinstall_command(), data))
             else:
-                out.append(Check(name, OK, f"sha256 ok ({spec.requirement})", data=data))
+                out.append(Check(name, CheckStatus.OK, f"sha256 ok ({spec.requirement})",
+                                 data=data))
             continue
         state, detail = model_state(store, spec)
         data["state"] = state
         if state in ("missing", "wrong size"):
-            out.append(Check(name, FAIL, f"{state}: {detail}", spec.reinstall_command(), data))
+            out.append(Check(name, CheckStatus.FAIL, f"{state}: {detail}",
+                             spec.reinstall_command(), data))
         else:
             sizes = "sizes match" if state != "not assembled" else detail
-            out.append(Check(name, OK, f"{state}, {sizes} ({spec.requirement}; "
+            out.append(Check(name, CheckStatus.OK, f"{state}, {sizes} ({spec.requirement}; "
                              "`--verify` hashes)", data=data))
     return out

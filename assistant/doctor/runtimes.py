@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from assistant.doctor.check import FAIL, INFO, OK, WARN, Check
+from assistant.doctor.check import Check, CheckStatus
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def check_onnxruntime(prefer_gpu: bool = True) -> Check:
 
         available = available_providers()
     except ImportError as err:
-        return Check("onnxruntime", FAIL, f"onnxruntime cannot be imported: {err}",
+        return Check("onnxruntime", CheckStatus.FAIL, f"onnxruntime cannot be imported: {err}",
                      "re-run scripts/install.sh")
     choice = choose_providers(available, prefer_gpu)
     data = {"version": ort.__version__, "available": available,
@@ -36,12 +36,12 @@ def check_onnxruntime(prefer_gpu: bool = True) -> Check:
             "reason": choice.reason}
     detail = f"onnxruntime {ort.__version__}, providers {', '.join(choice.providers)}"
     if _installed("onnxruntime") and _installed("onnxruntime-gpu"):
-        return Check("onnxruntime", WARN, f"{detail} — both onnxruntime and onnxruntime-gpu "
-                     "are installed and overwrite one module", ORT_KEEP_GPU, data)
+        return Check("onnxruntime", CheckStatus.WARN, f"{detail} — both onnxruntime and "
+                     "onnxruntime-gpu are installed and overwrite one module", ORT_KEEP_GPU, data)
     if choice.uses_gpu:
-        return Check("onnxruntime", OK, detail, data=data)
+        return Check("onnxruntime", CheckStatus.OK, detail, data=data)
     fix = "" if not prefer_gpu else GPU_INSTALL
-    return Check("onnxruntime", INFO, f"{detail} — {choice.reason}", fix, data)
+    return Check("onnxruntime", CheckStatus.INFO, f"{detail} — {choice.reason}", fix, data)
 
 
 def _nvidia_driver() -> str:
@@ -64,8 +64,8 @@ def check_ctranslate2() -> Check:
     try:
         import ctranslate2
     except ImportError as err:
-        return Check("ctranslate2", FAIL, f"ctranslate2 (faster-whisper) cannot be imported: "
-                     f"{err}", "re-run scripts/install.sh")
+        return Check("ctranslate2", CheckStatus.FAIL, f"ctranslate2 (faster-whisper) cannot be "
+                     f"imported: {err}", "re-run scripts/install.sh")
     try:
         count = ctranslate2.get_cuda_device_count()
     except Exception as err:  # raised when the CUDA runtime itself is broken
@@ -79,11 +79,11 @@ def check_ctranslate2() -> Check:
         try:
             data["cuda_compute_types"] = sorted(ctranslate2.get_supported_compute_types("cuda"))
         except RuntimeError as err:
-            return Check("ctranslate2", WARN, f"{count} CUDA device(s) but CUDA fails: {err}",
-                         GPU_INSTALL, data)
-        return Check("ctranslate2", OK, f"ctranslate2 {ctranslate2.__version__}: {count} CUDA "
-                     f"device(s), compute types {', '.join(data['cuda_compute_types'])}",
-                     data=data)
+            return Check("ctranslate2", CheckStatus.WARN,
+                         f"{count} CUDA device(s) but CUDA fails: {err}", GPU_INSTALL, data)
+        return Check("ctranslate2", CheckStatus.OK, f"ctranslate2 {ctranslate2.__version__}: "
+                     f"{count} CUDA device(s), compute types "
+                     f"{', '.join(data['cuda_compute_types'])}", data=data)
     driver = _nvidia_driver()
     missing = [w for w in CT2_GPU_WHEELS if not _installed(w)]
     data |= {"nvidia_driver": driver, "missing_wheels": missing}
@@ -97,6 +97,7 @@ def check_ctranslate2() -> Check:
     else:
         why = f"NVIDIA driver {driver} and CUDA wheels present, but CUDA reports no device"
         fix = "check `nvidia-smi`; the driver must support CUDA 12"
-    return Check("ctranslate2", INFO, f"ctranslate2 {ctranslate2.__version__}: CPU only "
-                 f"(compute types {', '.join(data['cpu_compute_types'])}) — {why}", fix, data)
+    return Check("ctranslate2", CheckStatus.INFO, f"ctranslate2 {ctranslate2.__version__}: "
+                 f"CPU only (compute types {', '.join(data['cpu_compute_types'])}) — {why}",
+                 fix, data)
 

@@ -3,7 +3,7 @@ worker process that confines itself and then tries every way out."""
 
 from __future__ import annotations
 
-from assistant.doctor.check import INFO, OK, WARN, Check
+from assistant.doctor.check import Check, CheckStatus
 from assistant.workers.sandbox_report import enforcement_report
 
 
@@ -17,15 +17,16 @@ def check_sandbox() -> Check:
     missing = [name for name, v in report.items() if not v.get("enforced")]
     data = {"protections": report}
     if not missing:
-        return Check("sandbox", OK, f"all {len(report)} worker protections enforced "
-                     f"({', '.join(report)})", data=data)
+        return Check("sandbox", CheckStatus.OK, f"all {len(report)} worker protections "
+                     f"enforced ({', '.join(report)})", data=data)
     why = "; ".join(f"{n}: {report[n].get('detail', '')}" for n in missing)
     if missing == ["uid_drop"]:  # every desktop install: said, but nothing to repair
-        return Check("sandbox", INFO, f"workers keep your uid (only root can give them "
-                     f"one of their own); everything else is enforced: {why}",
+        return Check("sandbox", CheckStatus.INFO, f"workers keep your uid (only root can give "
+                     f"them one of their own); everything else is enforced: {why}",
                      "nothing to do for a desktop install; run Heron as root for a "
                      "separate uid per worker", data)
-    return Check("sandbox", WARN, f"third-party workers run with weaker isolation: {why}",
+    return Check("sandbox", CheckStatus.WARN,
+                 f"third-party workers run with weaker isolation: {why}",
                  _sandbox_fix(missing), data)
 
 

@@ -32,7 +32,7 @@ from assistant import __version__
 from assistant.mcp.options import McpOptions, McpServerOptions
 from assistant.nesting import MAX_DOCUMENT_DEPTH, measure
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.registry import ToolError, ToolSource
+from assistant.tools.registry import ToolError, ToolSource, ToolSourceKind
 from models.errors import CodedError
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ async def connect_servers(options: McpOptions | None, registry: ToolRegistry,
             out.errors.append(err)
             continue
         out.servers[conn.name] = conn
-        source = ToolSource("mcp", f"{conn.name}: {' '.join(conn.options.command)}")
+        source = ToolSource(ToolSourceKind.MCP, f"{conn.name}: {' '.join(conn.options.command)}")
         for tool in conn.tools:
             try:
                 proxy = McpToolProxy(conn, tool)

@@ -1,8 +1,8 @@
 """Things that come due at a time and fire exactly once (timers, reminders): the SQL
 that claims them, and the loop that fires one store's (run by scheduling/service.py). The
 tables share the columns state ('pending' | 'fired' | 'cancelled'; a timer may also be
-'paused'), due_at and fired_at. Only 'pending' rows are ever claimed: a paused timer
-never fires."""
+'paused': ReminderState, TimerState), due_at and fired_at. Only 'pending' rows are ever
+claimed: a paused timer never fires."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from assistant.agent.numbers import spoken_duration
@@ -16,12 +17,20 @@ from assistant.storage import Storage
 LATE_NOTICE_S = 60  # later than this, the announcement says it was missed
 
 
+class ReminderState(StrEnum):
+    """Reminder.state, as the `reminders` table stores it."""
+
+    PENDING = "pending"
+    FIRED = "fired"
+    CANCELLED = "cancelled"  # the table allows it; no tool cancels a reminder yet
+
+
 @dataclass(frozen=True)
 class Reminder:
     id: int
     text: str
     due_at: float
-    state: str
+    state: ReminderState
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "text": self.text, "due_at": self.due_at,
@@ -36,17 +45,18 @@ class ReminderStore:
 
     @staticmethod
     def _row(r) -> Reminder:
-        return Reminder(r["id"], r["text"], r["due_at"], r["state"])
+        return Reminder(r["id"], r["text"], r["due_at"], ReminderState(r["state"]))
 
     def add(self, text: str, due_at: float) -> Reminder:
         with self._db.transaction() as cur:
             cur.execute("INSERT INTO reminders(text, created_at, due_at) VALUES (?,?,?)",
                         (text, self._clock(), due_at))
             rid = cur.lastrowid
-        return Reminder(int(rid), text, due_at, "pending")
+        return Reminder(int(rid), text, due_at, ReminderState.PENDING)
 
     def pending(self) -> list[Reminder]:
-        rows = self._db.query("SELECT * FROM reminders WHERE state='pending' ORDER BY due_at")
+        rows = self._db.query("SELECT * FROM reminders WHERE state=? ORDER BY due_at",
+                              (ReminderState.PENDING,))
         return [self._row(r) for r in rows]
 
     def claim_due(self, now: float) -> list[Reminder]:

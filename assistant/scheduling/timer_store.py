@@ -1,7 +1,7 @@
 """Timers in SQLite: the Timer row, TimerStore (add, pause, resume, change, cancel),
 which timer a spoken name means and what is said when one comes due. A paused timer
 keeps its time left in `remaining_s` and is never claimed by the due loop (that only
-looks at state 'pending')."""
+looks at state 'pending', TimerState.RUNNING)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from enum import StrEnum
 from typing import Any
 
 from assistant.agent.numbers import find_duration, spoken_duration
@@ -17,7 +18,15 @@ from assistant.storage import Storage
 from assistant.tools.registry import ToolError
 
 MAX_TIMER_S = 7 * 24 * 3600
-RUNNING, PAUSED = "pending", "paused"
+
+
+class TimerState(StrEnum):
+    """Timer.state, as the `timers` table stores it."""
+
+    RUNNING = "pending"  # 'pending' like a reminder not yet due: due.py claims both alike
+    PAUSED = "paused"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -26,11 +35,11 @@ class Timer:
     label: str
     duration_s: int  # as set: how the user names an unlabelled timer ("5 minute timer")
     due_at: float  # stale while paused
-    state: str  # pending (running) | paused | fired | cancelled
+    state: TimerState
     paused_left_s: float | None = None
 
     def remaining_s(self, now: float | None = None) -> float:
-        if self.state == PAUSED:
+        if self.state == TimerState.PAUSED:
             return max(0.0, self.paused_left_s or 0.0)
         return max(0.0, self.due_at - (time.time() if now is None else now))
 
@@ -41,7 +50,7 @@ class Timer:
         return {"id": self.id, "label": self.label, "duration_s": self.duration_s,
                 "due_at": self.due_at, "remaining_s": round(self.remaining_s(now), 1),
                 "state": self.state, "name": self.label or None,
-                "is_active": self.state == RUNNING, "total_seconds_left": left,
+                "is_active": self.state == TimerState.RUNNING, "total_seconds_left": left,
                 **_rounded_left(left), "start_hours": start_h,
                 "start_minutes": rest // 60, "start_seconds": rest % 60}
 
@@ -149,8 +158,8 @@ class TimerStore:
 
     @staticmethod
     def _row(r) -> Timer:
-        return Timer(r["id"], r["label"], r["duration_s"], r["due_at"], r["state"],
-                     r["remaining_s"])
+        return Timer(r["id"], r["label"], r["duration_s"], r["due_at"],
+                     TimerState(r["state"]), r["remaining_s"])
 
     def add(self, duration_s: int, label: str = "") -> Timer:
         now = self._clock()
@@ -158,16 +167,18 @@ class TimerStore:
             cur.execute("INSERT INTO timers(label, duration_s, created_at, due_at) "
                         "VALUES (?,?,?,?)", (label, duration_s, now, now + duration_s))
             tid = cur.lastrowid
-        return Timer(int(tid), label, duration_s, now + duration_s, RUNNING)
+        return Timer(int(tid), label, duration_s, now + duration_s, TimerState.RUNNING)
 
     def pending(self) -> list[Timer]:
         """The timers not yet done: running ones (soonest first), then paused ones."""
-        rows = self._db.query("SELECT * FROM timers WHERE state IN ('pending', 'paused') "
-                              "ORDER BY state='paused', due_at, id")
+        rows = self._db.query("SELECT * FROM timers WHERE state IN (?, ?) ORDER BY state=?, "
+                              "due_at, id", (TimerState.RUNNING, TimerState.PAUSED,
+                                             TimerState.PAUSED))
         return [self._row(r) for r in rows]
 
     def choose(self, verb: str, label: str = "", every: bool = False,
-               states: tuple[str, ...] = (RUNNING, PAUSED)) -> list[Timer]:
+               states: tuple[TimerState, ...] = (TimerState.RUNNING, TimerState.PAUSED),
+               ) -> list[Timer]:
         """The timers "<verb> the <label> timer" means, in one of `states`. No label: all
         (`every`) or the only one; several → ToolError("timer.which") naming them."""
         timers = self.pending()
@@ -194,10 +205,12 @@ class TimerStore:
         with self._db.transaction() as cur:
             for t in timers:
                 left = t.due_at - now
-                cur.execute("UPDATE timers SET state='paused', remaining_s=? WHERE id=? AND "
-                            "state='pending' AND due_at>?", (left, t.id, now))
+                cur.execute("UPDATE timers SET state=?, remaining_s=? WHERE id=? AND state=? "
+                            "AND due_at>?", (TimerState.PAUSED, left, t.id,
+                                             TimerState.RUNNING, now))
                 if cur.rowcount:
-                    done.append(Timer(t.id, t.label, t.duration_s, t.due_at, PAUSED, left))
+                    done.append(Timer(t.id, t.label, t.duration_s, t.due_at,
+                                      TimerState.PAUSED, left))
         return done
 
     def resume(self, timers: list[Timer]) -> list[Timer]:
@@ -206,10 +219,11 @@ class TimerStore:
         with self._db.transaction() as cur:
             for t in timers:
                 due_at = now + (t.paused_left_s or 0.0)
-                cur.execute("UPDATE timers SET state='pending', due_at=?, remaining_s=NULL "
-                            "WHERE id=? AND state='paused'", (due_at, t.id))
+                cur.execute("UPDATE timers SET state=?, due_at=?, remaining_s=NULL "
+                            "WHERE id=? AND state=?", (TimerState.RUNNING, due_at, t.id,
+                                                       TimerState.PAUSED))
                 if cur.rowcount:
-                    done.append(Timer(t.id, t.label, t.duration_s, due_at, RUNNING))
+                    done.append(Timer(t.id, t.label, t.duration_s, due_at, TimerState.RUNNING))
         return done
 
     def change(self, timers: list[Timer], seconds: int) -> list[Timer]:
@@ -228,10 +242,10 @@ class TimerStore:
                 raise ToolError("timer.too_long", "A timer can run for at most 7 days.")
         with self._db.transaction() as cur:
             for t in timers:
-                cur.execute("UPDATE timers SET due_at=due_at+? WHERE id=? AND state='pending'",
-                            (seconds, t.id))
+                cur.execute("UPDATE timers SET due_at=due_at+? WHERE id=? AND state=?",
+                            (seconds, t.id, TimerState.RUNNING))
                 cur.execute("UPDATE timers SET remaining_s=remaining_s+? WHERE id=? AND "
-                            "state='paused'", (seconds, t.id))
+                            "state=?", (seconds, t.id, TimerState.PAUSED))
         ids = {t.id for t in timers}
         return [t for t in self.pending() if t.id in ids]
 
@@ -247,8 +261,9 @@ class TimerStore:
         done = []
         with self._db.transaction() as cur:
             for t in timers:
-                cur.execute("UPDATE timers SET state='cancelled' WHERE id=? AND "
-                            "state IN ('pending', 'paused')", (t.id,))
+                cur.execute("UPDATE timers SET state=? WHERE id=? AND state IN (?, ?)",
+                            (TimerState.CANCELLED, t.id, TimerState.RUNNING,
+                             TimerState.PAUSED))
                 if cur.rowcount:
                     done.append(t)
         return done

@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from assistant.audit import AuditLog
@@ -84,18 +85,25 @@ class ToolOutcome:
                 "result": self.result, "error": self.error, "code": self.code}
 
 
+class ToolSourceKind(StrEnum):
+    BUILTIN = "builtin"
+    PATH = "path"  # a worker's folder (in the workers dir, or checked by path)
+    ENTRY_POINT = "entry point"  # a worker an installed package names
+    MCP = "mcp"  # a tool of an MCP server
+
+
 @dataclass(frozen=True)
 class ToolSource:
-    """Where a tool came from: builtin | path (a workers-dir folder) | entry point."""
+    """Where a tool came from."""
 
-    kind: str
+    kind: ToolSourceKind
     detail: str = ""  # the worker directory, or "NAME = module:attr (distribution)"
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.detail}" if self.detail else self.kind
+        return f"{self.kind} {self.detail}" if self.detail else str(self.kind)
 
 
-BUILTIN = ToolSource("builtin")
+BUILTIN = ToolSource(ToolSourceKind.BUILTIN)
 
 
 class ToolCollision(CodedError, ValueError):
@@ -299,7 +307,7 @@ class ToolRegistry:
         """Raises InvalidArguments. A schema not written by us (workers, MCP servers)
         is validated off the loop, with RE2 and a time budget (permissions/schema_check)."""
         source = self._sources.get(name)
-        trusted = source is not None and source.kind == BUILTIN.kind
+        trusted = source is not None and source.kind == ToolSourceKind.BUILTIN
         await self._args.check(args, m.input_schema, trusted=trusted)
 
     def capabilities(self, m: ToolManifest, call: ToolCall,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from assistant.events import EnrolmentProgress
+from assistant.events import EnrolmentProgress, EnrolmentStep
 from audio.enroll import EnrollError, build, check_new_word, record_clip, spoken_form
 from audio.wake import WakeWordDetector
 from models.catalog import specs_for_role
@@ -31,7 +31,7 @@ async def enrol_wake_word(service: HeronService, name: str, samples: int = 3,
         clips = []
         async with service.voice_paused() as mic:
             for i in range(1, samples + 1):
-                publish(EnrolmentProgress(name, "say", i, samples,
+                publish(EnrolmentProgress(name, EnrolmentStep.SAY, i, samples,
                                           f"Say “{spoken_form(name)}” now ({i} of {samples})"))
                 try:
                     clip = await asyncio.wait_for(
@@ -40,8 +40,8 @@ async def enrol_wake_word(service: HeronService, name: str, samples: int = 3,
                     raise EnrollError("enroll.no_speech", f"heard nothing for sample {i}",
                                       "check the microphone in Settings → Audio") from err
                 clips.append(clip)
-                publish(EnrolmentProgress(name, "heard", i, samples, "Got it."))
-        publish(EnrolmentProgress(name, "building", samples, samples,
+                publish(EnrolmentProgress(name, EnrolmentStep.HEARD, i, samples, "Got it."))
+        publish(EnrolmentProgress(name, EnrolmentStep.BUILDING, samples, samples,
                                   "Building the wake word…"))
         # the running detector's feature models when it has them (never load it here)
         loaded = service.stack.wake if service.stack.loaded("wake") else None
@@ -50,9 +50,9 @@ async def enrol_wake_word(service: HeronService, name: str, samples: int = 3,
         word = await service.stack.on_frames(_build_and_save, name, clips, folder, features,
                                              service.stack.store)
     except CodedError as err:
-        publish(EnrolmentProgress(name, "failed", message=err.sentence()))
+        publish(EnrolmentProgress(name, EnrolmentStep.FAILED, message=err.sentence()))
         raise
-    publish(EnrolmentProgress(name, "done", samples, samples,
+    publish(EnrolmentProgress(name, EnrolmentStep.DONE, samples, samples,
                               f"Enrolled {name}. Choose it under Wake word to use it."))
     return {"name": name, "samples": samples, "path": str(folder / f"{name}.npz"),
             "distance_threshold": round(word.distance_threshold, 4)}

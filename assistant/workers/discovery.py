@@ -21,7 +21,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from assistant.tools.manifest import ToolManifest
-from assistant.tools.registry import Tool, ToolCollision, ToolRegistry, ToolSource
+from assistant.tools.registry import (
+    Tool,
+    ToolCollision,
+    ToolRegistry,
+    ToolSource,
+    ToolSourceKind,
+)
 from assistant.workers.manifest_file import (
     MANIFEST_FILE,
     ManifestProblem,
@@ -55,7 +61,8 @@ def dir_candidates(workers_dir: Path) -> list[Candidate]:
     """Every sub-directory of the workers dir (sorted, hidden ones skipped)."""
     if not workers_dir.is_dir():
         return []
-    return [Candidate(d, ToolSource("path", str(d))) for d in sorted(workers_dir.iterdir())
+    return [Candidate(d, ToolSource(ToolSourceKind.PATH, str(d)))
+            for d in sorted(workers_dir.iterdir())
             if d.is_dir() and not d.name.startswith((".", "_"))]
 
 
@@ -74,7 +81,7 @@ def entry_point_candidates(group: str = ENTRY_POINT_GROUP
             problems.append(ManifestProblem(where, 1, 1, "worker.entry_point_failed",
                                             f"loading the entry point failed: {err!r}"))
             continue
-        found.append(Candidate(wdir, ToolSource("entry point", label)))
+        found.append(Candidate(wdir, ToolSource(ToolSourceKind.ENTRY_POINT, label)))
     return found, problems
 
 

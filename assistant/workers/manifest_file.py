@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.nesting import MAX_DOCUMENT_DEPTH, toml_too_deep
 from assistant.tools.manifest import ToolManifest, document_problems, manifest_from_document
-from assistant.tools.registry import ToolSource
+from assistant.tools.registry import ToolSource, ToolSourceKind
 from assistant.workers.toml_positions import key_positions, locate
 
 MANIFEST_FILE = "heron-worker.toml"
@@ -67,7 +67,7 @@ def load_worker(path: Path, known: Mapping[str, ToolSource] | None = None,
     taken to where they came from; taking one of them is a problem."""
     file = manifest_path(Path(path))
     wdir = file.parent
-    source = source or ToolSource("path", str(wdir))
+    source = source or ToolSource(ToolSourceKind.PATH, str(wdir))
     here = str(file)
     if not file.is_file():
         what = "no such file or directory" if not file.parent.exists() else \

@@ -18,9 +18,8 @@ from conftest import write_config
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from assistant.builtins.phone import OUTBOX_KIND
 from assistant.companion.guard import MAX_BODY_BYTES
-from assistant.companion.outbox import Outbox
+from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.storage import Storage
 
 HANG_S = 15.0  # a reply that takes this long is the server reading what it should refuse
@@ -163,7 +162,7 @@ def test_push_endpoints_on_this_machine_or_a_private_network_are_refused_and_nev
         db.close()
         storage = Storage(heron_home / "data" / "heron.db")
         try:
-            oid = Outbox(storage).enqueue(OUTBOX_KIND, {"text": "hello"})
+            oid = Outbox(storage).enqueue(NoticeKind.PHONE_NOTIFY, {"text": "hello"})
             _wait_until_no_subscriptions(storage)  # refused for good: dropped, not retried
         finally:
             storage.close()

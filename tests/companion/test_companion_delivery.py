@@ -14,12 +14,11 @@ import websockets
 from companion_peers import NtfyServer, PushService, WebhookReceiver
 from conftest import write_config
 
-from assistant.builtins.phone import OUTBOX_KIND
 from assistant.companion.bridges import WebPushBridge, new_vapid_key, vapid_public_key
 from assistant.companion.delivery import DeliveryEngine
 from assistant.companion.devices import DeviceStore
 from assistant.companion.egress import Egress
-from assistant.companion.outbox import Outbox
+from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.companion.tls import ensure_certificate
 from assistant.paths import resolve_paths
 from assistant.secrets import SecretStore
@@ -32,7 +31,7 @@ def _queue(home, n: int, text: str = SECRET_TEXT) -> list[int]:
     """Queue notify_phone messages as the tool does (its Outbox, the same database)."""
     storage = Storage(home / "data" / "heron.db")
     try:
-        return [Outbox(storage).enqueue(OUTBOX_KIND, {"text": f"{text} #{i}"})
+        return [Outbox(storage).enqueue(NoticeKind.PHONE_NOTIFY, {"text": f"{text} #{i}"})
                 for i in range(n)]
     finally:
         storage.close()
@@ -140,7 +139,7 @@ async def _push_through_the_bridge(home, push: PushService, cert) -> dict:
         async with httpx.AsyncClient(verify=tls) as http:
             bridge = WebPushBridge(storage, vapid_key, "mailto:heron@localhost", http,
                                    Egress(allow=lambda ip: ip.is_loopback))
-            oid = Outbox(storage).enqueue(OUTBOX_KIND, {"text": f"{SECRET_TEXT} #0"})
+            oid = Outbox(storage).enqueue(NoticeKind.PHONE_NOTIFY, {"text": f"{SECRET_TEXT} #0"})
             engine = asyncio.create_task(DeliveryEngine(storage, [bridge]).run())
             try:
                 (message,) = await asyncio.to_thread(push.wait_for, 1)

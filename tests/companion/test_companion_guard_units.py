@@ -15,14 +15,13 @@ import httpx
 import pytest
 from companion_peers import Listener, PushService
 
-from assistant.builtins.phone import OUTBOX_KIND
 from assistant.companion import guard
 from assistant.companion.bridges import Notice, WebPushBridge, new_vapid_key
 from assistant.companion.delivery import DeliveryEngine
 from assistant.companion.devices import DeviceStore, RateLimiter
 from assistant.companion.egress import Egress, EgressError, is_public
 from assistant.companion.guard import CompanionGate, client_key, host_allowed, split_host
-from assistant.companion.outbox import Outbox
+from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.companion.tls import ensure_certificate
 from assistant.storage import Storage
 
@@ -161,7 +160,7 @@ def test_a_name_that_points_here_by_send_time_is_never_contacted(tmp_path, caplo
                             "auth, created_at) VALUES (?,?,?,?,?)",
                             (url, device.id, keys["p256dh"], keys["auth"], time.time()))
         answers["push.example"] = ["127.0.0.2"]
-        oid = Outbox(storage).enqueue(OUTBOX_KIND, {"text": "hello"})
+        oid = Outbox(storage).enqueue(NoticeKind.PHONE_NOTIFY, {"text": "hello"})
         row = asyncio.run(_deliver_until_settled(storage, egress, cert, oid))
         assert (row["state"], row["attempts"], row["last_error"]) == ("delivered", 1, "")
         assert [m["payload"]["id"] for m in push.received] == [oid]  # once, not again
@@ -197,7 +196,7 @@ def test_a_name_that_does_not_resolve_now_is_retried_and_kept(tmp_path):
                 bridge = WebPushBridge(storage, new_vapid_key(), "mailto:heron@localhost",
                                        http, Egress(resolve=offline))
                 with pytest.raises(RuntimeError) as err:  # the engine retries it
-                    await bridge.deliver(Notice(1, "timer.fired"))
+                    await bridge.deliver(Notice(1, NoticeKind.TIMER_FIRED))
                 return str(err.value)
 
         assert "cannot resolve push.example" in asyncio.run(send())

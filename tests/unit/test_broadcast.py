@@ -9,9 +9,9 @@ import pytest
 from assistant.agent.router import Router
 from assistant.audit import AuditLog
 from assistant.builtins.broadcast import Broadcast
-from assistant.builtins.phone import OUTBOX_KIND, NotifyPhone
+from assistant.builtins.phone import NotifyPhone
 from assistant.bus import EventBus
-from assistant.companion.outbox import Outbox
+from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter, FanOutPrompter
 from assistant.tools.call import ToolCall
@@ -49,7 +49,7 @@ def test_the_message_is_spoken_and_queued_for_the_phone(setup):
     assert out.status == "ok", out.error
     assert out.result["speech"] == "Dinner is ready"
     [queued] = outbox.queued()
-    assert queued["kind"] == OUTBOX_KIND and queued["id"] == out.result["outbox_id"]
+    assert queued["kind"] == NoticeKind.PHONE_NOTIFY and queued["id"] == out.result["outbox_id"]
     assert queued["body"]["text"] == "Dinner is ready" and queued["body"]["broadcast"]
     # it leaves the machine: the exact message was shown in the question
     [request] = user.asked

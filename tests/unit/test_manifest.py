@@ -16,12 +16,12 @@ from assistant.tools.manifest import (
     api_problems,
     in_range,
 )
-from assistant.tools.registry import ToolSource
+from assistant.tools.registry import ToolSource, ToolSourceKind
 from assistant.workers.discovery import load_worker
 from assistant.workers.toml_positions import key_positions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "workers"
-BUILTIN = {"get_time": ToolSource("builtin")}
+BUILTIN = {"get_time": ToolSource(ToolSourceKind.BUILTIN)}
 
 
 def problems_of(path: Path, known=None):

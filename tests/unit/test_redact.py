@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vision.redact import KINDS, RedactOptions, luhn_ok, redact, redact_all
+from vision.redact import RedactOptions, SecretKind, luhn_ok, redact, redact_all
 
 GITHUB = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
 AWS = "AKIAIOSFODNN7EXAMPLE"
@@ -98,12 +98,12 @@ def test_high_entropy_runs_are_masked_but_short_ids_are_not():
 
 def test_options_turn_kinds_off_or_everything_off():
     text = f"Password: hunter2 card 4111 1111 1111 1111 token {GITHUB}"
-    only_cards = redact(text, RedactOptions(kinds=frozenset({"card"})))
+    only_cards = redact(text, RedactOptions(kinds=frozenset({SecretKind.CARD})))
     assert "hunter2" in only_cards.text and GITHUB in only_cards.text
     assert "[card ••••1111]" in only_cards.text
     off = redact(text, RedactOptions(enabled=False))
     assert off.text == text and off.total == 0
-    assert set(KINDS) == set(RedactOptions().kinds)
+    assert set(SecretKind) == set(RedactOptions().kinds)
 
 
 def test_redact_all_masks_each_line_and_sums_the_counts():

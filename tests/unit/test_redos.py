@@ -16,7 +16,7 @@ import pytest
 from assistant.mcp.client import proxy_manifest
 from assistant.mcp.options import McpServerOptions
 from assistant.tools.call import ToolCall
-from assistant.tools.registry import ToolSource
+from assistant.tools.registry import ToolSource, ToolSourceKind
 from assistant.workers.discovery import load_worker
 
 EVIL = r"^(\w+\s?)*$"
@@ -78,7 +78,7 @@ def register(core, tmp_path, schema, name="schema_test") -> Recorder:
     spec, problems = load_worker(worker(tmp_path, schema, name))
     assert problems == [], problems
     tool = Recorder(spec.manifest)
-    core.registry.register(tool, ToolSource("path", str(spec.dir)))
+    core.registry.register(tool, ToolSource(ToolSourceKind.PATH, str(spec.dir)))
     return tool
 
 
@@ -268,7 +268,7 @@ def test_mcp_tool_arguments_are_validated_off_the_loop(core):
     schema = {"type": "object", "properties": {"q": {"type": "string", "pattern": EVIL}}}
     m = proxy_manifest("srv", mcp_tool(schema), McpServerOptions(command=("x",)))
     tool = Recorder(m)
-    core.registry.register(tool, ToolSource("mcp", "srv: x"))
+    core.registry.register(tool, ToolSource(ToolSourceKind.MCP, "srv: x"))
     core.registry.prompter = Asked()
     outcome, _, stalled_s = asyncio.run(
         while_ticking(core.registry.call(ToolCall(m.name, {"q": PATHOLOGICAL}))))

@@ -2,13 +2,14 @@
 one scheduler that also fires reminders."""
 
 import asyncio
+import json
 import time
 
 from assistant.bus import EventBus
 from assistant.events import ReminderFired, Stage, StageError, TimerFired
-from assistant.scheduling.reminder_store import ReminderStore
+from assistant.scheduling.reminder_store import ReminderState, ReminderStore
 from assistant.scheduling.service import Scheduler
-from assistant.scheduling.timer_store import TimerStore
+from assistant.scheduling.timer_store import TimerState, TimerStore
 from assistant.storage import Storage
 from assistant.supervisor import supervised
 
@@ -186,3 +187,23 @@ def test_a_timer_store_that_cannot_be_read_never_holds_up_the_reminders(tmp_path
     assert [e.text for e in fired] == ["call Sam"] and fired[0].late_s < 0.3
     assert crashed and "timer 7 has no due time" in crashed[0].message
     assert {e.stage for e in crashed} == {"scheduler"}
+
+
+def test_states_read_back_from_sqlite_are_members_stored_as_the_plain_text(tmp_path):
+    storage = Storage(tmp_path / "heron.db")
+    timers, reminders = TimerStore(storage), ReminderStore(storage)
+    timers.pause([timers.add(60, "tea")])
+    reminders.add("call Sam", 2e9)
+    [tea], [call] = timers.pending(), reminders.pending()
+    assert type(tea.state) is TimerState and tea.state is TimerState.PAUSED
+    assert type(call.state) is ReminderState and call.state is ReminderState.PENDING
+    assert json.loads(json.dumps(tea.to_dict()))["state"] == "paused"
+    assert [r["state"] for r in storage.query("SELECT state FROM timers")] == ["paused"]
+    # Every member is a value the tables' CHECK constraints accept (the schema is as it was).
+    with storage.transaction() as cur:
+        for state in TimerState:
+            cur.execute("INSERT INTO timers(label, duration_s, created_at, due_at, state) "
+                        "VALUES ('x', 1, 0, 0, ?)", (state,))
+        for state in ReminderState:
+            cur.execute("INSERT INTO reminders(text, created_at, due_at, state) "
+                        "VALUES ('x', 0, 0, ?)", (state,))

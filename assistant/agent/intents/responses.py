@@ -14,6 +14,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from assistant.agent.intents.catalog import Catalog, catalog
 from assistant.agent.intents.recognizer import IntentMatch
 from assistant.agent.llm_turn import speech_for
+from assistant.scheduling.timer_store import TimerState
 from assistant.tools.registry import ToolOutcome
 
 log = logging.getLogger(__name__)
@@ -107,9 +108,10 @@ def _ha_timer(t: dict[str, Any]) -> dict[str, Any]:
     m, s = divmod(rest, 60)
     if h:  # like HA: the bigger unit is enough when the time left is long
         s = 0
-    return {"name": t.get("label") or "", "area": "", "is_active": t.get("state") != "paused",
-            "total_seconds_left": left, "start_hours": start // 3600,
-            "start_minutes": start % 3600 // 60, "start_seconds": start % 60,
+    return {"name": t.get("label") or "", "area": "",
+            "is_active": t.get("state") != TimerState.PAUSED, "total_seconds_left": left,
+            "start_hours": start // 3600, "start_minutes": start % 3600 // 60,
+            "start_seconds": start % 60,
             "rounded_hours_left": h, "rounded_minutes_left": m, "rounded_seconds_left": s}
 
 
