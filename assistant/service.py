@@ -225,7 +225,7 @@ class HeronService:
 
     def _track_state(self, event: StateChanged) -> None:
         loop = self._loop
-        if event.state == "idle" and loop is not None and not loop.is_closed():
+        if event.state == AssistantState.IDLE and loop is not None and not loop.is_closed():
             # what the turn freed; events may be published on other threads
             loop.call_soon_threadsafe(loop.run_in_executor, None, release_free_memory)
 

@@ -179,7 +179,7 @@ class HeronTray(QSystemTrayIcon):
 
     def on_ready(self) -> None:
         """The core is running: leave the 'starting' look unless an event already came."""
-        if self.state == "starting":
+        if self.state == AssistantState.STARTING:
             self.state = "idle"
             self._refresh()
 
@@ -190,7 +190,7 @@ class HeronTray(QSystemTrayIcon):
             self.state = event.state
         elif isinstance(event, StageError) and event.stage == "audio_in":
             self.mic_problem = event.message
-            if self.state == "starting":
+            if self.state == AssistantState.STARTING:
                 self.state = "idle"
         elif isinstance(event, MicStateChanged):
             self.mic_state = event.state
@@ -242,10 +242,11 @@ class HeronTray(QSystemTrayIcon):
 
     def _describe(self) -> tuple[str, str]:
         """(look, tooltip) for the current state; the first tooltip line is the status."""
-        if self.state == "starting":
+        if self.state == AssistantState.STARTING:
             return "starting", "Heron — starting…"
-        if self.state == "idle" and self.mic_problem:  # busy states still show as usual
+        # busy states still show as usual
+        if self.state == AssistantState.IDLE and self.mic_problem:
             return "no_mic", f"Heron — no microphone\n{NO_MIC_TIP}"
-        if self.state == "idle" and not self.mic_enabled:
+        if self.state == AssistantState.IDLE and not self.mic_enabled:
             return "muted", "Heron — muted (started with --no-mic)"
         return self.state if self.state in STATE_COLOURS else "error", f"Heron — {self.state}"

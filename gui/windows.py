@@ -13,7 +13,14 @@ from typing import Any
 from assistant.config import ConfigError
 from assistant.config_patch import update_config_file
 from assistant.desktop import autostart
-from assistant.events import EnrolmentProgress, Event, ReminderFired, TimerFired, ToolCallFinished
+from assistant.events import (
+    AssistantState,
+    EnrolmentProgress,
+    Event,
+    ReminderFired,
+    TimerFired,
+    ToolCallFinished,
+)
 from assistant.service import HeronService
 from audio.devices import list_devices
 from gui.approval_dialog import QtPrompter
@@ -50,7 +57,8 @@ class Windows:
                 fan_out.attach(prompter)
 
         self.bridge.request(attach(), _log_failure)
-        self.main.set_state(self.service.state if self.service.state != "starting" else "idle")
+        self.main.set_state(self.service.state if self.service.state != AssistantState.STARTING
+                            else AssistantState.IDLE)
         self.refresh_due()
 
     def on_event(self, event: Event) -> None:

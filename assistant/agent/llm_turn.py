@@ -19,7 +19,7 @@ from assistant.agent.llm import (
     TextCallback,
     api_key,
 )
-from assistant.events import CallSource
+from assistant.events import CallSource, CallStatus
 from assistant.tools.call import ToolCall
 from assistant.tools.registry import ToolOutcome, ToolRegistry
 from models.errors import ModelError
@@ -155,9 +155,9 @@ class LlmTurn:
 
 def speech_for(outcome: ToolOutcome) -> str:
     """What to say about a tool's outcome when the model does not phrase it."""
-    if outcome.status == "ok":
+    if outcome.status == CallStatus.OK:
         return (outcome.result or {}).get("speech") or "Done."
-    if outcome.status == "denied":
+    if outcome.status == CallStatus.DENIED:
         return f"I'm not allowed to do that: {outcome.error}."
     if outcome.status == "timeout":
         return "Sorry, that took too long, so I stopped it."

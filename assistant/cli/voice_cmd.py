@@ -11,7 +11,7 @@ from assistant.cli.output import print_json
 from assistant.config import ConfigError
 from assistant.core import build_core
 from assistant.events import Transcript
-from assistant.voice.pipeline import NoSpeech, VoicePipeline
+from assistant.voice.pipeline import NoSpeech, TurnStatus, VoicePipeline
 from assistant.voice.stack import VoiceStack
 from audio.devices import find_output
 from audio.errors import DeviceError
@@ -90,9 +90,9 @@ def listen(args, ctx) -> int:
         stack.close()
         core.close()
     data = {"input": str(args.file), "realtime": args.realtime, **result.to_dict(),
-            "reply_audio": str(args.out) if args.out and result.status == "ok" else None,
+            "reply_audio": str(args.out) if args.out and result.status == TurnStatus.OK else None,
             "partials": partials, "played_on": sink_kind, "load_ms": stack.load_ms}
-    if result.status != "ok":
+    if result.status != TurnStatus.OK:
         if args.out:
             args.out.unlink(missing_ok=True)  # no reply was spoken
         err = _not_heard(result.status, args.file)
@@ -109,7 +109,7 @@ def listen(args, ctx) -> int:
         print(f"heron:    {data['response']}")
         t = result.timings_ms
         print("timings:  " + ", ".join(f"{k} {v:.0f} ms" for k, v in t.items()))
-    return 0 if result.status == "ok" else NoSpeech.exit_code
+    return 0 if result.status == TurnStatus.OK else NoSpeech.exit_code
 
 
 async def _listen(core, stack, samples, args, use_wake):

@@ -25,6 +25,7 @@ from assistant.events import (
 )
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.permissions.provenance import origin_warning
+from audio.mic_state import MicState
 
 log = logging.getLogger(__name__)
 HISTORY_LEN = 50
@@ -123,8 +124,8 @@ class Hub:
             self.broadcast({"type": "state", "state": event.state})
         elif isinstance(event, MicStateChanged):
             self.broadcast({"type": "mic", "state": event.state})
-            if (event.state == "muted") != self.muted:  # muted from the tray or a hotkey
-                self.muted = event.state == "muted"
+            if (event.state == MicState.MUTED) != self.muted:  # muted from the tray or a hotkey
+                self.muted = event.state == MicState.MUTED
                 self.broadcast({"type": "muted", "muted": self.muted})
         elif isinstance(event, Transcript) and event.is_final:
             self._said("user", event.text)

@@ -28,7 +28,7 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from assistant import __version__
-from assistant.events import CallSource
+from assistant.events import CallSource, CallStatus
 from assistant.permissions.policy import Answer, PermissionRequest
 from assistant.permissions.prompters import grant_lines
 from assistant.tools.call import ToolCall
@@ -145,9 +145,9 @@ class HeronMcpServer:
         return self._result(outcome, req)
 
     def _result(self, outcome: ToolOutcome, req: _Request) -> types.CallToolResult:
-        if outcome.status != "ok":
+        if outcome.status != CallStatus.OK:
             text = f"{outcome.error} [{outcome.code}]"
-            if outcome.status == "denied" and req.unasked:
+            if outcome.status == CallStatus.DENIED and req.unasked:
                 text += f"; {req.unasked}"
             return types.CallToolResult(content=[types.TextContent(text=text)], is_error=True)
         # No outputSchema is advertised, so any JSON object may go back as structured content.

@@ -180,14 +180,14 @@ class PermissionPolicy:
         if m.confirm == "always":
             return Verdict(Decision.ASK, "it asks for confirmation every time",
                            offered=(Answer.ONCE, Answer.DENY, Answer.ALWAYS_DENY))
-        if call.source == "mcp" and self.approvals.allowed_for_mcp(m.name, m.permissions):
+        if call.source == CallSource.MCP and self.approvals.allowed_for_mcp(m.name, m.permissions):
             return Verdict(Decision.ALLOW, "you allowed it for MCP clients")
         if self._for_session(m):
             return Verdict(Decision.ALLOW, "you allowed it for this session")
-        if call.source == "mcp" and (why := mcp_reason(m)):
+        if call.source == CallSource.MCP and (why := mcp_reason(m)):
             return Verdict(Decision.ASK, f"an MCP client asked for it and {why}",
                            offered=_PER_SESSION)
-        if "clipboard.read" in m.permissions and call.source != "voice":
+        if "clipboard.read" in m.permissions and call.source != CallSource.VOICE:
             return Verdict(Decision.ASK, "it reads your clipboard (asked once per session "
                                          "unless you ask by voice)", offered=_PER_SESSION)
         if m.confirm in ("never", "once") and self._remembered(m, "always"):
@@ -295,7 +295,7 @@ def mcp_reason(m: ToolManifest) -> str:
 
 
 def _hint(m: ToolManifest, call: ToolCall, verdict: Verdict) -> str:
-    if call.source == "mcp":
+    if call.source == CallSource.MCP:
         if verdict.forced:
             return MCP_CONFIRM_HINT
         return (f"allow it for MCP clients with `heron workers allow {m.name} --mcp`, "

@@ -14,6 +14,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from assistant.agent.intents.catalog import Catalog, catalog
 from assistant.agent.intents.recognizer import IntentMatch
 from assistant.agent.llm_turn import speech_for
+from assistant.events import CallStatus
 from assistant.scheduling.timer_store import TimerState
 from assistant.tools.registry import ToolOutcome
 
@@ -46,7 +47,7 @@ def reply_for(match: IntentMatch, outcome: ToolOutcome, cat: Catalog | None
     speech = speech_for(outcome)
     if cat is None:
         return speech, "en"
-    if outcome.status != "ok":
+    if outcome.status != CallStatus.OK:
         key = _ERROR_KEYS.get(outcome.code)
         template = cat.errors.get(key) if key and cat.language != "en" else None
         text = _render(template, {}) if template else None
