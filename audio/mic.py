@@ -97,7 +97,9 @@ class MicSource:
         self._supervisor = self._loop.create_task(self._supervise(), name="mic-watchdog")
 
     async def mute(self) -> None:
-        """Hard kill switch: close the input stream (the OS sees the mic unused)."""
+        """Hard kill switch: close the input stream (the OS sees the mic unused). Frames
+        captured before it and not yet read are dropped: what was said just before the
+        mute is never heard after the unmute."""
         with self._lock:
             if self._closed or self._muted:
                 return
@@ -105,6 +107,7 @@ class MicSource:
         self._wake.set()
         async with self._ops:
             await self._stop()
+            self._drop_queued()
             self._set_state(MicState.MUTED)
 
     async def unmute(self) -> None:
@@ -209,8 +212,15 @@ class MicSource:
         self._last_block_at = None
         self._lost_detail = None
 
+    def _drop_queued(self) -> None:
+        ended = False
+        while not self._queue.empty():
+            ended = self._queue.get_nowait() is None or ended
+        if ended:  # closed meanwhile: the reader must still see the end
+            self._queue.put_nowait(None)
+
     def _deliver(self, gen: int, raw: bytes, captured_at: float) -> None:
-        if gen != self._active or self._closed:
+        if gen != self._active or self._closed or self._muted:
             return
         block = np.frombuffer(raw, dtype=np.int16)  # mono int16, as the stream was opened
         now = time.monotonic()

@@ -47,7 +47,9 @@ class WavSink:
             raise AudioError("audio.write_failed", f"{self.path} is already closed",
                              "open a new WavSink")
         data = np.asarray(samples, dtype=np.int16).reshape(-1)
-        if self.rate_hz != self.source_rate_hz and len(data):
+        if not len(data):  # wave writes its header on any write: the rate stays open
+            return
+        if self.rate_hz != self.source_rate_hz:
             data = _resample(data, self.source_rate_hz, self.rate_hz)
         try:
             self._wav.writeframes(data.astype("<i2", copy=False).tobytes())

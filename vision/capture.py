@@ -275,7 +275,7 @@ class ScreenCapture:
                 raise VisionError("vision.no_window", f"window {info.title!r} is off screen",
                                   "move it onto the screen")
             return part, f"window {hex(info.id)}"
-        raise VisionError("vision.bad_region", f"unknown capture target {target.kind!r}",
+        raise VisionError("vision.bad_region", f"unknown capture target '{target.kind}'",
                           "use all, active, monitor:N, region:X,Y,W,H or window:ID")
 
     def _exclusion_stack(self) -> list[tuple[WindowInfo, bool]]:

@@ -33,7 +33,9 @@ class Notice:
     """What a bridge may send: the dedup id and a generic title, never the text."""
 
     id: int
-    kind: NoticeKind
+    # a kind this version does not know (a newer Heron shares the data folder) is
+    # passed on as stored, with a plain title
+    kind: NoticeKind | str
 
     @property
     def dedup_id(self) -> str:
@@ -41,7 +43,7 @@ class Notice:
 
     @property
     def title(self) -> str:
-        return TITLES[self.kind]
+        return TITLES.get(self.kind, "Heron")
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "dedup_id": self.dedup_id, "kind": self.kind,

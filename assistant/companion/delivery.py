@@ -83,8 +83,7 @@ class DeliveryEngine:
 
     async def _attempt(self, outbox_id: int, bridge: str, kind: str) -> None:
         try:
-            # In the try: a kind this version does not know fails that entry alone.
-            await self.bridges[bridge].deliver(Notice(outbox_id, NoticeKind(kind)))
+            await self.bridges[bridge].deliver(Notice(outbox_id, _kind(kind)))
         except Pending:
             self._later(outbox_id, bridge, IDLE_POLL_S, count=False, error="")
         except asyncio.CancelledError:
@@ -143,3 +142,12 @@ def notifications(storage: Storage, limit: int = 50) -> list[dict[str, Any]]:
                     "state": r["state"], "body": json.loads(r["body"]),
                     "delivery": [dict(p) for p in per]})
     return out
+
+
+
+def _kind(stored: str) -> NoticeKind | str:
+    """The kind of a stored notice, as a member when this version knows it."""
+    try:
+        return NoticeKind(stored)
+    except ValueError:
+        return stored

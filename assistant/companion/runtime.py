@@ -4,7 +4,6 @@ is enabled) or alone with `heron serve` on a headless machine."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from assistant.companion.hub import Hub, PhonePrompter
 from assistant.companion.options import CompanionOptions
 from assistant.companion.server import CompanionServer, Endpoint
 from assistant.events import CallSource, Stage, StageError
+from assistant.supervisor import supervised
 
 if TYPE_CHECKING:
     from assistant.core import Core
@@ -133,8 +133,12 @@ async def serve_headless(core: Core, options: CompanionOptions, stop: asyncio.Ev
     await core.warm_up()
     companion = Companion(core, options, ask)
     async with asyncio.TaskGroup() as tg:
-        scheduler = tg.create_task(Scheduler(core.timers, core.reminders, core.bus).run())
+        # each store's loop supervised on its own, as in `heron run`
+        loops = [tg.create_task(supervised(Stage.SCHEDULER, fire, core.bus,
+                                           core.paths.cache_dir), name=f"scheduler.{name}")
+                 for name, fire in Scheduler(core.timers, core.reminders,
+                                             core.bus).loops().items()]
         await companion.run(stop, on_ready)
-        scheduler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await scheduler
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)

@@ -35,14 +35,19 @@ class Scheduler:
     def loops(self) -> dict[str, Callable[[], Awaitable[None]]]:
         """The firing loop of each store by name ("timers", "reminders"), for a
         supervisor to run and restart one by one (assistant/service.py)."""
-        return {"timers": lambda: due.fire_due_forever(
-                    self._timers, self._fire_timer, self._poll_s, self._clock),
-                "reminders": lambda: due.fire_due_forever(
-                    self._reminders, self._fire_reminder, self._poll_s, self._clock)}
+        return {"timers": lambda: self._fire_forever("timers", self._timers,
+                                                     self._fire_timer),
+                "reminders": lambda: self._fire_forever("reminders", self._reminders,
+                                                        self._fire_reminder)}
+
+    async def _fire_forever(self, name: str, store: due.DueStore, fire: due.Fire) -> None:
+        try:
+            await due.fire_due_forever(store, fire, self._poll_s, self._clock)
+        except Exception as err:  # the crash report says which store
+            raise RuntimeError(f"the {name} could not be read: {err}") from err
 
     async def run(self) -> None:
-        """Both loops, unsupervised (a failing store ends both): for `heron companion`
-        and tests."""
+        """Both loops, unsupervised (a failing store ends both): for tests."""
         async with asyncio.TaskGroup() as tg:
             for loop in self.loops().values():
                 tg.create_task(loop())

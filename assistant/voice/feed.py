@@ -31,6 +31,10 @@ class FrameFeed:
         """Is the last frame the user's speech (not the echo of a reply)?"""
         return speech_probability >= threshold and self.echo_fraction < ECHO_DOMINATED
 
+    def drop_pushed(self) -> None:
+        """Forget the frames handed back (the microphone was muted: never use them)."""
+        self._pushed.clear()
+
     def push_back(self, chunks: list[AudioChunk]) -> None:
         """Hand already-read (already echo-cancelled) frames back, oldest first."""
         self._pushed[:0] = chunks

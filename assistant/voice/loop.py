@@ -42,6 +42,7 @@ class VoiceLoop:
         self.status = status
         self._on_failed = on_failed
         self._pipeline: VoicePipeline | None = None
+        self._feed: FrameFeed | None = None
         self._turn: asyncio.Task | None = None  # cancelled to start or stop a turn
         self._talk_now = False  # the next turn skips the wake word (push-to-talk)
         # another user of the microphone (wake word enrolment) parks the loop
@@ -52,7 +53,7 @@ class VoiceLoop:
     async def run(self, pipeline: VoicePipeline, feed: FrameFeed) -> None:
         """Turns, one after another, until cancelled. A failing turn is reported and
         the next one begins; a stage that fails at once on every turn is backed off."""
-        self._pipeline = pipeline
+        self._pipeline, self._feed = pipeline, feed
         follow_up = False  # after a barge-in the user is already talking: no wake word
         failures = 0  # turns failed in a row
         try:
@@ -103,7 +104,7 @@ class VoiceLoop:
                     await back_off(failures)
         finally:
             self._turn = None
-            self._pipeline = None
+            self._pipeline = self._feed = None
 
     def toggle(self) -> Toggled:
         """Push-to-talk: start listening now (no wake word), or stop what the turn is
@@ -126,11 +127,14 @@ class VoiceLoop:
     def set_muted(self, muted: bool) -> None:
         """The microphone was muted (the kill switch) or unmuted. A command being heard
         when it is muted is dropped, never acted on later with whatever follows the
-        unmute; a turn already thinking or replying finishes (its reply is spoken), and
-        the state is "muted" after it."""
-        hearing = self.status.phase == TurnPhase.LISTENING
+        unmute, and frames captured before the mute and not yet read are dropped; a turn
+        thinking, asking for a spoken yes/no or replying goes on (its reply is spoken;
+        an approval can be answered elsewhere), and the state is "muted" after it."""
+        pipeline, turn = self._pipeline, self._turn
+        hearing = pipeline is not None and pipeline.hearing_command
         self.status.set_muted(muted)
-        turn = self._turn
+        if muted and self._feed is not None:
+            self._feed.drop_pushed()  # the microphone drops what it had queued itself
         if muted and hearing and turn is not None and not turn.done():
             turn.cancel()
             # abandoned now, not when the task next runs: an unmute that comes first

@@ -124,6 +124,8 @@ class VoicePipeline:
         self.output = output
         self.state = output.state if output is not None else StateOwner(bus)
         self.listener = Listener(stack, bus, agent.understanding)
+        # the command itself is being heard (not a spoken yes/no to an approval)
+        self.hearing_command = False
 
     async def run_turn(self, frames: AsyncIterator[AudioChunk], use_wake: bool,
                        sink: ReplySink | None = None, barge_in_allowed: bool = False
@@ -147,8 +149,12 @@ class VoicePipeline:
             else:
                 result.wake = {"detected": False, "enabled": False}
             self.state.set_phase(TurnPhase.LISTENING)
-            with _Stage(self.bus, Stage.ASR):
-                heard = await self.listener.listen(feed)
+            self.hearing_command = True
+            try:
+                with _Stage(self.bus, Stage.ASR):
+                    heard = await self.listener.listen(feed)
+            finally:
+                self.hearing_command = False
             if heard is None:
                 result.status = TurnStatus.NO_SPEECH
                 return result

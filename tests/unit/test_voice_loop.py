@@ -9,18 +9,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import voice_fakes as vf
 
+from assistant.bus import EventBus
+from assistant.commands import CommandRefused
 from assistant.core import Core, build_core
 from assistant.events import Event, Stage
 from assistant.voice.feed import FrameFeed
 from assistant.voice.loop import VoiceLoop
 from assistant.voice.pipeline import VoicePipeline
 from assistant.voice.speech_output import SpeechOutput
-from assistant.voice.state import StateOwner
+from assistant.voice.state import StateOwner, TurnPhase
 from audio.frames import FRAME_MS, FRAME_SAMPLES, AudioChunk
 
 COMMAND = (vf.wake_word(), vf.silence(240), vf.speech(1200), vf.silence(1520))  # whole frames
@@ -41,6 +45,11 @@ class Microphone:
                                                self._count * FRAME_MS, time.monotonic()))
             self._count += 1
 
+    def mute(self) -> None:
+        """As MicSource.mute: frames captured but not yet read are dropped."""
+        while not self._frames.empty():
+            self._frames.get_nowait()
+
     def __aiter__(self) -> Microphone:
         return self
 
@@ -52,9 +61,12 @@ class Heron:
     """A voice loop running on the microphone, and what it reported."""
 
     def __init__(self, core: Core, tmp_path, fail: Exception | None = None,
-                 word_ms: int = vf.WORD_MS) -> None:
-        stack = vf.stack(tmp_path, vf.ScriptedTranscriber("what time is it", fail),
-                         vf.ScriptedVoice(word_ms))
+                 word_ms: int = vf.WORD_MS, wake: bool = True) -> None:
+        self.ears = vf.ScriptedTranscriber("what time is it", fail)
+        stack = vf.stack(tmp_path, self.ears, vf.ScriptedVoice(word_ms))
+        if not wake:  # [wake] enabled = false: every turn listens at once
+            stack.config = replace(stack.config, wake=replace(stack.config.wake,
+                                                              enabled=False))
         self.status = StateOwner(core.bus)
         self.output = SpeechOutput(stack, core.bus, self.status, vf.RecordingSink())
         self.pipeline = VoicePipeline(stack, core.agent, core.bus, self.output)
@@ -188,3 +200,100 @@ def test_a_stage_that_keeps_failing_is_reported_each_turn_and_the_loop_goes_on(
     assert all("the decoder broke" in message for _, message, _ in heron.failures)
     assert heron.kinds().count("WakeDetected") == 2  # the second command was heard
     assert "ToolCallStarted" not in heron.kinds()
+
+
+def test_muting_with_the_wake_word_off_never_glues_what_came_before_to_what_comes_after(
+        core, tmp_path):
+    heron = Heron(core, tmp_path, wake=False)
+
+    async def scenario():
+        running = heron.start()
+        await heron.until_seen("state:listening")  # no wake word: listening at once
+        heron.mic.say(vf.speech(800))
+        await heron.until_seen("SpeechStarted")
+        heron.mic.say(vf.speech(400, seed=2))  # said as the mute is pressed, unread
+        heron.mic.mute()
+        heron.loop.set_muted(True)
+        await heron.until_seen("state:muted")
+        await asyncio.sleep(0.3)  # the next turn is waiting on the muted microphone
+        muted = heron.kinds()
+        heron.loop.set_muted(False)
+        heron.mic.say(vf.silence(400), vf.speech(1200), vf.silence(1520))
+        await heron.until_seen("TurnFinished")
+        await stop(running)
+        return muted
+
+    muted = asyncio.run(scenario())
+    assert muted[muted.index("state:muted"):] == ["state:muted"]  # nothing heard meanwhile
+    assert heron.kinds().count("Transcript") == 1
+    # the command after the unmute alone (1.2 s, with a little silence around it),
+    # not 0.8 + 0.4 s of what came before the mute glued to it
+    assert heron.kinds().count("SpeechStarted") == 2
+    assert 1200 <= max(heron.ears.heard_ms) < 2000
+
+
+def test_lending_the_microphone_parks_the_loop_for_one_borrower(core, tmp_path):
+    heron = Heron(core, tmp_path)
+
+    async def scenario():
+        running = heron.start()
+        await heron.until_seen("state:idle")
+        async with heron.loop.lent():
+            heron.mic.say(*COMMAND)  # the borrower's audio: the loop must not hear it
+            await asyncio.sleep(0.3)
+            with pytest.raises(CommandRefused) as busy:
+                async with heron.loop.lent():
+                    pass
+            assert "WakeDetected" not in heron.kinds()
+        heron.mic.say(*COMMAND)  # given back: the wake word is heard again
+        await heron.until_seen("TurnFinished")
+        heron.loop.set_muted(True)
+        with pytest.raises(CommandRefused) as muted:
+            async with heron.loop.lent():
+                pass
+        await stop(running)
+        return busy.value.code, muted.value.code
+
+    assert asyncio.run(scenario()) == ("instance.busy", "instance.muted")
+
+
+class _WaitingTurns:
+    """A pipeline whose turn waits in the listening phase, hearing the command or (not
+    hearing it) waiting for a spoken yes/no to an approval."""
+
+    def __init__(self, status: StateOwner, hearing_command: bool) -> None:
+        self.stack = SimpleNamespace(config=vf.config())  # what the loop reads per turn
+        self.output = None
+        self.status, self.hearing_command = status, hearing_command
+        self.cancelled = asyncio.Event()
+        self.listening = asyncio.Event()
+
+    async def run_turn(self, feed, use_wake, barge_in_allowed=False):
+        self.status.set_phase(TurnPhase.LISTENING)
+        self.listening.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+
+
+@pytest.mark.parametrize(("hearing_command", "dropped"), [(True, True), (False, False)])
+def test_muting_drops_a_command_being_heard_but_not_an_approval_waiting_for_its_answer(
+        hearing_command, dropped):
+    """An approval asked aloud can still be answered on the phone or in the tray after
+    the user mutes; the request it belongs to goes on."""
+
+    async def scenario():
+        status = StateOwner(EventBus())
+        turns = _WaitingTurns(status, hearing_command)
+        loop = VoiceLoop(status, on_failed=None)
+        running = asyncio.create_task(loop.run(turns, FrameFeed(Microphone())))
+        await turns.listening.wait()
+        loop.set_muted(True)
+        await asyncio.sleep(0.05)
+        cancelled = turns.cancelled.is_set()
+        await stop(running)
+        return cancelled, status.state
+
+    assert asyncio.run(scenario()) == (dropped, "muted")

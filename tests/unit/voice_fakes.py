@@ -64,8 +64,10 @@ class ScriptedTranscriber:
 
     def __init__(self, text: str, fail: Exception | None = None) -> None:
         self.text, self.fail = text, fail
+        self.heard_ms: list[int] = []  # the length of each piece of audio decoded
 
     def transcribe(self, samples: np.ndarray, *args, **kwargs) -> AsrResult:
+        self.heard_ms.append(len(samples) * 1000 // RATE_HZ)
         if self.fail is not None:
             raise self.fail
         loud = len(samples) and float(np.abs(samples.astype(np.int32)).max()) > 1000
