@@ -226,3 +226,11 @@ async def _deliver_until_settled(storage: Storage, egress: Egress, cert, oid: in
                 await engine
     assert rows, "the engine never planned the notice"
     return rows[0]
+
+
+def test_a_notice_of_a_kind_this_version_does_not_know_still_goes_out_plainly():
+    """Written by a newer Heron sharing the data folder: sent as stored, titled "Heron"
+    (no private text either way)."""
+    known, future = Notice(1, NoticeKind.REMINDER_FIRED), Notice(2, "calendar.soon")
+    assert (known.title, known.public()["kind"]) == ("Reminder", "reminder.fired")
+    assert (future.title, future.public()["kind"]) == ("Heron", "calendar.soon")
