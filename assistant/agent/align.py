@@ -17,6 +17,7 @@ from assistant.agent.numbers import (
     is_number_word,
     parse_number,
 )
+from assistant.agent.slots import SPOKEN_FOLDERS
 from assistant.agent.tokens import (
     NOT_A_VALUE,
     STOPWORDS,
@@ -33,6 +34,9 @@ POINTING = {"it", "them"}
 LABEL_NOT_FIRST = {"on", "in", "at", "to", "for", "of", "with", "from", "off"}
 KEEP_WHEN_LEFT_OUT = 0.4  # share of a left-out word's weight still counted
 MISHEARD_WORDS = 2  # a dropped slot value this short may be a command word misheard
+# Words that say a folder, which a path slot takes as surely as "~/…"
+FOLDER_NAMES = frozenset(SPOKEN_FOLDERS) | {"folder", "directory", "home"}
+_PATH_WORD_COST = 0.001
 
 
 # -- word similarity -------------------------------------------------------------------
@@ -92,8 +96,10 @@ class Item:
     slot_kind: str = ""  # "" for a literal word
     keep: float = KEEP_WHEN_LEFT_OUT  # share of the weight still counted when not said
     refuse: frozenset[str] = frozenset()  # token kinds a slot never holds ("x-not-shapes")
+    refuse_words: frozenset[str] = frozenset()  # words it never holds ("x-not-words")
     longest: int = 0  # most words a slot holds ("x-max-words"); 0: as for its kind
     shape_required: bool = False  # an address/path slot that never holds plain words
+    any_words: bool = False  # a slot that may hold other tools' words ("x-any-words": units)
 
 
 def anchor_free_slots(items: list[Item]) -> tuple[Item, ...]:
@@ -153,6 +159,7 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
     best = [[neg] * (n + 1) for _ in range(m + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (n + 1) for _ in range(m + 1)]
     best[0][0] = 0.0
+    needs_anchor = [_needs_anchor(items, i) for i in range(m)]
     for i in range(m + 1):
         row = best[i]
         for j in range(n + 1):
@@ -185,6 +192,8 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
                 if tokens[j].text == TYPED_SLOTS[item.slot_kind]:
                     _relax(best, back, i + 1, j + 1, here + item.weight, i, j)
             else:
+                if needs_anchor[i] and not _after_word(back, i, j):
+                    continue  # "how's the weather looking in X": "in" was said first
                 limit = min(n, j + (item.longest or FREE_SLOT_MAX.get(item.slot_kind,
                                                                      FREE_SLOT_DEFAULT_MAX)))
                 shaped = _SHAPED_FOR.get(item.slot_kind)
@@ -199,16 +208,23 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
                         break
                     if k == j + 1 and item.slot_kind == "label" and tok.text in LABEL_NOT_FIRST:
                         break  # "… on the pizza timer": the name comes after "on the"
+                    if item.slot_kind == "label" and i > 0 and tok.text == items[i - 1].text:
+                        break  # "umbrella from holiday" is no name for "from {list} list"
                     # "remind me in five minutes": "me" is not what to remind of
                     # "tick it off my list": "it" holds the place of what another
                     # clause names (the router leaves it missing when none does)
                     has_value = has_value or tok.text not in NOT_A_VALUE \
                         or tok.text in POINTING
-                    if foreign is not None and item.slot_kind not in _ANY_WORDS:
+                    if foreign is not None and item.slot_kind not in _ANY_WORDS \
+                            and not item.any_words and not (item.slot_kind == "path"
+                                                            and tok.text in FOLDER_NAMES):
                         # one such word is enough to tell
                         alien = max(alien, foreign[k - 1])
                     if shaped is not None and tok.kind in shaped:
                         gain = item.weight
+                    elif item.slot_kind == "path" and not item.shape_required \
+                            and tok.text in FOLDER_NAMES:
+                        gain = item.weight  # "in desktop", "in my projects folder"
                     if item.slot_kind == "number" and not _whole_number(tokens[j:k]):
                         continue  # "{value} {unit} in {unit}" holds a number, not words
                     if item.slot_kind == "expression":
@@ -219,12 +235,16 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
                         if sums != {"number", "operator"}:
                             continue
                     if has_value and not (item.shape_required and gain < item.weight):
-                        _relax(best, back, i + 1, k, here + gain - alien, i, j)
+                        # a folder said in words is short: of two places for it, the
+                        # last "in …" ("… in the name in my pictures folder")
+                        longer = _PATH_WORD_COST * (k - j) if item.slot_kind == "path" else 0.0
+                        _relax(best, back, i + 1, k, here + gain - alien - longer, i, j)
     total = sum(it.weight for it in items) or 1.0
     spans: dict[str, tuple[int, int]] = {}
     gains: dict[str, float] = {}
     said: set[int] = set()  # items matched by a word or filled
     matched = 0.0
+    tie_break = 0.0  # what the path slots' length cost: it only chooses, never scores
     i, j = m, n
     while (i, j) != (0, 0):
         step = back[i][j]
@@ -235,7 +255,9 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
             said.add(pi)
             if item.slot_kind:
                 spans[item.text] = (pj, j)
-                gains[item.text] = best[i][j] - best[pi][pj]
+                longer = _PATH_WORD_COST * (j - pj) if item.slot_kind == "path" else 0.0
+                gains[item.text] = best[i][j] - best[pi][pj] + longer
+                tie_break += longer
             else:
                 matched += item.weight
         i, j = pi, pj
@@ -257,7 +279,9 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
         if it.text in spans and it.text not in anchored:
             start, end = spans[it.text]
             lost += sum(insert_cost[start + MISHEARD_WORDS:end])
-    return Alignment(max(0.0, best[m][n] - lost) / total, matched, anchored)
+    # rounded: the tie break given back must not leave a float's last bit to decide
+    score = round(max(0.0, best[m][n] + tie_break - lost) / total, 9)
+    return Alignment(score, matched, anchored)
 
 
 # values heard by their shape, not their place
@@ -277,7 +301,8 @@ def _anchored(items: tuple[Item, ...], spans: dict[str, tuple[int, int]],
         if item.slot_kind not in TYPED_SLOTS:
             # a label's neighbours may be a duration ("a {seconds} {label} timer")
             anchors = ("", *TYPED_SLOTS) if item.slot_kind == "label" else ("",)
-            neighbours = [n for n in (k - 1, k + 1)
+            neighbours = [_anchor(items, k, step, said) for step in (-1, 1)]
+            neighbours = [n for n in neighbours
                           if 0 <= n < len(items) and items[n].slot_kind in anchors]
             # A label is optional and short: only trusted between words that were heard.
             heard = all if item.slot_kind == "label" else any
@@ -285,6 +310,38 @@ def _anchored(items: tuple[Item, ...], spans: dict[str, tuple[int, int]],
                 continue
         out[item.text] = spans[item.text]
     return out
+
+
+def _anchor(items: tuple[Item, ...], k: int, step: int, said: set[int]) -> int:
+    """The item next to slot k that anchors it: an article left out is no anchor, the
+    word before it is ("fire up spotify" for "fire up the {name}")."""
+    n = k + step
+    while 0 <= n + step < len(items) and n not in said and items[n].text in _DETERMINERS \
+            and not items[n].slot_kind and not items[n + step].slot_kind:
+        n += step
+    return n
+
+
+def _needs_anchor(items: tuple[Item, ...], i: int) -> bool:
+    """Whether free slot i holds words only after its word before was heard: the slot
+    ends the example (or a slot follows it), so that word is its only anchor."""
+    item = items[i]
+    if not item.slot_kind or item.slot_kind in TYPED_SLOTS or i == 0:
+        return False
+    before = items[i - 1]
+    return not before.slot_kind and before.keep == 0.0 and before.text not in _DETERMINERS \
+        and (i + 1 == len(items) or bool(items[i + 1].slot_kind))
+
+
+def _after_word(back: list[list[tuple[int, int] | None]], i: int, j: int) -> bool:
+    """Whether the best path to (i, j) heard item i - 1 (extra words may follow it)."""
+    while (step := back[i][j]) is not None:
+        pi, pj = step
+        if pi == i:  # an extra word of the utterance
+            j = pj
+            continue
+        return pi == i - 1 and pj < j
+    return False
 
 
 def _sum_parts(tokens: list[Token], k: int) -> set[str]:
@@ -309,7 +366,8 @@ def _cannot_hold(item: Item, tok: Token) -> bool:
     """An app name or a label is words: a URL, a path or a duration there is the wrong
     thing ("start a countdown for 5 minutes" starts no app). A slot may refuse more
     ("where is report.docx" asks for a file, not for words on the screen)."""
-    return tok.kind in item.refuse or item.slot_kind in ("app", "label") and (
+    return tok.kind in item.refuse or tok.text in item.refuse_words \
+        or item.slot_kind in ("app", "label") and (
         tok.kind in _ADDRESS_KINDS or tok.kind in TYPED_SLOTS)
 
 

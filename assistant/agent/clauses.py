@@ -47,6 +47,10 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
     # London to my clipboard") unless a clause points back at another ("…, add it").
     exact = whole is not None and whole.score >= EXACT
     best = whole
+    # "what's on the screen? describe it": the clause that points back at another says
+    # what to do with it; the one it points at only names the thing
+    floor = -1.0 if whole is None else whole.score - CLAUSE_SLACK
+    pointed: RouteMatch | None = None
     texts = [text[start:end] for start, end in clauses_of(text)]
     for k, clause in enumerate(texts):
         part = router._route(clause)
@@ -64,16 +68,39 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
         fuller = best is not None and resolved.tool == best.tool \
             and len(resolved.args) > len(best.args) \
             and resolved.score >= best.score - CLAUSE_SLACK
+        if pointing and resolved.score >= floor and not _holds_pronoun(resolved) and (
+                pointed is None or resolved.score > pointed.score):
+            pointed = resolved
         if resolved.score <= bar and not (fuller and pointing):
             continue
         if best is whole or resolved.score > best.score or fuller:
             best = resolved
+    if pointed is not None and (best is whole or best.tool != pointed.tool):
+        best = pointed
     if best is None or best is whole:
         return whole
     # words said in the other clauses still count: "too loud, quieter"
     props = router._manifests[best.tool].input_schema.get("properties", {})
     tokens = mask_values(tokens_of(text))
     return replace(best, args=said_values(props, tokens, best.args))
+
+# a clause ending on a thing it names: "… about the wine", "… my old phone charger"
+_THING = re.compile(r"\b(?:the|that|this|those|these|my|our|your|some)\s+"
+                    r"((?:[\w'-]+\s+){0,2}[\w'-]+)\W*$", re.IGNORECASE)
+
+
+def _named_thing(clause: str) -> str | None:
+    found = _THING.search(clause)
+    thing = found.group(1).lower() if found else None
+    return thing if thing and not _PRONOUNS & set(thing.split()) else None
+
+
+def _holds_pronoun(match: RouteMatch) -> bool:
+    """Whether a value holds "it" itself ("I need it for the pasta"): then the clause
+    does not point at another one."""
+    return any(isinstance(v, str) and _PRONOUNS & set(v.lower().split())
+               for v in match.args.values())
+
 
 def _resolve_pronouns(router: Router, part: RouteMatch, clause: str, others: list[str]
                       ) -> RouteMatch | None:
@@ -86,6 +113,7 @@ def _resolve_pronouns(router: Router, part: RouteMatch, clause: str, others: lis
         names += part.missing  # "put it on the list": "it" holds no value itself
     elif part.missing:
         return None
+    kinds = router._manifests[part.tool].slots()
     for name in names:
         for other in others:
             found = router._best_of_tool(part.tool, other)
@@ -95,5 +123,11 @@ def _resolve_pronouns(router: Router, part: RouteMatch, clause: str, others: lis
                 args[name] = _LEADING_DETERMINERS.sub("", said) or said
                 break
         else:
-            return None
+            # no example of the tool reads the other clause: "it" is the thing it ends
+            # on ("I changed my mind about the wine, remove it …")
+            thing = next((t for t in map(_named_thing, others) if t), None) \
+                if kinds.get(name) == "text" else None
+            if thing is None:
+                return None
+            args[name] = thing
     return replace(part, args=args, missing=())

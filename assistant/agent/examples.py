@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import re
 
-from assistant.agent.tokens import tokens_of
+from assistant.agent.tokens import STOPWORDS, TYPED_SLOTS, tokens_of
 from assistant.tools.manifest import ToolManifest
 
 SLOT = re.compile(r"\{(\w+)\}")
+_ARTICLES = {"a", "an", "the", "my", "your"}
 
 
 def named_variants(m: ToolManifest) -> list[str]:
     """The tool's examples, plus each "the timer" example once more as "the {label}
     timer" when a slot names the thing ("x-names": "timer"): a named timer can be meant
-    in every way the unnamed one is asked about."""
+    in every way the unnamed one is asked about. A slot with "x-said-after": "in" may
+    follow any example without it ("will it be cold" → "… in {location}"), before or
+    after a typed value that ends it ("… in {location} {day_offset}")."""
     out = list(m.examples)
     for name, prop in m.input_schema.get("properties", {}).items():
+        if prop.get("x-said-after"):
+            out += [v for ex in m.examples if "{" + name + "}" not in ex
+                    for v in _said_after(ex, "{" + name + "}", prop["x-said-after"], m.slots())]
         noun = prop.get("x-names")
         if not noun:
             continue
@@ -25,6 +31,14 @@ def named_variants(m: ToolManifest) -> list[str]:
         out += [said.sub(rf"\1 {slot} {noun}", ex, count=1) for ex in m.examples
                 if slot not in ex and said.search(ex)]
     return list(dict.fromkeys(out))
+
+
+def _said_after(example: str, slot: str, word: str, kinds: dict[str, str]) -> list[str]:
+    head, _, tail = example.rpartition(" ")
+    last = SLOT.fullmatch(tail)
+    if head and last and kinds.get(last.group(1)) in TYPED_SLOTS:  # "… {day_offset}"
+        return [f"{head} {word} {slot} {tail}", f"{example} {word} {slot}"]
+    return [f"{example} {word} {slot}"]
 
 
 def users(words_by_tool: dict[str, set[str]]) -> dict[str, int]:
@@ -42,3 +56,20 @@ def literal_words(m: ToolManifest) -> set[str]:
     for ex in m.examples:
         words.update(t.text for t in tokens_of(SLOT.sub(" ", ex)))
     return words
+
+
+def slot_tails(m: ToolManifest) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """For each free text slot, the words the tool's examples say after it to their end
+    ("copy {text} to the clipboard" → "to clipboard"), without articles and only when
+    they are more than a particle and hold a word of their own: said after the value
+    in another example's way ("copy the words … to clipboard"), they are no part of it."""
+    kinds = m.slots()
+    out: dict[str, set[tuple[str, ...]]] = {}
+    for ex in m.examples:
+        parts = SLOT.split(ex)  # text, slot, text, slot, …, text
+        if len(parts) < 3 or kinds.get(parts[-2]) != "text":
+            continue
+        words = tuple(t.text for t in tokens_of(parts[-1]) if t.text not in _ARTICLES)
+        if len(words) > 1 and any(w not in STOPWORDS for w in words):
+            out.setdefault(parts[-2], set()).add(words)
+    return {slot: tuple(sorted(tails, key=len, reverse=True)) for slot, tails in out.items()}

@@ -18,12 +18,13 @@ from assistant.agent.align import POINTING, Item, align, anchor_free_slots, idf_
 from assistant.agent.bounds import Bounds, WordIndex
 from assistant.agent.clauses import clause_route, clauses_of
 from assistant.agent.embeddings import Embedder, ExampleIndex
-from assistant.agent.examples import SLOT, literal_words, named_variants, users
+from assistant.agent.examples import SLOT, literal_words, named_variants, slot_tails, users
 from assistant.agent.slots import (
     choice_values,
     measure_values,
     said_values,
     slot_value,
+    without_tail,
 )
 from assistant.agent.tokens import (
     DAY,
@@ -97,6 +98,7 @@ class _Template:
     embed_text: str
     typed: frozenset[str]  # the typed slot kinds the tool takes
     words: frozenset[str]  # the words of the tool's examples
+    tails: dict[str, tuple[tuple[str, ...], ...]]  # examples.slot_tails of the tool
 
 
 @dataclass
@@ -138,7 +140,9 @@ class Router:
                                if used <= COMMAND_WORD_TOOLS and w not in FILLER
                                and w not in STOPWORDS}
         self._unknown_weight = word_weight("", len(words_by_tool), 1)
-        self._templates = [self._compile(m, ex) for m in manifests for ex in named_variants(m)]
+        tails = {m.name: slot_tails(m) for m in manifests}
+        self._templates = [self._compile(m, ex, tails[m.name]) for m in manifests
+                           for ex in named_variants(m)]
         self._bounds = Bounds([t.items for t in self._templates])
         self._words = WordIndex([it.text for t in self._templates for it in t.items
                                  if not it.slot_kind])
@@ -148,7 +152,8 @@ class Router:
         """Embed the example phrases now rather than on the first routed utterance."""
         self._example_matrix()
 
-    def _compile(self, m: ToolManifest, example: str) -> _Template:
+    def _compile(self, m: ToolManifest, example: str,
+                 tails: dict[str, tuple[tuple[str, ...], ...]]) -> _Template:
         slots = m.slots()
         props = m.input_schema.get("properties", {})
         items: list[Item] = []
@@ -161,8 +166,10 @@ class Router:
                 prop = props.get(name, {})
                 items.append(Item(name, _SLOT_WEIGHT.get(kind, _FREE_SLOT_WEIGHT), kind,
                                   refuse=frozenset(prop.get("x-not-shapes", ())),
+                                  refuse_words=frozenset(prop.get("x-not-words", ())),
                                   longest=prop.get("x-max-words", 0),
-                                  shape_required=prop.get("x-shape-required", False)))
+                                  shape_required=prop.get("x-shape-required", False),
+                                  any_words=prop.get("x-any-words", False)))
                 shown.append(PLACEHOLDER.get(kind, "something"))
                 continue
             for tok in tokens_of(part) if part.strip() else ():
@@ -170,7 +177,7 @@ class Router:
                 shown.append(tok.text)
         typed = frozenset(kind for kind in slots.values() if kind in TYPED_SLOTS)
         return _Template(m, example, anchor_free_slots(items), " ".join(shown), typed,
-                         frozenset(self._tool_words[m.name]))
+                         frozenset(self._tool_words[m.name]), tails)
 
     def _example_matrix(self) -> np.ndarray | None:
         if self._index is None:
@@ -317,6 +324,8 @@ class Router:
         args: dict[str, Any] = choice_values(props, tokens)
         for name, kind in m.slots().items():
             value = slot_value(kind, props.get(name, {}), s.spans.get(name), text, tokens)
+            if isinstance(value, str) and name in s.template.tails:
+                value = without_tail(value, s.template.tails[name])  # "… to clipboard"
             if value is not None:
                 args[name] = value
         args = said_values(props, tokens, measure_values(m.slots(), args))

@@ -6,7 +6,11 @@ expression (a spoken sum: numbers and an operator, nothing else).
 Arguments no slot holds: "x-words" (a value chosen by words said anywhere; a number
 for an integer property), "x-true-when-said" and "x-negative-when-said". "x-drop-words":
 words said around a slot's value but no part of it ("the OK button" → "OK");
-"x-lead-words": phrases saying what the value is before it ("my email …")."""
+"x-lead-words": phrases saying what the value is before it ("my email …");
+"x-ends-before": words a short value ends before ("celsius for my recipe" → "celsius");
+"x-any-words": a value that may be another tool's command word ("hours", a unit);
+"x-not-words": words a value never holds (a room is no place to ask the weather of);
+"x-message": a message said as it is meant (its "now" and "so that …" are part of it)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ _LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "t
 _LEAD_WORDS = {"that", "about", "to", "saying", "says"}
 _TRAIL_WORDS = {"a", "an", "the", "for", "in", "at", "on", "to", "of", "and", "please"}
 _POLITE = {"please", "thanks", "now"}
+_ARTICLES = {"a", "an", "the", "my", "your"}
 # Said around a request, never part of its value ("… for me, if you don't mind").
 _POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("now",),
                  ("if", "you", "do", "not", "mind"), ("if", "you", "would"), ("if", "you", "can"),
@@ -33,8 +38,13 @@ _POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("no
                  ("anymore",), ("any", "more"))
 _POLITE_TAILS_LONGEST_FIRST = sorted(_POLITE_TAILS, key=len, reverse=True)
 _POLITE_HEADS = {"please", "kindly"}
-_WRAPPED = re.compile(r"^(?:a|an|the|this)\s+(?:quick\s+)?(?:reminder|message|note|notification|"
-                      r"text)\s*(?:to|that|saying|says|:)\s*", re.IGNORECASE)
+_WRAPPED = re.compile(r"^(?:(?:a|an|the|this)\s+(?:quick\s+)?(?:reminder|message|note|notification|"
+                      r"text)\s*(?:to|that|saying|says|:)"
+                      r"|(?:reminder|message|note|notification|text)\s*:)\s*", re.IGNORECASE)
+# "copy … so I can paste it": why it is asked, not what; a message keeps it
+_PURPOSE = re.compile(r"[\s,]+so(?:\s+that)?\s+(?:i|we|you)\s+(?:can|could|may|will)"
+                      r"(?:\s+[\w']+){1,4}?\s+(?:it|them)(?:\s+later)?$", re.IGNORECASE)
+_MESSAGE_TAILS = (("now",), ("right", "now"))  # "the meeting starts now"
 _SHAPES = {"url": ("url", "domain"), "path": ("path", "file")}
 _APP_WORDS = re.compile(r"\s+(?:app|application|program)$"
                         r"|^(?:the\s+)?(?:app|application|program)\s+")
@@ -48,6 +58,9 @@ _FILE_TYPE = re.compile(r"^(?:all\s+)?(?:my\s+|the\s+)?(\w+?)s?(?:\s+files?)?$")
 _DETERMINERS = r"(?:a|an|the|my|our|your|some|this|that)"
 # "the pdf called contract", "the presentation about sales": the name is what follows
 _NAMED = re.compile(r"^(?:[\w-]+\s+){1,2}(?:called|named|about)\s+(?=\S)")
+# "photos with holiday in the name": the name is what is said to be in it
+_IN_NAME = re.compile(r"^(?:[\w-]+\s+){0,2}with\s+(.+?)\s+in\s+(?:the|its|their)\s+"
+                      r"(?:file\s*)?names?$")
 _LEADING_DETERMINERS = re.compile(rf"^(?:{_DETERMINERS}\s+)+", re.IGNORECASE)
 _QUOTES = " \t\"'“”‘’,;:.!?"
 # Folders a user names by voice ("in documents", "my downloads folder") and the
@@ -71,6 +84,8 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         return None
     start, end = span
     shaped = [k for k in range(start, end) if tokens[k].kind in _SHAPES.get(kind, ())]
+    folder = _folder_after(tokens[shaped[-1] + 1:end]) if kind == "path" and shaped \
+        and tokens[shaped[-1]].kind == "file" else None
     if shaped:  # "browse to lwn.net for me": the address alone
         start, end = shaped[0], shaped[-1] + 1
     # "remind me to … at 6": little words at the edges are not part of the value; before
@@ -79,9 +94,12 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         start += 1
     before_value = end < len(tokens) and tokens[end].kind in TYPED_SLOTS
     trail = _TRAIL_WORDS if before_value else _POLITE
+    message = prop.get("x-message", False)
+    kept = _kept_tail(tokens, start, end) if message else end
     while end - start > 1 and tokens[end - 1].text in trail:
         end -= 1
     start, end = _without_politeness(tokens, start, end)
+    end = max(end, kept)
     if kind == "expression":  # "1024 / 8 = ?": the sum, not the question
         while end - start > 1 and tokens[end - 1].text in ("=", "equals"):
             end -= 1
@@ -91,24 +109,90 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         if number is None:
             return None
         return int(number[0]) if prop.get("type") == "integer" else number[0]
-    value = text[tokens[start].start:tokens[end - 1].end].strip(_QUOTES)
+    value = _as_said(text, tokens[start:end]).strip(_QUOTES)
     if "x-lead-words" in prop:  # "my email jane@…": the value is what follows
         value = _without_lead(value, prop["x-lead-words"])
     if kind == "text":  # "send my phone a reminder to …": the reminder is what follows
         value = _WRAPPED.sub("", value) or value
+        value = value if message else _PURPOSE.sub("", value)
+    if "x-ends-before" in prop:  # "celsius for my recipe": the unit is "celsius"
+        value = _ended(value, prop["x-ends-before"])
     if kind in NAME_KINDS:
         value = _LEADING_DETERMINERS.sub("", value.lower()).strip(_QUOTES)
-        if kind == "label" and value in _LABEL_STOP:
-            return None
+        if kind == "label" and all(w in _LABEL_STOP for w in value.split()):
+            return None  # "kill all my timers": "all my" names no timer
         if kind == "app":
             value = _APP_WORDS.sub("", value)
         if kind == "query":
-            value = _file_type_glob(_NAMED.sub("", value))
+            named = _IN_NAME.match(value)
+            value = _file_type_glob(named.group(1) if named else _NAMED.sub("", value))
     elif kind == "path" and not any(t.kind in ("path", "file") for t in tokens[start:end]):
         return spoken_folder(value) if looks_like_path(value) else None
+    elif folder is not None:  # "recipe.txt in my documents folder"
+        value = f"{folder}/{value}"
     if "x-drop-words" in prop:  # "the submit button": the button is "submit"
         value = _drop_edge_words(value, prop["x-drop-words"])
     return value or None
+
+
+def _as_said(text: str, tokens: list[Token]) -> str:
+    """The words of `tokens` as written, but an operator as heard ("12 and 30" after
+    "add up" is "12 + 30")."""
+    out, at = [], tokens[0].start
+    for t in tokens:
+        if t.start < at:  # the second word of "we're": the same characters
+            continue
+        said = text[t.start:t.end]
+        out += [text[at:t.start], t.text if t.kind == "op" and said.lower() != t.text else said]
+        at = t.end
+    return "".join(out)
+
+
+def without_tail(value: str, tails: tuple[tuple[str, ...], ...]) -> str:
+    """`value` without a phrase at its end that the tool's examples say after the slot
+    (`tails`, articles left out: "… to clipboard" for "… to the clipboard")."""
+    parts = value.split()
+    words = [p.lower().strip(_QUOTES) for p in parts]
+    for tail in tails:
+        k, n = len(words), len(tail)
+        while n and k > 1:
+            if words[k - 1] == tail[n - 1]:
+                n -= 1
+            elif words[k - 1] not in _ARTICLES:
+                break
+            k -= 1
+        if n == 0 and k > 0:
+            return " ".join(parts[:k]).strip(_QUOTES)
+    return value
+
+
+def _kept_tail(tokens: list[Token], start: int, end: int) -> int:
+    """Where a message ends when its own "now" stays part of it (else `start`)."""
+    words = tuple(t.text for t in tokens[start:end])
+    for tail in _MESSAGE_TAILS:
+        if len(tail) < len(words) and words[-len(tail):] == tail:
+            return end
+    return start
+
+
+def _ended(value: str, words: list[str]) -> str:
+    """`value` up to the first of `words` after its first word."""
+    parts = value.split()
+    cut = next((k for k in range(1, len(parts)) if parts[k].lower() in words), len(parts))
+    return " ".join(parts[:cut])
+
+
+def _folder_after(tokens: list[Token]) -> str | None:
+    """The folder a file name is said to be in, from the words after it ("in my
+    documents folder" → "~/Documents"); None when they name no folder."""
+    words = [t.text for t in tokens]
+    if len(words) < 2 or words[0] not in ("in", "from", "on"):
+        return None
+    said = " ".join(words[1:])
+    name = _FOLDER_WORDS.sub("", _LEADING_DETERMINERS.sub("", said))
+    if said == name and name not in SPOKEN_FOLDERS and name != "home" or len(name.split()) > 3:
+        return None  # "in full" is no folder; "my projects folder" is
+    return spoken_folder(said)
 
 
 def _without_lead(value: str, phrases: list[str]) -> str:

@@ -7,7 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.agent.numbers import MORE_WORDS, find_clock_time_in, find_duration_in
+from assistant.agent.numbers import (
+    MORE_WORDS,
+    find_clock_time_in,
+    find_duration_in,
+    is_number_word,
+)
 from assistant.builtins.clock import find_day_offset_in
 
 # masked tokens standing for a typed value: seconds, "HH:MM", days from today
@@ -83,7 +88,7 @@ def tokens_of(text: str) -> list[Token]:
             out.append(Token(raw, start, end, kind))
             continue
         out.extend(Token(w, start, end) for w in _expand(raw))
-    return _join_todo(_without_polite_tail(out[_request_start(out):]))
+    return _summed(_join_todo(_without_polite_tail(out[_request_start(out):])))
 
 
 # Said before a request, never part of it ("would you be so kind as to read …").
@@ -91,21 +96,29 @@ POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if"
                 ("do", "you", "think", "you", "could"), ("is", "it", "possible", "to"),
                 ("i", "would", "like", "you", "to"), ("would", "you", "mind"),
                 ("do", "you", "mind"), ("go", "ahead", "and"))
+# Lead-ins after which the request is said as a gerund ("would you mind pausing it").
+GERUND_HEADS = {("would", "you", "mind"), ("do", "you", "mind")}
+_GERUND = re.compile(r"^([a-z]{2,}?([a-z]))\2?ing$")
 
 
 def _request_start(tokens: list[Token]) -> int:
-    """Where the request starts: after leading filler and polite lead-ins."""
+    """Where the request starts: after leading filler and polite lead-ins. After "would
+    you mind" the verb is a gerund: its stem is the command word ("resuming" → "resum",
+    which sounds like "resume"; "stopping" → "stop")."""
     i, changed = 0, True
     while changed:
         changed = False
-        while i < len(tokens) - 1 and tokens[i].text in LEADING_FILLER:
-            i += 1
-            changed = True
-        for head in POLITE_HEADS:
+        for head in POLITE_HEADS:  # before the filler: "would" opens "would you mind"
             if len(head) < len(tokens) - i and \
                     tuple(t.text for t in tokens[i:i + len(head)]) == head:
                 i += len(head)
                 changed = True
+                gerund = _GERUND.match(tokens[i].text) if head in GERUND_HEADS else None
+                if gerund:
+                    tokens[i] = Token(gerund.group(1), tokens[i].start, tokens[i].end)
+        while i < len(tokens) - 1 and tokens[i].text in LEADING_FILLER:
+            i += 1
+            changed = True
     return i
 
 
@@ -114,7 +127,7 @@ POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("che
                 ("for", "a", "moment"), ("for", "a", "bit"), ("for", "a", "sec"),
                 ("at", "the", "moment"),
                 ("if", "you", "do", "not", "mind"), ("if", "you", "would"),
-                ("if", "you", "can"), ("if", "possible"))
+                ("if", "you", "can"), ("if", "possible"), ("any", "more"), ("anymore",))
 
 
 def _without_polite_tail(tokens: list[Token]) -> list[Token]:
@@ -126,6 +139,24 @@ def _without_polite_tail(tokens: list[Token]) -> list[Token]:
                 end -= len(tail)
                 changed = True
     return tokens[:end]
+
+
+# After these, "and" between numbers is a plus: "add up 12 and 30", "the sum of 4 and 5".
+SUM_HEADS = (("add", "up"), ("sum", "of"), ("total", "of"), ("add", "together"))
+
+
+def _summed(tokens: list[Token]) -> list[Token]:
+    """"add up 12 and 30": the "and" between the numbers is an operator ("+")."""
+    words = [t.text for t in tokens]
+    heads = [k + len(h) for k in range(len(words)) for h in SUM_HEADS
+             if tuple(words[k:k + len(h)]) == h]
+    if not heads:
+        return tokens
+    out = list(tokens)
+    for k in range(min(heads) + 1, len(tokens) - 1):
+        if words[k] == "and" and is_number_word(words[k - 1]) and is_number_word(words[k + 1]):
+            out[k] = Token("+", tokens[k].start, tokens[k].end, "op")
+    return out
 
 
 def _join_todo(tokens: list[Token]) -> list[Token]:
@@ -151,11 +182,13 @@ def _expand(word: str) -> list[str]:
     if tail in _CONTRACTED:  # "i'm", "i've", "i'd"
         return [base, _CONTRACTED[tail]]
     if tail == "t" and base.endswith("n"):
-        return [base[:-1] or base, "not"]
+        # "can't" is "can not", "won't" "will not"; else the n belongs to "not"
+        return [_NEGATED.get(base, base[:-1] or base), "not"]
     return [word]
 
 
 _CONTRACTED = {"m": "am", "ve": "have", "d": "would"}
+_NEGATED = {"can": "can", "won": "will", "shan": "shall"}
 
 
 def mask_values(tokens: list[Token]) -> list[Token]:
@@ -164,6 +197,8 @@ def mask_values(tokens: list[Token]) -> list[Token]:
     words = [t.text for t in tokens]
     spans: list[tuple[int, int, str, str, object]] = []
     duration = find_duration_in(words)
+    if duration and _converted(words[duration.end:]):
+        duration = None  # "90 minutes in hours": a quantity to convert, not a delay
     if duration:
         spans.append((duration.start, duration.end, DURATION, "duration", duration.seconds))
     clock = find_clock_time_in(words)
@@ -181,6 +216,16 @@ def mask_values(tokens: list[Token]) -> list[Token]:
                    if kind == "duration" and t.text in MORE_WORDS]
         out[start:end] = masked
     return out
+
+
+# Units of time a duration may be converted into ("… in hours", "… to seconds").
+_TIME_UNITS = {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days",
+               "week", "weeks", "month", "months", "year", "years", "milliseconds"}
+
+
+def _converted(after: list[str]) -> bool:
+    """Whether the words after a duration ask to convert it: "in hours", "into days"."""
+    return len(after) == 2 and after[0] in ("in", "into", "to") and after[1] in _TIME_UNITS
 
 
 def _overlaps(spans: list[tuple], start: int, end: int) -> bool:

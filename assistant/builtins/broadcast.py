@@ -25,7 +25,8 @@ class Broadcast:
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["message"],
             "properties": {"message": {"type": "string", "minLength": 1,
-                                       "maxLength": MAX_TEXT_CHARS, "x-slot": "text"}},
+                                       "maxLength": MAX_TEXT_CHARS, "x-slot": "text",
+                                       "x-message": True}},
         },
         output_schema={"type": "object", "properties": {
             "message": {"type": "string"}, "outbox_id": {"type": "integer"},

@@ -206,7 +206,8 @@ class WhoIsThere:
                   "is anyone standing there", "who is at the desk", "check who is there",
                   "look who is there", "who is in the room",
                   "is there someone in front of the camera", "who can you see",
-                  "see who is there", "is anybody there"),
+                  "see who is there", "is anybody there",
+                  "look through the camera and see who is there"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -40,7 +40,8 @@ class ClipboardRead:
                   "what is in the clipboard right now",
                   "what's on the clipboard", "tell me the clipboard", "what did i just copy",
                   "read what i copied", "paste what i copied here in speech",
-                  "what text is on my clipboard", "say what's in my clipboard"),
+                  "what text is on my clipboard", "say what's in my clipboard",
+                  "what have i got on my clipboard", "what text did i copy"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -48,6 +48,9 @@ _DIMENSIONS = {"[length]": "a length", "[mass]": "a mass", "[time]": "a time",
                "[mass] / [length] / [time] ** 2": "a pressure",
                "[length] / [time] ** 2": "an acceleration", "[information]": "an amount of data",
                "1 / [time]": "a frequency", "dimensionless": "a plain number"}
+# Words that end a unit said in a sentence: "celsius for my recipe", "minutes are in …".
+_AFTER_UNIT = ["is", "are", "in", "into", "to", "for", "so", "please", "equals", "make",
+               "makes", "then", "and"]
 _IRREGULAR = {"foot": "feet", "inch": "inches", "century": "centuries", "hertz": "hertz",
               "kelvin": "kelvin", "siemens": "siemens", "lux": "lux", "stone": "stone"}
 
@@ -174,9 +177,11 @@ class Convert:
                 "value": {"type": "number", "x-slot": "number"},
                 "from_unit": {"type": "string", "minLength": 1, "maxLength": MAX_UNIT_CHARS,
                               "x-slot": "text", "x-max-words": 4,
+                              "x-ends-before": _AFTER_UNIT, "x-any-words": True,
                               "description": 'e.g. "miles"'},
                 "to_unit": {"type": "string", "minLength": 1, "maxLength": MAX_UNIT_CHARS,
                             "x-slot": "text", "x-max-words": 4,
+                            "x-ends-before": _AFTER_UNIT, "x-any-words": True,
                             "description": 'e.g. "kilometers"'},
             },
         },
@@ -192,7 +197,8 @@ class Convert:
                   "turn {value} {from_unit} into {to_unit}",
                   "{value} {from_unit} is how many {to_unit}",
                   "convert {value} {from_unit} into {to_unit}",
-                  "express {value} {from_unit} in {to_unit}"),
+                  "express {value} {from_unit} in {to_unit}",
+                  "how many {to_unit} in {value} {from_unit}"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

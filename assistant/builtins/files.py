@@ -115,7 +115,7 @@ class ReadFile(_FileTool):
                   "cat {path}", "open and read {path}", "display {path}", "print {path}",
                   "what does {path} say", "show {path}",
                   "read me the file {path}", "show me what is in {path}", "read aloud {path}",
-                  "read out the file {path}", "open {path} and read it to me"),
+                  "read out the file {path}", "open {path} and read it to me", "read {path}"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -109,7 +109,8 @@ class MediaResume(_MediaTool):
          "start playing again",
          "continue playback", "continue the music", "play again", "unpause it",
          "carry on playing", "resume the song", "back to the music", "keep the music going",
-         "restart the music", "continue the song", "resume what was playing"))
+         "restart the music", "continue the song", "resume what was playing",
+         "resume the track"))
 
     def act(self, session: MprisSession, args: dict[str, Any]) -> dict[str, Any]:
         player = session.choose(lambda p: p.can_play)

@@ -68,7 +68,8 @@ class TakeNote:
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {"text": {"type": "string", "minLength": 1,
-                                    "maxLength": MAX_NOTE_CHARS, "x-slot": "text"}},
+                                    "maxLength": MAX_NOTE_CHARS, "x-slot": "text",
+                                    "x-message": True}},
         },
         output_schema={"type": "object", "properties": {"note": {"type": "object"}}},
         examples=("take a note {text}", "make a note {text}", "note that {text}",

@@ -27,6 +27,7 @@ class NotifyPhone:
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {"text": {"type": "string", "minLength": 1,
                                     "maxLength": MAX_TEXT_CHARS, "x-slot": "text",
+                                    "x-message": True,
                                     "x-lead-words": ["the message", "a message", "the note",
                                                      "the text", "saying"]}},
         },

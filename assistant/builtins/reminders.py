@@ -78,6 +78,7 @@ class SetReminder:
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {
                 "text": {"type": "string", "minLength": 1, "maxLength": 500, "x-slot": "text",
+                         "x-message": True,
                          "description": "what to remind the user of"},
                 "seconds": {"type": "integer", "minimum": 1, "maximum": MAX_REMINDER_S,
                             "x-slot": "duration", "description": "delay from now"},
@@ -99,7 +100,7 @@ class SetReminder:
                   "can you remind me to {text} in {seconds}", "alert me at {at} to {text}",
                   "remind me {at} to {text}", "in {seconds} tell me to {text}",
                   "reminder at {at} {text}", "give me a nudge at {at} to {text}",
-                  "tell me to {text} in {seconds}"),
+                  "tell me to {text} in {seconds}", "reminder in {seconds} {text}"),
     )
 
     def __init__(self, store: ReminderStore, now: Callable[[], dt.datetime] = _now) -> None:

@@ -33,7 +33,7 @@ _ON_SCREEN_WORDS = ["the", "a", "word", "words", "text", "button", "link", "icon
                     "tab", "option", "menu", "box", "labelled", "called", "says",
                     "on the screen", "on my screen", "on screen", "on this page", "on the page",
                     "in this window", "in the window", "on the display", "where", "is",
-                    "does it say", "it says"]
+                    "does it say", "it says", "anywhere", "somewhere"]
 
 
 # -- shared helpers ----------------------------------------------------------------------
@@ -232,7 +232,7 @@ class ClickOnScreen(_ScreenTool):
                   "click on the word {text}", "press on {text}", "click the word {text}",
                   "tap {text}", "push the {text} button", "click on the {text} button",
                   "hit {text}", "press the button that says {text}",
-                  "click where it says {text} for me", "select the {text} option"),
+                  "click where it says {text} for me", "select the {text} option", "tap on {text}"),
     )
 
     async def preview(self, args: dict[str, Any], ctx: ToolContext

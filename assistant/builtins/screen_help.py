@@ -267,7 +267,8 @@ class ExplainError:
                   "can you help with this error message", "what does this exception mean",
                   "why did this crash", "my program crashed", "why will this not compile",
                   "what happened here", "something went wrong", "what is this red message about",
-                  "what does this warning mean"),
+                  "what does this warning mean", "explain this stack trace",
+                  "what does this stack trace mean"),
     )
 
     def __init__(self, ocr: ScreenOcr, explainer: Explainer | None = None) -> None:

@@ -165,7 +165,7 @@ class PauseTimer(_TimerTool):
                   "hold the {label} timer", "freeze the {label} timer", "put the timer on hold",
                   "pause the countdown", "stop the {label} timer for a moment",
                   "pause the {label} timer for now", "hold the countdown",
-                  "halt the timer for now"),
+                  "halt the timer for now", "stop the {label} timer for now"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 OFF_MESSAGE = ('Weather is off until you tell me where you are: add [weather] location = '
                '"Berlin" (your town) to config.toml, then restart Heron.')
 MAX_DAY_OFFSET = 6
+# Rooms of a home: "the temperature in the living room" asks a sensor (Home Assistant),
+# not the forecast for a place.
+ROOMS = ["room", "kitchen", "bedroom", "bathroom", "lounge", "hall", "hallway", "garage",
+         "attic", "loft", "basement", "cellar", "nursery", "office", "study", "upstairs",
+         "downstairs", "conservatory", "landing", "toilet", "shed"]
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # A day said after the place ("in Paris tomorrow"): the router hands it over as part of
 # the location, so it is read back out when no day_offset came with it.
@@ -105,7 +110,10 @@ class GetWeather:
                                "description": "0 today (with the weather now), 1 tomorrow, "
                                               "… up to 6"},
                 "location": {"type": "string", "minLength": 1, "maxLength": 100,
-                             "x-slot": "text",
+                             "x-slot": "text", "x-said-after": "in",
+                             "x-not-words": ROOMS,
+                             "x-drop-words": ["today", "now", "right now", "currently",
+                                              "at the moment"],
                              "description": "another place than the configured one"},
             },
         },
@@ -118,6 +126,7 @@ class GetWeather:
                   "weather forecast", "what's the forecast", "is it going to rain",
                   "what's the weather in {location}", "how is the weather in {location}",
                   "weather in {location}", "what's the forecast for {location}",
+                  "what is the weather forecast for {location}",
                   "what's the weather {day_offset}", "weather {day_offset}",
                   "what's the weather like {day_offset}", "what's the forecast {day_offset}",
                   "what's the forecast for {day_offset}", "will it rain {day_offset}",
@@ -128,6 +137,7 @@ class GetWeather:
                   "will i need a coat {day_offset}",
                   "do i need a coat", "will it be cold", "will it snow {day_offset}",
                   "will it snow in {location}", "is it going to be windy {day_offset}",
+                  "is it going to be cold {day_offset}",
                   "is it windy outside", "how cold will it get",
                   "how cold is it going to be {day_offset}", "is it nice out",
                   "what is it doing outside", "is the sun out", "do i need sunscreen",
