@@ -32,7 +32,10 @@ from bench.understanding import (
 _OLD_SIDE = r"""
 import json, sys, tempfile
 from assistant.config import HeronConfig
-from assistant.core import build_core
+try:
+    from assistant.core import build_core
+except ImportError:  # older than issue 16
+    from assistant.core import Core as build_core
 from assistant.paths import resolve_paths
 job = json.load(open(sys.argv[1]))
 with tempfile.TemporaryDirectory() as tmp:

@@ -32,14 +32,19 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import HeronConfig
-from assistant.core import Core, build_core
+from assistant.core import Core
 from assistant.events import SpeechOutStarted
 from assistant.paths import HeronPaths
 from audio.file_source import decode_file, stream_frames
 from audio.frames import FRAME_MS, AudioChunk
 from models.store import ModelStore
 
-# The voice package came with issue 16; older revisions have these at assistant/.
+# build_core and the voice package came with issue 16; older revisions have Core(...)
+# and these at assistant/.
+try:
+    from assistant.core import build_core
+except ImportError:  # an older checkout (bench/e2e_baseline.py)
+    from assistant.core import Core as build_core  # type: ignore[assignment]
 try:
     from assistant.voice.pipeline import VoicePipeline
     from assistant.voice.stack import VoiceStack
