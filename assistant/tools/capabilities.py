@@ -351,6 +351,9 @@ class Capabilities:
 def _provided(scope: str, backend: T | None) -> T:
     """`backend`, or the error saying nothing here provides `scope`."""
     if backend is None:
-        raise CodedError("capability.unavailable", f"nothing on this machine provides "
-                         f"{scope}", "run `heron doctor` to see what is missing")
+        # build_core gives every desktop backend (each reports its own missing program),
+        # so only scopes with none in this Heron get here: notify, shell, …
+        raise CodedError("capability.unavailable", f"this Heron has no backend for {scope}",
+                         "the tool cannot do that here; tell its author which Heron "
+                         "version you run")
     return backend
