@@ -96,7 +96,6 @@ class Item:
     slot_kind: str = ""  # "" for a literal word
     keep: float = KEEP_WHEN_LEFT_OUT  # share of the weight still counted when not said
     refuse: frozenset[str] = frozenset()  # token kinds a slot never holds ("x-not-shapes")
-    refuse_words: frozenset[str] = frozenset()  # words it never holds ("x-not-words")
     longest: int = 0  # most words a slot holds ("x-max-words"); 0: as for its kind
     shape_required: bool = False  # an address/path slot that never holds plain words
     any_words: bool = False  # a slot that may hold other tools' words ("x-any-words": units)
@@ -366,8 +365,7 @@ def _cannot_hold(item: Item, tok: Token) -> bool:
     """An app name or a label is words: a URL, a path or a duration there is the wrong
     thing ("start a countdown for 5 minutes" starts no app). A slot may refuse more
     ("where is report.docx" asks for a file, not for words on the screen)."""
-    return tok.kind in item.refuse or tok.text in item.refuse_words \
-        or item.slot_kind in ("app", "label") and (
+    return tok.kind in item.refuse or item.slot_kind in ("app", "label") and (
         tok.kind in _ADDRESS_KINDS or tok.kind in TYPED_SLOTS)
 
 

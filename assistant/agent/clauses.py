@@ -47,29 +47,36 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
     # London to my clipboard") unless a clause points back at another ("…, add it").
     exact = whole is not None and whole.score >= EXACT
     best = whole
-    # "what's on the screen? describe it": the clause that points back at another says
-    # what to do with it; the one it points at only names the thing
+    # "I already have the batteries, take them off my list": the clause that points back
+    # at another says what to do with the thing the other one only names. Never against
+    # a whole command ("start a timer …, then pause it"), nor when "it" fills no text
+    # slot, nor when the other clause is a command of its own.
     floor = -1.0 if whole is None else whole.score - CLAUSE_SLACK
     pointed: RouteMatch | None = None
     texts = [text[start:end] for start, end in clauses_of(text)]
+    parts = [router._route(clause) for clause in texts]
     for k, clause in enumerate(texts):
-        part = router._route(clause)
+        part = parts[k]
         if part is None or part.ambiguous:
             continue
         pointing = bool(_PRONOUNS & {t.text for t in tokens_of(clause)})
         if crossing and exact and not pointing:
             continue
-        resolved = _resolve_pronouns(router, part, clause, texts[:k] + texts[k + 1:])
+        others = [n for n in range(len(texts)) if n != k]
+        resolved, sources = _resolve_pronouns(router, part, clause, [texts[n] for n in others])
         if resolved is None:
             continue
+        names_only = bool(sources) and all(
+            parts[others[n]] is None or parts[others[n]].score <= bar for n in sources)
         # the clause that says more wins a tie: "we're out of coffee, put it on
         # the office list" is coffee on the office list; "renew passport is done,
         # tick it off my to-do list" names the list too
         fuller = best is not None and resolved.tool == best.tool \
             and len(resolved.args) > len(best.args) \
             and resolved.score >= best.score - CLAUSE_SLACK
-        if pointing and resolved.score >= floor and not _holds_pronoun(resolved) and (
-                pointed is None or resolved.score > pointed.score):
+        if pointing and not exact and names_only and resolved.score >= floor \
+                and not _holds_pronoun(resolved) \
+                and (pointed is None or resolved.score > pointed.score):
             pointed = resolved
         if resolved.score <= bar and not (fuller and pointing):
             continue
@@ -89,9 +96,17 @@ _THING = re.compile(r"\b(?:the|that|this|those|these|my|our|your|some)\s+"
                     r"((?:[\w'-]+\s+){0,2}[\w'-]+)\W*$", re.IGNORECASE)
 
 
+_THINGS = re.compile(r"\b(?:the|that|this|those|these|my|our|your|some)\s", re.IGNORECASE)
+
+
 def _named_thing(clause: str) -> str | None:
+    """The thing a clause ends on; None when it opens on another ("the milk is in the
+    fridge": which one "it" is cannot be told)."""
     found = _THING.search(clause)
     thing = found.group(1).lower() if found else None
+    starts = [m.start() for m in _THINGS.finditer(clause)]
+    if len(starts) > 1 and not clause[:starts[0]].strip():
+        return None
     return thing if thing and not _PRONOUNS & set(thing.split()) else None
 
 
@@ -103,31 +118,36 @@ def _holds_pronoun(match: RouteMatch) -> bool:
 
 
 def _resolve_pronouns(router: Router, part: RouteMatch, clause: str, others: list[str]
-                      ) -> RouteMatch | None:
+                      ) -> tuple[RouteMatch | None, set[int]]:
     """`part` with a pronoun ("check it off") standing for what the same slot holds
-    in another clause ("I bought the milk"); None when a value is still missing."""
+    in another clause ("I bought the milk"); None when a value is still missing. Also
+    which of `others` filled a text slot."""
     args = dict(part.args)
+    sources: set[int] = set()
     names = [n for n, v in part.args.items() if isinstance(v, str)
              and v.lower() in _PRONOUNS]
     if part.missing and _PRONOUNS & {t.text for t in tokens_of(clause)}:
         names += part.missing  # "put it on the list": "it" holds no value itself
     elif part.missing:
-        return None
+        return None, sources
     kinds = router._manifests[part.tool].slots()
     for name in names:
-        for other in others:
+        for n, other in enumerate(others):
             found = router._best_of_tool(part.tool, other)
             said = found.args.get(name) if found is not None else None
             if isinstance(said, str) and said.lower() not in _PRONOUNS:
                 # "it" stands for the thing, not for "the" before it
                 args[name] = _LEADING_DETERMINERS.sub("", said) or said
+                if kinds.get(name) == "text":
+                    sources.add(n)
                 break
         else:
             # no example of the tool reads the other clause: "it" is the thing it ends
             # on ("I changed my mind about the wine, remove it …")
-            thing = next((t for t in map(_named_thing, others) if t), None) \
-                if kinds.get(name) == "text" else None
-            if thing is None:
-                return None
-            args[name] = thing
-    return replace(part, args=args, missing=())
+            found_thing = next(((n, t) for n, t in enumerate(map(_named_thing, others)) if t),
+                               None) if kinds.get(name) == "text" else None
+            if found_thing is None:
+                return None, sources
+            sources.add(found_thing[0])
+            args[name] = found_thing[1]
+    return replace(part, args=args, missing=()), sources

@@ -73,3 +73,22 @@ def slot_tails(m: ToolManifest) -> dict[str, tuple[tuple[str, ...], ...]]:
         if len(words) > 1 and any(w not in STOPWORDS for w in words):
             out.setdefault(parts[-2], set()).add(words)
     return {slot: tuple(sorted(tails, key=len, reverse=True)) for slot, tails in out.items()}
+
+
+def example_tails(m: ToolManifest, example: str,
+                  tails: dict[str, tuple[tuple[str, ...], ...]]
+                  ) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """`tails` (slot_tails of the tool) as cut after a slot of this example: none for a
+    message, said as it is meant ("… the charger is next to my phone"), and none whose
+    words the example said before the slot ("send my phone a note {text}")."""
+    props = m.input_schema.get("properties", {})
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for name, said in tails.items():
+        head, found, _ = example.partition("{" + name + "}")
+        if not found or props.get(name, {}).get("x-message"):
+            continue
+        before = {t.text for t in tokens_of(SLOT.sub(" ", head))}
+        kept = tuple(t for t in said if not {w for w in t if w not in STOPWORDS} <= before)
+        if kept:
+            out[name] = kept
+    return out

@@ -22,6 +22,9 @@ _UNIT_SECONDS = {
     "minute": 60, "minutes": 60, "min": 60, "mins": 60, "m": 60,
     "hour": 3600, "hours": 3600, "hr": 3600, "hrs": 3600, "h": 3600,
 }
+# the words of a duration's unit, spelled out ("mins", not "m"): what a duration may be
+# converted into ("90 minutes in hrs")
+TIME_UNIT_WORDS = frozenset(u for u in _UNIT_SECONDS if len(u) > 1)
 _NUMBER_WORDS = set(_UNITS) | set(_TENS) | set(_SCALES)
 
 

@@ -18,10 +18,18 @@ from assistant.agent.align import POINTING, Item, align, anchor_free_slots, idf_
 from assistant.agent.bounds import Bounds, WordIndex
 from assistant.agent.clauses import clause_route, clauses_of
 from assistant.agent.embeddings import Embedder, ExampleIndex
-from assistant.agent.examples import SLOT, literal_words, named_variants, slot_tails, users
+from assistant.agent.examples import (
+    SLOT,
+    example_tails,
+    literal_words,
+    named_variants,
+    slot_tails,
+    users,
+)
 from assistant.agent.slots import (
     choice_values,
     measure_values,
+    refused_value,
     said_values,
     slot_value,
     without_tail,
@@ -98,7 +106,7 @@ class _Template:
     embed_text: str
     typed: frozenset[str]  # the typed slot kinds the tool takes
     words: frozenset[str]  # the words of the tool's examples
-    tails: dict[str, tuple[tuple[str, ...], ...]]  # examples.slot_tails of the tool
+    tails: dict[str, tuple[tuple[str, ...], ...]]  # examples.example_tails
 
 
 @dataclass
@@ -166,7 +174,6 @@ class Router:
                 prop = props.get(name, {})
                 items.append(Item(name, _SLOT_WEIGHT.get(kind, _FREE_SLOT_WEIGHT), kind,
                                   refuse=frozenset(prop.get("x-not-shapes", ())),
-                                  refuse_words=frozenset(prop.get("x-not-words", ())),
                                   longest=prop.get("x-max-words", 0),
                                   shape_required=prop.get("x-shape-required", False),
                                   any_words=prop.get("x-any-words", False)))
@@ -177,7 +184,7 @@ class Router:
                 shown.append(tok.text)
         typed = frozenset(kind for kind in slots.values() if kind in TYPED_SLOTS)
         return _Template(m, example, anchor_free_slots(items), " ".join(shown), typed,
-                         frozenset(self._tool_words[m.name]), tails)
+                         frozenset(self._tool_words[m.name]), example_tails(m, example, tails))
 
     def _example_matrix(self) -> np.ndarray | None:
         if self._index is None:
@@ -213,10 +220,16 @@ class Router:
 
     def _route(self, text: str) -> RouteMatch | None:
         ranked = self._rank(text)
+        tokens = self._last_tokens
+        while ranked and ranked[0].score >= self.threshold:
+            best = self._match(ranked[0], text, tokens)
+            props = ranked[0].template.tool.input_schema.get("properties", {})
+            if not refused_value(props, best.args):
+                break
+            # "is it cold in the kitchen" asks no forecast: the tool is not meant at all
+            ranked = [r for r in ranked if r.template.tool is not ranked[0].template.tool]
         if not ranked or ranked[0].score < self.threshold:
             return None
-        tokens = self._last_tokens
-        best = self._match(ranked[0], text, tokens)
         if len(ranked) < 2:
             return best
         second = ranked[1]

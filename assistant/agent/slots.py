@@ -9,7 +9,8 @@ words said around a slot's value but no part of it ("the OK button" → "OK");
 "x-lead-words": phrases saying what the value is before it ("my email …");
 "x-ends-before": words a short value ends before ("celsius for my recipe" → "celsius");
 "x-any-words": a value that may be another tool's command word ("hours", a unit);
-"x-not-words": words a value never holds (a room is no place to ask the weather of);
+"x-not-values": values that say the tool is not meant at all (a room, said as the place
+to ask the weather of, asks a sensor: "is it cold in the kitchen");
 "x-message": a message said as it is meant (its "now" and "so that …" are part of it)."""
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ _WRAPPED = re.compile(r"^(?:(?:a|an|the|this)\s+(?:quick\s+)?(?:reminder|message
 _PURPOSE = re.compile(r"[\s,]+so(?:\s+that)?\s+(?:i|we|you)\s+(?:can|could|may|will)"
                       r"(?:\s+[\w']+){1,4}?\s+(?:it|them)(?:\s+later)?$", re.IGNORECASE)
 _MESSAGE_TAILS = (("now",), ("right", "now"))  # "the meeting starts now"
+# the words tokens_of leaves out at the end of a sentence, which a message keeps
+_ANY_MORE = re.compile(r"(\s+any\s*more)\W*$", re.IGNORECASE)
 _SHAPES = {"url": ("url", "domain"), "path": ("path", "file")}
 _APP_WORDS = re.compile(r"\s+(?:app|application|program)$"
                         r"|^(?:the\s+)?(?:app|application|program)\s+")
@@ -109,7 +112,12 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         if number is None:
             return None
         return int(number[0]) if prop.get("type") == "integer" else number[0]
-    value = _as_said(text, tokens[start:end]).strip(_QUOTES)
+    # a sum keeps its operators as heard; other values are the words as written
+    value = (_as_said(text, tokens[start:end]) if kind == "expression"
+             else text[tokens[start].start:tokens[end - 1].end]).strip(_QUOTES)
+    if message and end == len(tokens):  # "tell Bob I don't smoke anymore": its own words
+        said_after = _ANY_MORE.match(text, tokens[-1].end)
+        value += said_after.group(1) if said_after else ""
     if "x-lead-words" in prop:  # "my email jane@…": the value is what follows
         value = _without_lead(value, prop["x-lead-words"])
     if kind == "text":  # "send my phone a reminder to …": the reminder is what follows
@@ -133,6 +141,19 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
     if "x-drop-words" in prop:  # "the submit button": the button is "submit"
         value = _drop_edge_words(value, prop["x-drop-words"])
     return value or None
+
+
+def refused_value(props: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether a value, without its articles, is one its slot says the tool is not meant
+    for ("x-not-values"): "the office" is a room; "Study" and "Schwäbisch Hall" towns."""
+    for name, prop in props.items():
+        value = args.get(name)
+        if "x-not-values" in prop and isinstance(value, str):
+            bare = _LEADING_DETERMINERS.sub("", value).strip(_QUOTES)
+            # "weather in Study": a name said alone and capitalised is a place's own
+            if bare.lower() in prop["x-not-values"] and (bare != value or bare.islower()):
+                return True
+    return False
 
 
 def _as_said(text: str, tokens: list[Token]) -> str:
@@ -176,9 +197,12 @@ def _kept_tail(tokens: list[Token], start: int, end: int) -> int:
 
 
 def _ended(value: str, words: list[str]) -> str:
-    """`value` up to the first of `words` after its first word."""
+    """`value` up to the first of `words` after its first word; not at an "and" that a
+    number follows ("3 feet and 2 inches" is one quantity, not 3 feet)."""
     parts = value.split()
-    cut = next((k for k in range(1, len(parts)) if parts[k].lower() in words), len(parts))
+    low = [p.lower() for p in parts]
+    cut = next((k for k in range(1, len(parts)) if low[k] in words and not (
+        low[k] == "and" and parse_number(low[k + 1:k + 2], 0) is not None)), len(parts))
     return " ".join(parts[:cut])
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from assistant.agent.numbers import (
     MORE_WORDS,
+    TIME_UNIT_WORDS,
     find_clock_time_in,
     find_duration_in,
     is_number_word,
@@ -98,13 +99,40 @@ POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if"
                 ("do", "you", "mind"), ("go", "ahead", "and"))
 # Lead-ins after which the request is said as a gerund ("would you mind pausing it").
 GERUND_HEADS = {("would", "you", "mind"), ("do", "you", "mind")}
-_GERUND = re.compile(r"^([a-z]{2,}?([a-z]))\2?ing$")
+_GERUND = re.compile(r"^([a-z]{2,})ing$")
+_VOWEL_GROUPS = re.compile(r"[aeiou]+")
+# after a short vowel that had an e: "delet(e)", "updat(e)", "resum(e)", "compar(e)"
+_E_ENDINGS = ("um", "et", "at", "ut", "ar", "ir", "ag")
+
+
+def verb_of(gerund: str) -> str | None:
+    """The verb a gerund is said of by the spelling rules ("telling" → "tell", "stopping"
+    → "stop", "closing" → "close", "cancelling" → "cancel"); None for no gerund."""
+    found = _GERUND.match(gerund)
+    if found is None:
+        return None
+    base = found.group(1)
+    groups = len(_VOWEL_GROUPS.findall(base))
+    last, before = base[-1], base[-2]
+    if last == before and last not in "aeiou":  # a doubled consonant
+        if last in "lsfz" and not (groups > 1 and base.endswith("ell")):
+            return base  # "tell", "call", "kiss"; but "cancel(l)", "label(l)"
+        return base[:-1]  # "stop", "set", "run"
+    if last == "v" or last in "sz" and before in "aeiou":  # "save", "close", "pause"
+        return base + "e"
+    if last in "aeiouwxy" or before not in "aeiou" or groups == 0:
+        return base  # "play", "show", "turn", "start"
+    if len(base) > 2 and base[-3] in "aeiou":  # "read", "look", "repeat"
+        return base
+    if groups == 1 or base.endswith(_E_ENDINGS):  # "make", "write", "delete", "resume"
+        return base + "e"
+    return base  # "open", "visit", "listen", "enter"
 
 
 def _request_start(tokens: list[Token]) -> int:
     """Where the request starts: after leading filler and polite lead-ins. After "would
-    you mind" the verb is a gerund: its stem is the command word ("resuming" → "resum",
-    which sounds like "resume"; "stopping" → "stop")."""
+    you mind" the verb is a gerund: its verb is the command word ("resuming" → "resume",
+    "stopping" → "stop")."""
     i, changed = 0, True
     while changed:
         changed = False
@@ -113,9 +141,9 @@ def _request_start(tokens: list[Token]) -> int:
                     tuple(t.text for t in tokens[i:i + len(head)]) == head:
                 i += len(head)
                 changed = True
-                gerund = _GERUND.match(tokens[i].text) if head in GERUND_HEADS else None
-                if gerund:
-                    tokens[i] = Token(gerund.group(1), tokens[i].start, tokens[i].end)
+                verb = verb_of(tokens[i].text) if head in GERUND_HEADS else None
+                if verb:
+                    tokens[i] = Token(verb, tokens[i].start, tokens[i].end)
         while i < len(tokens) - 1 and tokens[i].text in LEADING_FILLER:
             i += 1
             changed = True
@@ -143,13 +171,16 @@ def _without_polite_tail(tokens: list[Token]) -> list[Token]:
 
 # After these, "and" between numbers is a plus: "add up 12 and 30", "the sum of 4 and 5".
 SUM_HEADS = (("add", "up"), ("sum", "of"), ("total", "of"), ("add", "together"))
+# … when they open the request, perhaps as a question ("what is the sum of …"); said
+# inside a note or a reminder ("the total of 5 and 6 is eleven") they are its words
+_SUM_LEAD = {"what", "is", "the", "calculate", "work", "out", "tell", "me", "give"}
 
 
 def _summed(tokens: list[Token]) -> list[Token]:
     """"add up 12 and 30": the "and" between the numbers is an operator ("+")."""
     words = [t.text for t in tokens]
     heads = [k + len(h) for k in range(len(words)) for h in SUM_HEADS
-             if tuple(words[k:k + len(h)]) == h]
+             if tuple(words[k:k + len(h)]) == h and set(words[:k]) <= _SUM_LEAD]
     if not heads:
         return tokens
     out = list(tokens)
@@ -218,9 +249,10 @@ def mask_values(tokens: list[Token]) -> list[Token]:
     return out
 
 
-# Units of time a duration may be converted into ("… in hours", "… to seconds").
-_TIME_UNITS = {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days",
-               "week", "weeks", "month", "months", "year", "years", "milliseconds"}
+# Units of time a duration may be converted into ("… in hours", "… to mins"): a
+# duration's own units, and the longer and shorter ones no duration is said in.
+_TIME_UNITS = TIME_UNIT_WORDS | {"day", "days", "week", "weeks", "month", "months", "year",
+                                 "years", "millisecond", "milliseconds", "ms"}
 
 
 def _converted(after: list[str]) -> bool:

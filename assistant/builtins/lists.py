@@ -196,7 +196,7 @@ class ReadList(_ListTool):
                   "remind me what is on the {list} list", "remind me what is on the list",
                   "i forgot what is on my {list} list",
                   "i can not remember what is on the {list} list", "what is in my {list} list",
-                  "what do we need from the shop", "what do i need to get from the store"),
+                  "what do we need from the shop"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -24,9 +24,12 @@ OFF_MESSAGE = ('Weather is off until you tell me where you are: add [weather] lo
 MAX_DAY_OFFSET = 6
 # Rooms of a home: "the temperature in the living room" asks a sensor (Home Assistant),
 # not the forecast for a place.
+# A place said as one of these (and an article) is a room: the weather tool is not
+# meant ("weather in Study" and "Schwäbisch Hall" are towns, said as they are).
 ROOMS = ["room", "kitchen", "bedroom", "bathroom", "lounge", "hall", "hallway", "garage",
          "attic", "loft", "basement", "cellar", "nursery", "office", "study", "upstairs",
-         "downstairs", "conservatory", "landing", "toilet", "shed"]
+         "downstairs", "conservatory", "landing", "toilet", "shed", "living room",
+         "dining room", "spare room", "utility room", "house", "flat", "garden"]
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # A day said after the place ("in Paris tomorrow"): the router hands it over as part of
 # the location, so it is read back out when no day_offset came with it.
@@ -111,7 +114,7 @@ class GetWeather:
                                               "… up to 6"},
                 "location": {"type": "string", "minLength": 1, "maxLength": 100,
                              "x-slot": "text", "x-said-after": "in",
-                             "x-not-words": ROOMS,
+                             "x-not-values": ROOMS,
                              "x-drop-words": ["today", "now", "right now", "currently",
                                               "at the moment"],
                              "description": "another place than the configured one"},
