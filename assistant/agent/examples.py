@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.agent.tokens import STOPWORDS, TYPED_SLOTS, tokens_of
+from assistant.agent.tokens import ARTICLES, STOPWORDS, TYPED_SLOTS, tokens_of
 from assistant.tools.manifest import ToolManifest
 
 SLOT = re.compile(r"\{(\w+)\}")
-_ARTICLES = {"a", "an", "the", "my", "your"}
 
 
 def named_variants(m: ToolManifest) -> list[str]:
@@ -69,7 +68,7 @@ def slot_tails(m: ToolManifest) -> dict[str, tuple[tuple[str, ...], ...]]:
         parts = SLOT.split(ex)  # text, slot, text, slot, …, text
         if len(parts) < 3 or kinds.get(parts[-2]) != "text":
             continue
-        words = tuple(t.text for t in tokens_of(parts[-1]) if t.text not in _ARTICLES)
+        words = tuple(t.text for t in tokens_of(parts[-1]) if t.text not in ARTICLES)
         if len(words) > 1 and any(w not in STOPWORDS for w in words):
             out.setdefault(parts[-2], set()).add(words)
     return {slot: tuple(sorted(tails, key=len, reverse=True)) for slot, tails in out.items()}

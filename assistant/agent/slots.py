@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from assistant.agent.numbers import parse_number, tokenize
-from assistant.agent.tokens import TYPED_SLOTS, Token
+from assistant.agent.tokens import ARTICLES, POLITE_TAILS, TYPED_SLOTS, Token
 
 NAME_KINDS = {"app", "label", "query"}
 _LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",
@@ -29,14 +29,10 @@ _LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "t
 _LEAD_WORDS = {"that", "about", "to", "saying", "says"}
 _TRAIL_WORDS = {"a", "an", "the", "for", "in", "at", "on", "to", "of", "and", "please"}
 _POLITE = {"please", "thanks", "now"}
-_ARTICLES = {"a", "an", "the", "my", "your"}
-# Said around a request, never part of its value ("… for me, if you don't mind").
-_POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("now",),
-                 ("if", "you", "do", "not", "mind"), ("if", "you", "would"), ("if", "you", "can"),
-                 ("if", "possible"), ("right", "now"), ("for", "a", "sec"),
-                 ("for", "a", "second"), ("for", "a", "moment"), ("for", "a", "bit"),
-                 ("would", "you"), ("could", "you"), ("will", "you"), ("cheers",), ("ta",),
-                 ("anymore",), ("any", "more"))
+# Said around a request, never part of its value: the request's own (tokens.py) and
+# these ("… now, would you").
+_POLITE_TAILS = (*POLITE_TAILS, ("now",), ("right", "now"), ("for", "a", "second"),
+                 ("would", "you"), ("could", "you"), ("will", "you"), ("ta",))
 _POLITE_TAILS_LONGEST_FIRST = sorted(_POLITE_TAILS, key=len, reverse=True)
 _POLITE_HEADS = {"please", "kindly"}
 _WRAPPED = re.compile(r"^(?:(?:a|an|the|this)\s+(?:quick\s+)?(?:reminder|message|note|notification|"
@@ -179,7 +175,7 @@ def without_tail(value: str, tails: tuple[tuple[str, ...], ...]) -> str:
         while n and k > 1:
             if words[k - 1] == tail[n - 1]:
                 n -= 1
-            elif words[k - 1] not in _ARTICLES:
+            elif words[k - 1] not in ARTICLES:
                 break
             k -= 1
         if n == 0 and k > 0:

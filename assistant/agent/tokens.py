@@ -150,19 +150,23 @@ def _request_start(tokens: list[Token]) -> int:
     return i
 
 
-# Said after a request, never part of it ("… for me, if you don't mind").
+# Said after a request, never part of it nor of its values ("… for me, if you don't
+# mind"); slots.py adds the ones only a value sheds.
 POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("cheers",),
                 ("for", "a", "moment"), ("for", "a", "bit"), ("for", "a", "sec"),
-                ("at", "the", "moment"),
                 ("if", "you", "do", "not", "mind"), ("if", "you", "would"),
                 ("if", "you", "can"), ("if", "possible"), ("any", "more"), ("anymore",))
+# … and after a whole request only ("what's on my list at the moment")
+_SENTENCE_TAILS = (*POLITE_TAILS, ("at", "the", "moment"))
+# Little words before a name that are not part of it ("the", "my")
+ARTICLES = frozenset({"a", "an", "the", "my", "your"})
 
 
 def _without_polite_tail(tokens: list[Token]) -> list[Token]:
     end, changed = len(tokens), True
     while changed:
         changed = False
-        for tail in POLITE_TAILS:
+        for tail in _SENTENCE_TAILS:
             if len(tail) < end and tuple(t.text for t in tokens[end - len(tail):end]) == tail:
                 end -= len(tail)
                 changed = True
