@@ -14,6 +14,7 @@ import numpy as np
 
 from audio import whisper_window
 from audio.frames import SAMPLE_RATE_HZ
+from audio.remote_backend import parse_backend
 from models.catalog import get_spec, specs_for_role
 from models.errors import ModelError
 from models.store import ModelStore
@@ -65,8 +66,10 @@ class AsrOptions:
     n_best: int = field(default=10, metadata={"range": (0, 16)})
     bias: str = "n_best"
     second_pass: str = "whisper-base"
+    backend: str = ""  # "wyoming://HOST:PORT": a Wyoming ASR server first (remote_backend)
 
     def __post_init__(self) -> None:
+        parse_backend("asr", self.backend)
         if self.bias not in BIAS_MODES:
             raise ValueError(f"asr.bias {self.bias!r} is not one of {', '.join(BIAS_MODES)}")
         if not 1 <= self.max_file_s <= 86_400:  # also refuses nan

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from audio.remote_backend import parse_backend
 from audio.speech_text import speakable
 from models.catalog import get_spec, specs_for_role
 from models.errors import ModelError
@@ -32,6 +33,10 @@ class TtsOptions:
     length_scale: float = 1.0
     noise_scale: float = -1.0
     noise_w_scale: float = -1.0
+    backend: str = ""  # "wyoming://HOST:PORT": a Wyoming TTS server first (remote_backend)
+
+    def __post_init__(self) -> None:
+        parse_backend("tts", self.backend)
 
 
 class PiperSynthesizer:

@@ -11,6 +11,7 @@ from assistant.doctor.desktop import check_desktop
 from assistant.doctor.devices import check_audio, check_display, check_vision
 from assistant.doctor.language import check_languages
 from assistant.doctor.models import check_models
+from assistant.doctor.remote import check_remote_stages
 from assistant.doctor.runtimes import check_ctranslate2, check_onnxruntime
 from assistant.doctor.sandbox import check_sandbox
 from assistant.doctor.system import (
@@ -35,6 +36,7 @@ def run_doctor(paths: HeronPaths, store: ModelStore, verify: bool = False,
     config = _config_or_defaults(paths)
     checks += [check_sandbox(), check_secrets(paths), check_desktop(paths, config),
                check_languages(config)]
+    checks += check_remote_stages(config)
     checks += check_models(store, verify, progress_for)
     return DoctorReport(tuple(checks))
 

@@ -1,7 +1,8 @@
 """Which implementation each voice stage uses, by name ([voice] in config.toml), and
 the one place they are built. A new kind of stage — a Wyoming server, a GPU build — is
 one builder here and one name in the config: the rest of Heron sees the ports
-(assistant/voice/ports.py)."""
+(assistant/voice/ports.py). `[asr]`/`[tts] backend = "wyoming://HOST:PORT"` puts a
+Wyoming server in front of the local model, which stays as the fallback."""
 
 from __future__ import annotations
 
@@ -31,7 +32,14 @@ def _vad(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -> Any:
 def _asr(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -> Any:
     from audio.asr import WhisperTranscriber
 
-    return WhisperTranscriber(config.asr, store)
+    local = WhisperTranscriber(config.asr, store)
+    if not config.asr.backend:
+        return local
+    from assistant.wyoming.remote import RemoteStage  # the wyoming client loads only then
+    from assistant.wyoming.remote_asr import RemoteTranscriber
+
+    return RemoteTranscriber(RemoteStage("asr", config.asr.backend, REMOTE_ASR_TIMEOUT_S),
+                             local, config.asr.language)
 
 
 def _second_asr(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -> Any:
@@ -47,8 +55,19 @@ def _second_asr(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -
 def _tts(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -> Any:
     from audio.tts import PiperSynthesizer
 
-    return PiperSynthesizer(config.tts, store)
+    local = PiperSynthesizer(config.tts, store)
+    if not config.tts.backend:
+        return local
+    from assistant.wyoming.remote import RemoteStage
+    from assistant.wyoming.remote_tts import RemoteSynthesizer
 
+    return RemoteSynthesizer(RemoteStage("tts", config.tts.backend, REMOTE_TTS_TIMEOUT_S),
+                             local)
+
+
+# A remote stage slower than this is treated as down: the local model answers instead.
+REMOTE_ASR_TIMEOUT_S = 6.0
+REMOTE_TTS_TIMEOUT_S = 6.0  # per sentence
 
 Builder = Callable[["HeronConfig", ModelStore, "Path | None"], Any]
 # stage → implementation name → builder. The local models are imported when built:
