@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from assistant.agent.agent import Agent
 from assistant.agent.embeddings import TextEmbedder
@@ -33,7 +34,11 @@ from assistant.storage import Storage
 from assistant.tools.registry import ToolRegistry
 from assistant.tools.sensors import SensorGate
 from assistant.workers.discovery import WorkerWatcher
+from models.errors import CodedError
 from models.store import ModelStore
+
+if TYPE_CHECKING:
+    from assistant.mcp.client import McpConnections
 
 
 # Not frozen: applying new settings live swaps `config` and `llm` (assistant/live_config.py).
@@ -62,6 +67,7 @@ class Core:
     workers: WorkerWatcher
     llm: ChatModel | None  # None when [llm] is off
     agent: Agent
+    mcp: McpConnections | None = None  # the external MCP servers, once connected
 
     async def warm_up(self) -> None:
         """Load the router's sentence embedder and embed the tools' example phrases now,
@@ -75,7 +81,22 @@ class Core:
         self.workers.start()
         return [str(p) for p in report.problems]
 
+    async def connect_mcp(self) -> list[CodedError]:
+        """Start or reach the external MCP servers of [mcp.servers] and register their
+        tools; what could not be used, coded (those servers are left out)."""
+        if not self.config.mcp.servers or self.mcp is not None:
+            return []
+        from assistant.mcp.client import connect_servers  # the SDK loads only when used
+
+        async def token(name: str) -> str | None:  # a keyring may block
+            return await asyncio.to_thread(self.secrets.get, name)
+
+        self.mcp = await connect_servers(self.config.mcp, self.registry, secrets=token)
+        return list(self.mcp.errors)
+
     async def aclose(self) -> None:
+        if self.mcp is not None:
+            await self.mcp.aclose()
         await self.workers.stop()
         await self.registry.aclose()
         if self.llm is not None:

@@ -19,7 +19,7 @@ from models.errors import CodedError
 log = logging.getLogger(__name__)
 
 SERVICE = "heron"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+SECRET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 class SecretError(CodedError):
@@ -241,6 +241,6 @@ def _backend_name(backend: Any) -> str:
 
 
 def _check_name(name: str) -> None:
-    if not _NAME.match(name or ""):
+    if not SECRET_NAME.match(name or ""):
         raise SecretError("secrets.bad_name", f"bad secret name {name!r}",
                           "use lowercase letters, digits, '.', '_' or '-' (at most 64)")

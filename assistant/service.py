@@ -99,6 +99,8 @@ class HeronService:
             await asyncio.to_thread(release_free_memory)  # what loading and warm-up freed
             for problem in await self.core.start_workers():
                 log.warning("worker not loaded: %s", problem)
+            for err in await self.core.connect_mcp():
+                log.warning("MCP server not used: %s", err)
             scheduler = Scheduler(self.core.timers, self.core.reminders, self.bus,
                                   announce=self.announce_soon)
             async with contextlib.AsyncExitStack() as edges, asyncio.TaskGroup() as tg:

@@ -28,6 +28,7 @@ from assistant.cli import (
     voice_cmd,
     wake_cmd,
     workers_cmd,
+    wyoming_cmd,
 )
 from assistant.cli.context import Context
 from assistant.cli.output import print_error
@@ -37,7 +38,7 @@ from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
                    bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd, vision_cmd,
-                   companion_cmd, desktop_cmd)
+                   companion_cmd, desktop_cmd, wyoming_cmd)
 
 EXIT_CODES = """exit codes:
   0  success

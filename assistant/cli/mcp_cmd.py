@@ -1,6 +1,8 @@
 """`heron mcp`: serve Heron's workers to an MCP client (Claude Desktop, an IDE, …) on
-stdin/stdout. Configured external MCP servers ([mcp.servers.NAME]) are connected
-first, so their tools are served too, behind the same approvals.
+stdin/stdout, or with `--http` over Streamable HTTP with a bearer token. Configured
+external MCP servers ([mcp.servers.NAME]) are connected first, so their tools are
+served too, behind the same approvals. `--show-token`/`--new-token` print the token
+`--http` wants; `--set-token NAME` stores the one an external server wants.
 
 When the client goes away (closes our stdin), `heron mcp` ends within EXIT_GRACE_S even
 if a call is still running: a watcher thread sees the pipe hang up and, if the server
@@ -10,49 +12,124 @@ burning CPU after its client left)."""
 from __future__ import annotations
 
 import asyncio
+import getpass
 import logging
 import os
 import select
+import socket
 import stat
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from assistant.core import Core, build_core
+from assistant.mcp.tokens import McpHttpError, server_token
 from assistant.permissions.prompters import FanOutPrompter
+from assistant.secrets import SECRET_NAME, SecretStore
+
+if TYPE_CHECKING:
+    from assistant.mcp.server import HeronMcpServer
 
 log = logging.getLogger(__name__)
 
+DEFAULT_PORT = 8765  # `heron mcp --http`
 EXIT_GRACE_S = 5.0
 FLUSH_BOUND_S = 2.0  # how long a forced exit waits for the audit anchor
 
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "mcp", help="serve the workers over MCP on stdio",
-        description="Serve Heron's workers over the Model Context Protocol on stdin/stdout. "
-                    "Permissions, approvals and the audit log apply to every call; approvals "
-                    "are asked through the MCP client when it supports elicitation.")
+        "mcp", help="serve the workers over MCP (stdio, or HTTP with --http)",
+        description="Serve Heron's workers over the Model Context Protocol on stdin/stdout, "
+                    "or over Streamable HTTP with --http. Permissions, approvals and the "
+                    "audit log apply to every call; approvals are asked through the MCP "
+                    "client when it supports elicitation.")
     p.add_argument("--approval-timeout", type=float, default=120.0, metavar="SECONDS",
                    help="how long an approval prompt waits before it counts as a no")
+    p.add_argument("--http", action="store_true",
+                   help="serve at http://HOST:PORT/mcp instead of stdio; clients send "
+                        "'Authorization: Bearer TOKEN' (see --show-token)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="with --http: the address to listen on (default 127.0.0.1, this "
+                        "machine only; 0.0.0.0 opens it to your network)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"with --http: the port (default {DEFAULT_PORT}; 0 picks a free one)")
+    tokens = p.add_mutually_exclusive_group()
+    tokens.add_argument("--show-token", action="store_true",
+                        help="print the bearer token --http wants (made on first use), exit")
+    tokens.add_argument("--new-token", action="store_true",
+                        help="replace that token (clients holding the old one are refused), "
+                             "print it, exit")
+    tokens.add_argument("--set-token", metavar="NAME",
+                        help="store the token an external MCP server wants as the secret "
+                             "NAME (read from the terminal or stdin), for token_name = "
+                             "\"NAME\" in [mcp.servers.X], exit")
     p.set_defaults(handler=handle)
 
 
 def handle(args, ctx) -> int:
     from assistant.mcp.server import McpPrompter  # the MCP SDK loads only for `heron mcp`
 
+    if args.show_token or args.new_token:
+        print(server_token(SecretStore(ctx.paths.data_dir), renew=args.new_token))
+        return 0
+    if args.set_token:
+        return store_token(args.set_token, SecretStore(ctx.paths.data_dir))
+    if not args.http and (args.host != "127.0.0.1" or args.port != DEFAULT_PORT):
+        raise McpHttpError("mcp.usage", "--host and --port are for `heron mcp --http`",
+                           "add --http, or leave them out to serve on stdio")
+    if not 0 <= args.port <= 65535:
+        raise McpHttpError("mcp.bad_address", f"--port {args.port} is not a port",
+                           "give a port from 1 to 65535 (0 picks a free one)")
     # The MCP client is the surface that asks; the fan-out adds the timeout.
     prompter = FanOutPrompter([McpPrompter(timeout_s=args.approval_timeout)],
                               timeout_s=args.approval_timeout)
+    if args.http:
+        from assistant.mcp.http_server import listen  # uvicorn loads only for --http
+
+        sock = listen(args.host, args.port)  # a taken port is reported before any loading
+        core = build_core(ctx.paths, ctx.config, prompter=prompter)
+        asyncio.run(serve(core, lambda server: _serve_http(server, sock, core, args.host)))
+        return 0
     watch = ClientWatch.on_stdin(EXIT_GRACE_S)
     core = build_core(ctx.paths, ctx.config, prompter=prompter)
     if watch is not None:
         watch.before_exit = core.audit.flush
-    asyncio.run(serve(core))
+    asyncio.run(serve(core, lambda server: server.serve_stdio()))
     if watch is not None:
         watch.served = True
     return 0
+
+
+def store_token(name: str, store: SecretStore) -> int:
+    if not SECRET_NAME.match(name):
+        raise McpHttpError("mcp.bad_token_name", f"{name!r} cannot name a secret",
+                           "use lower-case letters, digits, '.', '_' or '-', e.g. ha_token")
+    value = (getpass.getpass(f"Token for {name} (not shown): ") if sys.stdin.isatty()
+             else sys.stdin.readline()).strip()
+    if not value:
+        raise McpHttpError("mcp.empty_token", "no token was given",
+                           f"paste it, or pipe it in: `heron mcp --set-token {name} < file`")
+    store.set(name, value)
+    print(f"Token {name!r} stored in the {store.backend}; use it with "
+          f'token_name = "{name}" in [mcp.servers.X].')
+    return 0
+
+
+async def _serve_http(server: HeronMcpServer, sock: socket.socket, core: Core,
+                      host: str) -> None:
+    from assistant.mcp.http_server import endpoint, is_loopback, serve_http
+
+    token = await asyncio.to_thread(server_token, core.secrets)  # a keyring may block
+    where = endpoint(sock)
+    if not is_loopback(host):
+        log.warning("`heron mcp --http` on %s is reachable from other machines, over plain "
+                    "HTTP: anyone holding the token can call Heron's tools", host)
+    print(f"Heron's MCP server: {where} (send 'Authorization: Bearer TOKEN'; "
+          "`heron mcp --show-token` prints it)", file=sys.stderr, flush=True)
+    await serve_http(server, sock, token)
 
 
 class ClientWatch:
@@ -119,21 +196,16 @@ class ClientWatch:
         worker.join(FLUSH_BOUND_S + 0.5)
 
 
-async def serve(core: Core) -> None:
-    """Load third-party workers and configured external servers, then serve until the
-    client disconnects."""
-    from assistant.mcp.client import connect_servers
+async def serve(core: Core, run: Callable[[HeronMcpServer], Awaitable[None]]) -> None:
+    """Load third-party workers and configured external servers, then `run` the server
+    (until the stdio client disconnects, or until interrupted over HTTP)."""
     from assistant.mcp.server import HeronMcpServer
 
-    connections = None
     try:
         for problem in await core.start_workers():  # stderr only: stdout is the protocol
             log.warning("worker not loaded: %s", problem)
-        connections = await connect_servers(core.config.mcp, core.registry)
-        for err in connections.errors:
-            log.warning("%s", err)
-        await HeronMcpServer(core.registry).serve_stdio()
+        for err in await core.connect_mcp():
+            log.warning("MCP server not used: %s", err)
+        await run(HeronMcpServer(core.registry))
     finally:
-        if connections is not None:
-            await connections.aclose()
         await core.aclose()

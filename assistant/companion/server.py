@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from fastapi import FastAPI
 from assistant.companion.guard import MAX_BODY_BYTES, lan_host_names
 from assistant.companion.options import CompanionOptions
 from assistant.companion.tls import ensure_certificate, fingerprint
+from assistant.embedded_uvicorn import EmbeddedServer
 from assistant.secrets import write_private
 
 STATE_FILE = "companion.json"  # where `heron companion pair` finds the running server
@@ -29,12 +29,6 @@ class Endpoint:
 
     def to_dict(self) -> dict[str, str]:
         return {"url": self.url, "fingerprint": self.fingerprint}
-
-
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def lan_address() -> str:
@@ -80,7 +74,7 @@ class CompanionServer:
                                 ws="websockets-sansio", ws_ping_interval=20,
                                 ws_max_size=MAX_BODY_BYTES, proxy_headers=bool(proxies),
                                 forwarded_allow_ips=proxies or None, **ssl)
-        self._server = _Server(config)
+        self._server = EmbeddedServer(config)
 
     async def serve(self) -> None:
         """Serve until cancelled; the URL is in the data dir meanwhile."""

@@ -6,7 +6,8 @@ are treated as able to do anything: `confirm = "always"` and effects "write" unl
 the user's config says otherwise. What the server says about itself (readOnlyHint,
 destructiveHint, router-looking `x-` schema keys) never relaxes that.
 
-Config: [mcp.servers.NAME] with command = ["prog", "arg"], env, enabled, confirm,
+Config: [mcp.servers.NAME] with command = ["prog", "arg"] and env (stdio), or url and
+token_name (Streamable HTTP, the token from the secret store); enabled, confirm,
 effects, timeout_s, start_timeout_s.
 """
 
@@ -17,19 +18,20 @@ import hashlib
 import json
 import logging
 import re
-import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
+import httpx2
 import jsonschema
 import mcp_types as types
 from mcp.client.session import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 
 from assistant import __version__
 from assistant.mcp.options import McpOptions, McpServerOptions
+from assistant.mcp.transport import HttpTrace, open_streams
 from assistant.nesting import MAX_DOCUMENT_DEPTH, measure
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError, ToolSource, ToolSourceKind
@@ -44,7 +46,8 @@ log = logging.getLogger(__name__)
 UNRESTRICTED = ("shell", "system", "net:*", "fs.read:/**", "fs.write:/**")
 MAX_SCHEMA_BYTES = 256 * 1024  # as MAX_MANIFEST_BYTES for workers; real ones are a few KB
 _CONNECTION_LOST = (anyio.ClosedResourceError, anyio.BrokenResourceError, anyio.EndOfStream,
-                    BrokenPipeError, ConnectionError)
+                    BrokenPipeError, ConnectionError, httpx2.TransportError)
+SecretLookup = Callable[[str], Awaitable["str | None"]]  # a secret's value by name
 
 
 class McpClientError(CodedError):
@@ -108,11 +111,13 @@ class McpServerConnection:
     task use the session. A dead server is restarted on the next call."""
 
     def __init__(self, name: str, options: McpServerOptions,
-                 errlog: TextIO | None = None) -> None:
+                 errlog: TextIO | None = None, secrets: SecretLookup | None = None) -> None:
         self.name = name
         self.options = options
         self.tools: list[types.Tool] = []
         self._errlog = errlog
+        self._secrets = secrets
+        self._http = HttpTrace()
         self._session: ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
@@ -139,24 +144,43 @@ class McpServerConnection:
                 return
             err = ready.exception() if ready.done() else None
             await self._shutdown()
-            command = " ".join(self.options.command)
-            hint = (f"check [mcp.servers.{self.name}] command in config.toml; "
-                    f"run `{command}` by hand to see its errors")
-            if err is None:
-                raise McpClientError(
-                    "mcp.server_unresponsive",
-                    f"MCP server {self.name!r} did not answer within "
-                    f"{self.options.start_timeout_s:g} s", hint)
-            raise McpClientError("mcp.server_start_failed",
-                                 f"MCP server {self.name!r} could not start: {_leaf(err)}",
-                                 hint) from err
+            raise self._start_error(err) from err
+
+    def _start_error(self, err: BaseException | None) -> McpClientError:
+        """Why the server could not be used, and what the user can do about it."""
+        o, section = self.options, f"[mcp.servers.{self.name}]"
+        if isinstance(err, McpClientError):
+            return err
+        if self._http.refused:
+            what = (f"the token in secret {o.token_name!r}" if o.token_name
+                    else "a request without a token")
+            return McpClientError(
+                "mcp.unauthorized",
+                f"MCP server {self.name!r} at {o.url} refused {what} "
+                f"(HTTP {self._http.status})",
+                f"store a valid token: `heron mcp --set-token {o.token_name or 'NAME'}`"
+                + ("" if o.token_name else f' and set token_name = "NAME" in {section}'))
+        if o.url:
+            hint = (f"check that the server runs and that url in {section} is its MCP "
+                    "endpoint")
+        else:
+            hint = (f"check {section} command in config.toml; run `{o.where}` by hand to "
+                    "see its errors")
+        if err is None:
+            return McpClientError(
+                "mcp.server_unresponsive",
+                f"MCP server {self.name!r} did not answer within {o.start_timeout_s:g} s",
+                hint)
+        verb = "could not be reached" if o.url else "could not start"
+        return McpClientError("mcp.server_start_failed",
+                              f"MCP server {self.name!r} {verb}: {_leaf(err)}", hint)
 
     async def _own(self, ready: asyncio.Future[list[types.Tool]]) -> None:
-        command = self.options.command
-        params = StdioServerParameters(command=command[0], args=list(command[1:]),
-                                       env=dict(self.options.env) or None)
+        self._http = HttpTrace()
         try:
-            async with (stdio_client(params, errlog=self._errlog or sys.stderr) as (read, write),
+            token = await self._token()
+            async with (open_streams(self.options, token=token, trace=self._http,
+                                     errlog=self._errlog) as (read, write),
                         ClientSession(read, write, read_timeout_seconds=self.options.timeout_s,
                                       client_info=types.Implementation(
                                           name="heron", version=__version__)) as session):
@@ -175,6 +199,20 @@ class McpServerConnection:
             if not ready.done():
                 ready.set_exception(ConnectionError("the server closed the connection"))
 
+    async def _token(self) -> str | None:
+        """The bearer token, read from the secret store at each (re)connect: a token
+        stored after Heron started is used without a restart."""
+        name = self.options.token_name
+        if not name:
+            return None
+        token = await self._secrets(name) if self._secrets is not None else None
+        if not token:
+            raise McpClientError(
+                "mcp.no_token",
+                f"MCP server {self.name!r} needs the token in secret {name!r}, which is not "
+                "stored", f"store it: `heron mcp --set-token {name}`")
+        return token
+
     async def call(self, tool: str, args: dict[str, Any]) -> types.CallToolResult:
         """Call `tool`; reconnects first if the server has gone away."""
         session = await self._live_session()
@@ -183,15 +221,11 @@ class McpServerConnection:
         except MCPError as err:
             if self._lost(err):
                 await self.stop()
-                raise ToolError("mcp.server_down",
-                                f"MCP server {self.name!r} stopped during the call",
-                                "it is restarted on the next call") from err
+                raise self._down() from err
             raise ToolError("mcp.call_failed", f"MCP server {self.name!r}: {err}") from err
         except _CONNECTION_LOST as err:
             await self.stop()
-            raise ToolError("mcp.server_down",
-                            f"MCP server {self.name!r} stopped during the call",
-                            "it is restarted on the next call") from err
+            raise self._down() from err
         except RuntimeError as err:  # e.g. a result outside the tool's output schema
             raise ToolError("mcp.bad_result", f"MCP server {self.name!r}: {err}") from err
         if not isinstance(result, types.CallToolResult):
@@ -206,14 +240,24 @@ class McpServerConnection:
                 await session.send_ping()
                 return session
             except (MCPError, *_CONNECTION_LOST):
-                log.info("MCP server %s is gone; restarting it", self.name)
+                log.info("MCP server %s is gone; connecting again", self.name)
                 await self.stop()
         try:
             await self.start()
-        except McpClientError as err:
-            raise ToolError("mcp.server_down", err.message, err.hint) from err
+        except McpClientError as err:  # a refused or missing token keeps its own code
+            code = err.code if err.code in ("mcp.unauthorized", "mcp.no_token") \
+                else "mcp.server_down"
+            raise ToolError(code, err.message, err.hint) from err
         assert self._session is not None
         return self._session
+
+    def _down(self) -> ToolError:
+        if self.options.url:
+            return ToolError("mcp.server_down",
+                             f"MCP server {self.name!r} went away during the call",
+                             "Heron reconnects on the next call")
+        return ToolError("mcp.server_down", f"MCP server {self.name!r} stopped during the call",
+                         "it is restarted on the next call")
 
     def _lost(self, err: MCPError) -> bool:
         return err.code == types.CONNECTION_CLOSED or not self.running
@@ -281,13 +325,15 @@ class McpConnections:
 
 
 async def connect_servers(options: McpOptions | None, registry: ToolRegistry,
-                          errlog: TextIO | None = None) -> McpConnections:
-    """Start every enabled server and register a proxy per tool. A server that fails
-    is reported in `.errors` (coded) and logged; the others still load."""
+                          errlog: TextIO | None = None,
+                          secrets: SecretLookup | None = None) -> McpConnections:
+    """Start (or reach) every enabled server and register a proxy per tool; `secrets`
+    looks up the bearer tokens of HTTP servers. A server that fails is reported in
+    `.errors` (coded) and logged; the others still load."""
     out = McpConnections()
     if options is None:
         return out
-    conns = [McpServerConnection(opts.name or key, opts, errlog)
+    conns = [McpServerConnection(opts.name or key, opts, errlog, secrets)
              for key, opts in options.servers.items() if opts.enabled]
     started = await asyncio.gather(*(c.start() for c in conns), return_exceptions=True)
     for conn, outcome in zip(conns, started, strict=True):
@@ -298,7 +344,7 @@ async def connect_servers(options: McpOptions | None, registry: ToolRegistry,
             out.errors.append(err)
             continue
         out.servers[conn.name] = conn
-        source = ToolSource(ToolSourceKind.MCP, f"{conn.name}: {' '.join(conn.options.command)}")
+        source = ToolSource(ToolSourceKind.MCP, f"{conn.name}: {conn.options.where}")
         for tool in conn.tools:
             try:
                 proxy = McpToolProxy(conn, tool)

@@ -39,6 +39,15 @@ def test_malformed_file_names_the_line(tmp_path):
     ('[nonsense]\n', "config.unknown_key", "nonsense"),
     ('[wake]\nnoise_gate_db = -3\n', "config.invalid", "wake.noise_gate_db"),
     ('[wake]\nnoise_gate_db = nan\n', "config.invalid", "wake.noise_gate_db"),
+    ('[mcp.servers.ha]\nurl = "homeassistant.local:8123/api/mcp"\n', "config.invalid",
+     "http:// or https://"),
+    ('[mcp.servers.ha]\nurl = "http://h/mcp"\ncommand = ["x"]\n', "config.invalid",
+     "not both"),
+    ('[mcp.servers.ha]\ncommand = ["x"]\ntoken_name = "t"\n', "config.invalid",
+     "token_name is sent to a url"),
+    ('[mcp.servers.ha]\nurl = "http://h/mcp"\ntoken_name = "My Token"\n', "config.invalid",
+     "token_name must be"),
+    ('[mcp.servers.ha]\nenabled = true\n', "config.invalid", "or url ="),
 ])
 def test_invalid_settings_are_errors_not_ignored(tmp_path, body, code, needle):
     f = tmp_path / "config.toml"
@@ -149,3 +158,13 @@ def test_brackets_inside_strings_are_not_nesting(tmp_path):
     f = tmp_path / "config.toml"
     f.write_text('[wake]\nmodel = "' + "[" * 200 + '"  # ' + "{" * 200 + "\n")
     assert load_config(f).wake.model == "[" * 200
+
+
+def test_an_http_mcp_server_is_read_with_its_token_name(tmp_path):
+    f = tmp_path / "config.toml"
+    f.write_text('[mcp.servers.ha]\nurl = "http://homeassistant.local:8123/api/mcp"\n'
+                 'token_name = "ha_token"\n')
+    ha = load_config(f).mcp.servers["ha"]
+    assert (ha.url, ha.token_name, ha.command) == (
+        "http://homeassistant.local:8123/api/mcp", "ha_token", ())
+    assert ha.where == ha.url and ha.confirm == "always"
