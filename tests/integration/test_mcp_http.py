@@ -22,7 +22,7 @@ from typing import Any
 import httpx2
 import mcp_types as types
 import pytest
-from helpers import REPO, run_heron
+from helpers import REPO, free_port, run_heron
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from test_mcp import DEMO, audit_rows, text_of
@@ -87,11 +87,6 @@ def heron_http(home: Path) -> Iterator[tuple[str, Served]]:
     finally:
         served.stop()
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def demo_http(port: int, token: str, mark: Path) -> Served:

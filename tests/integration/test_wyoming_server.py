@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO, run_heron, sounds_like, words
+from helpers import REPO, free_port, run_heron, sounds_like, words
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
@@ -32,11 +31,6 @@ from bench.xserver import stop_process
 pytestmark = pytest.mark.slow
 READY_S = 120.0  # loading whisper, piper, the wake words and the router on 2 busy cores
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Served:

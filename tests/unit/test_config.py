@@ -48,6 +48,8 @@ def test_malformed_file_names_the_line(tmp_path):
     ('[mcp.servers.ha]\nurl = "http://h/mcp"\ntoken_name = "My Token"\n', "config.invalid",
      "token_name must be"),
     ('[mcp.servers.ha]\nenabled = true\n', "config.invalid", "or url ="),
+    ('[asr]\nbackend = "tcp://gpu:10300"\n', "config.invalid", "wyoming://HOST:PORT"),
+    ('[tts]\nbackend = "wyoming://gpu"\n', "config.invalid", "tts.backend"),
 ])
 def test_invalid_settings_are_errors_not_ignored(tmp_path, body, code, needle):
     f = tmp_path / "config.toml"
