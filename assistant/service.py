@@ -89,6 +89,13 @@ class HeronService:
         self.serve_commands = serve_commands
         self.commands = service_commands(self)
 
+    async def _connect_mcp(self) -> None:
+        try:
+            for err in await self.core.connect_mcp():
+                log.warning("MCP server not used: %s", err)
+        except Exception:  # a bug here must not end Heron: its tools are only missing
+            log.exception("MCP servers could not be connected")
+
     async def run(self, stop: asyncio.Event, on_ready: Callable[[], None] | None = None) -> None:
         t0 = time.perf_counter()
         self._loop = asyncio.get_running_loop()
@@ -99,8 +106,6 @@ class HeronService:
             await asyncio.to_thread(release_free_memory)  # what loading and warm-up freed
             for problem in await self.core.start_workers():
                 log.warning("worker not loaded: %s", problem)
-            for err in await self.core.connect_mcp():
-                log.warning("MCP server not used: %s", err)
             scheduler = Scheduler(self.core.timers, self.core.reminders, self.bus,
                                   announce=self.announce_soon)
             async with contextlib.AsyncExitStack() as edges, asyncio.TaskGroup() as tg:
@@ -124,6 +129,9 @@ class HeronService:
 
                     tasks.append(tg.create_task(self._supervised(
                         Stage.COMPANION, lambda: run_companion(self, stop)), name="companion"))
+                # External MCP servers join when they answer: one that is down must
+                # not hold up the voice (its start timeout is 20 s).
+                tasks.append(tg.create_task(self._connect_mcp(), name="mcp-servers"))
                 self.startup_ms["ready"] = round((time.perf_counter() - t0) * 1000, 1)
                 self.status.ready()  # waiting for the wake word (or a command)
                 if on_ready:

@@ -60,8 +60,8 @@ def register(sub) -> None:
     tokens.add_argument("--show-token", action="store_true",
                         help="print the bearer token --http wants (made on first use), exit")
     tokens.add_argument("--new-token", action="store_true",
-                        help="replace that token (clients holding the old one are refused), "
-                             "print it, exit")
+                        help="replace that token (clients holding the old one are refused, "
+                             "by a running server too), print it, exit")
     tokens.add_argument("--set-token", metavar="NAME",
                         help="store the token an external MCP server wants as the secret "
                              "NAME (read from the terminal or stdin), for token_name = "
@@ -122,14 +122,14 @@ async def _serve_http(server: HeronMcpServer, sock: socket.socket, core: Core,
                       host: str) -> None:
     from assistant.mcp.http_server import endpoint, is_loopback, serve_http
 
-    token = await asyncio.to_thread(server_token, core.secrets)  # a keyring may block
-    where = endpoint(sock)
+    await asyncio.to_thread(server_token, core.secrets)  # made now if new (a keyring
+    where = endpoint(sock)  # may block); the server reads it again as it changes
     if not is_loopback(host):
         log.warning("`heron mcp --http` on %s is reachable from other machines, over plain "
                     "HTTP: anyone holding the token can call Heron's tools", host)
     print(f"Heron's MCP server: {where} (send 'Authorization: Bearer TOKEN'; "
           "`heron mcp --show-token` prints it)", file=sys.stderr, flush=True)
-    await serve_http(server, sock, token)
+    await serve_http(server, sock, lambda: server_token(core.secrets))
 
 
 class ClientWatch:

@@ -335,7 +335,12 @@ async def connect_servers(options: McpOptions | None, registry: ToolRegistry,
         return out
     conns = [McpServerConnection(opts.name or key, opts, errlog, secrets)
              for key, opts in options.servers.items() if opts.enabled]
-    started = await asyncio.gather(*(c.start() for c in conns), return_exceptions=True)
+    try:
+        started = await asyncio.gather(*(c.start() for c in conns), return_exceptions=True)
+    except asyncio.CancelledError:  # Heron stopping while they start: none is left running
+        await asyncio.shield(asyncio.gather(*(c.stop() for c in conns),
+                                            return_exceptions=True))
+        raise
     for conn, outcome in zip(conns, started, strict=True):
         if isinstance(outcome, BaseException):
             err = outcome if isinstance(outcome, CodedError) else McpClientError(

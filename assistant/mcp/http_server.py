@@ -13,8 +13,12 @@ import asyncio
 import errno
 import hmac
 import ipaddress
+import logging
+import math
 import signal
 import socket
+import time
+from collections.abc import Callable
 
 import uvicorn
 from mcp.server.auth.provider import AccessToken
@@ -25,16 +29,27 @@ from assistant.mcp.server import HeronMcpServer
 from assistant.mcp.tokens import McpHttpError
 
 MCP_PATH = "/mcp"
+GRACE_S = 3.0  # after SIGINT/SIGTERM, for the calls in flight
+REREAD_S = 5.0  # how stale the token a running server checks may be
 
 
 class BearerToken:
-    """The SDK's TokenVerifier for Heron's one token (compared in constant time)."""
+    """The SDK's TokenVerifier for Heron's one token (compared in constant time). The
+    secret is read again every few seconds, so `heron mcp --new-token` locks out the
+    old token in a running server too."""
 
-    def __init__(self, token: str) -> None:
-        self._token = token.encode()
+    def __init__(self, read: Callable[[], str], clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self._read = read  # blocking (a keyring may be slow): run off the loop
+        self._clock = clock
+        self._token = b""
+        self._read_at = -math.inf
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        if hmac.compare_digest(token.encode(), self._token):
+        if self._clock() - self._read_at >= REREAD_S:
+            self._token = (await asyncio.to_thread(self._read)).encode()
+            self._read_at = self._clock()
+        if self._token and hmac.compare_digest(token.encode(), self._token):
             return AccessToken(token=token, client_id="mcp-http-client", scopes=[])
         return None
 
@@ -83,8 +98,10 @@ def endpoint(sock: socket.socket) -> str:
     return f"http://{shown}:{port}{MCP_PATH}"
 
 
-async def serve_http(server: HeronMcpServer, sock: socket.socket, token: str) -> None:
-    """Serve until SIGINT or SIGTERM, then end the open sessions and return."""
+async def serve_http(server: HeronMcpServer, sock: socket.socket,
+                     token: Callable[[], str]) -> None:
+    """Serve until SIGINT or SIGTERM, then end the open sessions and return: clients
+    keep a stream open, so they get GRACE_S to finish; a second signal ends at once."""
     host = sock.getsockname()[0]
     app = server.server.streamable_http_app(
         streamable_http_path=MCP_PATH, host=host, token_verifier=BearerToken(token),
@@ -92,10 +109,19 @@ async def serve_http(server: HeronMcpServer, sock: socket.socket, token: str) ->
         # resource_server_url unset the SDK publishes no metadata pointing at it.
         auth=AuthSettings(issuer_url=endpoint(sock), resource_server_url=None))
     web = EmbeddedServer(uvicorn.Config(app, log_level="warning", lifespan="on",
-                                        access_log=False))
+                                        access_log=False, timeout_graceful_shutdown=GRACE_S))
+
+    def stop() -> None:
+        if web.should_exit:
+            web.force_exit = True
+        web.should_exit = True
+        # A client's open stream is cancelled after the grace time: uvicorn would print
+        # that expected cancellation as an error with a traceback.
+        logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, setattr, web, "should_exit", True)
+        loop.add_signal_handler(sig, stop)
     try:
         await web.serve(sockets=[sock])
     finally:

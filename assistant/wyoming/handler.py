@@ -3,7 +3,10 @@ The models and the agent are shared by every connection (Services); what a
 connection started (an audio stream, a text stream) is its own.
 
 A bad request gets an Error event and the connection stays open; a stream that went
-wrong is skipped up to its AudioStop, so one mistake gives one Error."""
+wrong is skipped up to its AudioStop, so one mistake gives one Error. A request that
+fails still gets the event its client waits for after the Error (Home Assistant reads
+until it and ignores errors): an empty Transcript, NotDetected, AudioStop (and
+SynthesizeStopped for streamed text), NotHandled."""
 
 from __future__ import annotations
 
@@ -16,11 +19,18 @@ from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
 from wyoming.event import Event
+from wyoming.handle import NotHandled
 from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 from wyoming.server import AsyncEventHandler
-from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
-from wyoming.wake import Detect
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeStopped,
+)
+from wyoming.wake import Detect, NotDetected
 
 from assistant.voice.stack import VoiceStack
 from assistant.wyoming.asr_session import AsrSession
@@ -31,6 +41,7 @@ from assistant.wyoming.wake_session import WakePool, WakeSession
 from models.errors import CodedError
 
 log = logging.getLogger(__name__)
+NO_START = "wyoming.no_synthesize_start"
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class HeronEventHandler(AsyncEventHandler):
         self._stream: AsrSession | WakeSession | None = None
         self._skipping = False  # a failed audio stream: drop its chunks until AudioStop
         self._text: TextStream | None = None
+        self._text_failed = False  # a streamed text went wrong: ignore it up to its Stop
 
     async def handle_event(self, event: Event) -> bool:
         try:
@@ -92,10 +104,16 @@ class HeronEventHandler(AsyncEventHandler):
             await self._synthesize(Synthesize.from_event(event))
         elif SynthesizeStart.is_type(kind):
             start = SynthesizeStart.from_event(event)
+            self._text_failed = False
             self._text = TextStream(self._speech(start.voice))
         elif SynthesizeChunk.is_type(kind):
-            await self._text_stream().add(SynthesizeChunk.from_event(event).text)
+            if not self._text_failed:
+                await self._text_stream().add(SynthesizeChunk.from_event(event).text)
         elif SynthesizeStop.is_type(kind):
+            if self._text_failed:  # its Error went out: end the stream the client awaits
+                self._text_failed = False
+                await self._end_speech(streamed=True)
+                return
             text, self._text = self._text_stream(), None
             await text.finish(self.write_event)
         elif Transcript.is_type(kind):
@@ -135,12 +153,17 @@ class HeronEventHandler(AsyncEventHandler):
 
     async def _audio_stop(self) -> None:
         stream, self._stream = self._stream, None
-        self._request = None  # each stream is asked for again (Transcribe or Detect)
+        request, self._request = self._request, None  # each stream is asked for again
         if self._skipping or stream is None:
             skipped, self._skipping = self._skipping, False
             if not skipped:
                 raise RequestError("wyoming.no_audio_start", "AudioStop came before "
                                    "AudioStart", "send AudioStart, the chunks, then AudioStop")
+            # The stream's Error went out: still the answer its client waits for.
+            if isinstance(request, Transcribe):
+                await self.write_event(Transcript(text="").event())
+            elif isinstance(request, Detect):
+                await self.write_event(NotDetected().event())
             return
         if isinstance(stream, WakeSession):
             await stream.finish(self.write_event)
@@ -159,7 +182,7 @@ class HeronEventHandler(AsyncEventHandler):
                             s.tts_lock)
 
     async def _synthesize(self, request: Synthesize) -> None:
-        if self._text is not None:
+        if self._text is not None or self._text_failed:
             return  # the same text, sent for servers that do not stream: already spoken
         out = self._speech(request.voice)
         await out.speak(request.text)
@@ -167,16 +190,30 @@ class HeronEventHandler(AsyncEventHandler):
 
     def _text_stream(self) -> TextStream:
         if self._text is None:
-            raise RequestError("wyoming.no_synthesize_start", "text to synthesize came "
+            raise RequestError(NO_START, "text to synthesize came "
                                "before SynthesizeStart",
                                "send SynthesizeStart, the chunks, then SynthesizeStop")
         return self._text
 
     async def _fail(self, event: Event, err: CodedError) -> None:
-        if AudioStart.is_type(event.type) or AudioChunk.is_type(event.type):
+        kind = event.type
+        if AudioStart.is_type(kind) or AudioChunk.is_type(kind):
             self._skipping = True
             await self._end_stream()
-        if SynthesizeChunk.is_type(event.type):
-            self._text = None
-        log.info("wyoming: %s: %s", event.type, err.message)
+        if SynthesizeStart.is_type(kind) or (SynthesizeChunk.is_type(kind)
+                                             and self._text is not None):
+            self._text, self._text_failed = None, True  # the rest of it is dropped
+        log.info("wyoming: %s: %s", kind, err.message)
         await self.write_event(Error(text=err.sentence(), code=err.code).event())
+        # A SynthesizeStop whose stream failed in finishing (not one without a start)
+        stream_ended = SynthesizeStop.is_type(kind) and err.code != NO_START
+        if Synthesize.is_type(kind) or stream_ended:
+            await self._end_speech(streamed=stream_ended)
+        elif Transcript.is_type(kind):
+            await self.write_event(NotHandled(text=err.message).event())
+
+    async def _end_speech(self, streamed: bool) -> None:
+        """The end of an audio stream whose synthesis failed (the client waits for it)."""
+        await self.write_event(AudioStop().event())
+        if streamed:
+            await self.write_event(SynthesizeStopped().event())

@@ -26,6 +26,7 @@ from audio.frames import AudioChunk as Frame
 from models.catalog import specs_for_role
 
 Send = Callable[[Event], Awaitable[None]]
+MAX_IDLE = 8  # detectors kept for reuse, whatever words they listen for
 IDLE_PER_WORDS = 4  # detectors kept per set of words once their streams end
 
 
@@ -64,11 +65,18 @@ class WakePool:
     async def acquire(self, words: tuple[str, ...]) -> WakeDetector:
         idle = self._idle.get(words)
         if idle:
-            return idle.pop()
+            detector = idle.pop()
+            if not idle:
+                del self._idle[words]
+            return detector
         return await self.stack.on_frames(self._build, words)
 
     async def release(self, words: tuple[str, ...], detector: WakeDetector) -> None:
         await self.stack.on_frames(detector.reset)
+        # Bounded in all: a client naming ever other combinations of words must not
+        # grow the memory without end.
+        if sum(len(v) for v in self._idle.values()) >= MAX_IDLE:
+            return
         idle = self._idle.setdefault(words, [])
         if len(idle) < IDLE_PER_WORDS:
             idle.append(detector)

@@ -29,6 +29,7 @@ from test_mcp import DEMO, audit_rows, text_of
 
 from assistant.config import load_config
 from assistant.core import build_core
+from assistant.mcp.http_server import GRACE_S, REREAD_S
 from assistant.paths import resolve_paths
 from assistant.permissions.policy import Answer
 from assistant.permissions.prompters import CallbackPrompter
@@ -129,23 +130,36 @@ def test_heron_mcp_http_wants_the_token_asks_through_the_client_and_audits(
             return types.ElicitResult(action="decline")
         return types.ElicitResult(action="accept", content={"answer": answer})
 
-    async def body(s: ClientSession) -> dict[str, Any]:
-        return {"tools": {t.name for t in (await s.list_tools()).tools},
-                "time": await s.call_tool("get_time", {}),
-                "allowed": await s.call_tool("set_timer", {"seconds": 90}),
-                "declined": await s.call_tool("set_timer", {"seconds": 30})}
-
     with heron_http(tmp_path) as (url, served):
+        async def body(s: ClientSession) -> dict[str, Any]:
+            got = {"tools": {t.name for t in (await s.list_tools()).tools},
+                   "time": await s.call_tool("get_time", {}),
+                   "allowed": await s.call_tool("set_timer", {"seconds": 90}),
+                   "declined": await s.call_tool("set_timer", {"seconds": 30})}
+            # Stopped while this client is still connected (its stream open): it ends
+            # within the grace time, not when the client leaves.
+            t0 = time.monotonic()
+            served.proc.send_signal(signal.SIGINT)
+            got["exit"] = await asyncio.to_thread(served.proc.wait, 30)
+            got["exit_s"] = time.monotonic() - t0
+            return got
+
         assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp")
-        got = client(url, token, body, elicit)
         nobody = httpx2.post(url, json={}, timeout=30)
         wrong = httpx2.post(url, json={}, headers={"Authorization": "Bearer nope"},
                             timeout=30)
         # A web page that rebinds its own name to 127.0.0.1 still sends its own Host.
         rebound = httpx2.post(url, json={}, timeout=30, headers={
             "Authorization": f"Bearer {token}", "Host": "evil.example"})
-    assert served.proc.returncode == 0, "".join(served.lines)  # SIGINT ends it cleanly
+        # A new token locks the old one out of the running server (within seconds).
+        renewed = run_heron(tmp_path, "mcp", "--new-token").stdout.strip()
+        time.sleep(REREAD_S + 1)
+        old = httpx2.post(url, json={}, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30)
+        got = client(url, renewed, body, elicit)
+    assert got["exit"] == 0 and got["exit_s"] < GRACE_S + 10, "".join(served.lines)
     assert "Traceback" not in "".join(served.lines)
+    assert old.status_code == 401
 
     assert {"get_time", "set_timer", "read_screen"} <= got["tools"]
     assert not got["time"].is_error and "It's" in text_of(got["time"])
@@ -162,8 +176,6 @@ def test_heron_mcp_http_wants_the_token_asks_through_the_client_and_audits(
     calls = [(r["tool"], r["status"]) for r in audit_rows(tmp_path)
              if r["kind"] == "call" and r["source"] == "mcp"]
     assert calls == [("get_time", "ok"), ("set_timer", "ok"), ("set_timer", "denied")]
-    # The new token replaces the old one for good.
-    renewed = run_heron(tmp_path, "mcp", "--new-token").stdout.strip()
     assert renewed and renewed != token
     assert run_heron(tmp_path, "mcp", "--show-token").stdout.strip() == renewed
 

@@ -23,7 +23,13 @@ from wyoming.client import AsyncTcpClient
 from wyoming.event import Event
 from wyoming.handle import Handled, NotHandled
 from wyoming.info import Describe, Info
-from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeVoice,
+)
 from wyoming.wake import Detect, Detection
 
 from bench.xserver import stop_process
@@ -242,6 +248,9 @@ def test_bad_input_gets_errors_and_the_server_keeps_serving(served) -> None:
             await c.write_event(Event(type="synthesize", data={"voice": {}}))  # no text
             await c.write_event(Transcribe().event())
             await c.write_event(AudioStart(rate=16000, width=7, channels=1).event())
+            await c.write_event(AudioStop().event())
+            await c.write_event(Synthesize(text="hi", voice=SynthesizeVoice(
+                name="no-such-voice")).event())
             await c.write_event(Event(type="no-such-event"))  # dropped, as the protocol says
             await c.write_event(Describe().event())
             errors = await read_until(c, "info")
@@ -256,9 +265,14 @@ def test_bad_input_gets_errors_and_the_server_keeps_serving(served) -> None:
             return errors, Info.from_event(await c.read_event())
 
     errors, info = run(body())
-    codes = [e.data.get("code") for e in errors[:-1]]
-    assert codes == ["wyoming.no_audio_start", "wyoming.bad_event", "wyoming.audio_format"]
-    assert all(e.type == "error" for e in errors[:-1])
+    # Each failed request still gets the event its client reads up to (Home Assistant
+    # ignores errors): the text to speak → AudioStop, the audio to transcribe → an
+    # empty Transcript.
+    got = [(e.type, e.data.get("code") or e.data.get("text")) for e in errors[:-1]]
+    assert got == [("error", "wyoming.no_audio_start"), ("error", "wyoming.bad_event"),
+                   ("audio-stop", None), ("error", "wyoming.audio_format"),
+                   ("transcript", ""), ("error", "wyoming.unknown_voice"),
+                   ("audio-stop", None)]
     assert info.asr and served.proc.poll() is None
 
 
@@ -322,3 +336,20 @@ def test_zeroconf_announcement_is_found_by_a_browser() -> None:
         return found
 
     assert "heron-test." + SERVICE_TYPE in run(body())
+
+
+def test_a_streamed_text_that_fails_still_ends_its_stream(served) -> None:
+    """Home Assistant streams an LLM's reply and reads up to SynthesizeStopped."""
+    async def body() -> list[Event]:
+        async with served.client() as c:
+            voice = SynthesizeVoice(name="no-such-voice")
+            await c.write_event(SynthesizeStart(voice=voice).event())
+            await c.write_event(SynthesizeChunk(text="Hello there. ").event())
+            await c.write_event(Synthesize(text="Hello there.", voice=voice).event())
+            await c.write_event(SynthesizeStop().event())
+            return await read_until(c, "synthesize-stopped")
+
+    events = run(body())
+    assert [(e.type, e.data.get("code")) for e in events] == [
+        ("error", "wyoming.unknown_voice"), ("audio-stop", None),
+        ("synthesize-stopped", None)]
