@@ -171,9 +171,12 @@ def test_partial_transcripts_while_speaking_when_enabled(tmp_path, speak):
     proc, out = listen(tmp_path, wav, "--no-wake", "--realtime")
     assert proc.returncode == 0, proc.stderr
     assert out["partials"], "no partial transcript while the command was spoken"
-    # partials grow towards what was said; the final text is the whole command
-    assert len(words(out["partials"][-1])) >= 4
-    assert wer(text, out["partials"][-1]) < 0.6
+    # partials grow towards what was said (how far the last one got before the speech
+    # ended depends on the machine's speed): right as far as they go, at least 4 words;
+    # the final text is the whole command
+    last = words(out["partials"][-1])
+    assert len(last) >= 4
+    assert wer(" ".join(words(text)[:len(last)]), " ".join(last)) <= 0.25, out["partials"]
     assert wer(text, out["transcript"]) <= 0.1
     assert out["tool_calls"][0]["args"] == {"seconds": 150, "label": "pasta"}
 
