@@ -87,7 +87,7 @@ def _paths(root: Path) -> HeronPaths:
     return HeronPaths(root / "config", root / "data", root / "cache")
 
 
-async def _clocked(frames: AsyncIterator[AudioChunk], end_ms: float, marks: dict[str, float]
+async def clocked(frames: AsyncIterator[AudioChunk], end_ms: float, marks: dict[str, float]
                    ) -> AsyncIterator[AudioChunk]:
     """`frames` (stream_frames at 1x), noting in `marks` when its schedule began ("start":
     stream_frames starts its clock on the first pull) and when the frame holding
@@ -103,27 +103,41 @@ async def _clocked(frames: AsyncIterator[AudioChunk], end_ms: float, marks: dict
 async def run_clips(core: Core, stack: VoiceStack, clips: list[dict[str, Any]]
                     ) -> list[dict[str, Any]]:
     """Each clip ({"path", "speech_end_ms"}) through one pipeline; one row each."""
-    await asyncio.gather(stack.load(wake=False), core.warm_up())
-    pipeline = VoicePipeline(stack, core.agent, core.bus)
-    # the end-of-turn model, as `heron run` loads it; an older checkout run side by side
-    # (bench/e2e_baseline.py) has no such model and no load()
-    load_turn_model = getattr(pipeline.listener, "load", None)
-    if load_turn_model is not None:
-        await load_turn_model()
-    if hasattr(stack, "load_second_asr"):  # the same for the second-pass model
-        await stack.load_second_asr()
-    started: list[float] = []
-    core.bus.subscribe(lambda e: started.append(time.perf_counter()), SpeechOutStarted)
-    rows = []
-    for clip in clips:
+    turn = await TimedTurns.start(core, stack)
+    return [await turn.run(clip) for clip in clips]
+
+
+class TimedTurns:
+    """One loaded pipeline; `run(clip)` is one turn and its row (the turns of several
+    pipelines can be interleaved, e.g. bench/wyoming.py)."""
+
+    def __init__(self, pipeline: Any, started: list[float]) -> None:
+        self.pipeline = pipeline
+        self._started = started  # when the bus said the reply's first audio played
+
+    @classmethod
+    async def start(cls, core: Core, stack: VoiceStack) -> TimedTurns:
+        await asyncio.gather(stack.load(wake=False), core.warm_up())
+        pipeline = VoicePipeline(stack, core.agent, core.bus)
+        # the end-of-turn model, as `heron run` loads it; an older checkout run side by
+        # side (bench/e2e_baseline.py) has no such model and no load()
+        load_turn_model = getattr(pipeline.listener, "load", None)
+        if load_turn_model is not None:
+            await load_turn_model()
+        if hasattr(stack, "load_second_asr"):  # the same for the second-pass model
+            await stack.load_second_asr()
+        started: list[float] = []
+        core.bus.subscribe(lambda e: started.append(time.perf_counter()), SpeechOutStarted)
+        return cls(pipeline, started)
+
+    async def run(self, clip: dict[str, Any]) -> dict[str, Any]:
         samples = decode_file(clip["path"])
         marks: dict[str, float] = {}
-        started.clear()
-        frames = _clocked(stream_frames(samples, realtime=True), clip["speech_end_ms"], marks)
-        result = await pipeline.run_turn(frames, use_wake=False, sink=None)
-        rows.append(_row(result, marks, started[0] if started else None,
-                         clip["speech_end_ms"]))
-    return rows
+        self._started.clear()
+        frames = clocked(stream_frames(samples, realtime=True), clip["speech_end_ms"], marks)
+        result = await self.pipeline.run_turn(frames, use_wake=False, sink=None)
+        return _row(result, marks, self._started[0] if self._started else None,
+                    clip["speech_end_ms"])
 
 
 def _row(result: Any, marks: dict[str, float], first_audio: float | None,

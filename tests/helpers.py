@@ -7,7 +7,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import wave
@@ -19,6 +18,7 @@ import numpy as np
 
 from bench.pulse_server import PulseServer  # noqa: F401  (re-exported for the tests)
 from bench.text import wer, words  # noqa: F401  (re-exported for the tests)
+from bench.wyoming_peers import free_port  # noqa: F401  (re-exported for the tests)
 from bench.xserver import stop_process
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,13 +30,6 @@ def run_heron(home: Path, *args: str, env: dict[str, str] | None = None,
     full_env = {**os.environ, "HERON_HOME": str(home), **(env or {})}
     return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=REPO, env=full_env,
                           capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nothing listens on (now)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SPOKEN_DIGITS = {"oh": "0", "zero": "0", "one": "1", "won": "1", "two": "2", "to": "2",

@@ -1,4 +1,5 @@
-"""`heron bench e2e|wake|asr|hearing|turn|barge-in|vision|companion|tray|understanding|all`:
+"""`heron bench e2e|wake|asr|hearing|turn|barge-in|vision|companion|tray|understanding|
+wyoming|all`:
 benchmarks that write JSON + PNG under docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
@@ -34,6 +35,9 @@ BENCHMARKS = {
     # right tool and arguments for template-sampled sentences per language and our own
     # paraphrases; time per request (intents + router)
     "understanding": "bench.understanding",
+    # the race of issue 17: Heron local, Heron on remote Wyoming stages and a Home
+    # Assistant-style pipeline on wyoming-faster-whisper and wyoming-piper
+    "wyoming": "bench.wyoming",
 }
 
 

@@ -46,3 +46,32 @@ def test_bench_e2e_writes_json_and_png(tmp_path):
         if row["status"] == "ok" and not row["cut_before_end"]:
             assert row["voice_to_voice_true_ms"] > 0
     assert (out / "e2e_voices.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_wyoming_races_three_contestants_on_the_same_clips(tmp_path):
+    from bench.wyoming import CONTESTANTS, HA_SILENCE_MS, QUICK_CLIPS
+
+    out = tmp_path / "bench"
+    proc = run_heron(tmp_path, "bench", "wyoming", "--quick", "--out", str(out), "--json",
+                     timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report == json.loads((out / "wyoming.json").read_text())
+    assert (out / "wyoming.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = report["rows"]
+    assert report["split"] == "held_out" and report["clips"] == QUICK_CLIPS
+    assert len(rows) == 3 * QUICK_CLIPS
+    # every clip by every contestant, one after another, and not always in one order
+    per_clip = [rows[i:i + 3] for i in range(0, len(rows), 3)]
+    assert all({r["contestant"] for r in group} == set(CONTESTANTS) for group in per_clip)
+    assert all(len({r["clip"] for r in group}) == 1 for group in per_clip)
+    assert len({group[0]["contestant"] for group in per_clip}) > 1
+    for r in rows:
+        if r["contestant"] == "ha-style" and r["stages_ms"]["vad_end"]:
+            # the end of speech is heard after Home Assistant's 0.7 s of silence
+            assert r["stages_ms"]["vad_end"] >= HA_SILENCE_MS - 2 * 80
+    for name in CONTESTANTS:
+        s = report["contestants"][name]
+        assert s["clips"] == QUICK_CLIPS and 0 <= s["right_pct"] <= 100
+    assert set(report["verdict"]) == {"local_vs_ha_p50", "remote_vs_ha_p50"}
+    assert report["machine"]["cores"] >= 1

