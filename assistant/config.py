@@ -20,6 +20,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from assistant.agent.llm import LlmOptions
 from assistant.builtins.files import FilesOptions
+from assistant.builtins.home_assistant_options import HomeAssistantOptions
 from assistant.builtins.media import MediaOptions
 from assistant.builtins.weather import WeatherOptions
 from assistant.companion.options import CompanionOptions
@@ -97,6 +98,7 @@ class HeronConfig:
     desktop: DesktopOptions = field(default_factory=DesktopOptions)
     weather: WeatherOptions = field(default_factory=WeatherOptions)
     media: MediaOptions = field(default_factory=MediaOptions)
+    home_assistant: HomeAssistantOptions = field(default_factory=HomeAssistantOptions)
 
 
 def load_config(path: Path) -> HeronConfig:

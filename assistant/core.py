@@ -135,7 +135,8 @@ def build_core(paths: HeronPaths, config: HeronConfig, bus: EventBus | None = No
     # replaces `core.llm` (`core` is bound below, before any tool can run)
     core: Core
     register_builtins(registry, config, timers=timers, reminders=reminders, notes=notes,
-                      outbox=outbox, lists=lists, ocr=ocr, explainer=lambda: core.llm)
+                      outbox=outbox, lists=lists, ocr=ocr, explainer=lambda: core.llm,
+                      secrets=secrets)
     llm = create_llm(config.llm, paths.data_dir, store)
     llm_turn = (LlmTurn(llm, registry, config.llm.max_tool_rounds, config.llm.history_turns)
                 if llm is not None else None)

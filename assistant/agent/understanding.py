@@ -17,7 +17,12 @@ from typing import Any
 from assistant.agent.intents.catalog import package_language
 from assistant.agent.intents.delayed import reminder_text, said_first
 from assistant.agent.intents.devices import DeviceNames
-from assistant.agent.intents.mapping import DEVICE_CONTROL, MAPPED_INTENTS, map_intent
+from assistant.agent.intents.mapping import (
+    DEVICE_CONTROL,
+    MAPPED_INTENTS,
+    Mapped,
+    map_intent,
+)
 from assistant.agent.intents.open_app import AppNames, open_app_match
 from assistant.agent.intents.recognizer import (
     OPEN_NAMES,
@@ -28,6 +33,7 @@ from assistant.agent.intents.recognizer import (
 from assistant.agent.intents.rephrase import rephrased
 from assistant.agent.known_values import unknown_slots
 from assistant.agent.router import RouteMatch, Router
+from assistant.builtins.home_control import HOME_CONTROL
 from assistant.builtins.list_store import ListStore
 from assistant.scheduling.timer_store import TimerStore
 from assistant.storage import Storage
@@ -221,6 +227,12 @@ class Understanding:
                 or self._open_devices(text, lang, tried, route if sure else None) or routed
         return (replace(found, tried=tuple(tried)) if found else None), tuple(tried)
 
+    def _map(self, match: IntentMatch) -> Mapped | None:
+        """The intent's tool call; device control goes to Home Assistant when it is
+        connected (the home_control tool is registered)."""
+        home = self._has_tool is not None and self._has_tool(HOME_CONTROL)
+        return map_intent(match, home=home)
+
     def _open_app(self, text: str, lang: str, tried: list[dict]) -> Understood | None:
         if self._has_tool is not None and not self._has_tool("open_app"):
             return None
@@ -243,7 +255,7 @@ class Understanding:
                  "matched": match.intent if match else None,
                  "confidence": match.confidence if match else 0.0}
         tried.append(entry)
-        mapped = map_intent(match) if match is not None else None
+        mapped = self._map(match) if match is not None else None
         if match is None or mapped is None:
             return None
         if route is not None and any(
@@ -262,7 +274,7 @@ class Understanding:
             if match is not None:
                 match = replace(match, said=text)
                 text = again
-        mapped = map_intent(match) if match is not None else None
+        mapped = self._map(match) if match is not None else None
         entry: dict[str, Any] = {"stage": UnderstandingStage.INTENTS,
                                  "matched": match.intent if match else None,
                                  "confidence": match.confidence if match else 0.0}
@@ -299,7 +311,7 @@ class Understanding:
         if not command:
             return False
         alone = self.recognizer.recognize(command, lang)
-        mapped = map_intent(alone) if alone is not None else None
+        mapped = self._map(alone) if alone is not None else None
         if mapped is not None and mapped.tool == "set_timer" \
                 and alone.confidence >= MIN_INTENT_CONFIDENCE:
             return True
@@ -325,7 +337,7 @@ class Understanding:
         if again is not None:
             heard = self._broadcasts.recognize(again, lang)
             heard = replace(heard, said=text) if heard is not None else None
-        mapped = map_intent(heard) if heard is not None else None
+        mapped = self._map(heard) if heard is not None else None
         if heard is not None and mapped is not None \
                 and heard.confidence >= MIN_INTENT_CONFIDENCE:
             tried.append({"stage": UnderstandingStage.INTENTS, "matched": heard.intent,

@@ -16,6 +16,7 @@ from assistant.builtins.clock import GetDate, GetTime
 from assistant.builtins.convert import Convert
 from assistant.builtins.desktop import AppLauncher, SystemClipboard
 from assistant.builtins.files import FindFiles, ReadFile
+from assistant.builtins.home_control import HomeControl
 from assistant.builtins.list_store import ListStore
 from assistant.builtins.lists import list_tools
 from assistant.builtins.media import media_tools
@@ -41,6 +42,7 @@ from assistant.companion.outbox import Outbox
 from assistant.config import HeronConfig
 from assistant.scheduling.reminder_store import ReminderStore
 from assistant.scheduling.timer_store import TimerStore
+from assistant.secrets import SecretStore
 from assistant.tools.backends import DesktopBackends
 from assistant.tools.registry import ToolRegistry
 from assistant.tools.sensors import SensorGate
@@ -58,9 +60,11 @@ def desktop_backends(vision: VisionOptions, sensors: SensorGate) -> DesktopBacke
 
 def register_builtins(registry: ToolRegistry, config: HeronConfig, *, timers: TimerStore,
                       reminders: ReminderStore, notes: NoteStore, outbox: Outbox,
-                      lists: ListStore, ocr: ScreenOcr, explainer: Explainer) -> None:
+                      lists: ListStore, ocr: ScreenOcr, explainer: Explainer,
+                      secrets: SecretStore) -> None:
     """Registers every built-in tool over the core's stores; `explainer` gives
-    explain_error the chat model of the moment (None when [llm] is off)."""
+    explain_error the chat model of the moment (None when [llm] is off); home_control
+    only when [home_assistant] url is set (its token is read from `secrets` per call)."""
     for tool in (GetTime(), GetDate(), SetTimer(timers), ListTimers(timers),
                  CancelTimer(timers), PauseTimer(timers), ResumeTimer(timers),
                  ChangeTimer(timers), SetReminder(reminders), OpenApp(), OpenUrl(),
@@ -74,3 +78,6 @@ def register_builtins(registry: ToolRegistry, config: HeronConfig, *, timers: Ti
                  ExplainError(ocr, explainer=explainer), CameraSnapshot(), ScanQr(ocr),
                  WhoIsThere()):
         registry.register(tool)
+    ha = config.home_assistant
+    if ha.enabled:
+        registry.register(HomeControl(ha, token=lambda: secrets.get(ha.token_name)))

@@ -18,6 +18,7 @@ from assistant.cli import (
     desktop_cmd,
     devices_cmd,
     doctor_cmd,
+    ha_cmd,
     history_cmd,
     llm_cmd,
     mcp_cmd,
@@ -38,7 +39,7 @@ from models.errors import CodedError
 
 COMMAND_MODULES = (run_cmd, doctor_cmd, models_cmd, ask_cmd, voice_cmd, devices_cmd, wake_cmd,
                    bench_cmd, workers_cmd, audit_cmd, history_cmd, llm_cmd, mcp_cmd, vision_cmd,
-                   companion_cmd, desktop_cmd, wyoming_cmd)
+                   companion_cmd, desktop_cmd, wyoming_cmd, ha_cmd)
 
 EXIT_CODES = """exit codes:
   0  success

@@ -7,7 +7,9 @@ Order of the rules (the first that applies wins):
    when its arguments derive from untrusted content, the tool is destructive, or it
    sends data off this machine (a `net:` or `notify` scope, or a web address that
    carries data: a query, fragment, user info or path) — only "once" and "deny" are
-   offered, so no answer can skip the next such confirmation;
+   offered, so no answer can skip the next such confirmation. Built-ins confirmed once
+   that only reach the hosts configured for them (the weather, Home Assistant) are
+   the exception: their first yes is remembered;
 4. confirm=always → ask every time;
 5. a call from an MCP client: allow when the user allowed the tool for MCP
    (`heron workers allow TOOL --mcp`); one that changes something or reads what can
@@ -46,6 +48,7 @@ from assistant.tools.manifest import ToolManifest
 
 log = logging.getLogger(__name__)
 
+HOME_CONTROL_SCOPE = "home.control"  # commands to the user's own Home Assistant
 OFF_MACHINE_SCOPES = ("net:", "notify")
 """Scopes (exact, or a prefix ending in ':') through which data leaves the machine."""
 ASK_HINT = ("run `heron ask` from a terminal to answer the prompt, or answer it in the "
@@ -317,7 +320,7 @@ def forced_reasons(m: ToolManifest, call: ToolCall) -> tuple[list[str], frozense
     if m.effects == "destructive":
         reasons.append("it is destructive")
     off = off_machine_scopes(m)
-    if off and not _asked_once_lookup(m, off):
+    if off and not _asked_once_service(m, off):
         reasons.append(f"it sends data off this machine ({', '.join(off)})")
     elif getattr(m, "leaves_machine", False):  # for a manifest that says so outright
         reasons.append("it sends data off this machine")
@@ -326,11 +329,15 @@ def forced_reasons(m: ToolManifest, call: ToolCall) -> tuple[list[str], frozense
     return reasons, origins
 
 
-def _asked_once_lookup(m: ToolManifest, off: Sequence[str]) -> bool:
-    """A built-in lookup that only fetches from named hosts (the weather) and says
-    `confirm="once"`: the user's first yes covers the later calls, as the user chose
-    (untrusted arguments are still forced above). Third-party tools never qualify."""
-    return (m.builtin and m.effects == "read" and m.confirm == "once"
+def _asked_once_service(m: ToolManifest, off: Sequence[str]) -> bool:
+    """A built-in tool that says `confirm="once"` and only reaches the hosts the user
+    configured for it: a lookup (the weather, Open-Meteo), or commands to the user's own
+    Home Assistant (`home.control`: sending the sentence there is the whole point of the
+    tool, and the user set up the server and its token). The user's first yes covers
+    the later calls, as the user chose (untrusted arguments are still forced above).
+    Third-party tools never qualify; nor does a built-in that writes anywhere else."""
+    return (m.builtin and m.confirm == "once"
+            and (m.effects == "read" or HOME_CONTROL_SCOPE in m.permissions)
             and all(scope.startswith("net:") for scope in off))
 
 

@@ -29,6 +29,8 @@ _SIMPLE = {
     "audio.volume": "change or mute your computer's sound volume",
     "notify": "send notifications to your phone, through the internet",
     "system": "change system settings such as volume and power",
+    "home.control": "control the lights, doors and other devices in your home through "
+                    "Home Assistant",
 }
 _FS_VERBS = {"fs.read:": ("read", "read every file on this computer"),
              "fs.write:": ("create, change or delete", "change or delete any file on this "

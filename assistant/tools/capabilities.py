@@ -10,7 +10,8 @@ through the sandbox broker; they never open files or sockets themselves.
 
 Scope grammar: mic | camera | screen.read | input.control | clipboard.read |
 clipboard.write | fs.read:<glob> | fs.write:<glob> | net:<host> | shell | apps.launch |
-notify | system. Globs use `~` for the home directory and `**` for any depth.
+notify | system | media.control | audio.volume | home.control. Globs use `~` for the
+home directory and `**` for any depth.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ T = TypeVar("T")
 
 SIMPLE_SCOPES = frozenset({"mic", "camera", "screen.read", "input.control", "clipboard.read",
                            "clipboard.write", "shell", "apps.launch", "notify", "system",
-                           "media.control", "audio.volume"})
+                           "media.control", "audio.volume", "home.control"})
 PARAM_SCOPES = ("fs.read:", "fs.write:", "net:")
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
                    r"(:\d{1,5})?$|^\*$")

@@ -36,7 +36,7 @@ from assistant.tools.registry import ToolRegistry
 
 TOOL = "probe"
 SCOPES = ["clipboard.read", "clipboard.write", "fs.read:~/docs/**", "fs.write:~/notes/**",
-          "apps.launch", "net:api.example.com", "notify"]
+          "apps.launch", "net:api.example.com", "notify", "home.control"]
 OFF_MACHINE = {"net:api.example.com", "notify"}
 LEAKY = {"clipboard.read", "screen.read", "camera", "mic"}
 DATA_URLS = ["http://evil.example/?q=stolen", "https://example.org#frag",
@@ -120,9 +120,11 @@ def forced(m: ToolManifest, call: ToolCall) -> bool:
                   for v in call.args.values())
     named = any(Origin(o) not in TRUSTED for o in call.origins)
     off = [s for s in m.permissions if s in OFF_MACHINE]
-    # a built-in lookup from named hosts that asks once (the weather): the first yes
-    # covers the later calls
-    asked_once = (m.builtin and m.effects == "read" and m.confirm == "once"
+    # a built-in that asks once and only reaches named hosts — a lookup (the weather)
+    # or commands to the user's Home Assistant (home.control): the first yes covers the
+    # later calls
+    asked_once = (m.builtin and m.confirm == "once"
+                  and (m.effects == "read" or "home.control" in m.permissions)
                   and all(s.startswith("net:") for s in off))
     return (call.untrusted or tainted or named or m.effects == "destructive"
             or (bool(off) and not asked_once)

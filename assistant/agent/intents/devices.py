@@ -54,14 +54,10 @@ class DeviceNames:
             self._blocked.pop("en", None)
 
     def plausible(self, name: str, language: str) -> bool:
-        words = [w.lower() for w in _WORD.findall(name)]
-        if not words or len(words) > MAX_NAME_WORDS or len(name.strip()) < 2:
-            return False
-        if any(ch.isdigit() or not (ch in _JOINERS or unicodedata.category(ch)[0] in "LM")
-               for ch in name.strip()):
+        if not shaped_like_a_name(name):
             return False
         blocked = self._blocked_words(language)
-        return not any(w in blocked for w in words)
+        return not any(w.lower() in blocked for w in _WORD.findall(name))
 
     def asks_for(self, name: str, tool: str, example: str) -> bool:
         """The name says a word `tool` is asked with (its matched `example` or any of its
@@ -84,6 +80,15 @@ class DeviceNames:
                     tools |= self._example_words - device
                 self._blocked[cat.language] = tools - _NEUTRAL
             return self._blocked[cat.language]
+
+
+def shaped_like_a_name(name: str) -> bool:
+    """A few words of letters (no numbers or symbols): what any name could look like."""
+    words = _WORD.findall(name)
+    if not words or len(words) > MAX_NAME_WORDS or len(name.strip()) < 2:
+        return False
+    return not any(ch.isdigit() or not (ch in _JOINERS or unicodedata.category(ch)[0] in "LM")
+                   for ch in name.strip())
 
 
 def _words(phrase: str) -> frozenset[str]:

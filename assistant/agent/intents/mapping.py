@@ -1,6 +1,7 @@
 """Which of our tools each Home Assistant intent means, and with which arguments.
-Intents that control devices (lights, covers, climate …) get a direct answer until the
-Home Assistant bridge exists; "never mind" ends the turn without a word."""
+Intents that control devices (lights, covers, climate …) go, as said, to the user's
+Home Assistant (home_control) when one is connected, else get a direct answer saying how
+to connect one; "never mind" ends the turn without a word."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from assistant.agent.intents.heron_templates import READ_LIST
 from assistant.agent.intents.media_words import player_command, search_words
 from assistant.agent.intents.polite import broadcast_message, without_polite
 from assistant.agent.intents.recognizer import IntentMatch
+from assistant.builtins.home_control import HOME_CONTROL
 
-CONNECT_HOME_ASSISTANT = ("I can't control lights and other devices yet: connect Home "
-                          "Assistant to Heron for that.")
+CONNECT_HOME_ASSISTANT = ("I can't control lights and other devices myself: connect Home "
+                          "Assistant with heron ha login, then ask again.")
 SHOPPING_LIST = "shopping list"
 VOLUME_STEP = 10  # percent for "turn the volume up/down"
 DEVICE_CONTROL = frozenset({
@@ -42,10 +44,17 @@ class Mapped:
     intent: str | None = None
 
 
-def map_intent(match: IntentMatch) -> Mapped | None:
-    """Our tool call (or direct reply) for a recognised intent; None when it has none."""
+def map_intent(match: IntentMatch, home: bool = False) -> Mapped | None:
+    """Our tool call (or direct reply) for a recognised intent; None when it has none.
+    `home`: Home Assistant is connected (the home_control tool exists)."""
     if match.intent in DEVICE_CONTROL:
-        return Mapped(None, reply=CONNECT_HOME_ASSISTANT)
+        if not home:
+            return Mapped(None, reply=CONNECT_HOME_ASSISTANT)
+        # The sentence as said: Home Assistant matches it against its own devices and
+        # names, which Heron does not know.
+        said = (match.said or match.corrected).strip()
+        return Mapped(HOME_CONTROL, {"text": said, "language": match.language}) \
+            if said else Mapped(None, reply=CONNECT_HOME_ASSISTANT)
     rule = _RULES.get(match.intent)
     return rule(match) if rule is not None else None
 

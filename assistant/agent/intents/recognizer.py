@@ -19,6 +19,7 @@ from hassil.intents import Intents, RangeSlotList, TextSlotList, WildcardSlotLis
 from hassil.recognize import RecognizeResult
 
 from assistant.agent.intents.catalog import Catalog, catalog, number_language
+from assistant.agent.intents.devices import shaped_like_a_name
 from assistant.agent.intents.misheard import Corrected, Corrector
 from assistant.agent.intents.readings import (
     Rewritten,
@@ -33,6 +34,14 @@ EXACT = 1.0
 # Words said as written but about a device or room we do not know ("turn on the kitchen
 # lights"): sure of the intent, not of what it is about.
 OPEN_NAMES = 0.8
+# Templates that name a device of one kind ("is the {name} open" for a cover, "set the
+# {name} to 21 degrees" for a thermostat, "activate the {name} scene") require its
+# domain, which Home Assistant's own name list carries and a wildcard cannot: a sentence
+# no other template matched is tried once per such domain, and taken only when more
+# than the name was said (IntentRecognizer._open_accepts): many of these templates are
+# a bare "tell me {name}" or "open {name}".
+OPEN_DOMAINS = ("cover", "climate", "lock", "valve", "scene")
+SCENE = "scene"
 _WORD = re.compile(r"\w+", re.UNICODE)
 _LIST_REF = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _RULE_REF = re.compile(r"<(\w+)>")
@@ -85,7 +94,7 @@ class IntentRecognizer:
         self._intent_names = frozenset(intent_names) if intent_names is not None else None
         self._open_names = frozenset(open_names)
         self._lock = threading.Lock()
-        self._filtered: dict[tuple[str, str], Intents] = {}
+        self._filtered: dict[tuple[str, str, str | None], Intents] = {}
         self._correctors: dict[str, Corrector] = {}
         self._lists_key: tuple | None = None
         self._lists: dict[str, TextSlotList] = {}
@@ -123,16 +132,35 @@ class IntentRecognizer:
         if cat is None or not text.strip() or not self._open_names:
             return None
         with self._lock:
-            best = recognize_best(text, self._intents(cat, "open"), slot_lists=_OPEN_LISTS,
-                                  intent_context=self._context(),
-                                  language=number_language(cat.language))
-        # Only hassil's best reading counts: a worse one ("x to" for "set x to 20
-        # percent") is no reason to think a device was meant. A template with no word
-        # said ("{area} {brightness}" for "double 21") tells nothing either.
-        if best is None or best.text_chunks_matched == 0 or not all(
-                plausible(e.text) for e in best.entities_list if e.is_wildcard):
-            return None
-        return replace(self._result(best, cat), confidence=OPEN_NAMES)
+            for domain in (None, *OPEN_DOMAINS):
+                context = self._context() | ({"domain": domain} if domain else {})
+                best = recognize_best(text, self._intents(cat, "open", domain),
+                                      slot_lists=_OPEN_LISTS, intent_context=context,
+                                      language=number_language(cat.language))
+                # Only hassil's best reading counts: a worse one ("x to" for "set x to 20
+                # percent") is no reason to think a device was meant. A template with no
+                # word said ("{area} {brightness}" for "double 21") tells nothing either.
+                if best is not None and best.text_chunks_matched > 0 \
+                        and self._open_accepts(best, text, plausible, domain):
+                    return replace(self._result(best, cat), confidence=OPEN_NAMES, said=text)
+        return None
+
+    @staticmethod
+    def _open_accepts(best: RecognizeResult, text: str, plausible: Callable[[str], bool],
+                      domain: str | None) -> bool:
+        """Whether a reading with unknown names means a device. Without a domain: each
+        name is `plausible`. A domain's template also needs a value said besides the
+        name ("open" in "is the garage door open", "21"), or for a scene two words of
+        its own around the name ("activate the movie scene": a scene may well be called
+        "movie", a word our tools are asked with)."""
+        names = [e.text for e in best.entities_list if e.is_wildcard]
+        if domain == SCENE:
+            rest = len(_WORD.findall(text)) - sum(len(_WORD.findall(n)) for n in names)
+            return rest >= 2 and all(shaped_like_a_name(n) for n in names)
+        if domain is not None and not any(
+                e.text for e in best.entities_list if not e.is_wildcard):
+            return False
+        return all(plausible(n) for n in names)
 
     # -- matching --------------------------------------------------------------------------
     def _usable(self, found: IntentMatch | None) -> IntentMatch | None:
@@ -217,14 +245,17 @@ class IntentRecognizer:
         multiplier = self._signs[key]
         return value if multiplier is None else abs(value) * multiplier
 
-    def _intents(self, cat: Catalog, group: str) -> Intents:
-        key = (cat.language, group)
+    def _intents(self, cat: Catalog, group: str, domain: str | None = None) -> Intents:
+        """The group's templates; with `domain`, only those scoped to that domain."""
+        key = (cat.language, group, domain)
         if key not in self._filtered:
             every = self._intent_names if self._intent_names is not None \
                 else frozenset(cat.intents.intents)
             names = {"tools": every - self._open_names, "devices": every & self._open_names,
                      "open": every & self._open_names, "all": every}[group]
-            self._filtered[key] = filter_intents(cat.intents, intent_names=names)
+            self._filtered[key] = filter_intents(cat.intents, intent_names=names) \
+                if domain is None else filter_intents(
+                    cat.intents, intent_names=names, domains=[domain], keep_domainless=False)
         return self._filtered[key]
 
     def _corrector(self, cat: Catalog) -> Corrector:

@@ -14,6 +14,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from assistant.agent.intents.catalog import Catalog, catalog
 from assistant.agent.intents.recognizer import IntentMatch
 from assistant.agent.llm_turn import speech_for
+from assistant.builtins.home_control import HA_ERROR, HOME_CONTROL
 from assistant.events import CallStatus
 from assistant.scheduling.timer_store import TimerState
 from assistant.tools.registry import ToolOutcome
@@ -45,6 +46,10 @@ def reply_for(match: IntentMatch, outcome: ToolOutcome, cat: Catalog | None
     """What to say after `outcome` of the tool `match` was mapped to, and the language
     that reply is in (our tools speak English)."""
     speech = speech_for(outcome)
+    if outcome.tool == HOME_CONTROL:  # Home Assistant's own answer, in its language
+        said_by_ha = outcome.status == CallStatus.OK or outcome.code == HA_ERROR
+        language = str((outcome.result or {}).get("language") or match.language)
+        return speech, language if said_by_ha else "en"
     if cat is None:
         return speech, "en"
     if outcome.status != CallStatus.OK:
