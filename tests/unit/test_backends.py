@@ -40,7 +40,8 @@ def test_every_scope_reaches_only_its_own_backend():
         "camera": parts["camera"], "clipboard.read": parts["clipboard"],
         "clipboard.write": parts["clipboard"], "input.control": parts["input"],
         "media.control": parts["media"], "mic": None, "notify": None,
-        "screen.read": parts["screen"], "shell": None, "system": None}
+        "screen.read": parts["screen"], "shell": None, "system": None,
+        "home.control": None}  # Home Assistant is reached over HTTP by its tool
 
 
 def test_a_scope_nothing_provides_is_a_coded_error():
