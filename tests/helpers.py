@@ -24,6 +24,21 @@ from bench.xserver import stop_process
 REPO = Path(__file__).resolve().parents[1]
 
 
+class User:
+    """A permission prompter's user: answers every question with `answer` (default
+    "always"); keeps what it was asked."""
+
+    def __init__(self, answer: object = None) -> None:
+        from assistant.permissions.policy import Answer
+
+        self.answer = Answer.ALWAYS if answer is None else answer
+        self.asked: list = []
+
+    async def __call__(self, request: object) -> object:
+        self.asked.append(request)
+        return self.answer
+
+
 def run_heron(home: Path, *args: str, env: dict[str, str] | None = None,
               timeout: float = 300) -> subprocess.CompletedProcess:
     """`python -m assistant ARGS` with HERON_HOME=home; never raises on exit codes."""

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, User
 
 from assistant.audit import AuditLog
 from assistant.builtins.home_assistant_options import HomeAssistantOptions
@@ -32,18 +32,6 @@ from fake_home_assistant import TOKEN, FakeHomeAssistant  # noqa: E402
 
 PROCESS = "/api/conversation/process"
 NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-
-
-class User:
-    """Answers every permission question with `answer`; keeps what it was asked."""
-
-    def __init__(self, answer=Answer.ALWAYS):
-        self.answer = answer
-        self.asked = []
-
-    async def __call__(self, request):
-        self.asked.append(request)
-        return self.answer
 
 
 @pytest.fixture

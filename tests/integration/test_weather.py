@@ -7,6 +7,7 @@ import socket
 from dataclasses import replace
 
 import pytest
+from helpers import User
 from open_meteo_server import OpenMeteoServer, Weather
 
 from assistant.agent.router import Router
@@ -23,18 +24,6 @@ FORECAST_PARAMS = {"current": "temperature_2m,weather_code,wind_speed_10m",
                    "daily": "weather_code,temperature_2m_max,temperature_2m_min,"
                             "precipitation_probability_max",
                    "timezone": "auto"}
-
-
-class User:
-    """Answers every permission question with `answer`; keeps what it was asked."""
-
-    def __init__(self, answer=Answer.ALWAYS):
-        self.answer = answer
-        self.asked = []
-
-    async def __call__(self, request):
-        self.asked.append(request)
-        return self.answer
 
 
 @pytest.fixture
