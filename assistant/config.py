@@ -28,6 +28,7 @@ from assistant.desktop.options import DesktopOptions
 from assistant.mcp.options import McpOptions
 from assistant.nesting import MAX_DOCUMENT_DEPTH, toml_too_deep
 from assistant.voice.factory import VoiceBackends
+from assistant.wyoming.satellite_options import SatelliteOptions
 from audio.asr import AsrOptions
 from audio.devices import DeviceOptions
 from audio.endpointer import EndpointOptions
@@ -99,6 +100,7 @@ class HeronConfig:
     weather: WeatherOptions = field(default_factory=WeatherOptions)
     media: MediaOptions = field(default_factory=MediaOptions)
     home_assistant: HomeAssistantOptions = field(default_factory=HomeAssistantOptions)
+    satellite: SatelliteOptions = field(default_factory=SatelliteOptions)
 
 
 def load_config(path: Path) -> HeronConfig:

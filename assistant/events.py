@@ -47,6 +47,7 @@ class Stage(StrEnum):
     VOICE = "voice"  # the voice loop
     SCHEDULER = "scheduler"  # timers and reminders
     COMPANION = "companion"  # the phone companion's server
+    SATELLITE = "satellite"  # Home Assistant's turns on Heron as its voice satellite
 
 
 class CallSource(StrEnum):
@@ -184,6 +185,27 @@ class TimerFired(Event):
     label: str
     duration_s: int
     late_s: float = 0.0  # > 0 when it came due while Heron was not running
+
+
+class TimerEvent(StrEnum):
+    """What happened to a Home Assistant timer (SatelliteTimer.event)."""
+
+    STARTED = "started"
+    UPDATED = "updated"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True)
+class SatelliteTimer(Event):
+    """A timer Home Assistant runs for Heron as its satellite (set by voice there):
+    total_s is its length when started or updated."""
+
+    timer_id: str
+    event: TimerEvent
+    name: str = ""
+    total_s: int = 0
 
 
 @dataclass(frozen=True)

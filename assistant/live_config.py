@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from assistant.agent.llm_turn import LlmTurn, create_llm
 from assistant.config import HeronConfig
 from assistant.permissions.prompters import FanOutPrompter
+from assistant.wyoming.satellite_options import with_satellite_words
 
 if TYPE_CHECKING:
     from assistant.service import HeronService
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VOICE_PARTS = ("wake", "vad", "asr", "tts")  # config sections named as the stack's parts
-NEEDS_RESTART = ("companion", "runtime", "mcp", "files", "voice")
+NEEDS_RESTART = ("companion", "runtime", "mcp", "files", "voice", "satellite")
 
 
 @dataclasses.dataclass
@@ -33,6 +34,7 @@ class Applied:
 
 async def apply_config(service: HeronService, new: HeronConfig) -> Applied:
     old = service.config
+    new = with_satellite_words(new)  # the satellite's words are listened for too
     changed = [f.name for f in dataclasses.fields(HeronConfig)
                if getattr(old, f.name) != getattr(new, f.name)]
     done = Applied()

@@ -34,9 +34,11 @@ from assistant.supervisor import back_off, supervised
 from assistant.voice.feed import FrameFeed
 from assistant.voice.loop import Toggled, VoiceLoop
 from assistant.voice.pipeline import VoicePipeline
+from assistant.voice.ports import TurnHandoff
 from assistant.voice.speech_output import SpeechOutput
 from assistant.voice.stack import NO_STAGES, VoiceStack, VoiceStages
 from assistant.voice.state import StateOwner
+from assistant.wyoming.satellite_options import with_satellite_words
 from audio.echo import EchoCanceller, EchoReference
 from audio.errors import DeviceError
 from audio.mic import MicSource
@@ -57,6 +59,7 @@ class HeronService:
                  serve_commands: bool = False, stages: VoiceStages = NO_STAGES) -> None:
         self.bus = bus or EventBus()
         self.paths = paths
+        config = with_satellite_words(config)  # as a satellite, its wake words too
         self.core = build_core(paths, config, self.bus, store=store)
         self.stack = VoiceStack(config, self.core.store, paths.wake_dir, stages)
         self.config = config
@@ -88,6 +91,9 @@ class HeronService:
         # the tray adds its own ("show") before `run`.
         self.serve_commands = serve_commands
         self.commands = service_commands(self)
+        # Home Assistant's voice satellite ([satellite]): the turns of its wake words
+        # are Home Assistant's while it is connected (assistant/wyoming/satellite.py)
+        self.satellite: TurnHandoff | None = None
 
     async def _connect_mcp(self) -> None:
         try:
@@ -113,6 +119,13 @@ class HeronService:
                     server = InstanceServer(socket_path(self.paths.data_dir), self.commands)
                     await server.start()
                     edges.push_async_callback(server.aclose)
+                if self.config.satellite.enabled:  # the wyoming package only then
+                    from assistant.wyoming.satellite_server import SatelliteServer
+
+                    satellite = SatelliteServer(self)
+                    await satellite.start()  # a bad or taken address fails here
+                    edges.push_async_callback(satellite.aclose)
+                    self.satellite = satellite.satellite
                 self.restart_hotkey(self.config.desktop.hotkey)
                 edges.callback(self.stop_hotkey)
                 self._tg = tg
@@ -308,7 +321,8 @@ class HeronService:
             self.bus.publish(StageError(stage=Stage.AUDIO_IN, code=err.code, message=err.message,
                                         hint=err.hint))
             return
-        pipeline = VoicePipeline(self.stack, self.core.agent, self.bus, self.output)
+        pipeline = VoicePipeline(self.stack, self.core.agent, self.bus, self.output,
+                                 handoff=self.satellite)
         await pipeline.listener.load()  # the end-of-turn model, before the first turn
         try:
             await self.voice.run(pipeline, FrameFeed(mic, EchoCanceller(self.echo)))

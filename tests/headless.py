@@ -19,9 +19,10 @@ class HeadlessHeron:
     """Start Heron; `wait_for(...)` reads its events as they come; `events()` waits for
     it to exit (`--exit-after`) and returns every event it printed, in order."""
 
-    def __init__(self, home: Path, env: dict[str, str], *args: str) -> None:
+    def __init__(self, home: Path, env: dict[str, str], *args: str,
+                 command: tuple[str, ...] = ("run", "--headless")) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "run", "--headless", "--json", *args],
+            [sys.executable, "-m", "assistant", *command, "--json", *args],
             cwd=REPO, env={**env, "HERON_HOME": str(home)}, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         self.seen: list[Event] = []

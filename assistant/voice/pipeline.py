@@ -29,7 +29,7 @@ from assistant.permissions.prompters import FanOutPrompter, VoicePrompter
 from assistant.voice import barge_in
 from assistant.voice.feed import FrameFeed
 from assistant.voice.listener import Listener
-from assistant.voice.ports import Synthesizer
+from assistant.voice.ports import Synthesizer, TurnHandoff
 from assistant.voice.speech_output import ReplySink, SpeechOutput, Spoken
 from assistant.voice.stack import VoiceStack
 from assistant.voice.state import StateOwner, TurnPhase
@@ -61,6 +61,7 @@ class TurnStatus(StrEnum):
     NO_WAKE = "no_wake"
     NO_SPEECH = "no_speech"
     STOPPED = "stopped"  # "stop" after a barge-in: be quiet
+    HANDED_OFF = "handed_off"  # another assistant answered it (TurnHandoff)
 
 
 @dataclass
@@ -117,8 +118,10 @@ class VoicePipeline:
     the sink its reply plays on."""
 
     def __init__(self, stack: VoiceStack, agent: Agent, bus: EventBus,
-                 output: SpeechOutput | None = None) -> None:
+                 output: SpeechOutput | None = None, handoff: TurnHandoff | None = None
+                 ) -> None:
         self.stack = stack
+        self.handoff = handoff  # who answers the turns of some wake words, if anyone
         self.agent = agent
         self.bus = bus
         self.output = output
@@ -146,6 +149,8 @@ class VoicePipeline:
                     result.status = TurnStatus.NO_WAKE
                     return result
                 output.stop()  # the wake word over an announcement silences it
+                if await self._handed_off(result, feed, output):
+                    return result
             else:
                 result.wake = {"detected": False, "enabled": False}
             self.state.set_phase(TurnPhase.LISTENING)
@@ -228,6 +233,20 @@ class VoicePipeline:
             yield
         finally:
             fan_out.detach(voice)
+
+    async def _handed_off(self, result: TurnResult, feed: FrameFeed, output: SpeechOutput
+                          ) -> bool:
+        """The turn of a wake word someone else answers, if they can take it now."""
+        word = result.wake["model"]
+        if self.handoff is None or not self.handoff.takes(word):
+            return False
+        with _Stage(self.bus, Stage.SATELLITE):
+            handed = await self.handoff.run(word, feed, output)
+        if handed is None:  # it could not take it: Heron answers
+            return False
+        result.status = TurnStatus.HANDED_OFF
+        result.transcript, result.reply_audio_ms = handed.transcript, handed.reply_audio_ms
+        return True
 
     async def _wait_for_wake(self, feed: FrameFeed) -> dict[str, Any]:
         detector = self.stack.wake

@@ -6,12 +6,17 @@ listener and barge-in see only these."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from audio.asr import AsrResult
 from audio.wake import WakeDecision
+
+if TYPE_CHECKING:
+    from assistant.voice.feed import FrameFeed
+    from assistant.voice.speech_output import SpeechOutput
 
 
 class WakeDetector(Protocol):
@@ -59,3 +64,26 @@ class Synthesizer(Protocol):
     def language(self) -> str: ...
 
     def synthesize(self, text: str) -> Iterator[Any]: ...
+
+
+class TurnHandoff(Protocol):
+    """Someone else answers the turns begun with certain wake words: Home Assistant,
+    when Heron is its voice satellite (assistant/wyoming/satellite.py). After such a
+    word the pipeline hands it the microphone's frames and the speech output; it
+    returns what was said and answered, or None when it could not take the turn (then
+    the frames it read are handed back and Heron answers itself)."""
+
+    def takes(self, wake_word: str) -> bool: ...
+
+    async def run(self, wake_word: str, feed: FrameFeed, output: SpeechOutput
+                  ) -> HandedOff | None: ...
+
+
+@dataclass
+class HandedOff:
+    """A turn another assistant answered: what it heard and what it replied."""
+
+    transcript: str = ""
+    reply: str = ""
+    reply_audio_ms: int = 0
+    error: str = ""  # its error code, when it failed the turn

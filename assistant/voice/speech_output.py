@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -86,8 +87,20 @@ class SpeechOutput:
         progress while it plays, or after it is cancelled. Cancelled or failed midway,
         the speaker is silenced and released at once: nothing plays on."""
         tts = voice or self.stack.tts
+        return await self._utter(text, tts.sample_rate_hz, self._synthesized(text, tts),
+                                 spoken)
+
+    async def play(self, text: str, rate_hz: int, audio: AsyncIterator[np.ndarray],
+                   spoken: Spoken | None = None) -> Spoken:
+        """Play audio made elsewhere (int16 at `rate_hz`, e.g. Home Assistant's reply to
+        a satellite turn) exactly like speech: in the queue, with the events, the state
+        and `stop()`; `text` is what it says, for the events ("" when unknown)."""
+        return await self._utter(text, rate_hz, audio, spoken)
+
+    async def _utter(self, text: str, rate_hz: int, audio: AsyncIterator[np.ndarray],
+                     spoken: Spoken | None) -> Spoken:
         spoken = spoken or Spoken()
-        spoken.rate_hz = tts.sample_rate_hz
+        spoken.rate_hz = rate_hz
         asked = self._drops
         with self.state.speaking():  # from the moment it is asked: no "idle" in between
             async with self._turns:
@@ -98,8 +111,8 @@ class SpeechOutput:
                 finished = False
                 try:
                     if self.sink is not None:
-                        self.sink.retune(tts.sample_rate_hz)
-                    await self._play(text, tts, spoken)
+                        self.sink.retune(rate_hz)
+                    await self._play(text, audio, spoken)
                     finished = not spoken.stopped
                 finally:
                     self._playing = None
@@ -125,18 +138,24 @@ class SpeechOutput:
         if self._pieces is not None:
             self._pieces.put_nowait(None)  # a play waiting on synthesis ends now
 
-    async def _play(self, text: str, tts: Synthesizer, spoken: Spoken) -> None:
-        """Synthesize sentence by sentence while earlier ones play."""
+    async def _synthesized(self, text: str, tts: Synthesizer) -> AsyncIterator[np.ndarray]:
+        """The text's audio, sentence by sentence (synthesis runs on the work thread)."""
+        for piece in split_for_speech(text):
+            async for chunk in self.stack.iterate_on_work(lambda p=piece: tts.synthesize(p)):
+                yield chunk
+
+    async def _play(self, text: str, audio: AsyncIterator[np.ndarray], spoken: Spoken
+                    ) -> None:
+        """Play the chunks while later ones are still being made (synthesized, or
+        received)."""
         queue: asyncio.Queue = asyncio.Queue()
         self._pieces = queue
         sink = self.sink
 
         async def produce() -> None:
             try:
-                for piece in split_for_speech(text):
-                    async for chunk in self.stack.iterate_on_work(
-                            lambda p=piece: tts.synthesize(p)):
-                        await queue.put(chunk)
+                async for chunk in audio:
+                    await queue.put(chunk)
             finally:
                 await queue.put(None)
 

@@ -11,6 +11,7 @@ from wyoming.info import (
     HandleModel,
     HandleProgram,
     Info,
+    Satellite,
     TtsProgram,
     TtsVoice,
     WakeModel,
@@ -19,6 +20,7 @@ from wyoming.info import (
 
 from assistant import __version__
 from assistant.voice.stack import VoiceStack
+from assistant.wyoming.satellite_options import SatelliteOptions
 from assistant.wyoming.wake_session import WakePool, enrolled_words
 from audio.asr import AUTO, WHISPER_LANGUAGES, AsrOptions
 from audio.enroll import spoken_form
@@ -77,18 +79,37 @@ def asr_languages(options: AsrOptions) -> list[str]:
 
 def _wake_models(stack: VoiceStack, pool: WakePool) -> list[WakeModel]:
     enrolled = set(enrolled_words(stack.wake_dir))
-    models = []
-    for name in pool.known():
-        spec = _SPECS.get(name)
-        if name in enrolled:
-            by, installed = Attribution(name="you (enrolled by voice)", url=""), True
-        else:
-            by, installed = _by(spec), _phrase_installed(name, stack)
-        models.append(WakeModel(name=name, attribution=by, installed=installed,
-                                description=_title(spec) or f"enrolled word “{name}”",
-                                version=_version(spec), languages=["en"],
-                                phrase=spoken_form(name)))
-    return models
+    return [_wake_model(name, stack, enrolled) for name in pool.known()]
+
+
+def _wake_model(name: str, stack: VoiceStack, enrolled: set[str]) -> WakeModel:
+    spec = _SPECS.get(name)
+    if name in enrolled:
+        by, installed = Attribution(name="you (enrolled by voice)", url=""), True
+    else:
+        by, installed = _by(spec), _phrase_installed(name, stack)
+    return WakeModel(name=name, attribution=by, installed=installed,
+                     description=_title(spec) or f"enrolled word “{name}”",
+                     version=_version(spec), languages=["en"], phrase=spoken_form(name))
+
+
+def satellite_info(stack: VoiceStack, options: SatelliteOptions, name: str) -> Info:
+    """What Heron as a satellite tells Home Assistant: a satellite (so the Wyoming
+    integration sets it up as one), the wake words that start Home Assistant's
+    pipeline (with their phrases, which it shows and resolves Detection names by)."""
+    enrolled = set(enrolled_words(stack.wake_dir))
+    words = list(options.wake_words)
+    return Info(
+        satellite=Satellite(
+            name=name, attribution=HERON, installed=True, version=__version__,
+            description="Heron, a local voice assistant, as a voice satellite",
+            area=options.area or None, has_vad=False, active_wake_words=words,
+            max_active_wake_words=len(words), supports_trigger=False),
+        wake=[WakeProgram(
+            name="heron-wake", attribution=HERON, installed=True, version=__version__,
+            description="Heron wake words, detected on this machine",
+            models=[_wake_model(w, stack, enrolled) for w in words])],
+    )
 
 
 def _phrase_installed(name: str, stack: VoiceStack) -> bool:

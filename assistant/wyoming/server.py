@@ -35,11 +35,11 @@ async def serve(core: Core, stack: VoiceStack, options: ServeOptions,
     pool = WakePool(stack)
     services = Services(stack=stack, wake=pool, desk=AgentDesk(core),
                         describe=lambda: build_info(stack, pool), tts_lock=asyncio.Lock())
-    server = _server(options.address)
+    server = server_for(options.address)
     announcement: Announcement | None = None
     stop = asyncio.Event()
     try:
-        await _listen(server, options.address, partial(HeronEventHandler, services))
+        await listen(server, options.address, partial(HeronEventHandler, services))
         await _load(core, stack, pool)
         if options.zeroconf_name is not None:
             announcement = Announcement(options.address, options.zeroconf_name)
@@ -56,13 +56,13 @@ async def serve(core: Core, stack: VoiceStack, options: ServeOptions,
         stack.close()
 
 
-def _server(address: ServeAddress) -> AsyncServer:
+def server_for(address: ServeAddress) -> AsyncServer:
     if address.scheme == "unix":
         return AsyncUnixServer(address.path)
     return AsyncTcpServer(address.host, address.port)
 
 
-async def _listen(server: AsyncServer, address: ServeAddress, factory) -> None:
+async def listen(server: AsyncServer, address: ServeAddress, factory) -> None:
     try:
         await server.start(factory)
     except OSError as err:
