@@ -136,7 +136,7 @@ def build_core(paths: HeronPaths, config: HeronConfig, bus: EventBus | None = No
     core: Core
     register_builtins(registry, config, timers=timers, reminders=reminders, notes=notes,
                       outbox=outbox, lists=lists, ocr=ocr, explainer=lambda: core.llm,
-                      secrets=secrets)
+                      secrets=secrets, screen_dir=paths.cache_dir / "screen")
     llm = create_llm(config.llm, paths.data_dir, store)
     llm_turn = (LlmTurn(llm, registry, config.llm.max_tool_rounds, config.llm.history_turns)
                 if llm is not None else None)

@@ -100,11 +100,16 @@ def file_lock(path: Path) -> Iterator[None]:
 def write_private(path: Path, text: str, sync: bool = True) -> None:
     """Replace `path` atomically with a 0600 file holding `text` (readers see the old
     or the new contents, never a partial file); `sync` flushes it to disk first."""
+    write_private_bytes(path, text.encode("utf-8"), sync)
+
+
+def write_private_bytes(path: Path, data: bytes, sync: bool = True) -> None:
+    """write_private for bytes (a picture)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o600)  # mkstemp already uses 0600; keep it explicit
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             if sync:
                 os.fsync(fh.fileno())

@@ -15,6 +15,7 @@ from assistant.config_patch import update_config_file
 from assistant.desktop import autostart
 from assistant.events import (
     AssistantState,
+    CallStatus,
     EnrolmentProgress,
     Event,
     ReminderFired,
@@ -28,6 +29,7 @@ from gui.audit_window import AuditWindow
 from gui.bridge import CoreBridge
 from gui.conversation_window import ConversationWindow
 from gui.enrol_dialog import EnrolDialog
+from gui.screen_reading_window import ScreenReadingWindow
 from gui.settings_window import SettingsWindow
 from models.errors import CodedError
 
@@ -46,6 +48,7 @@ class Windows:
         self.settings: SettingsWindow | None = None
         self.enrol: EnrolDialog | None = None
         self.audit: AuditWindow | None = None
+        self.reading: ScreenReadingWindow | None = None
 
     # -- start-up -----------------------------------------------------------------------
     def on_ready(self) -> None:
@@ -68,6 +71,17 @@ class Windows:
         if isinstance(event, (TimerFired, ReminderFired)) or (
                 isinstance(event, ToolCallFinished) and event.tool in DUE_TOOLS):
             self.refresh_due()
+        if isinstance(event, ToolCallFinished) and event.tool == "show_screen_reading" \
+                and event.result is not None and event.status == CallStatus.OK:
+            self.show_reading(event.result)
+
+    def show_reading(self, result: dict[str, Any]) -> None:
+        """"Show me what you read": the screenshot with the boxes Heron found."""
+        if self.reading is None:
+            self.reading = ScreenReadingWindow()
+        self.reading.show_reading(result)
+        self.reading.show()
+        self.reading.raise_()
 
     # -- the conversation -----------------------------------------------------------------
     def show_main(self) -> None:

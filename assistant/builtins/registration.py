@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.broadcast import Broadcast
 from assistant.builtins.calculate import Calculate
@@ -24,10 +26,17 @@ from assistant.builtins.mpris import MprisClient
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.builtins.phone import NotifyPhone
 from assistant.builtins.reminders import SetReminder
-from assistant.builtins.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
+from assistant.builtins.screen import (
+    ClickOnScreen,
+    DescribeScreen,
+    FindOnScreen,
+    ListControls,
+    ReadScreen,
+)
 from assistant.builtins.screen_backends import X11Screen, XdotoolInput
 from assistant.builtins.screen_help import Explainer, ExplainError
 from assistant.builtins.screen_ocr import ScreenOcr
+from assistant.builtins.screen_shown import ShowScreenReading
 from assistant.builtins.timers import (
     CancelTimer,
     ChangeTimer,
@@ -61,10 +70,11 @@ def desktop_backends(vision: VisionOptions, sensors: SensorGate) -> DesktopBacke
 def register_builtins(registry: ToolRegistry, config: HeronConfig, *, timers: TimerStore,
                       reminders: ReminderStore, notes: NoteStore, outbox: Outbox,
                       lists: ListStore, ocr: ScreenOcr, explainer: Explainer,
-                      secrets: SecretStore) -> None:
+                      secrets: SecretStore, screen_dir: Path) -> None:
     """Registers every built-in tool over the core's stores; `explainer` gives
     explain_error the chat model of the moment (None when [llm] is off); home_control
-    only when [home_assistant] url is set (its token is read from `secrets` per call)."""
+    only when [home_assistant] url is set (its token is read from `secrets` per call);
+    show_screen_reading keeps its picture in `screen_dir`."""
     for tool in (GetTime(), GetDate(), SetTimer(timers), ListTimers(timers),
                  CancelTimer(timers), PauseTimer(timers), ResumeTimer(timers),
                  ChangeTimer(timers), SetReminder(reminders), OpenApp(), OpenUrl(),
@@ -74,7 +84,8 @@ def register_builtins(registry: ToolRegistry, config: HeronConfig, *, timers: Ti
                  *list_tools(lists), *media_tools(config.media), *volume_tools()):
         registry.register(tool)
     # Screen and camera share the one OCR model of the process, loaded on first use.
-    for tool in (ReadScreen(ocr), DescribeScreen(ocr), FindOnScreen(ocr), ClickOnScreen(ocr),
+    for tool in (ReadScreen(ocr), DescribeScreen(ocr), ListControls(ocr), FindOnScreen(ocr),
+                 ClickOnScreen(ocr), ShowScreenReading(ocr, screen_dir),
                  ExplainError(ocr, explainer=explainer), CameraSnapshot(), ScanQr(ocr),
                  WhoIsThere()):
         registry.register(tool)

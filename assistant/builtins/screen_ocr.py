@@ -13,7 +13,7 @@ from vision.redact import Redaction, redact, redact_ocr
 
 if TYPE_CHECKING:
     from models.store import ModelStore
-    from vision.types import Frame, OcrResult
+    from vision.types import Box, Frame, OcrResult
 
 
 class ScreenOcr:
@@ -53,6 +53,18 @@ class ScreenOcr:
 
     async def read(self, frame: Frame) -> tuple[OcrResult, Redaction]:
         return await asyncio.to_thread(self.read_sync, frame)
+
+    async def read_masked(self, frame: Frame) -> tuple[OcrResult, Redaction, list[Box]]:
+        """Like read, plus the boxes of the lines redaction changed (a picture of the
+        screen shown to anyone must black them out)."""
+        def work() -> tuple[OcrResult, Redaction, list[Box]]:
+            raw = self.reader().read(frame)
+            result, redaction = redact_ocr(raw, self.options.redact_options)
+            masked = [new.box for old, new in zip(raw.lines, result.lines, strict=True)
+                      if old.text != new.text]
+            return result, redaction, masked
+
+        return await asyncio.to_thread(work)
 
     def redact(self, text: str) -> Redaction:
         return redact(text, self.options.redact_options)
