@@ -6,8 +6,9 @@ network.
 The exchange, as Home Assistant's satellites do it: Describe → Info (which of our words
 the server has, under its names), Detect(names), AudioStart, then one AudioChunk per
 80 ms frame for as long as Heron listens; the server sends Detection(name, timestamp)
-whenever a word fires. A reset (a new turn) sends AudioStart again: the server forgets
-the audio heard, as the local detector does.
+whenever a word fires. A reset (a new turn) sends Detect and AudioStart again: the
+server forgets the audio heard, as the local detector does. Timestamps count the
+stream's audio (ms) across resets, so a Detection says which frame it is about.
 
 The server says nothing while no word fires, so its health is asked: a Describe every
 PING_S must be answered within the stage timeout. A connection refused or closed, an
@@ -43,8 +44,7 @@ log = logging.getLogger(__name__)
 PING_S = 2.0  # how often the server is asked whether it is still there
 MAX_BACKLOG_FRAMES = 25  # 2 s of audio not written yet: the server stopped reading
 RETRY_POLL_S = 0.25  # how often a closed link looks whether the breaker allows a retry
-_RESET = object()
-_PING = object()
+_PING = ("ping",)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class WakeLink:
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
-        self._frames: asyncio.Queue[object] | None = None
+        self._frames: asyncio.Queue[tuple] | None = None
         self._pong: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
         self._pushed = 0  # frames pushed on `_push_stream` (frame thread only)
@@ -117,6 +117,11 @@ class WakeLink:
         self._thread.start()
         self._ready.wait(5.0)
 
+    @property
+    def running(self) -> bool:
+        """Whether the link's thread is up (connected or waiting to connect)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def push(self, samples: np.ndarray) -> tuple[int, int] | None:
         """Send one frame; (stream, index of the frame in it), or None when no stream
         is open (the caller listens locally)."""
@@ -128,7 +133,7 @@ class WakeLink:
         index = self._pushed
         self._pushed += 1
         pcm = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
-        if not self._call(self._enqueue, stream, (index, pcm)):
+        if not self._call(self._enqueue, stream, ("frame", index, pcm)):
             return None
         return stream, index
 
@@ -137,7 +142,7 @@ class WakeLink:
         index of the next frame, from which detections count; None when no stream."""
         if not self.live or self._push_stream != self.stream:
             return None
-        self._call(self._enqueue, self.stream, _RESET)
+        self._call(self._enqueue, self.stream, ("reset", self._pushed))
         return self._pushed
 
     def close(self) -> None:
@@ -190,8 +195,7 @@ class WakeLink:
                 info = Info.from_event(await read_until(client,
                                                         lambda e: Info.is_type(e.type)))
                 self._names = match_words(self.words, offered_words(info))
-                await client.write_event(Detect(names=list(self._names)).event())
-                await client.write_event(AudioStart(SAMPLE_RATE_HZ, 2, 1).event())
+                await self._start_audio(client, 0)
             self.remote.succeeded(round((time.perf_counter() - t0) * 1000, 1))
             self._frames = asyncio.Queue()
             self._pong = asyncio.Event()
@@ -206,7 +210,7 @@ class WakeLink:
             with contextlib.suppress(Exception):
                 await client.disconnect()
 
-    def _enqueue(self, stream: int, item: object) -> None:
+    def _enqueue(self, stream: int, item: tuple) -> None:
         if self.live and stream == self.stream and self._frames is not None:
             self._frames.put_nowait(item)
 
@@ -215,16 +219,23 @@ class WakeLink:
         assert frames is not None
         while True:
             item = await frames.get()
-            if item is _RESET:
-                await client.write_event(AudioStart(SAMPLE_RATE_HZ, 2, 1).event())
-            elif item is _PING:
-                await client.write_event(Describe().event())
-            else:
-                index, pcm = item  # type: ignore[misc]
+            if item[0] == "frame":
+                _, index, pcm = item
                 # the end of the frame, in ms since the stream began: the server's
                 # Detection carries the timestamp of the audio it had when it fired
                 await client.write_event(AudioChunk(SAMPLE_RATE_HZ, 2, 1, pcm, timestamp=(
                     index + 1) * FRAME_MS).event())
+            elif item[0] == "reset":
+                await self._start_audio(client, item[1])
+            else:
+                await client.write_event(Describe().event())
+
+    async def _start_audio(self, client: AsyncTcpClient, index: int) -> None:
+        """Detect and AudioStart: listen afresh from frame `index` of the stream (a
+        server may forget the Detect when a stream of audio ends, so it is sent again)."""
+        await client.write_event(Detect(names=list(self._names)).event())
+        await client.write_event(AudioStart(SAMPLE_RATE_HZ, 2, 1,
+                                            timestamp=index * FRAME_MS).event())
 
     async def _read(self, client: AsyncTcpClient) -> None:
         pong = self._pong

@@ -9,20 +9,27 @@ comes, like a live microphone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 import wave
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import free_port, run_heron
+from helpers import REPO, free_port, run_heron
 
+from assistant.config import HeronConfig
 from assistant.voice.factory import REMOTE_WAKE_TIMEOUT_S
+from assistant.voice.stack import VoiceStack
 from assistant.wyoming.remote import RemoteStage
 from assistant.wyoming.remote_wake import ENGINE, RemoteWakeDetector
 from assistant.wyoming.wake_link import MAX_BACKLOG_FRAMES, PING_S
@@ -198,3 +205,61 @@ def test_heron_listen_wakes_through_the_server_and_doctor_shows_it(
     assert row_up["data"]["programs"] == ["openwakeword"]
     assert row_up["data"]["words"] == {"ok_nabu_v0.1": WORD}
     assert row_down["status"] == "warn" and "does not answer" in row_down["detail"]
+
+
+def test_a_replaced_or_closed_stack_lets_go_of_the_server(server: WyomingPeer,
+                                                           tmp_path: Path) -> None:
+    """Changing [wake] in Settings builds a new detector: the old one's stream ends (no
+    thread or connection left behind); so does closing the stack."""
+    base = HeronConfig()
+    config = replace(base, wake=replace(base.wake, backend=server.backend))
+    stack = VoiceStack(config, ModelStore(tmp_path / "models"))
+    try:
+        first = stack.wake
+        assert isinstance(first, RemoteWakeDetector)
+        assert silence_until(first, remote=True, max_s=10)
+        asyncio.run(stack.replace("wake"))
+        second = stack.wake
+        assert second is not first and not first.link.running and second.link.running
+    finally:
+        stack.close()
+    assert not second.link.running
+
+
+@pytest.fixture(scope="module")
+def heron_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WyomingPeer]:
+    """Another Heron (`heron wyoming`) as the wake word server."""
+    home = tmp_path_factory.mktemp("heron-server")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "wyoming", "--uri",
+                             f"tcp://127.0.0.1:{port}"], cwd=REPO,
+                            env={**os.environ, "HERON_HOME": str(home)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peer = WyomingPeer("heron wyoming", proc, port)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, "heron wyoming exited"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "heron wyoming did not start"
+                time.sleep(0.5)
+        yield peer
+    finally:
+        peer.stop()
+
+
+def test_another_heron_as_the_wake_server(heron_server: WyomingPeer,
+                                          clips: dict[str, np.ndarray], tmp_path: Path) -> None:
+    detector = make_detector(tmp_path, heron_server.port)
+    try:
+        assert silence_until(detector, remote=True, max_s=10)
+        # each clip is a new turn (Detect and AudioStart again, timestamps going on)
+        heard = [listen(detector, clips[name]) for name in ("wake", "other", "wake")]
+        health = detector.remote.health()
+    finally:
+        detector.close()
+    assert heard == [[(WORD, (ENGINE,))], [], [(WORD, (ENGINE,))]]
+    assert health.healthy
