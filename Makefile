@@ -22,7 +22,8 @@ $(VENV)/.stamp-run: pyproject.toml requirements/models-nodeps.txt scripts/instal
 	scripts/install.sh run
 	touch $@
 
-$(VENV)/.stamp-test: pyproject.toml requirements/models-nodeps.txt scripts/install.sh
+$(VENV)/.stamp-test: pyproject.toml requirements/models-nodeps.txt \
+		requirements/wyoming-openwakeword.txt scripts/install.sh
 	scripts/system-deps.sh test
 	scripts/install.sh test
 	touch $@ $(VENV)/.stamp-run
@@ -31,4 +32,4 @@ verify-models:
 	$(BIN)/heron models verify
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-wyoming-oww build *.egg-info .pytest_cache .ruff_cache

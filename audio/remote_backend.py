@@ -1,6 +1,7 @@
-"""`backend = "wyoming://HOST:PORT"` in [asr] and [tts]: a stage served by a Wyoming
-server (wyoming-faster-whisper, wyoming-piper, or another Heron) instead of this
-machine's model, which stays loaded as the fallback. "" = this machine only."""
+"""`backend = "wyoming://HOST:PORT"` in [asr], [tts] and [wake]: a stage served by a
+Wyoming server (wyoming-faster-whisper, wyoming-piper, wyoming-openwakeword, or another
+Heron) instead of this machine's model, which stays loaded as the fallback. "" = this
+machine only."""
 
 from __future__ import annotations
 

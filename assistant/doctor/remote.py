@@ -1,6 +1,6 @@
-"""`heron doctor`'s rows for remote stages ([asr]/[tts] backend = "wyoming://…"): does
-the server answer a Wyoming `describe`, how long the round trip takes, and does it
-offer the stage Heron wants from it."""
+"""`heron doctor`'s rows for remote stages ([asr]/[tts]/[wake] backend = "wyoming://…"):
+does the server answer a Wyoming `describe`, how long the round trip takes, and does it
+offer the stage Heron wants from it (for the wake word: the configured words)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,22 @@ from assistant.doctor.check import Check, CheckStatus
 from audio.remote_backend import parse_backend
 
 DESCRIBE_TIMEOUT_S = 3.0
-_PROGRAMS = {"asr": "asr", "tts": "tts"}  # the Info field that lists each stage's programs
+# the Info field that lists each stage's programs
+_PROGRAMS = {"asr": "asr", "tts": "tts", "wake": "wake"}
 
 
 def check_remote_stages(config: HeronConfig) -> list[Check]:
     rows = []
-    for stage, backend in (("asr", config.asr.backend), ("tts", config.tts.backend)):
+    for stage, backend in (("wake", config.wake.backend), ("asr", config.asr.backend),
+                           ("tts", config.tts.backend)):
         if backend:
-            rows.append(check_remote(stage, backend))
+            words = config.wake.model_names() if stage == "wake" else ()
+            rows.append(check_remote(stage, backend, words))
     return rows
 
 
-def check_remote(stage: str, backend: str) -> Check:
+def check_remote(stage: str, backend: str, words: tuple[str, ...] = ()) -> Check:
+    """One stage's row; `words`: the wake words the server must have."""
     name = f"remote {stage}"
     fix = (f"start the Wyoming {stage} server at {backend}, or set [{stage}] backend = \"\" "
            "to use this machine only")
@@ -45,9 +49,24 @@ def check_remote(stage: str, backend: str) -> Check:
         return Check(name, CheckStatus.WARN,
                      f"{backend} answers in {ms:g} ms but offers no {stage}; Heron uses this "
                      "machine's model", fix, {**data, "error": f"no {stage} program"})
+    if words:
+        from assistant.wyoming.remote import RemoteFailed
+        from assistant.wyoming.wake_link import match_words, offered_words
+
+        offered = offered_words(info)
+        data["models"] = offered
+        try:
+            data["words"] = match_words(words, offered)
+        except RemoteFailed as err:
+            data["ok"] = False
+            return Check(name, CheckStatus.WARN,
+                         f"{backend} answers in {ms:g} ms but {err}; Heron listens with this "
+                         "machine's model", "set [wake] model to one of the server's words, "
+                         "or give the server that model", {**data, "error": str(err)})
+    heard = "".join(f", {theirs} for {ours}" for theirs, ours in data.get("words", {}).items())
     return Check(name, CheckStatus.OK,
-                 f"{backend}: {', '.join(p.name for p in programs)}, answers in {ms:g} ms",
-                 data=data)
+                 f"{backend}: {', '.join(p.name for p in programs)}{heard}, answers in "
+                 f"{ms:g} ms", data=data)
 
 
 async def _describe(host: str, port: int):

@@ -1,8 +1,8 @@
 """Which implementation each voice stage uses, by name ([voice] in config.toml), and
 the one place they are built. A new kind of stage — a Wyoming server, a GPU build — is
 one builder here and one name in the config: the rest of Heron sees the ports
-(assistant/voice/ports.py). `[asr]`/`[tts] backend = "wyoming://HOST:PORT"` puts a
-Wyoming server in front of the local model, which stays as the fallback."""
+(assistant/voice/ports.py). `[asr]`/`[tts]`/`[wake] backend = "wyoming://HOST:PORT"`
+puts a Wyoming server in front of the local model, which stays as the fallback."""
 
 from __future__ import annotations
 
@@ -20,7 +20,17 @@ if TYPE_CHECKING:
 def _wake(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -> Any:
     from audio.wake import WakeWordDetector
 
-    return WakeWordDetector(config.wake, store, enrolled_dir=wake_dir)
+    local = WakeWordDetector(config.wake, store, enrolled_dir=wake_dir)
+    if not config.wake.backend:
+        return local
+    from assistant.wyoming.remote import RemoteStage
+    from assistant.wyoming.remote_wake import RemoteWakeDetector
+
+    words = tuple(w.name for w in local.words)  # a model file's word by its file name
+    cooldown = {w: config.wake.tuning_for(m).cooldown_ms
+                for w, m in zip(words, config.wake.model_names(), strict=True)}
+    return RemoteWakeDetector(RemoteStage("wake", config.wake.backend, REMOTE_WAKE_TIMEOUT_S),
+                              local, words, cooldown)
 
 
 def _vad(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -> Any:
@@ -68,6 +78,8 @@ def _tts(config: HeronConfig, store: ModelStore, wake_dir: Path | None) -> Any:
 # A remote stage slower than this is treated as down: the local model answers instead.
 REMOTE_ASR_TIMEOUT_S = 6.0
 REMOTE_TTS_TIMEOUT_S = 6.0  # per sentence
+# The wake server must connect, and answer each ping (a Describe) within this.
+REMOTE_WAKE_TIMEOUT_S = 3.0
 
 Builder = Callable[["HeronConfig", ModelStore, "Path | None"], Any]
 # stage → implementation name → builder. The local models are imported when built:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -35,6 +36,8 @@ from assistant.voice.stack import VoiceStack
 from assistant.voice.state import StateOwner, TurnPhase
 from audio.frames import FRAME_MS, AudioChunk
 from models.errors import CodedError
+
+MAX_WAKE_LATE_MS = 2000  # the most audio handed back after a late wake decision
 
 
 class NoSpeech(CodedError):
@@ -252,12 +255,19 @@ class VoicePipeline:
         detector = self.stack.wake
         await self.stack.on_frames(detector.reset)
         best = 0.0
+        recent: deque[AudioChunk] = deque(maxlen=MAX_WAKE_LATE_MS // FRAME_MS)
         async for frame in feed:
+            recent.append(frame)
             decision = await self.stack.on_frames(detector.step, frame.samples)
             best = max(best, decision.score)
             if decision.fired is not None:
+                # a remote detector says so a few frames after the word: those frames
+                # are the start of the command, for the listener
+                late = min(decision.late_ms // FRAME_MS, len(recent))
+                if late:
+                    feed.push_back(list(recent)[-late:])
                 event = WakeDetected(model=decision.fired, score=round(decision.score, 4),
-                                     audio_ms=frame.timestamp_ms + FRAME_MS)
+                                     audio_ms=frame.timestamp_ms + FRAME_MS - late * FRAME_MS)
                 self.bus.publish(event)
                 # each engine's own score for the word that fired (micro, oww)
                 engines = decision.engine_scores.get(decision.fired, {})

@@ -108,7 +108,9 @@ class VoiceStack:
             return
         run_on = self.on_frames if _PARTS[part].on_frames else self.on_work
         new = await run_on(self._make, part)
-        self._parts[part] = new
+        old, self._parts[part] = self._parts[part], new
+        if old is not getattr(self.stages, part, None):  # a scripted stage is the test's
+            await run_on(_close, old)
 
     def _part(self, part: str) -> Any:
         built = self._parts.get(part, _UNBUILT)
@@ -198,6 +200,16 @@ class VoiceStack:
             yield item
 
     def close(self) -> None:
+        for part, built in list(self._parts.items()):
+            if built is not getattr(self.stages, part, None):
+                _close(built)  # a remote stage's connection and thread
         self.frame_executor.shutdown(wait=False, cancel_futures=True)
         self.work_executor.shutdown(wait=False, cancel_futures=True)
         self.playback_executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _close(part: Any) -> None:
+    """End what a stage holds open beyond its memory (the remote wake word's stream)."""
+    close = getattr(part, "close", None)
+    if callable(close):
+        close()

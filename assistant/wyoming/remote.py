@@ -1,4 +1,4 @@
-"""A voice stage served by a Wyoming server ([asr]/[tts] backend = "wyoming://HOST:PORT"),
+"""A voice stage served by a Wyoming server ([asr]/[tts]/[wake] backend = "wyoming://HOST:PORT"),
 behind a circuit breaker, with this machine's model as the fallback.
 
 Each request is one connection and one exchange of events (the Wyoming servers serve
@@ -7,7 +7,10 @@ with an error or does not answer within the timeout fails the request: the stage
 the local model for it, the breaker opens, and the next requests go straight to the
 local model until the cooldown is over; then one request tries the server again. The
 user is told once per outage (a warning in the log, and `heron doctor`), not at every
-turn. Blocking: runs on the stage's executor thread, like the local model."""
+turn. Blocking: runs on the stage's executor thread, like the local model.
+
+The wake word is one long stream rather than requests (assistant/wyoming/wake_link.py):
+it uses the same breaker and messages through allow / succeeded / failed."""
 
 from __future__ import annotations
 
@@ -56,7 +59,8 @@ class RemoteStage:
     """The connection side of one remote stage; `exchange` does the talking."""
 
     def __init__(self, stage: str, backend: str, timeout_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 cooldown_s: float = COOLDOWN_S) -> None:
         address = parse_backend(stage, backend)
         if address is None:
             raise ValueError(f"{stage}: no remote backend configured")
@@ -64,7 +68,7 @@ class RemoteStage:
         self.host, self.port = address
         self.uri = backend
         self.timeout_s = timeout_s
-        self.breaker = CircuitBreaker(failure_threshold=1, cooldown_s=COOLDOWN_S, clock=clock)
+        self.breaker = CircuitBreaker(failure_threshold=1, cooldown_s=cooldown_s, clock=clock)
         self.last_ms: float | None = None
         self.last_error = ""
         self._told = False  # the user was told of this outage
@@ -77,24 +81,33 @@ class RemoteStage:
     def run(self, exchange: Callable[[AsyncTcpClient], Awaitable[T]]) -> T | None:
         """`exchange` on a new connection, or None when the server is skipped (breaker
         open) or fails: the caller then uses its local model."""
-        with self._lock:
-            if not self.breaker.allow():
-                return None
+        if not self.allow():
+            return None
         t0 = time.perf_counter()
         try:
             result = asyncio.run(self._connected(exchange))
         except Exception as err:  # whatever the server did, the turn goes on locally
-            self._failed(err)
+            self.failed(err)
             return None
+        self.succeeded(round((time.perf_counter() - t0) * 1000, 1))
+        return result
+
+    def allow(self) -> bool:
+        """Whether the server may be asked now (the breaker is closed, or this is the
+        one trial after the cooldown)."""
+        with self._lock:
+            return self.breaker.allow()
+
+    def succeeded(self, ms: float) -> None:
+        """An exchange with the server went through in `ms`, end to end."""
         with self._lock:
             self.breaker.record_success()
-            self.last_ms = round((time.perf_counter() - t0) * 1000, 1)
+            self.last_ms = ms
             self.last_error = ""
             if self._told:
                 log.warning("%s: the Wyoming server at %s answers again; using it",
                             self.stage, self.uri)
                 self._told = False
-        return result
 
     async def _connected(self, exchange: Callable[[AsyncTcpClient], Awaitable[T]]) -> T:
         client = AsyncTcpClient(self.host, self.port, connect_timeout=CONNECT_TIMEOUT_S)
@@ -105,7 +118,8 @@ class RemoteStage:
             finally:
                 await client.disconnect()
 
-    def _failed(self, err: BaseException) -> None:
+    def failed(self, err: BaseException) -> None:
+        """The server failed: the breaker opens, and the user is told once per outage."""
         why = _why(err)
         with self._lock:
             self.breaker.record_failure()
@@ -113,7 +127,7 @@ class RemoteStage:
             if not self._told:  # once per outage
                 log.warning("%s: the Wyoming server at %s failed (%s); using this machine's "
                             "model, and trying the server again in %g s", self.stage,
-                            self.uri, why, COOLDOWN_S)
+                            self.uri, why, self.breaker.cooldown_s)
                 self._told = True
 
 

@@ -92,6 +92,9 @@ class WakePool:
                 raise RequestError("wyoming.unknown_wake_word", str(err),
                                    "ask for another word, or change [wake] engines") from err
             config = replace(config, wake=wake)
+        # Heron serving the wake word listens with its own models, even when it listens
+        # through another server itself ([wake] backend)
+        config = replace(config, wake=replace(config.wake, backend=""))
         return build_stage("wake", config, self.stack.store, self.stack.wake_dir)
 
 

@@ -50,6 +50,7 @@ def test_malformed_file_names_the_line(tmp_path):
     ('[mcp.servers.ha]\nenabled = true\n', "config.invalid", "or url ="),
     ('[asr]\nbackend = "tcp://gpu:10300"\n', "config.invalid", "wyoming://HOST:PORT"),
     ('[tts]\nbackend = "wyoming://gpu"\n', "config.invalid", "tts.backend"),
+    ('[wake]\nbackend = "wyoming://pi:10400/x"\n', "config.invalid", "wake.backend"),
 ])
 def test_invalid_settings_are_errors_not_ignored(tmp_path, body, code, needle):
     f = tmp_path / "config.toml"
