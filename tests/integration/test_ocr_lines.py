@@ -150,3 +150,33 @@ def test_heron_look_json_reports_whole_lines(tmp_path):
     assert len(line["parts"]) == 2 and "requests" in line["parts"][1]["text"]
     assert report["errors"][0]["kind"] == "traceback"
     assert "requests" in report["summary"]
+
+
+@pytest.mark.gui
+@pytest.mark.slow
+def test_heron_screen_json_on_a_real_display_reports_whole_lines(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from fixtures.windows.xdesktop import DesktopError, start_desktop, stop_desktop
+
+    image = save_image(tmp_path / "terminal.png",
+                       np.ascontiguousarray(SCREENS["build-log-dim"].image))
+    try:
+        desk = start_desktop()
+    except DesktopError as err:  # a failure, not a skip: the machine lacks a test tool
+        pytest.fail(str(err), pytrace=False)
+    try:
+        win = desk.open("image", "Build log", 60, 60, 1280, 720,
+                        env={"HERON_TEST_IMAGE": str(image)})
+        assert "shown" in win.lines(timeout_s=5.0)
+        env = {"DISPLAY": desk.display, "WAYLAND_DISPLAY": "", "XDG_SESSION_TYPE": "x11"}
+        proc = run_heron(tmp_path / "home", "screen", "--json", env=env)
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stdout)
+        (line,) = [ln for ln in report["lines"] if "linker" in ln["text"]]
+        assert squash(line["text"]) == squash(LINKER_ERROR), line
+        assert "linker command failed with exit code 1" in report["summary"]
+    finally:
+        stop_desktop(desk)

@@ -178,3 +178,14 @@ def test_any_email_and_phone_are_masked_when_turned_on(email, phone):
     masked = redact(f"Contact: {email}, phone {phone}", ALL).text
     assert email not in masked and phone not in masked
     assert email in redact(f"Contact: {email}").text  # off by default
+
+
+def test_config_turns_email_and_phone_on_and_rejects_unknown_kinds():
+    from assistant.config import from_dict
+
+    default = from_dict({}).vision.redact_options
+    assert default.kinds == DEFAULT_KINDS
+    on = from_dict({"vision": {"redact_kinds": [*sorted(DEFAULT_KINDS), "email", "phone"]}})
+    assert on.vision.redact_options.kinds == frozenset(SecretKind)
+    with pytest.raises(Exception, match="emails"):
+        from_dict({"vision": {"redact_kinds": ["emails"]}})
