@@ -8,6 +8,7 @@ docs/vision-lines.md."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -16,13 +17,13 @@ from vision.types import Box, OcrLine, reading_order
 
 @dataclass(frozen=True)
 class LineOptions:
-    """max_gap_h: the widest gap joined, in text heights (a text box is about 1.5-2
-    characters of its own height wide per character pair, so 1.6 heights is three or
-    four characters). min_overlap: the share of the lower box's height two boxes must
-    share vertically to be on one baseline. max_height_ratio: a taller box (a heading, a
-    button label next to small print) is a different line. column_rows: a box whose left
-    edge lines up with boxes on at least this many other rows starts a column; it is
-    joined only across a plain word space (`word_gap_h`)."""
+    """max_gap_h: the widest gap joined, in text heights (a character is about half a
+    text height wide, so three to four characters). min_overlap: the share of the
+    lower box's height two boxes must share vertically to be on one baseline.
+    max_height_ratio: a taller box (a heading, a button label next to small print) is a
+    different line. column_rows: a box whose left edge lines up (column_tolerance_h)
+    with boxes on at least this many other rows starts a column; it is joined only
+    across a plain word space (`word_gap_h`)."""
 
     max_gap_h: float = 1.6
     min_overlap: float = 0.6
@@ -40,12 +41,22 @@ def _same_baseline(a: Box, b: Box, opts: LineOptions) -> bool:
     return overlap >= opts.min_overlap * lo
 
 
-def _starts_column(box: Box, others: Sequence[Box], opts: LineOptions) -> bool:
+class _LeftEdges:
+    """The boxes sorted by left edge, to find the ones lined up with a box quickly."""
+
+    def __init__(self, boxes: Sequence[Box]) -> None:
+        self.boxes = sorted(boxes, key=lambda b: b.x)
+        self.xs = [b.x for b in self.boxes]
+
+    def near(self, x: float, tol: float) -> list[Box]:
+        return self.boxes[bisect_left(self.xs, x - tol):bisect_right(self.xs, x + tol)]
+
+
+def _starts_column(box: Box, edges: _LeftEdges, opts: LineOptions) -> bool:
     """Whether `box`'s left edge lines up with left edges on other rows: a column."""
-    tol = opts.column_tolerance_h * box.h
     rows: list[Box] = []
-    for o in others:
-        if abs(o.x - box.x) <= tol and not _same_baseline(o, box, opts) \
+    for o in edges.near(box.x, opts.column_tolerance_h * box.h):
+        if not _same_baseline(o, box, opts) \
                 and not any(_same_baseline(o, r, opts) for r in rows):
             rows.append(o)
             if len(rows) >= opts.column_rows:
@@ -53,7 +64,7 @@ def _starts_column(box: Box, others: Sequence[Box], opts: LineOptions) -> bool:
     return False
 
 
-def joins(left: OcrLine, right: OcrLine, others: Sequence[Box],
+def joins(left: OcrLine, right: OcrLine, edges: _LeftEdges,
           opts: LineOptions = LineOptions()) -> bool:
     """Whether `right` continues `left` on the same line (left is before right)."""
     a, b = left.box, right.box
@@ -63,7 +74,14 @@ def joins(left: OcrLine, right: OcrLine, others: Sequence[Box],
     gap = b.x - a.right
     if gap < -0.5 * h or gap > opts.max_gap_h * h:
         return False
-    return gap <= opts.word_gap_h * h or not _starts_column(b, others, opts)
+    return gap <= opts.word_gap_h * h or not _starts_column(b, edges, opts)
+
+
+_CELL_PX = 8  # chains are indexed by the rows of pixels their last box covers
+
+
+def _cells(box: Box) -> range:
+    return range(box.y // _CELL_PX, box.bottom // _CELL_PX + 1)
 
 
 def merge_lines(lines: Iterable[OcrLine], opts: LineOptions = LineOptions()
@@ -72,22 +90,35 @@ def merge_lines(lines: Iterable[OcrLine], opts: LineOptions = LineOptions()
     union of its parts, its text theirs joined by a space, its confidence their mean
     weighted by length; an unmerged line is returned as it was."""
     pieces = [p for ln in lines for p in (ln.parts or (ln,))]
-    boxes = [p.box for p in pieces]
-    order = sorted(range(len(pieces)), key=lambda i: (pieces[i].box.x, pieces[i].box.y))
+    edges = _LeftEdges([p.box for p in pieces])
     chains: list[list[OcrLine]] = []
-    for i in order:
-        piece = pieces[i]
-        best = None
-        for chain in chains:  # the chain whose last box ends closest before this one
-            last = chain[-1]
-            if last.box.x < piece.box.x and joins(last, piece, boxes, opts):
-                gap = piece.box.x - last.box.right
-                if best is None or gap < best[0]:
-                    best = (gap, chain)
+    # Only a chain whose last box shares pixel rows with a piece can take it (one
+    # baseline means overlapping vertically), so chains are looked up by rows.
+    by_row: dict[int, list[list[OcrLine]]] = {}
+    for piece in sorted(pieces, key=lambda p: (p.box.x, p.box.y)):
+        best: tuple[int, list[OcrLine]] | None = None
+        seen: set[int] = set()
+        for cell in _cells(piece.box):
+            for chain in by_row.get(cell, ()):
+                last = chain[-1]
+                if id(chain) in seen or last.box.x >= piece.box.x:
+                    continue
+                seen.add(id(chain))
+                if joins(last, piece, edges, opts):
+                    gap = piece.box.x - last.box.right
+                    if best is None or gap < best[0]:
+                        best = (gap, chain)
         if best is None:
-            chains.append([piece])
+            chain = [piece]
+            chains.append(chain)
         else:
-            best[1].append(piece)
+            chain = best[1]
+            for cell in _cells(chain[-1].box):  # by identity: chains may be equal
+                row = by_row[cell]
+                del row[next(i for i, c in enumerate(row) if c is chain)]
+            chain.append(piece)
+        for cell in _cells(piece.box):
+            by_row.setdefault(cell, []).append(chain)
     return reading_order(_joined(chain) for chain in chains)
 
 

@@ -82,3 +82,9 @@ def test_translate_moves_the_parts_too():
     (line,) = merge_lines([seg("a b", 0, 0), seg("c", 40, 0)])
     moved = line.translate(100, 5)
     assert [p.box.x for p in moved.parts] == [100, 140] and moved.box.y == 5
+
+
+def test_the_same_box_twice_and_empty_input_are_handled():
+    a = seg("Submit", 10, 10)
+    assert merge_lines([]) == ()
+    assert [ln.text for ln in merge_lines([a, a])] == ["Submit", "Submit"]
