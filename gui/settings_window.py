@@ -206,7 +206,7 @@ class SettingsWindow(QWidget):
     def _privacy(self, config: HeronConfig, autostart: bool, hotkey_status: str) -> QWidget:
         page, form = _page()
         v = config.vision
-        self.redact = QCheckBox("Mask passwords, keys, tokens and card numbers read off the "
+        self.redact = QCheckBox("Mask passwords, keys, tokens, cards and IBANs read off the "
                                 "screen")
         self.redact.setChecked(v.redact)
         self.redact.toggled.connect(lambda on: self._emit({"vision": {"redact": on}}))

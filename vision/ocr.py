@@ -27,8 +27,9 @@ from models.errors import ModelError
 from models.onnx import SessionOptions, create_session
 from models.store import ModelStore
 from vision.errors import VisionError
+from vision.lines import merge_lines
 from vision.pixels import swap_red_blue
-from vision.types import Box, Frame, OcrLine, OcrResult, OcrStats, reading_order
+from vision.types import Box, Frame, OcrLine, OcrResult, OcrStats
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +177,15 @@ class RapidOcrReader:
                                   "run `heron models verify`; if it passes, report this") from err
 
     def read(self, frame: Frame) -> OcrResult:
-        """All text in a frame, boxes in screen coordinates, in reading order."""
+        """All text in a frame, boxes in screen coordinates, as whole lines (boxes of one
+        line joined, vision/lines.py) in reading order."""
         start = time.perf_counter()
         image, scale = fit_pixels(frame.image, self.options.max_read_pixels)
         lines = self.read_lines(image)
         if scale != 1.0:
             lines = [_scaled(ln, 1 / scale) for ln in lines]
         dx, dy = frame.origin
-        return OcrResult(reading_order(ln.translate(dx, dy) for ln in lines),
+        return OcrResult(merge_lines(ln.translate(dx, dy) for ln in lines),
                          OcrStats(elapsed_ms=(time.perf_counter() - start) * 1000,
                                   tiles_total=1, tiles_changed=1, tiles_read=1,
                                   regions_read=1))

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vision.redact import RedactOptions, SecretKind
+from vision.redact import DEFAULT_KINDS, RedactOptions, SecretKind
 
 
 @dataclass(frozen=True)
 class VisionOptions:
     """[vision] in config.toml. redact: mask secrets (passwords, keys, tokens, card
-    numbers) in everything read from the screen or camera before it is returned,
-    logged or sent; redact_kinds: which. exclude_titles / exclude_classes: windows
+    numbers with their CVC and expiry, IBANs) in everything read from the screen or
+    camera before it is returned, logged or sent; redact_kinds: which (add "email" and
+    "phone" to mask those too: they are off by default). exclude_titles / exclude_classes: windows
     blacked out of every capture and left out of window lists (password managers,
     banking). display: X display ("" = $DISPLAY). camera: the camera ("" = first; an
     index, a name, /dev/videoN or a video file). ocr_threads: ONNX threads for OCR.
@@ -20,7 +21,7 @@ class VisionOptions:
     before it is decoded (a 190 KB PNG can hold 13,000 x 13,000 pixels)."""
 
     redact: bool = True
-    redact_kinds: tuple[str, ...] = tuple(SecretKind)
+    redact_kinds: tuple[str, ...] = tuple(k for k in SecretKind if k in DEFAULT_KINDS)
     exclude_titles: tuple[str, ...] = ()
     exclude_classes: tuple[str, ...] = ()
     display: str = ""

@@ -1,5 +1,6 @@
-"""Mask secrets in recognised text (passwords, API keys and tokens, payment cards) before
-it reaches an LLM, a log, a notification or the phone. Pure: text in, text out."""
+"""Mask secrets in recognised text (passwords, API keys and tokens, payment cards with
+their security code and expiry, IBANs; e-mail addresses and phone numbers when asked)
+before it reaches an LLM, a log, a notification or the phone. Pure: text in, text out."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vision.redact_card import mask_below_labels, mask_near_cards
 from vision.types import OcrLine, OcrResult
 
 
@@ -20,7 +22,18 @@ class SecretKind(StrEnum):
     API_KEY = "api_key"  # also a long high-entropy run: an unknown key
     TOKEN = "token"
     CARD = "card"  # a payment card number
+    CVC = "cvc"  # a card's security code, by a card number or a CVC label
+    CARD_EXPIRY = "card_expiry"  # MM/YY by a card number
+    IBAN = "iban"  # a bank account number that passes the IBAN mod-97 check
     PRIVATE_KEY = "private_key"
+    EMAIL = "email"  # off by default
+    PHONE = "phone"  # off by default
+
+
+# E-mail addresses and phone numbers are often what the user asks about ("what is the
+# support address?"): masked only when [vision] redact_kinds lists them.
+OPTIONAL_KINDS = frozenset({SecretKind.EMAIL, SecretKind.PHONE})
+DEFAULT_KINDS = frozenset(SecretKind) - OPTIONAL_KINDS
 
 
 @dataclass(frozen=True)
@@ -30,7 +43,7 @@ class RedactOptions:
     (shorter runs are kept: they are mostly ids and short hashes a user wants to read)."""
 
     enabled: bool = True
-    kinds: frozenset[SecretKind] = frozenset(SecretKind)
+    kinds: frozenset[SecretKind] = DEFAULT_KINDS
     generic_min_length: int = 32
 
 
@@ -55,7 +68,8 @@ class Redaction:
 # Every mask we write starts with "[" and names what it hides; a value that is already
 # one of them is never masked again, so redacting twice changes nothing.
 _MASK_WORDS = ("password", "secret", "token", "jwt", "private key", "card", "aws key",
-               "github token", "slack token", "openai key", "google key", "stripe key")
+               "github token", "slack token", "openai key", "google key", "stripe key",
+               "cvc", "expiry", "iban", "email", "phone")
 _ALREADY = r"(?!\[(?:" + "|".join(re.escape(w) for w in _MASK_WORDS) + r")[\] ])"
 
 _PASSWORD_LABEL = (r"(?:password|passwd|passphrase|passcode|pass\s?code|pwd|pin|passwort|"
@@ -93,12 +107,53 @@ def luhn_ok(digits: str) -> bool:
 
 
 def _card(m: re.Match[str]) -> str | None:
-    digits = re.sub(r"\D", "", m.group(0))
-    # Issuer ranges start with 2-6 (Mastercard 2/5, Amex 3, Visa 4, Discover/UnionPay 6);
-    # with Luhn that keeps order numbers, timestamps and phone numbers readable.
-    if not 13 <= len(digits) <= 19 or digits[0] not in "23456" or not luhn_ok(digits):
+    # A card followed by more digits ("4111 1111 1111 1111 08/27"): the longest run that
+    # ends at a group boundary and is a card is the card; the rest stays.
+    run = m.group(0)
+    ends = [len(run)] + [i for i in range(len(run) - 1, 0, -1) if run[i] in " -"]
+    for end in ends:
+        digits = re.sub(r"\D", "", run[:end])
+        # Issuer ranges start with 2-6 (Mastercard 2/5, Amex 3, Visa 4, Discover/UnionPay
+        # 6); with Luhn that keeps order numbers, timestamps and phone numbers readable.
+        if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_ok(digits):
+            return f"[card ••••{digits[-4:]}]" + run[end:]
+    return None
+
+
+def iban_ok(text: str) -> bool:
+    """The ISO 13616 check: the country and check digits moved to the end, letters as
+    numbers (A=10 … Z=35), the whole number mod 97 is 1."""
+    code = re.sub(r"\s", "", text).upper()
+    if not 15 <= len(code) <= 34 or not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]+", code):
+        return False
+    moved = code[4:] + code[:4]
+    return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
+
+
+def _iban(m: re.Match[str]) -> str | None:
+    # The pattern may run on into a following word ("... 00 EUR"): the longest prefix
+    # that passes the check is the IBAN; the rest stays.
+    run = m.group(0)
+    for end in range(len(run), 14, -1):
+        if run[end - 1] != " " and iban_ok(run[:end]):
+            code = re.sub(r"\s", "", run[:end])
+            return f"[iban ••••{code[-4:]}]" + run[end:]
+    return None
+
+
+_PHONE_LABEL = re.compile(r"(?:tel|phone|mobile|cell|fax|call|whatsapp|telefon|handy)"
+                          r"\w*\.?\s*[:#]?\s*$", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+
+
+def _phone(m: re.Match[str]) -> str | None:
+    run = m.group(0)
+    digits = re.sub(r"\D", "", run)
+    if not 7 <= len(digits) <= 15 or _DATE_LIKE.fullmatch(run.strip()):
         return None
-    return f"[card ••••{digits[-4:]}]"
+    before = m.string[max(0, m.start() - 24):m.start()]
+    shaped = run.startswith(("+", "(")) or re.fullmatch(r"\d{3}[-.]\d{3}[-.]\d{4}", run)
+    return "[phone]" if shaped or _PHONE_LABEL.search(before) else None
 
 
 def shannon_bits(text: str) -> float:
@@ -172,7 +227,15 @@ def _rules(min_len: int) -> tuple[_Rule, ...]:
                                              + _ALREADY
                                              + r"([A-Za-z0-9_\-+/=.~]*\d[A-Za-z0-9_\-+/=.~]*)", i),
               lambda m: m.group(1) + "[secret]" if len(m.group(2)) >= 8 else None),
+        _Rule(SecretKind.IBAN, re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}"
+                                          r"(?![A-Za-z0-9])"), _iban),
         _Rule(SecretKind.CARD, re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w])"), _card),
+        _Rule(SecretKind.EMAIL, re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+"
+                                           r"(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"),
+              _fixed("[email]")),
+        _Rule(SecretKind.PHONE, re.compile(r"(?<![\w+/.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)"
+                                           r"[ .-]?)?\d{2,8}(?:[ .-]\d{2,8}){0,5}"
+                                           r"(?![\w/]|[.,-]\d)"), _phone),
         _Rule(SecretKind.API_KEY, re.compile(r"(?<![A-Za-z0-9])[0-9a-fA-F]{" + str(n)
                                              + r",}(?![A-Za-z0-9])"), _generic_hex),
         _Rule(SecretKind.API_KEY, re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{" + str(n)
@@ -205,6 +268,10 @@ def redact(text: str, options: RedactOptions = RedactOptions()) -> Redaction:
             return mask
 
         text = rule.pattern.sub(sub, text)
+    cvc, expiry = SecretKind.CVC in options.kinds, SecretKind.CARD_EXPIRY in options.kinds
+    if cvc or expiry:  # after the card rule: a masked card still says "a card is here"
+        text, near = mask_near_cards(text, _card, cvc, expiry)
+        counts.update({SecretKind(k): n for k, n in near.items() if n})
     return Redaction(text, tuple(sorted(counts.items())))
 
 
@@ -227,12 +294,57 @@ def redact_ocr(result: OcrResult, options: RedactOptions = RedactOptions()
                ) -> tuple[OcrResult, Redaction]:
     """Redact OCR lines (in reading order) with their neighbours as context, so a
     "Password:" label on one line masks the value read on the next. Boxes stay, so a
-    masked line can still be pointed at."""
+    masked line can still be pointed at; a joined line's parts are cut from its masked
+    text, so no part keeps what the line masked."""
     texts = [line.text for line in result.lines]
     joined = redact("\n".join(texts), options)
     parts = joined.text.split("\n")
     if len(parts) != len(texts):  # a multi-line mask (a private key) merged lines
         parts, joined = redact_all(texts, options)
-    lines = tuple(OcrLine(text, line.box, line.confidence)
+    if options.enabled and SecretKind.CVC in options.kinds:
+        boxes = [(ln.box.x, ln.box.y, ln.box.w, ln.box.h) for ln in result.lines]
+        parts, n = mask_below_labels(parts, boxes)
+        if n:
+            counts = dict(joined.counts)
+            counts[SecretKind.CVC] = counts.get(SecretKind.CVC, 0) + n
+            joined = Redaction("\n".join(parts), tuple(sorted(counts.items())))
+    lines = tuple(line if text == line.text else _masked_line(line, text)
                   for text, line in zip(parts, result.lines, strict=True))
     return OcrResult(lines, result.stats), joined
+
+
+def _masked_line(line: OcrLine, text: str) -> OcrLine:
+    """`line` with its masked `text`; its parts are cut from `text` where the old part
+    boundaries map to (a mask across a boundary goes to the part it starts in)."""
+    if not line.parts:
+        return OcrLine(text, line.box, line.confidence)
+    ends, at = [], 0
+    for part in line.parts[:-1]:
+        at += len(part.text)
+        ends.append(at)  # the space after this part
+        at += 1
+    where = _map_positions(line.text, text, ends)
+    cuts = [0, *where, len(text)]
+    pieces = [text[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+    parts = tuple(OcrLine(t, p.box, p.confidence) for t, p in zip(pieces, line.parts,
+                                                                    strict=True) if t)
+    if " ".join(p.text for p in parts) != text or len(parts) < 2:
+        parts = ()  # the line's box alone: never a part that disagrees with the text
+    return OcrLine(text, line.box, line.confidence, parts)
+
+
+def _map_positions(old: str, new: str, positions: list[int]) -> list[int]:
+    """Where each position in `old` is in `new` (positions inside a replaced stretch
+    go to its end, so a mask stays whole)."""
+    import difflib
+
+    blocks = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    out = []
+    for pos in positions:
+        for tag, i1, i2, j1, j2 in blocks:
+            if i1 <= pos < i2 or (pos == i2 and tag != "equal" and i1 < i2):
+                out.append(j1 + (pos - i1) if tag == "equal" else j2)
+                break
+        else:
+            out.append(len(new))
+    return sorted(out)

@@ -82,6 +82,29 @@ class ScreenPainter:
             self.lines.append(TextLine(text, box))
         return box
 
+    def spans(self, x: int, y: int, spans, fonts: dict, colours: dict) -> Box:
+        """One line drawn in pieces of different style, as coloured terminals print
+        them: `spans` is ((text, style), ...); a style names a font and a colour (and a
+        highlight background, "hl"). Recorded as one line of text."""
+        start, box = x, None
+        for text, style in spans:
+            font = fonts.get(style, fonts["fg"])
+            width = self.draw.textlength(text, font=font)
+            if style == "hl":
+                size = font.size
+                self.draw.rectangle((x, y - 2, x + width, y + round(size * 1.3)),
+                                    fill=colours["hl_bg"])
+            self.draw.text((x, y), text, font=font, fill=colours[style])
+            left, top, right, bottom = self.draw.textbbox((x, y), text, font=font)
+            piece = Box(int(left), int(top), int(right - left), int(bottom - top))
+            box = piece if box is None else box.union(piece)
+            x += round(width)
+        text = "".join(t for t, _ in spans)
+        box = box or Box(start, y, 1, 1)
+        if text.strip():
+            self.lines.append(TextLine(text, box))
+        return box
+
     def finish(self, name: str) -> TestScreen:
         return TestScreen(name, np.asarray(self.image, dtype=np.uint8).copy(),
                           tuple(self.lines))

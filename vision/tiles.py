@@ -27,7 +27,8 @@ from typing import Protocol
 
 import numpy as np
 
-from vision.types import Box, Frame, OcrLine, OcrResult, OcrStats, reading_order
+from vision.lines import merge_lines
+from vision.types import Box, Frame, OcrLine, OcrResult, OcrStats
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,9 @@ class IncrementalOcr:
         elif n_changed >= opts.full_read_fraction * mask.size:
             regions = [bounds]
         else:
-            regions = dirty_regions(mask, self._lines, bounds, opts)
+            # Grown to whole lines as a person reads them: a changed word re-reads every
+            # box of its line, so the line comes back whole and never half old, half new.
+            regions = dirty_regions(mask, merge_lines(self._lines), bounds, opts)
         kept = [ln for ln in self._lines if not any(_owns(r, ln) for r in regions)]
         read_regions, hits = [], 0
         for region in regions:
@@ -214,7 +217,7 @@ class IncrementalOcr:
         )
         log.debug("incremental OCR: %d/%d tiles changed, %d read in %d regions (%.0f ms)",
                   n_changed, mask.size, stats.tiles_read, len(read_regions), stats.elapsed_ms)
-        return OcrResult(reading_order(ln.translate(dx, dy) for ln in kept), stats)
+        return OcrResult(merge_lines(ln.translate(dx, dy) for ln in kept), stats)
 
     def _read_region(self, image: np.ndarray, region: Box, bounds: Box
                      ) -> tuple[list[OcrLine], bool]:
@@ -249,7 +252,11 @@ class IncrementalOcr:
             if not region.contains_point(*in_frame.center):
                 continue
             old = self._old_line(in_frame)
-            if old is not None and self._unchanged(old.box, image):  # same pixels: same text
+            # Same pixels: same text. Only when the new box holds no more than the old
+            # one: a box that now also takes in the next piece of its line (detected
+            # apart before) must be read again, or that piece would be lost.
+            if old is not None and _within(in_frame, old.box) \
+                    and self._unchanged(old.box.union(in_frame), image):
                 out.append(old.translate(-at.x, -at.y))
                 continue
             line = crop[box.y:box.bottom, box.x:box.right]
@@ -274,6 +281,12 @@ class IncrementalOcr:
             if iou >= best_iou:
                 best, best_iou = line, iou
         return best
+
+
+def _within(new: Box, old: Box) -> bool:
+    """`new` reaches no further left or right than `old` (half a text height of slack)."""
+    slack = old.h / 2
+    return new.x >= old.x - slack and new.right <= old.right + slack
 
 
 def _iou(a: Box, b: Box) -> float:

@@ -95,18 +95,44 @@ class Frame:
 @dataclass(frozen=True)
 class OcrLine:
     """One recognised line: its text, its box in screen coordinates, the recogniser's
-    confidence (0..1). Text from the screen is untrusted input."""
+    confidence (0..1). Text from the screen is untrusted input. `parts`: the detector's
+    boxes a line was joined from (vision/lines.py), their texts joined by one space make
+    `text`; empty when the line is one box."""
 
     text: str
     box: Box
     confidence: float
+    parts: tuple[OcrLine, ...] = ()
 
     def translate(self, dx: int, dy: int) -> OcrLine:
-        return OcrLine(self.text, self.box.translate(dx, dy), self.confidence)
+        return OcrLine(self.text, self.box.translate(dx, dy), self.confidence,
+                       tuple(p.translate(dx, dy) for p in self.parts))
+
+    def span_box(self, start: int, end: int) -> Box:
+        """Where characters [start, end) of `text` are: measured inside the part that
+        holds them (proportionally to characters), so a word in a long joined line is
+        found in its own box, not somewhere in the gap between boxes."""
+        pieces, at = [], 0
+        for part in self.parts or (self,):
+            pieces.append((at, part))
+            at += len(part.text) + 1
+        out: Box | None = None
+        for offset, part in pieces:
+            lo, hi = max(start, offset), min(end, offset + len(part.text))
+            if lo >= hi:
+                continue
+            n, b = max(1, len(part.text)), part.box
+            x0 = b.x + round(b.w * (lo - offset) / n)
+            piece = Box(x0, b.y, max(1, round(b.w * (hi - lo) / n)), b.h)
+            out = piece if out is None else out.union(piece)
+        return out or self.box
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "box": self.box.to_dict(),
-                "confidence": round(self.confidence, 4)}
+        out = {"text": self.text, "box": self.box.to_dict(),
+               "confidence": round(self.confidence, 4)}
+        if self.parts:
+            out["parts"] = [{"text": p.text, "box": p.box.to_dict()} for p in self.parts]
+        return out
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,8 @@ class Hit:
 
 def locate(lines: tuple[OcrLine, ...], wanted: str) -> list[Hit]:
     """Where `wanted` is on the screen, best first: exact lines, then lines containing
-    it (the box narrowed by character position), then near spellings (OCR slips)."""
+    it (the box narrowed to the words, inside the box the detector found them in), then near
+    spellings (OCR slips)."""
     want = _TARGET_WORDS.sub("", " ".join(wanted.split()).casefold().strip(" .!?\"'"))
     hits = []
     for line in lines:
@@ -214,14 +215,15 @@ def locate(lines: tuple[OcrLine, ...], wanted: str) -> list[Hit]:
         at = text.find(want)
         if at >= 0:
             n = max(1, len(text))
-            x0 = line.box.x + round(line.box.w * at / n)
-            w = max(1, round(line.box.w * len(want) / n))
-            hits.append(Hit(line.text, Box(x0, line.box.y, w, line.box.h),
+            # measured in the detector box that holds the words, not across a joined line
+            hits.append(Hit(line.text, line.span_box(at, at + len(want)),
                             0.9 - 0.1 * (1 - len(want) / n)))
             continue
-        ratio = difflib.SequenceMatcher(None, want, text).ratio()
+        # a near spelling of the whole line, or of one box of a joined line
+        ratio, box = max(((difflib.SequenceMatcher(None, want, p.text.casefold()).ratio(),
+                           p.box) for p in (line, *line.parts)), key=lambda rb: rb[0])
         if ratio >= 0.8:
-            hits.append(Hit(line.text, line.box, 0.8 * ratio))
+            hits.append(Hit(line.text, box, 0.8 * ratio))
     return sorted(hits, key=lambda h: -h.score)
 
 

@@ -11,14 +11,13 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from helpers import REPO, run_heron
+from llm_peer import ScriptedServer, text_chunks, tool_chunks
 
 from assistant.agent.llm import LlmError, LlmOptions, OpenAiClient
 from assistant.agent.llm_breaker import BreakerState
@@ -78,49 +77,6 @@ def llama_server(smollm2_path, tmp_path_factory):
         log.close()
 
 
-class ScriptedServer:
-    """An HTTP server on loopback answering POST /v1/chat/completions from a script:
-    each entry is (status, headers, body) where body is bytes or a list of SSE data
-    strings. It records every request body."""
-
-    def __init__(self) -> None:
-        self.script: list[tuple[int, dict[str, str], bytes | list[str]]] = []
-        self.requests: list[dict] = []
-        self.auth: list[str | None] = []
-        self.times: list[float] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append(body)
-                outer.auth.append(self.headers.get("Authorization"))
-                outer.times.append(time.monotonic())
-                status, headers, payload = (outer.script.pop(0) if outer.script
-                                            else (500, {}, b"script exhausted"))
-                if isinstance(payload, list):
-                    payload = "".join(f"data: {d}\n\n" for d in payload).encode()
-                    headers = {"Content-Type": "text/event-stream", **headers}
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def scripted():
     server = ScriptedServer()
@@ -134,25 +90,6 @@ def core(tmp_path):
                    HeronConfig())
     yield c
     c.close()
-
-
-def text_chunks(*parts: str) -> list[str]:
-    return [json.dumps({"choices": [{"index": 0, "delta": {"content": p}}]}) for p in parts] \
-        + ["[DONE]"]
-
-
-def tool_chunks(*calls: tuple[int, str, str, list[str]]) -> list[str]:
-    """OpenAI's way: id and name in the first fragment, then argument pieces."""
-    out = []
-    for index, call_id, name, pieces in calls:
-        out.append(json.dumps({"choices": [{"index": 0, "delta": {"tool_calls": [
-            {"index": index, "id": call_id, "type": "function",
-             "function": {"name": name, "arguments": ""}}]}}]}))
-        out += [json.dumps({"choices": [{"index": 0, "delta": {"tool_calls": [
-            {"index": index, "function": {"arguments": p}}]}}]}) for p in pieces]
-    out.append(json.dumps({"choices": [{"index": 0, "delta": {},
-                                        "finish_reason": "tool_calls"}]}))
-    return [*out, "[DONE]"]
 
 
 def options(url: str, **kw) -> LlmOptions:

@@ -14,6 +14,7 @@ from helpers import run_heron
 
 from vision.image import load_image, save_image
 from vision.testscreens import terminal_traceback
+from vision.testscreens_lines import checkout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixtures.windows.xdesktop import DesktopError, start_desktop, stop_desktop  # noqa: E402
@@ -63,7 +64,26 @@ def test_look_reports_text_boxes_errors_codes_and_masks_the_card(tmp_path):
     assert report["codes"] == [{"kind": "qr", "text": "https://example.com/invoice/42",
                                 "box": report["codes"][0]["box"]}]
     assert "4111 1111 1111 1111" not in proc.stdout and "••••1111" in report["text"]
-    assert report["redacted"] == {"card": 1} and report["faces"] == []
+    assert "12/29" not in proc.stdout  # the card's expiry goes with it
+    assert report["redacted"] == {"card": 1, "card_expiry": 1} and report["faces"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label_above", [False, True], ids=["labels-beside", "labels-above"])
+def test_look_masks_a_checkout_page_card_cvc_expiry_iban_and_token(tmp_path, label_above):
+    screen = checkout(label_above=label_above)
+    path = save_image(tmp_path / "checkout.png", screen.image)
+    proc = run_heron(tmp_path / "home", "look", str(path), "--json", env=NO_DISPLAY)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    squashed = proc.stdout.replace(" ", "")
+    for secret in ("4242424242424242", "08/27", "737", "370400440532013000",
+                   "9fA3kQ7mZ2xW8pL4tR6vB1nC5"):
+        assert secret not in squashed, (secret, report["text"])
+    assert {"card", "card_expiry", "cvc", "iban", "api_key"} <= set(report["redacted"])
+    # What is not secret stays readable: the order number, the total, the labels.
+    assert "20417" in report["text"] and "129.00" in report["text"]
+    assert "3 days" in report["text"] and "CVC" in report["text"]
 
 
 @pytest.mark.slow
