@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.builtins.screen_help import FindingKind, find_errors, headings, locate
+from assistant.builtins.screen_help import (
+    FindingKind,
+    find_errors,
+    headings,
+    locate,
+    screen_rows,
+)
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
@@ -131,7 +137,8 @@ class DescribeScreen(_ScreenTool):
         windows, active = await ctx.caps.screen_windows()
         titled = [(w, self.ocr.redact(w.title).text) for w in windows if w.title]
         heads = headings(result.lines)
-        errors = find_errors([ln.text for ln in result.lines], [t for _, t in titled])
+        errors = find_errors([row.text for row in screen_rows(result.lines)],
+                             [t for _, t in titled])
         parts = []
         if titled:
             names = [t + (" (active)" if active is not None and w.id == active.id else "")
