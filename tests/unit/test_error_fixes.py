@@ -82,6 +82,8 @@ def test_compilers_and_linkers_name_the_library():
     assert "main()" in fix("(.text+0x24): undefined reference to `main'").fix
     assert fix("x.c:3:5: error: implicit declaration of function 'malloc'").command == \
         "#include <stdlib.h>"
+    semicolon = fix("calc.c:12:18: error: expected ';' before 'return'")
+    assert semicolon.names["token"] == ";" and "missing ;" in semicolon.fix
     # The summary line loses to the line that names the cause.
     found = fix("undefined reference to `curl_easy_init'",
                 "collect2: error: ld returned 1 exit status")
@@ -152,6 +154,20 @@ def test_names_from_the_screen_never_bring_shell_syntax_into_a_command(line):
             # in the command a name is one shell word: quoted when it needs quoting
             assert shlex.quote(name) in found.command, found.command
     assert not any(bad in found.command for bad in ("rm -rf", "reboot`", "|sh"))
+
+
+def test_an_entry_that_fails_costs_only_itself():
+    from dataclasses import replace
+
+    from assistant.builtins.error_fixes.table import diagnose as search
+
+    def broken(names):
+        raise ValueError("a bug in the table")
+
+    entries = [replace(e, derive=broken) if e.key == "python.module_not_found" else e
+               for e in ENTRIES]
+    found = search(["ModuleNotFoundError: No module named 'requests'"], entries)
+    assert found is not None and found.key == "python.exception"  # the next best still answers
 
 
 def test_every_entry_has_a_family_file_and_the_files_stay_small():

@@ -152,7 +152,9 @@ ENTRIES: tuple[FixEntry, ...] = (
              "Something is missing there, usually a ; or a closing bracket at the end of "
              "the line before the one shown",
              "Add the missing {token} at the end of the previous line", rank=3,
-             defaults={"token": "something", "where": "that point"}),
+             defaults={"token": "something", "where": "that point"},
+             derive=lambda n: {} if n["token"] != "something" else {
+                 "_fix": "Add what is missing at the end of the previous line"}),
     FixEntry("compilers.no_matching",
              rx(r"no\s*matching\s*function\s*for\s*call\s*to\s*{Q}(?P<call>[^'`‘’\"]+){Q}"),
              "No function matches the call {call}",

@@ -152,8 +152,8 @@ ENTRIES: tuple[FixEntry, ...] = (
              "Python can't find the file {path}",
              "The path is wrong, or relative to another folder than the one the script "
              "runs from",
-             "Check that path: a relative path starts at the current directory, not at "
-             "the script's folder", "ls -l {path}", rank=3),
+             "Check that path, remembering that a relative path starts at the current "
+             "directory, not at the script's folder", "ls -l {path}", rank=3),
     FixEntry("python.permission",
              rx(r"PermissionError\s*:\s*\[Errno\s*13\]\s*Permission\s*denied\s*:\s*{Q}"
                 r"(?P<path>[^'\"`‘’]+){Q}"),

@@ -8,11 +8,14 @@ the user copies cannot carry a second command. Heron never runs these commands."
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # OCR reads straight quotes, curly quotes, backticks and accents for the same glyph.
 Q = "[\"'`‘’´“”]"
@@ -107,11 +110,13 @@ class _Names(dict):
 def clean(value: str | None) -> str:
     """A captured name without the quotes and punctuation OCR leaves around it (a
     leading dot stays: ./deploy.sh, .env)."""
+    raw = (value or "").strip().strip(_QUOTES)
     value = (value or "").strip().lstrip("\"'`‘’´“”([{<").rstrip(".,:;)]}>")
     # a closing quote goes unless it closes a quote inside (npm's peer vue@"^2.6.0")
-    if value[-1:] in _QUOTES and value[-1] not in value[:-1]:
+    if value and value[-1] in _QUOTES and value[-1] not in value[:-1]:
         value = value[:-1]
-    return value.rstrip(".,:;)]}>").strip()
+    value = value.rstrip(".,:;)]}>").strip()
+    return value or raw  # a name that is all punctuation (the ";" gcc expected) stays
 
 
 def apply(entry: FixEntry, match: re.Match[str], screen: str, line: int,
@@ -167,7 +172,11 @@ def diagnose(lines: Sequence[str], entries: Sequence[FixEntry],
             m = entry.pattern.search(text)
             if m is None or (best is not None and (entry.rank, n) <= (best.rank, best.line)):
                 continue
-            found = apply(entry, m, screen, n, text)
+            try:
+                found = apply(entry, m, screen, n, text)
+            except Exception:  # a bug in one entry must not cost the whole answer
+                log.exception("error table entry %s failed on a screen line", entry.key)
+                continue
             if found is not None:
                 best = found
     return best
