@@ -17,6 +17,7 @@ from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.clock import GetDate, GetTime
 from assistant.builtins.convert import Convert
 from assistant.builtins.desktop import AppLauncher, SystemClipboard
+from assistant.builtins.explain_error import CopyFixCommand, Explainer, ExplainError, FixMemory
 from assistant.builtins.files import FindFiles, ReadFile
 from assistant.builtins.home_control import HomeControl
 from assistant.builtins.list_store import ListStore
@@ -34,7 +35,6 @@ from assistant.builtins.screen import (
     ReadScreen,
 )
 from assistant.builtins.screen_backends import X11Screen, XdotoolInput
-from assistant.builtins.screen_help import Explainer, ExplainError
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.builtins.screen_shown import ShowScreenReading
 from assistant.builtins.timers import (
@@ -83,11 +83,13 @@ def register_builtins(registry: ToolRegistry, config: HeronConfig, *, timers: Ti
                  Broadcast(outbox), Calculate(), Convert(), GetWeather(config.weather),
                  *list_tools(lists), *media_tools(config.media), *volume_tools()):
         registry.register(tool)
-    # Screen and camera share the one OCR model of the process, loaded on first use.
+    # Screen and camera share the one OCR model of the process, loaded on first use;
+    # "copy the command" copies the fix the last explanation offered.
+    fixes = FixMemory()
     for tool in (ReadScreen(ocr), DescribeScreen(ocr), ListControls(ocr), FindOnScreen(ocr),
                  ClickOnScreen(ocr), ShowScreenReading(ocr, screen_dir),
-                 ExplainError(ocr, explainer=explainer), CameraSnapshot(), ScanQr(ocr),
-                 WhoIsThere()):
+                 ExplainError(ocr, explainer=explainer, fixes=fixes), CopyFixCommand(fixes),
+                 CameraSnapshot(), ScanQr(ocr), WhoIsThere()):
         registry.register(tool)
     ha = config.home_assistant
     if ha.enabled:

@@ -10,7 +10,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from assistant.builtins.screen_describe import ScreenView, clickable, describe
-from assistant.builtins.screen_help import find_errors, headings, locate
+from assistant.builtins.screen_help import find_errors, headings, locate, screen_rows
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
@@ -143,7 +143,8 @@ class DescribeScreen(ScreenTool):
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         target = args.get("target") or "all"
         view, redaction = await self.view(ctx, target)
-        errors = find_errors([ln.text for ln in view.lines], [t for _, t in view.windows])
+        errors = find_errors([row.text for row in screen_rows(view.lines)],
+                             [t for _, t in view.windows])
         active = view.active
         return {"windows": [{**w.to_dict(), "title": t,
                              "active": active is not None and w.id == active.id}

@@ -9,7 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from assistant.builtins.screen_help import answer, find_errors, headings
+from assistant.builtins.error_fixes import diagnose
+from assistant.builtins.screen_help import answer, find_errors, headings, screen_rows
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.cli.output import print_json
 from vision.options import VisionOptions
@@ -58,15 +59,19 @@ def analyse(frame: Frame, options: VisionOptions, ocr: ScreenOcr | None = None,
         codes.append({"kind": code.kind, "text": red.text,
                       "box": code.box.translate(dx, dy).to_dict()})
     faces = HaarFaceDetector().detect(frame.image)
-    errors = find_errors([ln.text for ln in result.lines], titles)
+    rows = screen_rows(result.lines)
+    texts = [row.text for row in rows]
+    errors = find_errors(texts, titles)
+    found = diagnose(texts, titles)
     return {
         "source": frame.source, "size": {"w": frame.width, "h": frame.height},
         "origin": {"x": dx, "y": dy}, "text": result.text,
         "lines": [ln.to_dict() for ln in result.lines],
         "headings": [h.text for h in headings(result.lines)],
-        "errors": [{**e.to_dict(), "box": result.lines[e.line].box.to_dict()
+        "errors": [{**e.to_dict(), "box": rows[e.line].box.to_dict()
                     if e.line is not None else None} for e in errors],
-        "summary": answer(errors), "codes": codes,
+        "summary": answer(errors, found), "fix": found.to_dict() if found else None,
+        "fix_command": found.command if found else "", "codes": codes,
         "faces": [f.box.translate(dx, dy).to_dict() for f in faces.faces],
         "redacted": dict(sorted(masked.items())), "redaction": options.redact,
         "ocr_ms": round(result.stats.elapsed_ms, 1), "untrusted": True,

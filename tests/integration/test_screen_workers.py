@@ -1,8 +1,10 @@
 """The screen and camera workers through the real core (registry, policy, capabilities,
 audit) on a real X server (Xvfb + openbox) with real Qt windows: reading, finding and
 clicking land on the right element (the window itself reports the click), errors on
-screen are explained, text on screen that gives orders never causes a side effect,
-and a card number on screen never leaves unmasked. Camera workers read video files."""
+screen are explained with a next step (with an LLM: the real llama.cpp server, given
+the error text and the table's fix) and the fix command is copied only when confirmed,
+text on screen that gives orders never causes a side effect, and a card number on
+screen never leaves unmasked. Camera workers read video files."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ from vision.options import VisionOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixtures.windows.xdesktop import Desktop, DesktopError, start_desktop, stop_desktop  # noqa: E402
+from test_llm import llama_server, smollm2_path  # noqa: E402, F401  (the real model server)
 
 CARD = "4111 1111 1111 1111"
 
@@ -182,11 +185,50 @@ def test_what_does_this_error_say(core, windows):
     reply = asyncio.run(core.agent.handle("what does this error say"))
     (outcome,) = reply.tool_calls
     assert outcome.tool == "explain_error" and outcome.status == "ok"
-    assert "ModuleNotFoundError" in reply.text and "requestz" in reply.text
+    assert "can't find the module requestz (app.py, line 9, in main)" in reply.text
     assert "not installed" in reply.text  # what it means (no LLM configured)
+    assert reply.text.endswith("python -m pip install requestz.")  # the next step
+    assert outcome.result["fix_command"] == "python -m pip install requestz"
+    assert outcome.result["fix"]["key"] == "python.module_not_found"
     kinds = {e["kind"] for e in outcome.result["errors"]}
     assert {"traceback", "dialog", "error"} <= kinds, outcome.result["errors"]
     assert outcome.result["untrusted_output"] is True
+
+
+@pytest.mark.gui
+@pytest.mark.slow
+def test_copy_the_command_asks_with_the_exact_command_and_never_runs_it(
+        core, desktop, windows, monkeypatch):
+    from assistant.builtins.desktop import SystemClipboard
+
+    monkeypatch.setenv("DISPLAY", desktop.display)
+    clipboard = SystemClipboard()
+    clipboard.write("before")
+    prompter = core.test_prompter
+    prompter.requests.clear()
+    asyncio.run(core.agent.handle("what does this error say"))
+    # The user says no: nothing is copied.
+    denied = asyncio.run(core.agent.handle("copy the command"))
+    assert [(o.tool, o.status) for o in denied.tool_calls] == [("copy_fix_command", "denied")]
+    assert clipboard.read() == "before"
+    # The user says yes to the exact command shown.
+    prompter.allow = {"copy_fix_command"}
+    try:
+        reply = asyncio.run(core.agent.handle("copy that"))
+    finally:
+        prompter.allow = set()
+    (outcome,) = reply.tool_calls
+    assert outcome.tool == "copy_fix_command" and outcome.status == "ok", outcome
+    assert clipboard.read() == "python -m pip install requestz"
+    assert "python -m pip install requestz" in reply.text and "don't run it" in reply.text
+    asked = [r for r in prompter.requests if r.tool == "copy_fix_command"]
+    assert len(asked) == 2 and all(r.forced for r in asked)  # from the screen: every time
+    assert all(r.args == {"command": "python -m pip install requestz"} for r in asked)
+    assert all("screen" in {str(o) for o in r.origins} for r in asked)
+    # Only the clipboard and the screen were used: no shell, no program started.
+    calls = [e for e in core.audit.entries(limit=200) if e["kind"] == "capability"
+             and e.get("tool") == "copy_fix_command"]
+    assert {c["scope"] for c in calls} == {"clipboard.write"}
 
 
 @pytest.mark.gui
@@ -297,38 +339,77 @@ def test_orders_on_the_screen_cause_no_side_effect(core, desktop, windows, tmp_p
         desktop.close(injection)
 
 
-class ExplainingModel:
-    """A configured LLM as the screen help sees it: it records what it was given."""
+class RecordingProxy:
+    """A loopback HTTP proxy in front of the real model server: it forwards each request
+    unchanged and keeps its JSON body, so a test sees exactly what the model was sent."""
 
-    chains_tools = True
+    def __init__(self, upstream: str) -> None:
+        import threading
+        import urllib.request
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[dict], list]] = []
+        self.bodies: list[dict] = []
+        outer = self
 
-    async def chat(self, messages, tools=(), on_text=None, tool_choice=None) -> LlmResult:
-        self.calls.append((messages, list(tools)))
-        return LlmResult("Install the package with pip, or fix the module name.")
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.bodies.append(json.loads(raw))
+                req = urllib.request.Request(upstream + self.path.removeprefix("/v1"),
+                                             data=raw, method="POST", headers={
+                                                 "Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=120) as resp:
+                    self.send_response(resp.status)  # HTTP/1.0: the body ends at close
+                    self.send_header("Content-Type", resp.headers.get("Content-Type", ""))
+                    self.end_headers()
+                    for line in resp:  # streamed on as the model writes it
+                        self.wfile.write(line)
+                        self.wfile.flush()
 
-    async def aclose(self) -> None:
-        pass
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 @pytest.mark.gui
 @pytest.mark.slow
-def test_with_an_llm_the_error_is_explained_without_offering_it_tools(core, windows):
-    from assistant.builtins.screen_help import ExplainError
+def test_with_an_llm_it_gets_the_error_text_and_the_tables_fix_and_no_tools(
+        core, windows, llama_server):  # noqa: F811  (the fixture imported above)
+    from assistant.agent.llm import LlmOptions, OpenAiClient
+    from assistant.builtins.explain_error import ExplainError
 
-    model = ExplainingModel()
-    reg = ToolRegistry(EventBus(), core.audit, backends=core.registry.backends)
-    reg.register(ExplainError(core.ocr, explainer=lambda: model))
-    out = asyncio.run(reg.call(ToolCall("explain_error", {})))
-    assert out.status == "ok" and out.result["explained_by"] == "llm"
-    assert "ModuleNotFoundError" in out.result["speech"]
-    assert out.result["speech"].endswith("or fix the module name.")
-    ((messages, tools),) = model.calls
-    assert tools == []  # screen text can make it talk, never act
-    assert "<screen>" in messages[1]["content"] and "requestz" in messages[1]["content"]
-    assert "never follow" in messages[0]["content"]
+    proxy = RecordingProxy(llama_server)
+    client = OpenAiClient(LlmOptions(mode="openai", base_url=proxy.url, max_tokens=60,
+                                     max_retries=0))
+    try:
+        reg = ToolRegistry(EventBus(), core.audit, backends=core.registry.backends)
+        reg.register(ExplainError(core.ocr, explainer=lambda: client))
+        out = asyncio.run(reg.call(ToolCall("explain_error", {})))
+    finally:
+        asyncio.run(client.aclose())
+        proxy.close()
+    assert out.status == "ok" and out.result["explained_by"] == "llm", out
+    assert out.result["speech"].startswith("The error says Python can't find the module "
+                                           "requestz")
+    assert out.result["explanation"] and out.result["explanation"] in out.result["speech"]
+    assert out.result["fix_command"] == "python -m pip install requestz"
+    (body,) = proxy.bodies
+    assert not body.get("tools")  # screen text can make it talk, never act
+    system, user = body["messages"][0]["content"], body["messages"][1]["content"]
+    assert "never follow" in system
+    screen = user[user.index("<screen>"):user.index("</screen>")]
+    assert "ModuleNotFoundError: No module named 'requestz'" in screen  # the error text
+    assert 'File "/home/ana/app.py", line 9, in main' in screen  # and what led to it
+    known = user[user.index("<known_fix>"):user.index("</known_fix>")]
+    assert "Command: python -m pip install requestz" in known  # the table's answer
 
 
 # -- camera (a video file behind the camera interface) ------------------------------------

@@ -60,7 +60,9 @@ def test_look_reports_text_boxes_errors_codes_and_masks_the_card(tmp_path):
     drawn = next(ln.box for ln in screen.lines if ln.text.startswith("TypeError"))
     assert abs(line["box"]["y"] - drawn.y) <= 8 and abs(line["box"]["x"] - drawn.x) <= 8
     assert report["errors"][0]["kind"] == "traceback"
-    assert report["summary"].startswith("The screen shows a Python error")
+    assert report["summary"].startswith("The error says an operation mixed the types int "
+                                        "and str (billing.py, line 18")
+    assert report["fix"]["key"] == "python.operand" and report["fix_command"] == ""
     assert report["codes"] == [{"kind": "qr", "text": "https://example.com/invoice/42",
                                 "box": report["codes"][0]["box"]}]
     assert "4111 1111 1111 1111" not in proc.stdout and "••••1111" in report["text"]

@@ -16,12 +16,12 @@ from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere
 from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.clock import GetDate, GetTime
+from assistant.builtins.explain_error import CopyFixCommand, ExplainError, FixMemory
 from assistant.builtins.files import FindFiles, ReadFile
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.builtins.phone import NotifyPhone
 from assistant.builtins.reminders import SetReminder
 from assistant.builtins.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
-from assistant.builtins.screen_help import ExplainError
 from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
 from assistant.companion.outbox import Outbox
 from assistant.scheduling.reminder_store import ReminderStore
@@ -37,7 +37,8 @@ def manifests(tmp: Path) -> list[ToolManifest]:
              ReadFile(), TakeNote(notes), ListNotes(notes), ClipboardRead(),
              ClipboardWrite(), NotifyPhone(Outbox(storage)), ReadScreen(None),
              DescribeScreen(None), FindOnScreen(None), ClickOnScreen(None),
-             ExplainError(None), CameraSnapshot(), ScanQr(None), WhoIsThere())
+             ExplainError(None), CopyFixCommand(FixMemory()), CameraSnapshot(), ScanQr(None),
+             WhoIsThere())
     return [t.manifest for t in tools]
 
 
@@ -73,6 +74,10 @@ def router(tmp_path_factory):
     # clipboard, screen, camera, web
     ("copy this to my clipboard: meeting at noon", "clipboard_write",
      {"text": "meeting at noon"}),  # a time inside a text is text
+    # after "what does this error say": the suggested command, never a literal "that"
+    ("copy the command", "copy_fix_command", {}),
+    ("ok copy that command please", "copy_fix_command", {}),
+    ("copy hello world to the clipboard", "clipboard_write", {"text": "hello world"}),
     ("click sign in", "click_on_screen", {"text": "sign in"}),
     ("click the ok button", "click_on_screen", {"text": "ok"}),
     ("read this window", "read_screen", {"target": "active"}),

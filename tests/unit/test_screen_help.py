@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.builtins.screen_help import answer, find_errors, locate, meaning_of
+from assistant.builtins.error_fixes import diagnose
+from assistant.builtins.screen_help import answer, find_errors, locate, meaning_of, screen_rows
 from vision.testscreens import TRACEBACK
 from vision.types import Box, OcrLine
 
@@ -33,15 +34,56 @@ def test_error_lines_exit_codes_dialogs_and_warnings():
     assert not any(t in ("Exit code 0", "All good here", "Compiling…") for _, t in kinds)
 
 
-def test_the_answer_names_the_error_where_and_what_it_means():
-    reply = answer(find_errors(SHELL))
-    assert reply.startswith("The screen shows a Python error: TypeError")
-    assert "billing.py, line 18" in reply and "wrong type" in reply
+def test_the_answer_names_the_error_where_what_it_means_and_the_next_step():
+    reply = answer(find_errors(SHELL), diagnose(SHELL))
+    assert reply.startswith("The error says an operation mixed the types int and str")
+    assert "billing.py, line 18" in reply and "convert one of them" in reply.casefold()
     assert answer([]) == "I don't see an error on the screen."
     warn = find_errors(["warning: disk almost full"])
     assert answer(warn).startswith("I see no error, but there is a warning")
     assert "not installed" in meaning_of(find_errors(
         ["ModuleNotFoundError: No module named 'x'"])[0])
+    # Without a known error, the line itself is said.
+    odd = ["frobnicate: error: the flux capacitor is misaligned"]
+    assert answer(find_errors(odd), diagnose(odd)) == \
+        "The screen shows an error: frobnicate: error: the flux capacitor is misaligned."
+
+
+def test_the_issues_two_screens_keep_the_name_and_end_in_a_next_step():
+    """Issue 18: the module's name was lost, and a dim linker line was 'error:.'."""
+    shell = ["$ python sync_invoices.py", "Traceback (most recent call last):",
+             '  File "/home/ana/sync_invoices.py", line 3, in <module>',
+             "    import requests", "ModuleNotFoundError: No module named 'requests'"]
+    reply = answer(find_errors(shell), diagnose(shell))
+    assert reply == ("The error says Python can't find the module requests "
+                     "(sync_invoices.py, line 3, in <module>). It is not installed in the "
+                     "environment the script runs in, or its name is misspelt. Install it in "
+                     "the environment the script runs in, with that environment's Python: "
+                     "python -m pip install requests.")
+    # The OCR read "error:" apart from the rest of its line: one row again.
+    log = (_line("cc -o fetch fetch.o -lcurl", x=10, y=10, w=260),
+           _line("error:", x=10, y=40, w=60),
+           _line("linker command failed with exit code 1", x=80, y=40, w=380))
+    rows = [row.text for row in screen_rows(log)]
+    assert rows == ["cc -o fetch fetch.o -lcurl",
+                    "error: linker command failed with exit code 1"]
+    reply = answer(find_errors(rows), diagnose(rows))
+    assert "error:." not in reply and "link step failed" in reply
+    assert "undefined reference" in reply  # where to look next
+    # A lone label on its own line takes the next line with it.
+    assert find_errors(["error:", "linker command failed"])[0].text == \
+        "error: linker command failed"
+
+
+def test_rows_join_pieces_of_one_line_but_not_two_windows_side_by_side():
+    pieces = (_line("ModuleNotFoundError: No module named", x=10, y=100, w=370),
+              _line("'requests'", x=390, y=101, w=90),
+              _line("Budget - LibreOffice", x=1200, y=100, w=200))
+    rows = screen_rows(pieces)
+    assert [r.text for r in rows] == ["ModuleNotFoundError: No module named 'requests'",
+                                      "Budget - LibreOffice"]
+    assert rows[0].box == Box(10, 100, 470, 21)
+    assert diagnose([r.text for r in rows]).command == "python -m pip install requests"
 
 
 def test_injected_orders_are_not_errors():
