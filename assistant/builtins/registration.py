@@ -23,6 +23,7 @@ from assistant.builtins.media import media_tools
 from assistant.builtins.mpris import MprisClient
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.read_aloud import ReadAloud
 from assistant.builtins.reminders import SetReminder
 from assistant.builtins.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
 from assistant.builtins.screen_backends import X11Screen, XdotoolInput
@@ -75,8 +76,8 @@ def register_builtins(registry: ToolRegistry, config: HeronConfig, *, timers: Ti
         registry.register(tool)
     # Screen and camera share the one OCR model of the process, loaded on first use.
     for tool in (ReadScreen(ocr), DescribeScreen(ocr), FindOnScreen(ocr), ClickOnScreen(ocr),
-                 ExplainError(ocr, explainer=explainer), CameraSnapshot(), ScanQr(ocr),
-                 WhoIsThere()):
+                 ReadAloud(ocr), ExplainError(ocr, explainer=explainer), CameraSnapshot(),
+                 ScanQr(ocr), WhoIsThere()):
         registry.register(tool)
     ha = config.home_assistant
     if ha.enabled:
