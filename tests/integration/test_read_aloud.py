@@ -2,7 +2,10 @@
 registry, policy, capabilities, audit): the selected text (X11's PRIMARY, set with
 xclip) is read in full; with nothing selected, the active window (a real Qt window) is
 read with real OCR in reading order; "read from <words>" starts at their sentence; a
-secret in the selection is masked before it is spoken."""
+secret in the selection is masked before it is spoken. And as a voice turn (scripted
+microphone, ASR and voice: tests/unit/voice_fakes.py; everything else real): the
+reading starts after its first piece is synthesized, not the whole text, and speech
+over it, then "stop", silences it."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,13 +22,21 @@ import pytest
 from assistant.builtins.reading import selection_text
 from assistant.config import HeronConfig
 from assistant.core import build_core
-from assistant.events import CallSource
+from assistant.events import CallSource, SpeechOutStarted
 from assistant.paths import HeronPaths
+from assistant.voice.feed import FrameFeed
+from assistant.voice.pipeline import VoicePipeline
+from assistant.voice.sentences import split_for_speech
+from assistant.voice.speech_output import SpeechOutput
+from assistant.voice.state import StateOwner
 from vision.options import VisionOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixtures.windows.qt_window import ARTICLE  # noqa: E402
 from fixtures.windows.xdesktop import DesktopError, start_desktop, stop_desktop  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+import voice_fakes as vf  # noqa: E402
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -139,3 +151,66 @@ def test_read_from_words_on_the_window(core, desktop):
     assert reply.text.lower().startswith("then it strikes with its long bill.")
     assert "fifty days" in reply.text
     assert ARTICLE[0] not in reply.text  # nothing before it
+
+
+LONG = " ".join(f"Sentence number {n} of the story goes on for a little while longer."
+                for n in range(1, 13))
+
+
+class SlowVoice(vf.ScriptedVoice):
+    """Takes `synth_s` to synthesize each piece, as a real voice takes time."""
+
+    def __init__(self, synth_s: float = 0.15) -> None:
+        super().__init__(word_ms=300)
+        self.synth_s = synth_s
+
+    def synthesize(self, text):
+        time.sleep(self.synth_s)
+        yield from super().synthesize(text)
+
+
+class Transcripts(vf.ScriptedTranscriber):
+    """Hears each text in turn (the next for each utterance)."""
+
+    def __init__(self, *texts: str) -> None:
+        super().__init__(texts[0])
+        self.texts = list(texts)
+
+    def transcribe(self, samples, *args, **kwargs):
+        heard = super().transcribe(samples, *args, **kwargs)
+        if heard.text and len(self.texts) > 1:
+            self.texts.pop(0)
+            self.text = self.texts[0]
+        return heard
+
+
+def test_a_spoken_reading_starts_after_its_first_piece_and_stop_silences_it(
+        core, desktop, tmp_path):
+    select(desktop.display, LONG)
+    voice = SlowVoice()
+    stack = vf.stack(tmp_path, Transcripts("read this to me", "stop"), voice)
+    output = SpeechOutput(stack, core.bus, StateOwner(core.bus), vf.RecordingSink())
+    turns = VoicePipeline(stack, core.agent, core.bus, output)
+    made_before_first_audio = []
+    core.bus.subscribe(lambda e: made_before_first_audio.append(len(voice.pieces)),
+                       SpeechOutStarted)
+    # the request, then the user talks over the reading, then says "stop"
+    feed = FrameFeed(vf.frames(vf.silence(400), vf.wake_word(), vf.silence(240),
+                               vf.speech(1200), vf.silence(1500), vf.silence(2000),
+                               vf.speech(800, seed=1), vf.silence(1500), realtime=True))
+
+    async def two_turns():
+        first = await turns.run_turn(feed, use_wake=True, barge_in_allowed=True)
+        second = await turns.run_turn(feed, use_wake=False, barge_in_allowed=True)
+        return first, second
+
+    first, second = asyncio.run(two_turns())
+    assert [c.tool for c in first.reply.tool_calls] == ["read_aloud"]
+    pieces = split_for_speech(first.reply.text)
+    assert len(pieces) >= 12
+    # the first audio played when one piece (at most the next too) had been made
+    assert made_before_first_audio[0] <= 2
+    assert first.interrupted == "speech"  # talked over: silenced at once
+    assert "stop" in output.sink.calls
+    assert first.reply_audio_ms < len(first.reply.text.split()) * 300
+    assert second.status == "stopped" and second.transcript == "stop"
