@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_READ_CHARS = 200_000  # a long chapter; more selected than this is read up to here
+# About 45 minutes of speech. More selected is read up to here, and the reading says
+# so: the reply (in it three times: response, text, speech) must fit the instance
+# socket's 1 MiB line (assistant/desktop/instance_wire.py) even as \u escapes.
+MAX_READ_CHARS = 40_000
 # "read from where it says …": what the words are, said before them
 _FROM_LEAD_WORDS = ["where it says", "where it starts", "the part that says", "the words",
                     "the word", "the line", "the sentence", "the paragraph", "the heading",
@@ -55,6 +58,7 @@ class ReadAloud:
         output_schema={"type": "object", "properties": {
             "source": {"type": "string"}, "text": {"type": "string"},
             "found": {"type": "boolean"}, "redacted": {"type": "object"},
+            "truncated": {"type": "boolean"},
             "untrusted_output": {"type": "boolean"}, "read_aloud": {"type": "boolean"}}},
         examples=("read this to me", "read this to me please", "read this out to me",
                   "read this aloud", "read it to me", "read me this", "read this out loud",
@@ -76,9 +80,9 @@ class ReadAloud:
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         what = args.get("what") or "auto"
-        text, redaction, used = "", None, "selection"
+        text, redaction, used, cut = "", None, "selection", False
         if what in ("auto", "selection"):
-            text, redaction = await self._selection(ctx)
+            text, redaction, cut = await self._selection(ctx)
         if not text and what == "selection":
             raise ToolError("read.no_selection", "Nothing is selected.",
                             "select the text to read, then ask again")
@@ -90,6 +94,7 @@ class ReadAloud:
                             "select the text, or bring the window with the text to the "
                             "front, then ask again")
         out: dict[str, Any] = {"source": used, "redacted": dict(redaction.counts),
+                               "truncated": cut,
                                "untrusted_output": True, "read_aloud": True,
                                "origin": (Origin.SCREEN if used == "window"
                                           else Origin.CLIPBOARD).value}
@@ -104,9 +109,13 @@ class ReadAloud:
             text = text[found.start:]
         # the note first: a reading stopped halfway still said what was masked
         note = masked_note(redaction).strip()
-        return {**out, "text": text, "speech": f"{note}\n{text}" if note else text}
+        speech = f"{note}\n{text}" if note else text
+        if cut:
+            speech += (f"\nThe selection goes on, but I read only its first "
+                       f"{MAX_READ_CHARS // 1000} thousand characters.")
+        return {**out, "text": text, "speech": speech}
 
-    async def _selection(self, ctx: ToolContext) -> tuple[str, Redaction]:
+    async def _selection(self, ctx: ToolContext) -> tuple[str, Redaction, bool]:
         clipboard = ctx.caps.backend("clipboard.read")
         try:
             raw = await asyncio.to_thread(clipboard.read_primary)
@@ -116,7 +125,7 @@ class ReadAloud:
             log.info("no selected text to read: %s", err.message)
             raw = ""  # e.g. a compositor without a primary selection: the window instead
         redaction = self.ocr.redact(selection_text(raw[:MAX_READ_CHARS]))
-        return redaction.text.strip(), redaction
+        return redaction.text.strip(), redaction, len(raw) > MAX_READ_CHARS
 
     async def _window(self, ctx: ToolContext) -> tuple[str, Redaction]:
         frame = await ctx.caps.grab_screen("active")

@@ -141,3 +141,14 @@ def test_no_session_is_an_error_that_says_what_to_do(reader):
                         "no desktop session", "run Heron inside your desktop session")
     out = read(reader(Selection(error=gone), Page()))
     assert (out.status, out.code) == ("error", "clipboard.no_session")
+
+
+def test_a_very_long_selection_is_read_up_to_the_limit_and_says_so(reader):
+    from assistant.builtins.read_aloud import MAX_READ_CHARS
+
+    long = "The same sentence again. " * (MAX_READ_CHARS // 20)
+    out = read(reader(Selection(long), Page()))
+    assert out.result["truncated"] is True
+    assert len(out.result["text"]) <= MAX_READ_CHARS
+    assert out.result["speech"].endswith("first 40 thousand characters.")
+    assert read(reader(Selection("Short."), Page())).result["truncated"] is False
