@@ -39,8 +39,8 @@ _WHAT = {"type": "string", "enum": ["auto", "selection", "window"],
          "x-words": {"selection": ["the selection", "the selected text", "what i selected",
                                    "what is selected", "what i highlighted",
                                    "the highlighted text"],
-                     "window": ["this page", "this window", "the page", "the window",
-                                "this article", "this document"]}}
+                     # "read this window" stays read_screen's (target active)
+                     "window": ["this page", "the page", "this article", "this document"]}}
 
 
 class ReadAloud:
@@ -66,7 +66,7 @@ class ReadAloud:
                   "read out the selected text", "read what i selected",
                   "read me what i highlighted", "read the highlighted text aloud",
                   "read this page aloud", "read this page to me", "read this page out loud",
-                  "read this window to me", "read this article to me",
+                  "read this article to me",
                   "read this document out loud", "can you read this to me",
                   "read from {from}", "read from {from} onwards", "start reading from {from}",
                   "read this from {from}", "read it from {from}", "read the page from {from}",

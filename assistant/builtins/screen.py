@@ -80,11 +80,11 @@ class ReadScreen(_ScreenTool):
         output_schema={"type": "object", "properties": {
             "text": {"type": "string"}, "lines": {"type": "array"},
             "redacted": {"type": "object"}, "untrusted_output": {"type": "boolean"}}},
-        # "read this to me", "read this page": read_aloud (the selection or the
+        # "read this to me", "read this page": read_aloud (the selection, else the
         # active window, in full)
         examples=("read the screen", "read the screen to me",
                   "read me the screen", "what does the screen say", "what is on the screen",
-                  "read the text on the screen",
+                  "read the text on the screen", "read this window",
                   "read everything on the display", "what is written in this window",
                   "read out the text on my screen", "what does this window say",
                   "read what is on the screen", "read out the screen",

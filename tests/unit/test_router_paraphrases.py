@@ -77,7 +77,7 @@ def router(tmp_path_factory):
      {"text": "meeting at noon"}),  # a time inside a text is text
     ("click sign in", "click_on_screen", {"text": "sign in"}),
     ("click the ok button", "click_on_screen", {"text": "ok"}),
-    ("read this window", "read_aloud", {"what": "window"}),
+    ("read this window", "read_screen", {"target": "active"}),
     ("read this to me", "read_aloud", {}),
     ("start reading from once upon a time", "read_aloud", {"from": "once upon a time"}),
     ("scan the barcode with the webcam", "scan_qr", {"source": "camera"}),
