@@ -87,6 +87,8 @@ def service_commands(service: HeronService) -> dict[str, Handler]:
             detach = getattr(prompter, "detach", None)
             if detach is not None:
                 detach(conn)
+        if reply.reads_aloud:  # "read this to me", typed: the reading is spoken here
+            service.announce_soon(reply.text)
         return {"request": text, "response": reply.text,
                 "tool_calls": [o.to_dict() for o in reply.tool_calls],
                 "understanding": reply.understanding}

@@ -52,6 +52,12 @@ class AgentReply:
     # it): a tool's English speech is "en" whatever language the request was in.
     language: str | None = None
 
+    @property
+    def reads_aloud(self) -> bool:
+        """The reply is a reading (read_aloud's "read this to me"): it is spoken even
+        where replies are only shown, e.g. `heron ask` to the running Heron."""
+        return any((o.result or {}).get("read_aloud") for o in self.tool_calls)
+
 
 class Agent:
     def __init__(self, registry: ToolRegistry, bus: EventBus, storage: Storage | None = None,

@@ -47,15 +47,20 @@ class ClipboardTool:
     session: str  # x11 | wayland
     read: tuple[str, ...]
     write: tuple[str, ...]
+    # the selected text (X11 PRIMARY; on Wayland the primary selection of compositors
+    # that offer one to clients: wlroots, KDE; GNOME gives it to no other program)
+    read_primary: tuple[str, ...] = ()
 
 
 CLIPBOARD_TOOLS = (
     ClipboardTool("wl-clipboard", "wl-clipboard", "wayland",
-                  ("wl-paste", "--no-newline", "--type", "text"), ("wl-copy",)),
+                  ("wl-paste", "--no-newline", "--type", "text"), ("wl-copy",),
+                  ("wl-paste", "--primary", "--no-newline", "--type", "text")),
     ClipboardTool("xclip", "xclip", "x11", ("xclip", "-selection", "clipboard", "-o"),
-                  ("xclip", "-selection", "clipboard", "-i")),
+                  ("xclip", "-selection", "clipboard", "-i"),
+                  ("xclip", "-selection", "primary", "-o")),
     ClipboardTool("xsel", "xsel", "x11", ("xsel", "--clipboard", "--output"),
-                  ("xsel", "--clipboard", "--input")),
+                  ("xsel", "--clipboard", "--input"), ("xsel", "--primary", "--output")),
 )
 
 
@@ -97,14 +102,25 @@ class SystemClipboard:
 
     def read(self) -> str:
         tool = self.pick()
-        proc = self._run(tool, tool.read, None)
+        return self._output(tool, tool.read, "clipboard")
+
+    def read_primary(self) -> str:
+        """The text selected right now ("" when nothing is, or the session has no
+        primary selection)."""
+        tool = self.pick()
+        if not tool.read_primary:
+            return ""
+        return self._output(tool, tool.read_primary, "selected text")
+
+    def _output(self, tool: ClipboardTool, argv: tuple[str, ...], what: str) -> str:
+        proc = self._run(tool, argv, None)
         if proc.returncode != 0:
             # Each tool says "nothing there" its own way; an empty clipboard is not an error.
             err = proc.stderr.decode("utf-8", "replace").lower()
             if any(s in err for s in ("not available", "nothing is copied", "no selection")):
                 return ""
             raise DesktopError("clipboard.failed",
-                               f"Reading the clipboard failed ({tool.name}: {err.strip()}).",
+                               f"Reading the {what} failed ({tool.name}: {err.strip()}).",
                                "check that the desktop session is running")
         return proc.stdout[:MAX_CLIPBOARD_BYTES].decode("utf-8", "replace")
 

@@ -26,6 +26,7 @@ from assistant.builtins.media import media_tools
 from assistant.builtins.mpris import MprisClient
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.read_aloud import ReadAloud
 from assistant.builtins.reminders import SetReminder
 from assistant.builtins.screen import (
     ClickOnScreen,
@@ -87,7 +88,7 @@ def register_builtins(registry: ToolRegistry, config: HeronConfig, *, timers: Ti
     # "copy the command" copies the fix the last explanation offered.
     fixes = FixMemory()
     for tool in (ReadScreen(ocr), DescribeScreen(ocr), ListControls(ocr), FindOnScreen(ocr),
-                 ClickOnScreen(ocr), ShowScreenReading(ocr, screen_dir),
+                 ClickOnScreen(ocr), ShowScreenReading(ocr, screen_dir), ReadAloud(ocr),
                  ExplainError(ocr, explainer=explainer, fixes=fixes), CopyFixCommand(fixes),
                  CameraSnapshot(), ScanQr(ocr), WhoIsThere()):
         registry.register(tool)

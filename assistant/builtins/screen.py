@@ -93,15 +93,17 @@ class ReadScreen(ScreenTool):
         output_schema={"type": "object", "properties": {
             "text": {"type": "string"}, "lines": {"type": "array"},
             "redacted": {"type": "object"}, "untrusted_output": {"type": "boolean"}}},
-        examples=("read the screen", "read the screen to me", "read this to me",
+        # "read this to me", "read this page": read_aloud (the selection, else the
+        # active window, in full)
+        examples=("read the screen", "read the screen to me",
                   "read me the screen", "what does the screen say", "what is on the screen",
-                  "read the text on the screen", "read this window", "read this page to me",
+                  "read the text on the screen", "read this window",
                   "read everything on the display", "what is written in this window",
                   "read out the text on my screen", "what does this window say",
                   "read what is on the screen", "read out the screen",
                   "read aloud what is on the screen", "what does it say on the screen",
                   "read what is on my screen", "read the screen out loud",
-                  "read out what is on my screen", "read this out to me", "what does it say here"),
+                  "read out what is on my screen", "what does it say here"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """`heron bench e2e|wake|asr|hearing|turn|barge-in|vision|companion|tray|understanding|
-wyoming|all`:
+wyoming|read|all`:
 benchmarks that write JSON + PNG under docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
@@ -38,6 +38,8 @@ BENCHMARKS = {
     # the race of issue 17: Heron local, Heron on remote Wyoming stages and a Home
     # Assistant-style pipeline on wyoming-faster-whisper and wyoming-piper
     "wyoming": "bench.wyoming",
+    # "read this to me": end of the request → first audio, typed and spoken (issue 18)
+    "read": "bench.read",
 }
 
 

@@ -24,9 +24,12 @@ if TYPE_CHECKING:
 
 
 class Clipboard(Protocol):
-    """clipboard.read and clipboard.write."""
+    """clipboard.read (the clipboard, and the selected text: X11's PRIMARY) and
+    clipboard.write."""
 
     def read(self) -> str: ...
+
+    def read_primary(self) -> str: ...
 
     def write(self, text: str) -> None: ...
 

@@ -1,5 +1,7 @@
-"""Split a reply into pieces for speech: sentences, and a long first sentence at its
-first comma, so the first audio is ready sooner while the rest is synthesized."""
+"""Split a reply into pieces for speech: sentences, and a long first sentence cut
+early — at its first comma, else before a joining word ("at", "and", "which") after a
+few words — so the first audio is ready sooner while the rest is synthesized (a page
+read aloud starts as soon as its first words are, not its whole first sentence)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,13 @@ import re
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
 _FIRST_CLAUSE = re.compile(r"^(.{2,40}?,)\s+(.{12,})$")
+# words a sentence can pause before without sounding cut
+_JOINING = frozenset("and but or so because which that who whom whose when where while as "
+                     "if at in on for with to from of by after before until into over "
+                     "through about under between during without".split())
+FIRST_MIN_WORDS, FIRST_MAX_WORDS = 3, 9  # the first piece's length when cut at a word
+LONG_FIRST_WORDS = 12  # a first sentence this long (words) is cut at a joining word
+REST_MIN_WORDS = 3
 
 
 def split_for_speech(text: str) -> list[str]:
@@ -16,4 +25,16 @@ def split_for_speech(text: str) -> list[str]:
     first = _FIRST_CLAUSE.match(sentences[0])
     if first:
         sentences[0:1] = [first.group(1), first.group(2)]
+    else:
+        sentences[0:1] = _cut_at_joining_word(sentences[0])
     return sentences
+
+
+def _cut_at_joining_word(sentence: str) -> list[str]:
+    words = sentence.split(" ")
+    if len(words) < LONG_FIRST_WORDS:
+        return [sentence]
+    for i in range(FIRST_MIN_WORDS, min(FIRST_MAX_WORDS, len(words) - REST_MIN_WORDS) + 1):
+        if words[i].lower() in _JOINING and not words[i - 1].endswith(("-", "'")):
+            return [" ".join(words[:i]), " ".join(words[i:])]
+    return [sentence]

@@ -75,3 +75,25 @@ def test_bench_wyoming_races_three_contestants_on_the_same_clips(tmp_path):
         assert s["clips"] == QUICK_CLIPS and 0 <= s["right_pct"] <= 100
     assert set(report["verdict"]) == {"local_vs_ha_p50", "remote_vs_ha_p50"}
     assert report["machine"]["cores"] >= 1
+
+
+def test_bench_read_times_each_way_of_asking_and_reads_every_time(tmp_path):
+    out = tmp_path / "bench"
+    proc = run_heron(tmp_path, "bench", "read", "--quick", "--out", str(out), "--json",
+                     timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report == json.loads((out / "read.json").read_text())
+    assert (out / "read.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = report["rows"]
+    # each run read the text through read_aloud, from where it was asked to
+    assert [r["source"] for r in rows["typed_selection"]] == ["selection"] * 3
+    assert [r["source"] for r in rows["typed_window"]] == ["window"]
+    assert [(r["tool"], r["transcript"].lower()) for r in rows["spoken_selection"]] == [
+        ("read_aloud", "read this to me")]
+    for name in rows:
+        for row in rows[name]:
+            # the first audio comes after the request was understood and the text read
+            assert row["first_audio_ms"] >= row["agent_ms"] > 0
+    assert set(report["judged"]) == {"typed_selection_p50_ms", "typed_selection_p95_ms"}
+    assert report["judged"]["typed_selection_p50_ms"]["target"] == 400

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from assistant.agent.agent import AgentReply
 from assistant.commands import service_commands
 from assistant.desktop.instance import InstanceClient, InstanceServer
 
@@ -31,7 +32,7 @@ class Service:
 
     async def handle(self, text: str, source: str, language: str | None = None):
         self.done.append(("ask", text, source) + ((language,) if language else ()))
-        return SimpleNamespace(text="fine", tool_calls=[], understanding={"stage": "router"})
+        return AgentReply("fine", understanding={"stage": "router"})
 
 
 def call(tmp_path: Path, service: Service, request: dict) -> dict:

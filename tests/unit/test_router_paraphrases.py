@@ -20,6 +20,7 @@ from assistant.builtins.explain_error import CopyFixCommand, ExplainError, FixMe
 from assistant.builtins.files import FindFiles, ReadFile
 from assistant.builtins.notes import ListNotes, NoteStore, TakeNote
 from assistant.builtins.phone import NotifyPhone
+from assistant.builtins.read_aloud import ReadAloud
 from assistant.builtins.reminders import SetReminder
 from assistant.builtins.screen import ClickOnScreen, DescribeScreen, FindOnScreen, ReadScreen
 from assistant.builtins.timers import CancelTimer, ListTimers, SetTimer
@@ -37,7 +38,8 @@ def manifests(tmp: Path) -> list[ToolManifest]:
              ReadFile(), TakeNote(notes), ListNotes(notes), ClipboardRead(),
              ClipboardWrite(), NotifyPhone(Outbox(storage)), ReadScreen(None),
              DescribeScreen(None), FindOnScreen(None), ClickOnScreen(None),
-             ExplainError(None), CopyFixCommand(FixMemory()), CameraSnapshot(), ScanQr(None),
+             ExplainError(None), CopyFixCommand(FixMemory()), ReadAloud(None), CameraSnapshot(),
+             ScanQr(None),
              WhoIsThere())
     return [t.manifest for t in tools]
 
@@ -81,6 +83,8 @@ def router(tmp_path_factory):
     ("click sign in", "click_on_screen", {"text": "sign in"}),
     ("click the ok button", "click_on_screen", {"text": "ok"}),
     ("read this window", "read_screen", {"target": "active"}),
+    ("read this to me", "read_aloud", {}),
+    ("start reading from once upon a time", "read_aloud", {"from": "once upon a time"}),
     ("scan the barcode with the webcam", "scan_qr", {"source": "camera"}),
     ("browse to lwn.net for me", "open_url", {"url": "lwn.net"}),
     ("is anyone in the room", "who_is_there", {}),
