@@ -97,7 +97,7 @@ def run_script(heron, monkeypatch, script: list[str]) -> list[float]:
     async def scenario():
         done = asyncio.Event()
         turns = _ScriptedTurns(script, done, sleep=real_sleep)
-        monkeypatch.setattr(service_module, "VoicePipeline", lambda *args: turns)
+        monkeypatch.setattr(service_module, "VoicePipeline", lambda *args, **kwargs: turns)
         loop = asyncio.create_task(heron._voice_loop())
         await done.wait()
         loop.cancel()
