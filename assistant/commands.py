@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.events import CallSource
 from assistant.languages import LANGUAGE_CODE
+from assistant.voice.barge_in import is_stop_request
 from models.errors import CodedError
 
 
@@ -77,6 +78,8 @@ def service_commands(service: HeronService) -> dict[str, Handler]:
         if language is not None and not LANGUAGE_CODE.fullmatch(language):
             raise BadCommand("instance.bad_request", f"'{language[:20]}' is not a language "
                              "code", 'use a code such as "en", "de", "fr", "es" or "ar"')
+        if is_stop_request(text) and service.hush():  # a reading typed, stopped typed
+            return {"request": text, "response": "", "tool_calls": [], "understanding": None}
         prompter = service.core.prompter
         attach = getattr(prompter, "attach", None)
         if attach is not None:

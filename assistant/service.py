@@ -179,6 +179,15 @@ class HeronService:
         await self.announce(reply.text)
         return reply
 
+    def hush(self) -> bool:
+        """"Stop" typed or tapped: silence what is said now and what waits to be said
+        (a reading, announcements); False when nothing is being said."""
+        output = self._output
+        if output is None or not output.busy:
+            return False
+        output.stop(drop_queued=True)
+        return True
+
     def announce_soon(self, text: str) -> None:
         """Queue `text` to be spoken after what is already queued; returns at once, so
         a timer that fires while another is announced is reported on time."""

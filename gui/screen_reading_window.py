@@ -1,10 +1,12 @@
 """The tray's "what Heron read" window: the screenshot show_screen_reading saved (its
 secrets already blacked out), scaled to fit, with a blue box around each line of text
 and a green one around each control, named by its kind. Opened when that tool
-finishes (gui/windows.py)."""
+finishes (gui/windows.py); the picture file is deleted once loaded."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import Any
 
 from PySide6.QtCore import QRect, Qt
@@ -34,7 +36,11 @@ class ScreenReadingWindow(QWidget):
     def show_reading(self, result: dict[str, Any]) -> bool:
         """Draw the reading; False when its picture cannot be loaded (then the caption
         says so and nothing else is shown)."""
-        pixmap = QPixmap(result.get("image", ""))
+        path = result.get("image", "")
+        pixmap = QPixmap(path)
+        if path and not pixmap.isNull():
+            with contextlib.suppress(OSError):  # shown: no copy of the screen is kept
+                os.remove(path)
         if pixmap.isNull():
             self.caption.setText("The picture of the screen could not be opened.")
             self.picture.clear()

@@ -15,6 +15,7 @@ from assistant.config_patch import update_config_file
 from assistant.desktop import autostart
 from assistant.events import (
     AssistantState,
+    CallSource,
     CallStatus,
     EnrolmentProgress,
     Event,
@@ -23,6 +24,7 @@ from assistant.events import (
     ToolCallFinished,
 )
 from assistant.service import HeronService
+from assistant.voice.barge_in import is_stop_request
 from audio.devices import list_devices
 from gui.approval_dialog import QtPrompter
 from gui.audit_window import AuditWindow
@@ -90,8 +92,16 @@ class Windows:
         self.main.activateWindow()
 
     def ask(self, text: str) -> None:
-        agent = self.service.core.agent
-        self.bridge.request(agent.handle(text, source="text"), self._asked)
+        service = self.service
+
+        async def handle() -> None:
+            if is_stop_request(text) and service.hush():  # a reading, stopped typed
+                return
+            reply = await service.core.agent.handle(text, source=CallSource.TEXT)
+            if reply.reads_aloud:  # "read this to me", typed: the reading is spoken
+                service.announce_soon(reply.text)
+
+        self.bridge.request(handle(), self._asked)
 
     def _asked(self, future) -> None:
         err = future.exception()

@@ -76,9 +76,17 @@ def find_rectangles(image: np.ndarray, origin: tuple[int, int] = (0, 0)) -> list
     return found
 
 
-def find_controls(lines: Sequence[OcrLine], rectangles: Sequence[Box]) -> list[Control]:
-    """What each control-sized rectangle is, from the text in or beside it; then the
-    borderless buttons. In reading order."""
+def controls_on(image: np.ndarray, origin: tuple[int, int], lines: Sequence[OcrLine]
+                ) -> list[Control]:
+    """The controls of a grab (`image` at screen `origin`) whose OCR lines are `lines`."""
+    return find_controls(lines, find_rectangles(image, origin), image, origin)
+
+
+def find_controls(lines: Sequence[OcrLine], rectangles: Sequence[Box],
+                  image: np.ndarray | None = None, origin: tuple[int, int] = (0, 0)
+                  ) -> list[Control]:
+    """What each control-sized rectangle is, from the text in or beside it (and, with
+    the `image`, a drop-down's arrow); then the borderless buttons. In reading order."""
     text_h = _median_text_height(lines)
     used: set[int] = set()  # lines that are a control's own text or label
     controls: list[Control] = []
@@ -88,18 +96,21 @@ def find_controls(lines: Sequence[OcrLine], rectangles: Sequence[Box]) -> list[C
         inside = [i for i, ln in enumerate(lines) if _inside(ln.box, rect)]
         if len(inside) > 1:
             continue  # a panel or a list, not one control
-        control = _classify(rect, lines, inside[0] if inside else None, text_h, used)
+        arrow = image is not None and _has_arrow(image, origin, rect, text_h)
+        control = _classify(rect, lines, inside[0] if inside else None, text_h, used, arrow)
         if control is not None and not any(_same_box(control.box, c.box) for c in controls):
             controls.append(control)
     for i, line in enumerate(lines):
         if i not in used and _button_words(line.text) and line.box.h <= 1.3 * text_h \
-                and not any(c.box.intersects(line.box) for c in controls):  # not a heading
+                and not _has_neighbour(line, lines, text_h) \
+                and not any(c.box.intersects(line.box) for c in controls):
+            # not a heading, nor one word of a menu bar or a sentence
             controls.append(Control(ControlKind.BUTTON, _clean(line.text), line.box))
     return sorted(controls, key=lambda c: (c.box.y // max(1, text_h), c.box.x))
 
 
 def _classify(rect: Box, lines: Sequence[OcrLine], inner: int | None, text_h: int,
-              used: set[int]) -> Control | None:
+              used: set[int], arrow: bool) -> Control | None:
     square = abs(rect.w - rect.h) <= max(3, rect.h // 5) and rect.h <= 2 * text_h + 6
     if square and inner is None:  # a checkbox (or a radio button): its text is right of it
         label = _beside(rect, lines, used, right=True)
@@ -116,7 +127,7 @@ def _classify(rect: Box, lines: Sequence[OcrLine], inner: int | None, text_h: in
         centred = abs(left_gap - right_gap) <= max(8, rect.w * 0.15)
         if centred and rect.w <= 30 * text_h:
             return Control(ControlKind.BUTTON, _clean(line.text), rect)
-        kind = ControlKind.DROPDOWN if right_gap > 2 * text_h else ControlKind.FIELD
+        kind = ControlKind.DROPDOWN if arrow else ControlKind.FIELD  # a value, or a choice
         label = _field_label(rect, lines, used)
         return Control(kind, _clean(lines[label].text) if label is not None else "", rect,
                        value=line.text.strip(),
@@ -156,6 +167,31 @@ def _beside(rect: Box, lines: Sequence[OcrLine], used: set[int], right: bool) ->
         if -overhang <= gap <= max(40, 10 * rect.h) and (best_gap is None or gap < best_gap):
             best, best_gap = i, gap
     return best
+
+
+def _has_arrow(image: np.ndarray, origin: tuple[int, int], rect: Box, text_h: int) -> bool:
+    """A drop-down's arrow (a chevron, a triangle): ink in the box's right end, where a
+    text field is blank."""
+    x1 = rect.right - origin[0] - 3
+    x0 = max(rect.x - origin[0] + 3, x1 - int(1.5 * text_h))
+    y0, y1 = rect.y - origin[1] + 4, rect.bottom - origin[1] - 4
+    if x1 - x0 < 4 or y1 - y0 < 4 or y0 < 0 or x0 < 0:
+        return False
+    strip = image[y0:y1, x0:x1].astype(np.int16).mean(axis=2)
+    background = float(np.median(strip))
+    return int((np.abs(strip - background) > 60).sum()) >= 6
+
+
+def _has_neighbour(line: OcrLine, lines: Sequence[OcrLine], text_h: int) -> bool:
+    """Another line on its row close by (a menu bar, a tab strip, a sentence)."""
+    cy = line.box.y + line.box.h / 2
+    for other in lines:
+        if other is line or abs(other.box.y + other.box.h / 2 - cy) > text_h / 2:
+            continue
+        gap = max(other.box.x - line.box.right, line.box.x - other.box.right)
+        if gap < 3 * text_h:
+            return True
+    return False
 
 
 def _control_sized(rect: Box, text_h: int) -> bool:

@@ -113,7 +113,11 @@ class Agent:
                 reply = AgentReply(said, language=said_in)
                 stage = Understood(UnderstandingStage.NONE, None, {}, 0.0, "", language)
             reply = replace(reply, understanding=replace(stage, tried=tried).to_dict())
-        self._remember("assistant", source, reply.text, untrusted=any(
+        # a reading is remembered as what it was, not as its text (a page would crowd
+        # the language model's context out of every later turn)
+        said = (f"(read aloud {len(reply.text)} characters)" if reply.reads_aloud
+                else reply.text)
+        self._remember("assistant", source, said, untrusted=any(
             (o.result or {}).get("untrusted_output") for o in reply.tool_calls))
         self._bus.publish(Reply(text=reply.text))
         return reply

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.builtins.desktop import DesktopError
@@ -124,12 +125,26 @@ class ReadAloud:
                 raise
             log.info("no selected text to read: %s", err.message)
             raw = ""  # e.g. a compositor without a primary selection: the window instead
-        redaction = self.ocr.redact(selection_text(raw[:MAX_READ_CHARS]))
-        return redaction.text.strip(), redaction, len(raw) > MAX_READ_CHARS
+        # redacted whole, then cut: a secret straddling the cut is still masked
+        redaction = await asyncio.to_thread(self.ocr.redact, selection_text(raw))
+        text = redaction.text.strip()
+        if len(text) <= MAX_READ_CHARS:
+            return text, redaction, False
+        return text[:MAX_READ_CHARS].rsplit(" ", 1)[0], redaction, True
 
     async def _window(self, ctx: ToolContext) -> tuple[str, Redaction]:
         frame = await ctx.caps.grab_screen("active")
         result, redaction = await self.ocr.read(frame)  # lines redacted in context
         _, active = await ctx.caps.screen_windows()  # its title bar is not its text
         title = active.title if active is not None else ""
-        return window_text(result.lines, title).strip(), redaction
+        # again once the lines flow together: a number wrapped across two lines is one
+        flowed = self.ocr.redact(window_text(result.lines, title))
+        return flowed.text.strip()[:MAX_READ_CHARS], _merged(redaction, flowed)
+
+
+def _merged(first: Redaction, second: Redaction) -> Redaction:
+    """Both redactions' counts, for the spoken note (the text is the second's)."""
+    counts = dict(first.counts)
+    for kind, n in second.counts:
+        counts[kind] = counts.get(kind, 0) + n
+    return replace(second, counts=tuple(counts.items()))

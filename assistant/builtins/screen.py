@@ -15,7 +15,7 @@ from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
-from vision.controls import find_controls, find_rectangles
+from vision.controls import controls_on
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
@@ -72,12 +72,13 @@ class ScreenTool:
     async def view(self, ctx: ToolContext, target: str) -> tuple[ScreenView, Redaction]:
         """The lines, the controls found on the grab, the windows (titles redacted)."""
         frame, result, redaction = await self.read(ctx, target)
-        rectangles = await asyncio.to_thread(find_rectangles, frame.image, frame.origin)
+        controls = await asyncio.to_thread(controls_on, frame.image, frame.origin,
+                                           result.lines)
         windows, active = await ctx.caps.screen_windows()
         titled = tuple((w, self.ocr.redact(w.title).text) for w in reversed(windows)
                        if w.title)  # top of the stack first
-        return ScreenView(result.lines, tuple(find_controls(result.lines, rectangles)),
-                          titled, active), redaction
+        return ScreenView(result.lines, tuple(controls), titled, active,
+                          frame.box), redaction
 
 
 # -- workers -----------------------------------------------------------------------------

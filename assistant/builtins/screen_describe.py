@@ -6,6 +6,7 @@ the controls found on the screenshot (vision/controls.py) and the window list.""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,16 +30,19 @@ class ScreenView:
     controls: tuple[Control, ...]
     windows: tuple[tuple[WindowInfo, str], ...]  # (window, its redacted title), top first
     active: WindowInfo | None
+    grabbed: Box | None = None  # the part of the screen read (None: all of it)
 
     def in_active(self) -> ScreenView:
-        """Only what lies inside the active window (everything, when none is known)."""
-        if self.active is None:
+        """Only what lies inside the active window (everything, when none is known or
+        the part of the screen read does not show it)."""
+        if self.active is None or (self.grabbed is not None
+                                   and not self.active.box.intersects(self.grabbed)):
             return self
-        area = self.active.box
+        area, title = self.active.box, self.active_title
         return ScreenView(tuple(ln for ln in self.lines if _within(ln.box, area)
-                                and ln.box.y > area.y + TITLE_BAR_TOP_PX),
+                                and not _title_bar(ln, area, title)),
                           tuple(c for c in self.controls if _within(c.box, area)),
-                          self.windows, self.active)
+                          self.windows, self.active, self.grabbed)
 
     @property
     def active_title(self) -> str:
@@ -151,6 +155,17 @@ def _names(items: Sequence[str]) -> str:
     if len(shown) <= 1:
         return "".join(shown)
     return f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def _title_bar(line: OcrLine, area: Box, title: str) -> bool:
+    """The window's own title, read off its title bar (the frame is part of `area`)."""
+    if line.box.y <= area.y + TITLE_BAR_TOP_PX:
+        return True
+    if line.box.y > area.y + 1.5 * line.box.h or not title:  # below the title bar
+        return False
+    text = line.text.strip().casefold()
+    return len(text) >= 3 and (text in title.casefold() or difflib.SequenceMatcher(
+        None, text, title.casefold()).ratio() >= 0.75)
 
 
 def _within(box: Box, area: Box) -> bool:

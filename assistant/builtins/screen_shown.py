@@ -1,13 +1,16 @@
 """show_screen_reading: "show me what you read" — the screenshot Heron read, with the
 boxes of the lines and controls it found, for the tray's window (gui/
 screen_reading_window.py opens it from this tool's ToolCallFinished). Every line that
-redaction changed is blacked out in the picture before it is written, so a secret on
-the screen is not kept in it; the file is private (0600) and replaced on every call."""
+redaction changed, and every field labelled as secret (password, PIN, CVC, card, IBAN,
+token, key), is blacked out in the picture before it is written; the file is private
+(0600), replaced on every call, and deleted by the tray once shown. What OCR could not
+read at all (too faint to recognise) is not known to be secret and stays visible."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +20,15 @@ from assistant.builtins.screen import SCREEN_TARGET, ScreenTool, masked_note
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.secrets import write_private_bytes
 from assistant.tools.manifest import ToolManifest
-from vision.controls import find_controls, find_rectangles
+from vision.controls import ControlKind, controls_on
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
     from vision.types import Box
 
 PICTURE = "last-reading.png"
+SECRET_FIELD = re.compile(r"pass|pin\b|cvc|cvv|csc|security code|card|iban|token|secret|key",
+                          re.IGNORECASE)
 
 
 class ShowScreenReading(ScreenTool):
@@ -52,8 +57,11 @@ class ShowScreenReading(ScreenTool):
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         frame = await ctx.caps.grab_screen(args.get("target") or "all")
         result, redaction, masked = await self.ocr.read_masked(frame)
-        rectangles = await asyncio.to_thread(find_rectangles, frame.image, frame.origin)
-        controls = find_controls(result.lines, rectangles)
+        controls = await asyncio.to_thread(controls_on, frame.image, frame.origin,
+                                           result.lines)
+        # a field labelled as secret is blacked out too, whatever OCR made of its value
+        masked = [*masked, *(c.box for c in controls if c.kind == ControlKind.FIELD
+                             and SECRET_FIELD.search(c.label))]
         path = self.directory / PICTURE
         await asyncio.to_thread(self._save, frame.image, frame.origin, masked, path)
         n, c = len(result.lines), len(controls)

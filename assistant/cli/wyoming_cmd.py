@@ -74,11 +74,15 @@ def handle(args, ctx) -> int:
 def _satellite(args, ctx) -> int:
     """`heron run --headless` with [satellite] enabled, the flags over the config."""
     base = ctx.config.satellite
-    options = replace(base, enabled=True, uri=args.uri or base.uri,
-                      zeroconf=args.zeroconf if args.zeroconf is not None else base.zeroconf,
-                      name=args.name if args.name is not None else base.name,
-                      area=args.area if args.area is not None else base.area,
-                      wake_words=tuple(args.wake_word or base.wake_words))
+    try:
+        options = replace(base, enabled=True, uri=args.uri or base.uri,
+                          zeroconf=args.zeroconf if args.zeroconf is not None
+                          else base.zeroconf,
+                          name=args.name if args.name is not None else base.name,
+                          area=args.area if args.area is not None else base.area,
+                          wake_words=tuple(args.wake_word or base.wake_words))
+    except ValueError as err:  # no wake word for Home Assistant
+        raise ServeError("wyoming.usage", str(err), "add --wake-word okay_nabu") from err
     ServeOptions.parse(options.uri, options.zeroconf)  # a bad address fails before loading
     lock = InstanceLock(ctx.paths.data_dir)
     if not lock.acquire():

@@ -243,8 +243,12 @@ class VoicePipeline:
         word = result.wake["model"]
         if self.handoff is None or not self.handoff.takes(word):
             return False
-        with _Stage(self.bus, Stage.SATELLITE):
-            handed = await self.handoff.run(word, feed, output)
+        self.hearing_command = True  # the kill switch ends it, like a command heard here
+        try:
+            with _Stage(self.bus, Stage.SATELLITE):
+                handed = await self.handoff.run(word, feed, output)
+        finally:
+            self.hearing_command = False
         if handed is None:  # it could not take it: Heron answers
             return False
         result.status = TurnStatus.HANDED_OFF

@@ -18,10 +18,13 @@ LONG_FIRST_WORDS = 12  # a first sentence this long (words) is cut at a joining 
 REST_MIN_WORDS = 3
 
 
-def split_for_speech(text: str) -> list[str]:
+def split_for_speech(text: str, early_cut: bool = True) -> list[str]:
+    """The text's sentences; with `early_cut` (the start of an utterance) the first one
+    cut early as well. Text that arrives in pieces (a streamed reply) is split with
+    `early_cut=False`, or every unfinished sentence would be cut mid-way."""
     sentences = [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
-    if not sentences:
-        return []
+    if not sentences or not early_cut:
+        return sentences
     first = _FIRST_CLAUSE.match(sentences[0])
     if first:
         sentences[0:1] = [first.group(1), first.group(2)]

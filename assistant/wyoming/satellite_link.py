@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from wyoming.server import AsyncEventHandler
 from wyoming.snd import Played
 
 from assistant.voice.speech_output import SpeechOutput
+from models.errors import CodedError
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +55,11 @@ class SatelliteLink(AsyncEventHandler):
         self.turn_inbox: asyncio.Queue[Event] | None = None  # a turn in progress reads it
         self._paused = asyncio.Event()  # a turn in progress must end at once
         self._announcement: asyncio.Queue[bytes | None] | None = None
-        self._announcing: asyncio.Task | None = None
+        self._announcing: set[asyncio.Task] = set()
         self._announce_rate = 0
-        satellite.connected(self)
+        self._claimed = False  # a Describe-only probe never takes the satellite over
+        self._draining_until = 0.0  # a run given up on: its late events are dropped
+        self._ending: asyncio.Task | None = None
 
     async def send(self, event: Event) -> None:
         if self.gone.is_set():
@@ -68,10 +72,25 @@ class SatelliteLink(AsyncEventHandler):
         inbox: asyncio.Queue[Event] = asyncio.Queue()
         self.turn_inbox = inbox
         self._paused.clear()
+        self._draining_until = 0.0
         try:
             yield inbox
         finally:
             self.turn_inbox = None
+
+    def abandon(self, drain_s: float) -> None:
+        """The turn ended before Home Assistant's run did (push-to-talk, mute, a
+        timeout): end its audio stream (AudioStop) and drop what that run still sends
+        — its transcript, its reply — for up to `drain_s`, instead of playing it as an
+        announcement after the user stopped it."""
+        self._draining_until = time.monotonic() + drain_s
+        if not self.gone.is_set():
+            self._ending = asyncio.get_running_loop().create_task(self._send_quietly(
+                AudioStop().event()))
+
+    async def _send_quietly(self, event: Event) -> None:
+        with contextlib.suppress(ConnectionError, OSError):
+            await self.send(event)
 
     @property
     def paused(self) -> asyncio.Event:
@@ -80,7 +99,11 @@ class SatelliteLink(AsyncEventHandler):
     async def handle_event(self, event: Event) -> bool:
         if Describe.is_type(event.type):
             await self.write_event(self.satellite.describe().event())
-        elif RunSatellite.is_type(event.type):
+            return True
+        if not self._claimed:  # Home Assistant's own link, not a probe: it takes over
+            self._claimed = True
+            self.satellite.connected(self)
+        if RunSatellite.is_type(event.type):
             self.running = True
             self.satellite.running_changed(True)
         elif PauseSatellite.is_type(event.type):
@@ -95,6 +118,9 @@ class SatelliteLink(AsyncEventHandler):
             self.satellite.on_timer(event)
         elif self.turn_inbox is not None:
             self.turn_inbox.put_nowait(event)
+        elif time.monotonic() < self._draining_until:  # the run given up on
+            if AudioStop.is_type(event.type) or Error.is_type(event.type):
+                self._draining_until = 0.0  # its end: later audio is an announcement
         elif AudioStart.is_type(event.type) or AudioChunk.is_type(event.type) \
                 or AudioStop.is_type(event.type):
             self._announcement_audio(event)
@@ -110,7 +136,8 @@ class SatelliteLink(AsyncEventHandler):
         self.running = False
         if self._announcement is not None:
             self._announcement.put_nowait(None)
-        self.satellite.disconnected(self)
+        if self._claimed:
+            self.satellite.disconnected(self)
 
     def replaced(self) -> None:
         """A newer connection took over: this one ends."""
@@ -128,8 +155,9 @@ class SatelliteLink(AsyncEventHandler):
             self._announce_rate = AudioStart.from_event(event).rate
             queue: asyncio.Queue[bytes | None] = asyncio.Queue()
             self._announcement = queue
-            self._announcing = asyncio.create_task(self._announce(self._announce_rate,
-                                                                  queue))
+            task = asyncio.create_task(self._announce(self._announce_rate, queue))
+            self._announcing.add(task)
+            task.add_done_callback(self._announcing.discard)
         elif self._announcement is not None and AudioChunk.is_type(event.type):
             self._announcement.put_nowait(mono16(AudioChunk.from_event(event),
                                                  self._announce_rate))
@@ -138,10 +166,13 @@ class SatelliteLink(AsyncEventHandler):
             self._announcement = None
 
     async def _announce(self, rate: int, queue: asyncio.Queue[bytes | None]) -> None:
-        played = await self.satellite.output().play("", rate, queued_audio(queue))
-        log.info("satellite: played an announcement of %d ms", played.audio_ms)
-        with contextlib.suppress(ConnectionError, OSError):
-            await self.send(Played().event())
+        try:
+            played = await self.satellite.output().play("", rate, queued_audio(queue))
+            log.info("satellite: played an announcement of %d ms", played.audio_ms)
+        except CodedError as err:  # no speaker: Home Assistant still hears it ended
+            log.warning("satellite: announcement not played: %s", err.message)
+        finally:
+            await self._send_quietly(Played().event())
 
 
 async def queued_audio(queue: asyncio.Queue[bytes | None]) -> AsyncIterator[np.ndarray]:

@@ -47,6 +47,8 @@ SAID_FOR_ERROR = {
 }
 SAID_FOR_OTHER_ERROR = "Home Assistant could not do that."
 SAID_NO_ANSWER = "Home Assistant did not answer."
+TRANSCRIBE = "transcribe"  # Home Assistant's first event of a run (its STT starts)
+AUDIO_AFTER_TEXT_S = 5.0  # after the reply's text, how long its audio may take to start
 
 
 class _Gone(Exception):
@@ -66,6 +68,7 @@ class SatelliteTurn:
         self.heard = ""  # Home Assistant's transcript
         self.said = ""  # the text of its reply
         self._held: Event | None = None  # read while listening, for the reply's part
+        self._started = False  # Home Assistant began this run's speech-to-text
 
     async def run(self, wake_word: str, feed: FrameFeed, output: SpeechOutput
                   ) -> HandedOff | None:
@@ -81,8 +84,11 @@ class SatelliteTurn:
                 await self._stream(feed, inbox, sent)
                 output.state.set_phase(TurnPhase.THINKING)
                 played_ms = await self._reply(inbox, output)
+            except asyncio.CancelledError:  # push-to-talk, the kill switch, shutdown
+                self.link.abandon(self.options.reply_s)
+                raise
             except (_Gone, ConnectionError, OSError):
-                if self.said:  # it answered, then went: the turn is over
+                if self.heard or self.said:  # it may have acted on it: never twice
                     return HandedOff(self.heard, self.said, 0, "satellite.disconnected")
                 log.warning("satellite: Home Assistant went away during the turn; Heron "
                             "answers it")
@@ -112,6 +118,10 @@ class SatelliteTurn:
                     with contextlib.suppress(ConnectionError, OSError):
                         await self.link.send(AudioStop().event())  # ends its STT
                     return
+                if event.type == TRANSCRIBE:  # this run's speech-to-text has begun
+                    self._started = True
+                elif not self._started and not Error.is_type(event.type):
+                    continue  # left over from a run given up on: not this command's
                 if VoiceStopped.is_type(event.type):
                     return
                 if self._handled(event):
@@ -124,8 +134,14 @@ class SatelliteTurn:
         """Wait for the reply and play it; the audio played, in ms."""
         deadline = time.monotonic() + self.options.reply_s
         while True:
+            if self.said:  # its text came: audio follows at once, or never (no TTS)
+                deadline = min(deadline, time.monotonic() + AUDIO_AFTER_TEXT_S)
             event = await self._next(inbox, deadline - time.monotonic())
+            if event is None and self.said:
+                self.link.abandon(self.options.reply_s)
+                return 0  # answered in words only (its pipeline has no speech)
             if event is None:
+                self.link.abandon(self.options.reply_s)
                 return await self._say_problem(output, "satellite.no_answer",
                                                "Home Assistant did not answer in "
                                                f"{self.options.reply_s:g} s", SAID_NO_ANSWER)
@@ -162,10 +178,12 @@ class SatelliteTurn:
             deadline = time.monotonic() + self.options.reply_s
             try:
                 while (event := await self._next(inbox, deadline - time.monotonic())):
-                    if AudioStop.is_type(event.type):
+                    if AudioStop.is_type(event.type) or Error.is_type(event.type):
                         return
                     if WyChunk.is_type(event.type):
                         audio.put_nowait(mono16(WyChunk.from_event(event), rate))
+                    elif not AudioStart.is_type(event.type):
+                        self._handled(event)  # streamed TTS: its text comes after
             finally:
                 audio.put_nowait(None)
 

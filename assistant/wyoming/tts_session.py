@@ -91,7 +91,7 @@ class TextStream:
 
     async def add(self, text: str) -> None:
         self._pending += text
-        pieces = split_for_speech(self._pending)
+        pieces = split_for_speech(self._pending, early_cut=False)
         if len(pieces) < 2:
             return  # no sentence is known to be complete yet
         # the last piece may still be growing: keep it (with what follows it)

@@ -251,10 +251,14 @@ class WakeLink:
             elif Detection.is_type(event.type):
                 detection = Detection.from_event(event)
                 word = self._names.get(detection.name or "")
-                if word is None:  # a name we did not ask for, or none: the first word
+                if word is None:  # not a name we asked for: one of ours spelt otherwise
                     word = next((w for w in self.words
                                  if wake_key(w) == wake_key(detection.name or "")),
-                                self.words[0])
+                                self.words[0] if not detection.name
+                                and len(self.words) == 1 else None)
+                if word is None:  # a word nobody configured never wakes Heron
+                    log.info("wake: the server heard %r, not one of ours", detection.name)
+                    continue
                 frame = (detection.timestamp // FRAME_MS - 1
                          if detection.timestamp else None)
                 self.heard.put(Heard(self.stream, word, frame))

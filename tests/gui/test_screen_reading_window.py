@@ -22,6 +22,7 @@ def test_the_boxes_heron_read_are_drawn_on_the_screenshot(qapp, tmp_path):
               "masked": [{"x": 0, "y": 0, "w": 1, "h": 1}]}
     window = ScreenReadingWindow()
     assert window.show_reading(result)
+    assert not path.exists()  # once shown, no copy of the screen is kept
     image = window.picture.pixmap().toImage()
     assert image.pixelColor(20, 30).rgb() == LINE.rgb()  # the line's box, at its corner
     assert image.pixelColor(10, 170).rgb() == CONTROL.rgb()  # the control's box

@@ -104,6 +104,6 @@ def test_show_me_what_you_read_keeps_a_picture_with_the_secrets_blacked_out(core
         labels = {c["label"] for c in result["controls"] if c["kind"] == "button"}
         assert {"Submit", "Cancel"} <= labels
         assert result["speech"].startswith("Here is what I read: ")
-        assert "I masked 1 private item (card)" in result["speech"]
+        assert "I masked 2 private items (card, card expiry)" in result["speech"]
     finally:
         desktop.close(card)

@@ -3,6 +3,8 @@ and the sentences describe_screen and list_controls build from them."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from assistant.builtins.screen_describe import ScreenView, clickable, describe
 from vision.controls import ControlKind, find_controls
 from vision.types import Box, OcrLine
@@ -36,8 +38,18 @@ RECTS = (
 )
 
 
+def screenshot(arrow: bool) -> np.ndarray:
+    """White, with the drop-down's arrow (a dark triangle at its right end) if asked."""
+    image = np.full((500, 800, 3), 255, np.uint8)
+    if arrow:
+        for row in range(8):
+            image[306 + row, 398 + row:412 - row] = 40
+    return image
+
+
 def test_each_rectangle_is_named_for_what_it_is():
-    found = {(c.kind, c.label, c.value) for c in find_controls(LINES, RECTS)}
+    found = {(c.kind, c.label, c.value)
+             for c in find_controls(LINES, RECTS, screenshot(arrow=True))}
     assert found == {
         (ControlKind.FIELD, "Email", ""),
         (ControlKind.FIELD, "Password", ""),
@@ -47,12 +59,23 @@ def test_each_rectangle_is_named_for_what_it_is():
         (ControlKind.BUTTON, "Cancel", ""),
         (ControlKind.BUTTON, "Help", ""),
     }
+    # without its arrow the same box is a text field showing what was typed in it
+    plain = {(c.kind, c.value) for c in find_controls(LINES, RECTS, screenshot(arrow=False))}
+    assert (ControlKind.FIELD, "Standard plan") in plain
+    assert ControlKind.DROPDOWN not in {kind for kind, _ in plain}
+
+
+def test_a_word_in_a_menu_bar_or_a_sentence_is_no_button():
+    menu = (line("File", 10, 5, 30), line("Edit", 60, 5, 30), line("Help", 110, 5, 30),
+            line("Open the file and press", 10, 100, 200), line("OK", 300, 100, 25))
+    found = find_controls(menu, ())
+    assert [(c.kind, c.label) for c in found] == [(ControlKind.BUTTON, "OK")]
 
 
 def test_the_sentences_name_the_window_form_and_buttons():
     window = WindowInfo(1, "Sign up - Example", "firefox.Firefox", Box(100, 20, 600, 460))
-    view = ScreenView(LINES, tuple(find_controls(LINES, RECTS)), ((window, window.title),),
-                      window)
+    view = ScreenView(LINES, tuple(find_controls(LINES, RECTS, screenshot(arrow=True))),
+                      ((window, window.title),), window)
     said = describe(view, [])
     assert said == ("The active window is “Sign up - Example”. It shows Sign up, with a "
                     "form with the fields Email and Password, a drop-down (Standard plan), "
