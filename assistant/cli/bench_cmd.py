@@ -1,5 +1,5 @@
 """`heron bench e2e|wake|asr|hearing|turn|barge-in|vision|companion|tray|understanding|
-wyoming|read|all`:
+wyoming|read|screen|all`:
 benchmarks that write JSON + PNG under docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
@@ -40,6 +40,9 @@ BENCHMARKS = {
     "wyoming": "bench.wyoming",
     # "read this to me": end of the request → first audio, typed and spoken (issue 18)
     "read": "bench.read",
+    # screen grounding (issue 18): "find/click <label>" on Qt, Tk and HTML forms, light
+    # and dark, 100 % and 150 %: the point inside the element; time per request
+    "screen": "bench.screen",
 }
 
 
