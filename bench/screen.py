@@ -33,7 +33,7 @@ from bench.screen_forms import SPLIT, TOOLKIT_FORMS, ScreenSpec, all_screens
 from bench.screen_plot import plot
 
 TARGETS = {"find_click_held_out_pct": 95.0}
-QUICK_LABELS = 3
+QUICK_LABELS = 2
 
 
 class ConfirmRecorder:
@@ -126,7 +126,7 @@ def _timing(rows: list[dict]) -> dict[str, Any]:
 
 def run(ctx, out_dir: Path, quick: bool) -> dict:
     """`heron bench screen`: every screen of bench/screen_forms.py (quick: one held-out
-    Qt screen, three of its labels)."""
+    Qt screen, two of its labels)."""
     available = toolkits_here()
     screens = [s for s in all_screens(quick) if available.get(s.toolkit) == "ok"]
     # stopped with SIGTERM: still close every window, browser and X server it started
@@ -178,7 +178,7 @@ def _measure(screens: list[ScreenSpec], available: dict[str, str], out_dir: Path
                 core.close()
             desk.close()
     report = _report(rows, shown_info, available, errors, quick, load_before,
-                     time.monotonic() - started)
+                     time.monotonic() - started, len(screens))
     write_report(out_dir, "screen", report)
     progress.unlink(missing_ok=True)
     return report
@@ -199,7 +199,8 @@ def _one_screen(desk: Desk, core, recorder: ConfirmRecorder, spec: ScreenSpec, q
         shown.close()
 
 
-def _report(rows, shown_info, available, errors, quick, load_before, took_s) -> dict:
+def _report(rows, shown_info, available, errors, quick, load_before, took_s,
+            planned: int | None = None) -> dict:
     results = _breakdown(rows)
     held = results["held_out"]["all"]["inside_pct"]
     verdict = judge({"find_click_held_out_pct": held if held is not None else 0.0},
@@ -219,7 +220,9 @@ def _report(rows, shown_info, available, errors, quick, load_before, took_s) -> 
         "failures": failures, "timing": _timing(rows),
         "error_explanation": errors, "rows": rows, "machine": machine_info(),
         "load_avg_1m": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
-        "took_s": round(took_s, 1),
+        "took_s": round(took_s, 1) if took_s is not None else None,
+        "screens_planned": planned if planned is not None else len(shown_info),
+        "complete": planned is None or planned == len(shown_info),
         "summary": {"held_out_inside_pct": held,
                     "dev_inside_pct": results["dev"]["all"]["inside_pct"],
                     "requests": len(rows), "screens": len(shown_info),
@@ -246,3 +249,31 @@ def summary(report: dict) -> list[str]:
         "; ".join(f"{k} {v['right']}/{v['screens']} right" for k, v in e["splits"].items())
         if e["status"] == "measured" else e["status"]))
     return lines
+
+
+def from_progress(progress: Path, out_dir: Path) -> dict:
+    """The report of a run stopped before its end, from the rows it left in
+    screen.progress.jsonl (its screens are a fixed shuffle, held-out first)."""
+    rows = [json.loads(line) for line in progress.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    names = list(dict.fromkeys(r["screen"] for r in rows))
+    info = [{"screen": n, "split": next(r["split"] for r in rows if r["screen"] == n),
+             "targets": sum(r["screen"] == n for r in rows) // 2} for n in names]
+    available = toolkits_here()
+    planned = len([s for s in all_screens() if available.get(s.toolkit) == "ok"])
+    errors = {"status": "not run", "why": "the run was stopped before its last part"}
+    report = _report(rows, info, available, errors, False, None, None, planned)
+    report["load_avg_1m"] = {"before": None, "after": round(os.getloadavg()[0], 2)}
+    write_report(out_dir, "screen", report)
+    plot(report, out_dir / "screen.png")
+    return report
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the report of a cut-short run")
+    parser.add_argument("--from-progress", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=Path("docs/bench"))
+    args = parser.parse_args()
+    print("\n".join(summary(from_progress(args.from_progress, args.out))))

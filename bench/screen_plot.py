@@ -13,7 +13,8 @@ def plot(report: dict, path: Path) -> None:
     fig, (ax, tx) = plt.subplots(1, 2, figsize=(12, 4.5))
     res = report["results"]
     toolkits = sorted({r["toolkit"] for r in report["rows"]})
-    bars = [(split, req) for split in ("held_out", "dev") for req in ("find", "click")]
+    splits = [s for s in ("held_out", "dev") if res[s]["all"]["requests"]]
+    bars = [(split, req) for split in splits for req in ("find", "click")]
     width = 0.8 / len(bars)
     colours = {"held_out": ("#2f6db5", "#7fa9dc"), "dev": ("#8c8c8c", "#c4c4c4")}
     for i, (split, req) in enumerate(bars):

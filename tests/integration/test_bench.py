@@ -100,7 +100,7 @@ def test_bench_read_times_each_way_of_asking_and_reads_every_time(tmp_path):
 
 
 def test_bench_screen_grounds_find_and_click_on_a_real_qt_form(tmp_path):
-    """One held-out Qt form on its own Xvfb: "find" and "click" for three of its labels
+    """One held-out Qt form on its own Xvfb: "find" and "click" for two of its labels
     through the real registry, each point judged against the rectangles Qt reported."""
     from bench.screen import QUICK_LABELS
 
