@@ -68,10 +68,14 @@ def _row(shown: Shown, target: dict, request: str, point: tuple[int, int] | None
             "inside": inside, "line_read": line, "point_in_other": other, "ms": round(ms, 1)}
 
 
-async def _ask(core, recorder: ConfirmRecorder, shown: Shown, target: dict
+async def _ask(core, recorder: ConfirmRecorder, shown: Shown, index: int
                ) -> list[dict[str, Any]]:
+    """"find" then "click" the index-th target, each judged against where the toolkit
+    says the target is just before the request."""
     from assistant.tools.call import ToolCall
 
+    shown.refresh()
+    target = shown.targets[index]
     label = target["label"]
     start = time.perf_counter()
     found = await core.registry.call(ToolCall("find_on_screen", {"text": label}))
@@ -80,6 +84,8 @@ async def _ask(core, recorder: ConfirmRecorder, shown: Shown, target: dict
     point = (res["center"]["x"], res["center"]["y"]) if res.get("found") else None
     rows = [_row(shown, target, "find", point, ms, str(found.status), res.get("line", ""),
                  found.code)]
+    shown.refresh()
+    target = shown.targets[index]
     recorder.asked.clear()
     start = time.perf_counter()
     click = await core.registry.call(ToolCall("click_on_screen", {"text": label}))
@@ -124,31 +130,44 @@ def _timing(rows: list[dict]) -> dict[str, Any]:
     return out
 
 
-def run(ctx, out_dir: Path, quick: bool) -> dict:
+def run(ctx, out_dir: Path, quick: bool, resume: bool = False) -> dict:
     """`heron bench screen`: every screen of bench/screen_forms.py (quick: one held-out
-    Qt screen, two of its labels)."""
+    Qt screen, two of its labels). `resume`: keep the screens a stopped run already
+    measured (OUT/screen.progress.jsonl) and measure the rest."""
     available = toolkits_here()
     screens = [s for s in all_screens(quick) if available.get(s.toolkit) == "ok"]
     # stopped with SIGTERM: still close every window, browser and X server it started
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        report = _measure(screens, available, out_dir, quick)
+        report = _measure(screens, available, out_dir, quick, resume)
     finally:
         signal.signal(signal.SIGTERM, previous)
     plot(report, out_dir / "screen.png")
     return report
 
 
+def _earlier(progress: Path) -> tuple[list[dict], list[dict]]:
+    """The rows a stopped run left, and its screens as the report lists them."""
+    rows = [json.loads(line) for line in progress.read_text(encoding="utf-8").splitlines()
+            if line.strip()] if progress.exists() else []
+    names = list(dict.fromkeys(r["screen"] for r in rows))
+    info = [{"screen": n, "split": next(r["split"] for r in rows if r["screen"] == n),
+             "targets": sum(r["screen"] == n for r in rows) // 2, "resumed": True}
+            for n in names]
+    return rows, info
+
+
 def _measure(screens: list[ScreenSpec], available: dict[str, str], out_dir: Path,
-             quick: bool) -> dict:
+             quick: bool, resume: bool = False) -> dict:
     from assistant.config import HeronConfig
     from assistant.core import build_core
     from assistant.paths import HeronPaths
     from vision.options import VisionOptions
 
     load_before = round(os.getloadavg()[0], 2)
-    rows: list[dict] = []
-    shown_info: list[dict] = []
+    progress = out_dir / "screen.progress.jsonl"  # what a stopped run leaves
+    rows, shown_info = _earlier(progress) if resume else ([], [])
+    unshown: list[dict] = []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="heron-bench-screen-") as tmp:
         root = Path(tmp)
@@ -159,11 +178,18 @@ def _measure(screens: list[ScreenSpec], available: dict[str, str], out_dir: Path
             config = HeronConfig(vision=VisionOptions(display=desk.display))
             core = build_core(HeronPaths(root / "c", root / "d", root / "k"), config,
                               prompter=recorder)
-            progress = out_dir / "screen.progress.jsonl"  # what a cut-short run leaves
             progress.parent.mkdir(parents=True, exist_ok=True)
-            progress.write_text("")
+            if not resume:
+                progress.write_text("")
+            done_before = {i["screen"] for i in shown_info}
             for n, spec in enumerate(screens, 1):
-                mine = _one_screen(desk, core, recorder, spec, quick, shown_info)
+                if spec.name in done_before:
+                    continue
+                try:
+                    mine = _one_screen(desk, core, recorder, spec, quick, shown_info)
+                except RuntimeError as err:  # the toolkit could not draw it: said, not hidden
+                    unshown.append({"screen": spec.name, "error": str(err)[-600:]})
+                    continue
                 rows += mine
                 with progress.open("a", encoding="utf-8") as fh:
                     fh.writelines(json.dumps(r) + "\n" for r in mine)
@@ -179,6 +205,8 @@ def _measure(screens: list[ScreenSpec], available: dict[str, str], out_dir: Path
             desk.close()
     report = _report(rows, shown_info, available, errors, quick, load_before,
                      time.monotonic() - started, len(screens))
+    report["screens_not_drawn"] = unshown
+    report["resumed"] = resume
     write_report(out_dir, "screen", report)
     progress.unlink(missing_ok=True)
     return report
@@ -188,12 +216,14 @@ def _one_screen(desk: Desk, core, recorder: ConfirmRecorder, spec: ScreenSpec, q
                 info: list[dict]) -> list[dict]:
     shown = desk.show(spec)
     try:
-        targets = shown.targets[:QUICK_LABELS] if quick else shown.targets
-        info.append({"screen": spec.name, "split": spec.split, "window": shown.window,
-                     "targets": len(targets), **shown.extra})
+        count = min(QUICK_LABELS, len(shown.targets)) if quick else len(shown.targets)
+        entry = {"screen": spec.name, "split": spec.split, "window": shown.window,
+                 "targets": count, **shown.extra}
+        info.append(entry)
         rows: list[dict] = []
-        for target in targets:
-            rows += asyncio.run(_ask(core, recorder, shown, target))
+        for index in range(count):
+            rows += asyncio.run(_ask(core, recorder, shown, index))
+        entry["moves_while_measured"] = shown.moves
         return rows
     finally:
         shown.close()
@@ -254,11 +284,7 @@ def summary(report: dict) -> list[str]:
 def from_progress(progress: Path, out_dir: Path) -> dict:
     """The report of a run stopped before its end, from the rows it left in
     screen.progress.jsonl (its screens are a fixed shuffle, held-out first)."""
-    rows = [json.loads(line) for line in progress.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    names = list(dict.fromkeys(r["screen"] for r in rows))
-    info = [{"screen": n, "split": next(r["split"] for r in rows if r["screen"] == n),
-             "targets": sum(r["screen"] == n for r in rows) // 2} for n in names]
+    rows, info = _earlier(progress)
     available = toolkits_here()
     planned = len([s for s in all_screens() if available.get(s.toolkit) == "ok"])
     errors = {"status": "not run", "why": "the run was stopped before its last part"}

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,15 +44,48 @@ def toolkits_here() -> dict[str, str]:
     return found
 
 
+Poll = Callable[[float], "dict[str, Any] | None"]  # wait up to t s; the newest report
+
+
 @dataclass
 class Shown:
-    """One screen on the display: its process and what it reported."""
+    """One screen on the display: its process and what it reported last. The renderer
+    reports every second; `refresh` takes the newest report (a window that moved after
+    it was first shown is judged where it is)."""
 
     spec: ScreenSpec
     proc: subprocess.Popen
-    window: list[int]
-    targets: list[dict[str, Any]]
+    poll: Poll
+    window: list[int] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    moves: int = 0  # reports that differed from the one before
+
+    def take(self, data: dict[str, Any]) -> None:
+        if self.targets and (data["targets"] != self.targets or data["window"] != self.window):
+            self.moves += 1
+        self.window, self.targets = data["window"], data["targets"]
+
+    def refresh(self) -> None:
+        data = self.poll(0)
+        if data is not None:
+            self.take(data)
+
+    def settle(self, timeout_s: float, tries: int = 6) -> None:
+        """Wait for the first report, then for one that repeats it (nothing moving)."""
+        data = self.poll(timeout_s)
+        if data is None:
+            raise RuntimeError(f"{self.spec.name} never reported where its elements are")
+        self.take(data)
+        for _ in range(tries):
+            data = self.poll(3.0)
+            if data is None:
+                raise RuntimeError(f"{self.spec.name} stopped reporting")
+            same = data["targets"] == self.targets and data["window"] == self.window
+            self.take(data)
+            if same:
+                break
+        self.moves = 0  # from here on, a move is one while it is measured
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -64,6 +98,23 @@ class Shown:
                 except ProcessLookupError:
                     pass
                 self.proc.wait()
+
+
+def _line_poll(proc: subprocess.Popen) -> Poll:
+    """The newest JSON line a renderer printed, waiting up to t s for one."""
+
+    def poll(timeout_s: float) -> dict[str, Any] | None:
+        newest, wait = None, timeout_s
+        while True:
+            ready, _, _ = select.select([proc.stdout], [], [], wait)
+            if not ready:
+                return newest
+            line = proc.stdout.readline()
+            if not line.startswith("{"):
+                return newest
+            newest, wait = json.loads(line), 0
+
+    return poll
 
 
 class Desk:
@@ -101,14 +152,14 @@ class Desk:
         proc = subprocess.Popen([sys.executable, "-m", *cmd], cwd=REPO, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
-        ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
-        line = proc.stdout.readline() if ready else ""
-        if not line.startswith("{"):
-            stop_process(proc)
-            raise RuntimeError(f"{spec.name} did not draw: {proc.stderr.read()[-800:]}")
-        data = json.loads(line)
+        shown = Shown(spec, proc, _line_poll(proc))
+        try:
+            shown.settle(timeout_s)
+        except RuntimeError as err:
+            shown.close()
+            raise RuntimeError(f"{err}: {proc.stderr.read()[-800:]}") from err
         time.sleep(SETTLE_S)
-        return Shown(spec, proc, data["window"], data["targets"])
+        return shown
 
     def _show_html(self, spec: ScreenSpec, timeout_s: float) -> Shown:
         if self.pages is None:
@@ -117,15 +168,17 @@ class Desk:
         profile = self.work / f"chromium-{token}"
         proc = launch_chromium(self.pages.url(spec.form, spec.theme, token), spec.scale,
                                profile, self.env())
+        pages = self.pages
+        shown = Shown(spec, proc, lambda t: pages.newest_report(token, t))
         try:
-            data = self.pages.wait_report(token, timeout_s)
-        except Exception as err:
-            Shown(spec, proc, [], []).close()
-            raise RuntimeError(f"{spec.name}: chromium never reported the page") from err
+            shown.settle(timeout_s)
+        except RuntimeError:
+            shown.close()
+            raise
         time.sleep(SETTLE_S + 0.6)  # chromium paints the modal dialog's backdrop late
-        offset = data.get("offset_css", [0, 0])
-        return Shown(spec, proc, data["window"], data["targets"],
-                     {"page_offset_css": offset, "device_pixel_ratio": data.get("dpr")})
+        shown.extra = {"page_offset_css": pages.last[token].get("offset_css"),
+                       "device_pixel_ratio": pages.last[token].get("dpr")}
+        return shown
 
     def close(self) -> None:
         if self.pages is not None:

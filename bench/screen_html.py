@@ -52,7 +52,8 @@ function box(el) { const r = el.getBoundingClientRect();
 let ox = 0, oy = 0;
 async function report() {
   await document.fonts.ready;
-  if (document.querySelector('dialog')) document.querySelector('dialog').showModal();
+  const dialog = document.querySelector('dialog');
+  if (dialog && !dialog.open) dialog.showModal();
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   ox = window.screenX + (window.outerWidth - window.innerWidth);
   oy = window.screenY + (window.outerHeight - window.innerHeight);
@@ -66,7 +67,7 @@ async function report() {
 }
 for (const t of ['mousedown', 'mouseup', 'click']) window.addEventListener(t, e => {
   e.preventDefault(); e.stopPropagation(); }, true);
-window.addEventListener('load', report);
+window.addEventListener('load', async () => { await report(); setInterval(report, 1000); });
 """
 
 
@@ -127,6 +128,7 @@ class PageServer:
 
     def __init__(self) -> None:
         self.reports: dict[str, queue.Queue] = {}
+        self.last: dict[str, dict] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -161,8 +163,19 @@ class PageServer:
         return (f"http://127.0.0.1:{self.port}/page?form={form}&theme={theme}"
                 f"&token={token}")
 
-    def wait_report(self, token: str, timeout_s: float) -> dict:
-        return self.reports.setdefault(token, queue.Queue()).get(timeout=timeout_s)
+    def newest_report(self, token: str, timeout_s: float) -> dict | None:
+        """The newest report of the page, waiting up to `timeout_s` for one."""
+        q = self.reports.setdefault(token, queue.Queue())
+        newest = None
+        try:
+            newest = q.get(timeout=timeout_s) if timeout_s > 0 else q.get_nowait()
+            while True:
+                newest = q.get_nowait()
+        except queue.Empty:
+            pass
+        if newest is not None:
+            self.last[token] = newest
+        return newest
 
     def close(self) -> None:
         self.httpd.shutdown()

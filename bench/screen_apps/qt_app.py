@@ -1,7 +1,7 @@
 """A form or dialog drawn by Qt widgets (Fusion style, light or dark palette; 150 % via
 QT_SCALE_FACTOR set by the caller): `python -m bench.screen_apps.qt_app FORM THEME X Y`.
-Once shown, prints one JSON line: each target's label and its on-screen rectangles in
-screen pixels, as Qt itself maps them (mapToGlobal x device pixel ratio)."""
+Once shown, prints a JSON line every second: each target's label and its on-screen
+rectangles in screen pixels, as Qt itself maps them (mapToGlobal x device pixel ratio)."""
 
 from __future__ import annotations
 
@@ -132,10 +132,8 @@ def build_confirm(targets: list) -> QWidget:
     return box
 
 
-def build_save(targets: list) -> QWidget:
+def build_save() -> QWidget:  # its targets are read once it is shown (save_targets)
     folder = documents_folder(Path(os.environ.get("HERON_BENCH_DIR") or tempfile.gettempdir()))
-    for name in ("budget-2026.ods", "holiday-photos", "notes.txt", "report-draft.txt"):
-        (folder / name).mkdir() if "." not in name else (folder / name).write_text("x")
     dialog = QFileDialog(None, "Save As", str(folder))
     dialog.setOption(QFileDialog.DontUseNativeDialog, True)
     dialog.setAcceptMode(QFileDialog.AcceptSave)
@@ -167,17 +165,19 @@ def main() -> None:
     if form == "confirm":
         win = build_confirm(targets)
     elif form == "save":
-        win = build_save(targets)
+        win = build_save()
     else:
         win = build_form(form, targets)
     win.move(x, y)
     win.show()
 
     def report() -> None:
+        """Where everything is now; again every second (a window may still move)."""
+        shown = list(targets)
         if form == "save":
-            save_targets(win, targets)
+            save_targets(win, shown)
         out = []
-        for kind, label, widgets in targets:
+        for kind, label, widgets in shown:
             if kind == "tabs":  # label is the QTabBar, widgets the names
                 bar, dpr = label, label.devicePixelRatioF()
                 for i, name in enumerate(widgets):
@@ -191,7 +191,9 @@ def main() -> None:
                             "rects": [rect(w) for w in widgets]})
         print(json.dumps({"window": rect(win), "targets": out}), flush=True)
 
-    QTimer.singleShot(900, report)
+    timer = QTimer()
+    timer.timeout.connect(report)
+    timer.start(1000)
     app.exec()
 
 

@@ -157,35 +157,36 @@ def main() -> None:
     theme(root, name)
     root.title(FORMS[form]["title"])
     targets: list = []
-    out: list[dict] = []
 
-    def report(window: tk.Misc, dialog: str | None = None) -> None:
-        window.update_idletasks()
+    def report(dialog: str | None = None) -> None:
+        """Where everything is now; again every second (a window may still move)."""
+        root.update_idletasks()
+        out: list[dict] = []
         if dialog:
-            out.extend(dialog_targets(root, dialog))
-            window = root.nametowidget(".")
+            out += dialog_targets(root, dialog)
             bounds = [int(root.tk.call("winfo", q, dialog))
                       for q in ("rootx", "rooty", "width", "height")]
-            print(json.dumps({"window": bounds, "targets": out}), flush=True)
-            return
+        else:
+            bounds = rect(root)
         for kind, label, widgets in targets:
             if kind == "tabs":
-                out.extend(tab_rects(label, widgets))
+                out += tab_rects(label, widgets)
             else:
                 out.append({"kind": kind, "label": label, "rects": [rect(w) for w in widgets]})
-        print(json.dumps({"window": rect(window), "targets": out}), flush=True)
+        print(json.dumps({"window": bounds, "targets": out}), flush=True)
+        root.after(1000, lambda: report(dialog))
 
     if form in ("confirm", "save"):
         root.withdraw()  # only the dialog shows (Tk centres it on the screen)
         items = {kind: label for kind, label, _ in FORMS["confirm"]["items"]}
         if form == "confirm":
-            root.after(900, lambda: report(root, ".__tk__messagebox"))
+            root.after(900, lambda: report(".__tk__messagebox"))
             messagebox.askokcancel("Delete files", items["heading"], detail=items["text"],
                                    icon="warning", parent=root)
         else:
             folder = documents_folder(Path(os.environ.get("HERON_BENCH_DIR")
                                            or tempfile.gettempdir()))
-            root.after(900, lambda: report(root, ".__tk_filedialog"))
+            root.after(900, lambda: report(".__tk_filedialog"))
             filedialog.asksaveasfilename(parent=root, title="Save As", initialdir=folder,
                                          initialfile="report-final.txt",
                                          filetypes=[("Text files", "*.txt"),
@@ -194,7 +195,7 @@ def main() -> None:
         return
     build_form(root, form, targets)
     root.geometry(f"+{x}+{y}")
-    root.after(900, lambda: report(root))
+    root.after(900, report)
     root.mainloop()
 
 
