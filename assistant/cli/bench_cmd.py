@@ -1,5 +1,5 @@
 """`heron bench e2e|wake|asr|hearing|turn|barge-in|vision|companion|tray|understanding|
-wyoming|read|all`:
+wyoming|read|screen|all`:
 benchmarks that write JSON + PNG under docs/bench/.
 
 Each benchmark module in bench/ exposes `run(ctx, out_dir: Path, quick: bool) -> dict`
@@ -40,6 +40,9 @@ BENCHMARKS = {
     "wyoming": "bench.wyoming",
     # "read this to me": end of the request → first audio, typed and spoken (issue 18)
     "read": "bench.read",
+    # screen grounding (issue 18): "find/click <label>" on Qt, Tk and HTML forms, light
+    # and dark, 100 % and 150 %: the point inside the element; time per request
+    "screen": "bench.screen",
 }
 
 
@@ -53,6 +56,9 @@ def register(sub) -> None:
     p.add_argument("--languages", default=None,
                    help="understanding only: comma-separated codes (default en,de,fr,es,ar), "
                         "or all: every language whisper and the intents both cover")
+    p.add_argument("--resume", action="store_true",
+                   help="screen only: keep the screens a stopped run measured "
+                        "(OUT/screen.progress.jsonl) and measure the rest")
     p.set_defaults(handler=handle)
 
 
@@ -63,6 +69,8 @@ def handle(args, ctx) -> int:
         module = importlib.import_module(BENCHMARKS[name])  # matplotlib only when used
         extra = ({"languages": tuple(x.strip() for x in args.languages.split(",") if x.strip())}
                  if name == "understanding" and args.languages else {})
+        if name == "screen" and args.resume:
+            extra = {"resume": True}
         reports[name] = module.run(ctx, args.out, args.quick, **extra)
         if not args.json:
             print("\n".join(module.summary(reports[name])))

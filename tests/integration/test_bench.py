@@ -97,3 +97,43 @@ def test_bench_read_times_each_way_of_asking_and_reads_every_time(tmp_path):
             assert row["first_audio_ms"] >= row["agent_ms"] > 0
     assert set(report["judged"]) == {"typed_selection_p50_ms", "typed_selection_p95_ms"}
     assert report["judged"]["typed_selection_p50_ms"]["target"] == 400
+
+
+def test_bench_screen_grounds_find_and_click_on_a_real_qt_form(tmp_path):
+    """One held-out Qt form on its own Xvfb: "find" and "click" for two of its labels
+    through the real registry, each point judged against the rectangles Qt reported."""
+    from bench.screen import QUICK_LABELS
+
+    out = tmp_path / "bench"
+    proc = run_heron(tmp_path, "bench", "screen", "--quick", "--out", str(out), "--json",
+                     timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report == json.loads((out / "screen.json").read_text())
+    assert (out / "screen.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert report["toolkits"]["qt"] == "ok"
+    (screen,) = report["screens"]
+    assert screen["screen"] == "qt/checkout/dark/100" and screen["split"] == "held_out"
+    wx, wy, ww, wh = screen["window"]
+    rows = report["rows"]
+    assert [r["request"].split(" ")[0] for r in rows] == ["find", "click"] * QUICK_LABELS
+    assert rows[0]["request"] == "find Full name" and rows[1]["request"] == "click Full name"
+    for r in rows:
+        # a field label's rectangles: the label's and its input's, both inside the window
+        assert len(r["rects"]) == (2 if r["kind"] == "field" else 1)
+        for x, y, w, h in r["rects"]:
+            assert w > 0 and h > 0 and wx <= x and x + w <= wx + ww and y + h <= wy + wh
+        if r["point"] is not None:
+            px, py = r["point"]
+            assert r["inside"] == any(x <= px < x + w and y <= py < y + h
+                                      for x, y, w, h in r["rects"])
+        else:
+            assert not r["inside"]
+        assert r["ms"] > 0
+    held = report["results"]["held_out"]["all"]
+    assert held["requests"] == len(rows) and held["inside"] == sum(r["inside"] for r in rows)
+    assert len(report["failures"]["held_out"]) == len(rows) - held["inside"]
+    assert report["results"]["dev"]["all"]["requests"] == 0
+    assert report["timing"]["find"]["requests"] == QUICK_LABELS
+    assert report["error_explanation"]["status"] in ("measured", "not filled")
+    assert report["machine"]["cores"] >= 1
