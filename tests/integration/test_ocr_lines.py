@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from helpers import run_heron
 
+from assistant.builtins.error_fixes import diagnose
 from assistant.builtins.screen_help import answer, find_errors, locate
 from vision.image import save_image
 from vision.testscreens_lines import (
@@ -96,13 +97,14 @@ def test_two_columns_stay_two_columns(reads, name):
 @pytest.mark.parametrize("name", ["terminal-dark", "build-log-dim", "terminal-150pct"])
 def test_what_does_this_error_say_names_what_the_user_needs(reads, name):
     _, result = reads[name]
-    said = answer(find_errors([ln.text for ln in result.lines]))
+    texts = [ln.text for ln in result.lines]
+    said = answer(find_errors(texts), diagnose(texts))  # as explain_error says it
     if "build-log" in name:
-        assert "linker command failed with exit code 1" in said, said
+        assert "linker" in said and "library" in said, said  # what failed, what to add
         assert "error: error:" not in said and not said.endswith("error:.")
     else:
-        assert "requests" in said and "ModuleNotFoundError" in said, said
-        assert "not installed" in said  # what it means
+        assert "requests" in said, said
+        assert "pip install requests" in said, said  # the next step, with its name
 
 
 @pytest.mark.slow
@@ -177,6 +179,6 @@ def test_heron_screen_json_on_a_real_display_reports_whole_lines(tmp_path):
         report = json.loads(proc.stdout)
         (line,) = [ln for ln in report["lines"] if "linker" in ln["text"]]
         assert squash(line["text"]) == squash(LINKER_ERROR), line
-        assert "linker command failed with exit code 1" in report["summary"]
+        assert "linker" in report["summary"], report["summary"]  # explained, not echoed
     finally:
         stop_desktop(desk)
