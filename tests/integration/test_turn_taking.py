@@ -21,7 +21,6 @@ from assistant.voice.stack import VoiceStack
 from audio import turn_model
 from audio.file_source import stream_frames
 from audio.turn_model import SmartTurn
-from bench.augment import speech_span
 from bench.turn_corpus import pause_point
 
 pytestmark = pytest.mark.slow
@@ -35,10 +34,11 @@ def smart_turn(speech_store) -> SmartTurn:
 def test_a_finished_sentence_sounds_finished_and_the_same_sentence_cut_does_not(
         smart_turn, speak):
     said = speak("What is the weather like in Paris tomorrow?", lead_ms=500, tail_ms=300)
-    first, last = speech_span(said)
-    cut = np.concatenate([said[:first + (last - first) * 3 // 10], np.zeros(4800, np.int16)])
+    # stopped on "in", as a speaker who pauses to think does (an arbitrary cut of the
+    # audio is judged differently on different CPUs: 0.23 to 0.94 for 30–70 % cuts here)
+    stopped = speak("What is the weather like in", lead_ms=500, tail_ms=300)
     finished, unfinished = smart_turn.complete_probability(said), \
-        smart_turn.complete_probability(cut)
+        smart_turn.complete_probability(stopped)
     assert finished > 0.5 > unfinished, (finished, unfinished)
 
 
