@@ -40,7 +40,7 @@ from assistant.voice.state import StateOwner
 from audio.file_source import stream_frames, to_internal
 from bench.machine import machine_info
 from bench.report import judge, percentile, pyplot, save_figure, target_line, write_report
-from bench.xserver import XServer, stop_process
+from bench.xserver import XServer, session_display, stop_process
 
 TARGET_MS = 400.0
 # Passages to read, written for this benchmark (never tuned on): first sentences of
@@ -82,19 +82,14 @@ def run(ctx, out_dir: Path, quick: bool) -> dict:
             raise SystemExit(f"heron bench read needs {tool}: run `scripts/system-deps.sh "
                              "test`")
     counts = (3, 1, 1) if quick else (30, 6, 6)
-    before = os.environ.get("DISPLAY")
-    with XServer.start() as xs, tempfile.TemporaryDirectory(prefix="heron-bench-read-") as tmp:
-        os.environ["DISPLAY"] = xs.display  # the clipboard backend reads the session's
+    with XServer.start() as xs, tempfile.TemporaryDirectory(prefix="heron-bench-read-") as tmp, \
+            session_display(xs.display):  # the clipboard backend reads the session's
         wm = subprocess.Popen(["openbox", "--sm-disable"], env=dict(os.environ),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             report = asyncio.run(_bench(ctx, Path(tmp), xs.display, counts))
         finally:
             stop_process(wm)
-            if before is None:
-                os.environ.pop("DISPLAY", None)
-            else:
-                os.environ["DISPLAY"] = before
     write_report(out_dir, "read", report)
     plot(report, out_dir / "read.png")
     return report

@@ -50,16 +50,10 @@ STAGES = ("vad_end", "asr_final", "agent", "tts_first_audio")
 def run(ctx, out_dir: Path, quick: bool) -> dict[str, Any]:
     clips = corpus("held_out", ctx.paths.cache_dir, quick)[:QUICK_CLIPS if quick else CLIPS]
     with tempfile.TemporaryDirectory(prefix="heron-bench-wyoming-") as tmp:
-        asr_peer = wyoming_peers.start_whisper(Path(tmp) / "whisper-data", threads=2)
-        try:
-            tts_peer = wyoming_peers.start_piper()
-            try:
-                rows = asyncio.run(_race(ctx.config, ctx.store, Path(tmp), clips,
-                                         asr_peer, tts_peer))
-            finally:
-                tts_peer.stop()
-        finally:
-            asr_peer.stop()
+        with wyoming_peers.whisper_and_piper(Path(tmp) / "whisper-data", threads=2) as (
+                asr_peer, tts_peer):
+            rows = asyncio.run(_race(ctx.config, ctx.store, Path(tmp), clips, asr_peer,
+                                     tts_peer))
     report = {"machine": machine_info(), "split": "held_out", "clips": len(clips),
               "contestants": {c: _summary([r for r in rows if r["contestant"] == c])
                               for c in CONTESTANTS},

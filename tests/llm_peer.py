@@ -9,7 +9,27 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class ScriptedServer:
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class LoopbackHttp:
+    """`handler` served on 127.0.0.1 (a free port) on a daemon thread until close();
+    `url` is its OpenAI-style base (…/v1)."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ScriptedServer(LoopbackHttp):
     """An HTTP server on loopback answering POST /v1/chat/completions from a script:
     each entry is (status, headers, body) where body is bytes or a list of SSE data
     strings. It records every request body."""
@@ -21,7 +41,7 @@ class ScriptedServer:
         self.times: list[float] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(body)
@@ -39,17 +59,7 @@ class ScriptedServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 def text_chunks(*parts: str) -> list[str]:

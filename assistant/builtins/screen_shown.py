@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.builtins.screen import SCREEN_TARGET, ScreenTool, masked_note
+from assistant.builtins.screen import TARGET_ONLY, ScreenTool, masked_note
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.secrets import write_private_bytes
 from assistant.tools.manifest import ToolManifest
@@ -38,8 +38,7 @@ class ShowScreenReading(ScreenTool):
         description="Show the user the screenshot Heron read, with a box around each "
                     "line of text and each control it found (secrets blacked out), in "
                     "Heron's window.",
-        input_schema={"type": "object", "additionalProperties": False,
-                      "properties": {"target": SCREEN_TARGET}},
+        input_schema=TARGET_ONLY,
         output_schema={"type": "object", "properties": {
             "image": {"type": "string"}, "lines": {"type": "array"},
             "controls": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},

@@ -134,13 +134,19 @@ class RemoteStage:
 async def read_until(client: AsyncTcpClient, wanted: Callable[[Event], bool]) -> Event:
     """The next event `wanted` accepts; an error event or a closed connection fails."""
     while True:
-        event = await client.read_event()
-        if event is None:
-            raise RemoteFailed("the server closed the connection")
-        if Error.is_type(event.type):
-            raise RemoteFailed(f"the server said: {Error.from_event(event).text}")
+        event = await read_checked(client)
         if wanted(event):
             return event
+
+
+async def read_checked(client: AsyncTcpClient) -> Event:
+    """The next event; RemoteFailed for an error event or a closed connection."""
+    event = await client.read_event()
+    if event is None:
+        raise RemoteFailed("the server closed the connection")
+    if Error.is_type(event.type):
+        raise RemoteFailed(f"the server said: {Error.from_event(event).text}")
+    return event
 
 
 def _why(err: BaseException) -> str:

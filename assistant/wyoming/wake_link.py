@@ -32,11 +32,16 @@ from pathlib import PurePath
 import numpy as np
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.client import AsyncTcpClient
-from wyoming.error import Error
 from wyoming.info import Describe, Info
 from wyoming.wake import Detect, Detection
 
-from assistant.wyoming.remote import CONNECT_TIMEOUT_S, RemoteFailed, RemoteStage, read_until
+from assistant.wyoming.remote import (
+    CONNECT_TIMEOUT_S,
+    RemoteFailed,
+    RemoteStage,
+    read_checked,
+    read_until,
+)
 from audio.frames import FRAME_MS, SAMPLE_RATE_HZ
 
 log = logging.getLogger(__name__)
@@ -241,11 +246,7 @@ class WakeLink:
         pong = self._pong
         assert pong is not None
         while True:
-            event = await client.read_event()
-            if event is None:
-                raise RemoteFailed("the server closed the connection")
-            if Error.is_type(event.type):
-                raise RemoteFailed(f"the server said: {Error.from_event(event).text}")
+            event = await read_checked(client)
             if Info.is_type(event.type):
                 pong.set()
             elif Detection.is_type(event.type):

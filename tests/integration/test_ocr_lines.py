@@ -161,15 +161,11 @@ def test_heron_screen_json_on_a_real_display_reports_whole_lines(tmp_path):
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from fixtures.windows.xdesktop import DesktopError, start_desktop, stop_desktop
+    from fixtures.windows.xdesktop import running_desktop
 
     image = save_image(tmp_path / "terminal.png",
                        np.ascontiguousarray(SCREENS["build-log-dim"].image))
-    try:
-        desk = start_desktop()
-    except DesktopError as err:  # a failure, not a skip: the machine lacks a test tool
-        pytest.fail(str(err), pytrace=False)
-    try:
+    with running_desktop() as desk:
         win = desk.open("image", "Build log", 60, 60, 1280, 720,
                         env={"HERON_TEST_IMAGE": str(image)})
         assert "shown" in win.lines(timeout_s=5.0)
@@ -180,5 +176,3 @@ def test_heron_screen_json_on_a_real_display_reports_whole_lines(tmp_path):
         (line,) = [ln for ln in report["lines"] if "linker" in ln["text"]]
         assert squash(line["text"]) == squash(LINKER_ERROR), line
         assert "linker" in report["summary"], report["summary"]  # explained, not echoed
-    finally:
-        stop_desktop(desk)

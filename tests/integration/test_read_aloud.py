@@ -29,11 +29,12 @@ from assistant.voice.pipeline import VoicePipeline
 from assistant.voice.sentences import split_for_speech
 from assistant.voice.speech_output import SpeechOutput
 from assistant.voice.state import StateOwner
+from bench.xserver import session_display
 from vision.options import VisionOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fixtures.windows.qt_window import ARTICLE  # noqa: E402
-from fixtures.windows.xdesktop import DesktopError, start_desktop, stop_desktop  # noqa: E402
+from fixtures.windows.xdesktop import running_desktop  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 import voice_fakes as vf  # noqa: E402
@@ -56,20 +57,9 @@ def select(display: str, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def desktop():
-    try:
-        desk = start_desktop()
-    except DesktopError as err:  # a failure, not a skip: the machine lacks a test tool
-        pytest.fail(str(err), pytrace=False)
-    before = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = desk.display  # the clipboard backend reads the session's
-    try:
+    # the clipboard backend reads the session's DISPLAY
+    with running_desktop() as desk, session_display(desk.display):
         yield desk
-    finally:
-        stop_desktop(desk)
-        if before is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = before
 
 
 @pytest.fixture(scope="module")

@@ -20,21 +20,15 @@ from assistant.tools.call import ToolCall
 from vision.options import VisionOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fixtures.windows.xdesktop import DesktopError, start_desktop, stop_desktop  # noqa: E402
+from fixtures.windows.xdesktop import running_desktop  # noqa: E402
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def desktop():
-    try:
-        desk = start_desktop()
-    except DesktopError as err:  # a failure, not a skip: the machine lacks a test tool
-        pytest.fail(str(err), pytrace=False)
-    try:
+    with running_desktop() as desk:
         yield desk
-    finally:
-        stop_desktop(desk)
 
 
 @pytest.fixture(scope="module")

@@ -41,7 +41,8 @@ from assistant.tools.registry import ToolRegistry
 from vision.options import VisionOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fixtures.windows.xdesktop import Desktop, DesktopError, start_desktop, stop_desktop  # noqa: E402
+from fixtures.windows.xdesktop import Desktop, running_desktop  # noqa: E402
+from llm_peer import LoopbackHttp, QuietHandler  # noqa: E402
 from test_llm import llama_server, smollm2_path  # noqa: E402, F401  (the real model server)
 
 CARD = "4111 1111 1111 1111"
@@ -63,14 +64,8 @@ class Prompter:
 
 @pytest.fixture(scope="module")
 def desktop():
-    try:
-        desk = start_desktop()
-    except DesktopError as err:  # a failure, not a skip: the machine lacks a test tool
-        pytest.fail(str(err), pytrace=False)
-    try:
+    with running_desktop() as desk:
         yield desk
-    finally:
-        stop_desktop(desk)
 
 
 @pytest.fixture(scope="module")
@@ -339,19 +334,17 @@ def test_orders_on_the_screen_cause_no_side_effect(core, desktop, windows, tmp_p
         desktop.close(injection)
 
 
-class RecordingProxy:
+class RecordingProxy(LoopbackHttp):
     """A loopback HTTP proxy in front of the real model server: it forwards each request
     unchanged and keeps its JSON body, so a test sees exactly what the model was sent."""
 
     def __init__(self, upstream: str) -> None:
-        import threading
         import urllib.request
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         self.bodies: list[dict] = []
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.bodies.append(json.loads(raw))
@@ -366,17 +359,7 @@ class RecordingProxy:
                         self.wfile.write(line)
                         self.wfile.flush()
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 @pytest.mark.gui

