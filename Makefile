@@ -9,6 +9,7 @@ run: setup verify-models
 
 test: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/heron models prepare
 	$(BIN)/python -m pytest
 
 lint: setup-test

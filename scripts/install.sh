@@ -33,6 +33,9 @@ if [ -n "$others" ]; then
   .venv/bin/python -m pip uninstall -y -q $others
   "${PIP[@]}" --force-reinstall --no-deps "opencv-python-headless>=4.8,<5"
 fi
+# The router's vectors of the built-in commands' example phrases, made once here so no
+# first start spends 6-10 s embedding them (a failure only makes that start slower).
+.venv/bin/heron models prepare || echo "install: example vectors not prepared" >&2
 if [ "$mode" = "test" ]; then
   # wyoming-openwakeword, the wake word server the remote wake tests talk to, in its own
   # venv (its pins clash with ours). Skipped when that venv already holds exactly this

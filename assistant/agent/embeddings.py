@@ -9,6 +9,7 @@ import hashlib
 import io
 import logging
 import os
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -138,11 +139,14 @@ class TextEmbedder:
 class ExampleIndex:
     """Embeddings of the manifests' example phrases, recomputed only when the phrases
     change (a worker added, removed or hot-reloaded). An embedder with a `cache_dir`
-    and a `fingerprint` also keeps them on disk: embedding ~300 phrases takes 2–4 s of
-    CPU at every start otherwise."""
+    and a `fingerprint` also keeps them on disk: embedding the ~1200 built-in phrases
+    takes 6-10 s of CPU at every start otherwise. A data dir without its own copy takes
+    the one `heron models prepare` made at install (`shared_dir`), when it is for the
+    same phrases and model."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, shared_dir: Path | None = None) -> None:
         self._embedder = embedder
+        self._shared_dir = shared_vectors_dir() if shared_dir is None else shared_dir
         self._key = ""
         self._matrix = np.zeros((0, DIM), dtype=np.float32)
 
@@ -150,30 +154,47 @@ class ExampleIndex:
         """(len(phrases), dim) vectors for `phrases`, in order."""
         key = hashlib.sha256("\x1f".join(phrases).encode()).hexdigest()
         if key != self._key:
-            self._matrix = self._stored(list(phrases), key) if phrases else \
+            self._matrix = self._stored(list(phrases)) if phrases else \
                 np.zeros((0, DIM), dtype=np.float32)
             self._key = key
         return self._matrix
 
-    def _stored(self, phrases: list[str], key: str) -> np.ndarray:
+    def file_name(self, phrases: Sequence[str]) -> str:
+        """The name the vectors of `phrases` by this embedder's model are kept under."""
+        key = hashlib.sha256("\x1f".join(phrases).encode()).hexdigest()
+        tag = hashlib.sha256(f"{self._embedder.fingerprint}\x1e{key}".encode()).hexdigest()
+        return f"{EXAMPLES_PREFIX}{tag[:20]}.npy"
+
+    def _stored(self, phrases: list[str]) -> np.ndarray:
         folder = getattr(self._embedder, "cache_dir", None)
         if folder is None:
             return self._embedder.embed(phrases)
-        tag = hashlib.sha256(f"{self._embedder.fingerprint}\x1e{key}".encode()).hexdigest()
-        path = Path(folder) / f"{EXAMPLES_PREFIX}{tag[:20]}.npy"
+        path = Path(folder) / self.file_name(phrases)
         kept, problem = read_vectors(path)
         if kept is not None and kept.shape == (len(phrases), DIM):
             return kept
+        if problem == "absent":  # made at install for the built-in tools' phrases?
+            shared, _ = read_vectors(self._shared_dir / path.name)
+            if shared is not None and shared.shape == (len(phrases), DIM):
+                save_vectors(path, shared)
+                return shared
         if kept is not None:
             problem = "it does not match the example phrases"
         if problem != "absent":
             log.warning("%s: %s; embedding the phrases again", path, problem)
         matrix = self._embedder.embed(phrases)
-        _save_atomic(path, matrix)
+        save_vectors(path, matrix)
         return matrix
 
 
 EXAMPLES_PREFIX = "examples-"
+
+
+def shared_vectors_dir() -> Path:
+    """Example vectors made once at install (`heron models prepare`) for the built-in
+    tools' phrases, read by every data dir that has none of its own yet: a first start
+    then skips embedding ~1200 phrases (6-10 s of CPU on 2 cores)."""
+    return Path(sys.prefix) / "share" / "heron" / "vectors"
 DIGEST_SUFFIX = ".sha256"  # next to each vectors file: the sha256 of its bytes
 KEPT_PHRASE_SETS = 4
 
@@ -219,10 +240,10 @@ def discard_vectors(path: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def _save_atomic(path: Path, matrix: np.ndarray) -> None:
+def save_vectors(path: Path, matrix: np.ndarray) -> None:
     """Write `matrix` as `path` with its sha256 next to it, keeping the vectors of the
     few phrase sets used last (the built-in tools' at start, then with the workers');
-    a full or read-only disk only costs the next start its 2–4 s."""
+    a full or read-only disk only costs the next start its 6-10 s."""
     buf = io.BytesIO()
     np.save(buf, matrix, allow_pickle=False)
     data = buf.getvalue()

@@ -186,10 +186,14 @@ class Router:
         return _Template(m, example, anchor_free_slots(items), " ".join(shown), typed,
                          frozenset(self._tool_words[m.name]), example_tails(m, example, tails))
 
+    def example_phrases(self) -> list[str]:
+        """What the router embeds: one text per template, in order."""
+        return [t.embed_text for t in self._templates]
+
     def _example_matrix(self) -> np.ndarray | None:
         if self._index is None:
             return None
-        return self._index.matrix([t.embed_text for t in self._templates])
+        return self._index.matrix(self.example_phrases())
 
     # -- routing ---------------------------------------------------------------------------
     def route(self, text: str) -> RouteMatch | None:

@@ -1,4 +1,5 @@
-"""`heron models list|verify`: the catalog, its licences, and sha256 checks."""
+"""`heron models list|verify|prepare`: the catalog, its licences, sha256 checks, and
+the example vectors made at install."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ def register(sub) -> None:
     vp.add_argument("models", nargs="*", metavar="MODEL", help="model ids (default: all)")
     vp.add_argument("--json", action="store_true", help="print JSON")
     vp.set_defaults(handler=run_verify)
+    pp = msub.add_parser(
+        "prepare", help="embed the built-in commands' example phrases once, at install",
+        description="Make the router's vectors of the built-in tools' example phrases in "
+                    "the installation's share/heron/vectors, which every data dir reads: "
+                    "a first start then skips 6-10 s of embedding. Run by the installer.")
+    pp.add_argument("--json", action="store_true", help="print JSON")
+    pp.set_defaults(handler=run_prepare)
 
 
 def _packages(spec: ModelSpec) -> str:
@@ -168,3 +176,15 @@ def run_verify(args, ctx) -> int:
         bad = [r.spec.id for r in results if not r.ok]
         print(f"\n{len(bad)} model(s) missing or corrupt: {', '.join(bad)}")
     return ModelError.exit_code
+
+
+def run_prepare(args, ctx) -> int:
+    from assistant.agent.shared_vectors import prepare_shared_vectors
+
+    done = prepare_shared_vectors()  # a CodedError reaches the user as one
+    if args.json:
+        print_json({"file": str(done.path), "phrases": done.phrases, "made": done.made})
+    else:
+        print(f"{'made' if done.made else 'up to date'}: {done.path} "
+              f"({done.phrases} example phrases)")
+    return 0

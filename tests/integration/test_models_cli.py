@@ -204,3 +204,33 @@ def test_verify_text_names_a_damaged_compact_model(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     line = next(ln for ln in proc.stdout.splitlines() if str(compact) in ln)
     assert line.lstrip().startswith("FIXED") and "sha256 differs" in line and "rebuilt" in line
+
+
+@pytest.mark.slow
+def test_prepare_makes_the_vectors_a_first_start_takes(tmp_path):
+    """`heron models prepare` (run by the installer) embeds the built-in phrases once:
+    a new data dir's first routed command takes that file instead of embedding them."""
+    proc = heron(tmp_path / "installer", "models", "prepare", "--json")
+    assert proc.returncode == 0, proc.stderr
+    made = json.loads(proc.stdout)
+    shared = Path(made["file"])
+    assert made["phrases"] > 500 and shared.is_file()
+    again = json.loads(heron(tmp_path / "installer", "models", "prepare", "--json").stdout)
+    assert again == {**made, "made": False}  # up to date: nothing embedded twice
+    home = tmp_path / "user"
+    asked = heron(home, "ask", "--local", "please jot this down: buy milk", "--json")
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["tool_calls"][0]["tool"] == "take_note"
+    (own,) = minilm_dir(home).glob("examples-*.npy")
+    assert own.name == shared.name and own.read_bytes() == shared.read_bytes()
+
+
+def test_prepare_into_a_folder_it_cannot_write_is_a_coded_error(tmp_path):
+    from assistant.agent.shared_vectors import prepare_shared_vectors
+    from models.errors import CodedError
+
+    blocked = tmp_path / "vectors"
+    blocked.write_text("a file where the folder should be")  # root ignores chmod
+    with pytest.raises(CodedError) as caught:
+        prepare_shared_vectors(blocked)
+    assert caught.value.code == "models.prepare_failed" and caught.value.hint

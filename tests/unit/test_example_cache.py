@@ -91,3 +91,34 @@ def test_vectors_without_a_recorded_digest_are_embedded_again(tmp_path):
     fresh = CountingEmbedder(tmp_path)
     ExampleIndex(fresh).matrix(PHRASES)
     assert fresh.embedded == 3
+
+
+def test_a_data_dir_without_vectors_takes_the_ones_made_at_install(tmp_path):
+    shared, home = tmp_path / "shared", tmp_path / "home"
+    shared.mkdir()
+    home.mkdir()
+    want = ExampleIndex(CountingEmbedder(shared), shared_dir=tmp_path / "none").matrix(PHRASES)
+    fresh = CountingEmbedder(home)
+    index = ExampleIndex(fresh, shared_dir=shared)
+    np.testing.assert_array_equal(index.matrix(PHRASES), want)
+    assert fresh.embedded == 0
+    # the data dir keeps its own copy (verified and tidied like one it made)
+    assert check_example_vectors(home) == [(home / index.file_name(PHRASES), "")]
+
+
+def test_install_vectors_for_other_phrases_or_damaged_ones_are_not_used(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    ExampleIndex(CountingEmbedder(shared), shared_dir=tmp_path / "none").matrix(PHRASES)
+    other = CountingEmbedder(tmp_path / "a")
+    (tmp_path / "a").mkdir()
+    ExampleIndex(other, shared_dir=shared).matrix(PHRASES + ["open {app}"])
+    assert other.embedded == 4  # a worker added a phrase: not the built-in set
+    (kept,) = shared.glob("examples-*.npy")
+    data = bytearray(kept.read_bytes())
+    data[-40:-8] = bytes(32)
+    kept.write_bytes(bytes(data))
+    damaged = CountingEmbedder(tmp_path / "b")
+    (tmp_path / "b").mkdir()
+    ExampleIndex(damaged, shared_dir=shared).matrix(PHRASES)
+    assert damaged.embedded == 3
