@@ -4,7 +4,9 @@ and an early end when what was said is already a complete command (DESIGN.md §2
 Two kinds of decode run on the work executor:
 - partials while the user speaks (StreamingTranscriber: words two passes agree on are
   committed), published as Transcript(is_final=False) — for display;
-- as soon as the speech pauses, a decode of the whole utterance. If what it heard is a
+- as soon as the speech pauses, a decode of the whole utterance (with partials on, its
+  text is published as one too: it shares the executor with the streaming passes, which
+  wait behind it on a slow machine, and it hears the speech so far best). If what it heard is a
   complete, confidently routed command, the endpoint needs only the short silence, and
   if no speech follows it is the final transcript: nothing is left to decode.
 When it is not a complete command, the end of turn is judged: words that cannot end a
@@ -200,10 +202,12 @@ class Listener:
                         partial = asyncio.ensure_future(self.stack.on_work(st.partial))
                     loudest = max(loudest, rms(frame.samples))
                     if _quiet_tail(frame.samples, loudest):  # the speech may end here
-                        pause = _Pause(ep.speech_end_ms, self._decode(utt, ep.speech_end_ms))
+                        pause = _Pause(ep.speech_end_ms, self._decode(
+                            utt, ep.speech_end_ms, show=st is not None))
                         pauses.append(pause)
                 elif pause is None and ep.silence_ms >= PAUSE_DECODE_AFTER_MS:
-                    pause = _Pause(ep.speech_end_ms, self._decode(utt, ep.speech_end_ms))
+                    pause = _Pause(ep.speech_end_ms, self._decode(
+                        utt, ep.speech_end_ms, show=st is not None))
                     pauses.append(pause)
                 if pause is not None and await self._judge(pause, ep, utt):
                     break  # END: the verdict on the speech so far ended it
@@ -283,21 +287,29 @@ class Listener:
             return None
         return loading.result()
 
-    def _decode(self, utt: Utterance, end_ms: int) -> asyncio.Future:
+    def _decode(self, utt: Utterance, end_ms: int, show: bool = False) -> asyncio.Future:
         """The whole utterance up to `end_ms`, decoded on the work executor. Cancelling
         the future before the decode begins skips it: the speech went on, and a stale
         decode would hold up the one for the real end (the executor cannot stop one
-        that has begun, but at most one runs: they take turns on `_decoding`)."""
+        that has begun, but at most one runs: they take turns on `_decoding`).
+        show: publish what it heard as a partial transcript (even when the speech went
+        on meanwhile: it was heard before the end)."""
         audio = utt.audio(end_ms)
         language = None  # the configured one (auto: whisper detects it)
         wanted = threading.Event()
         wanted.set()
+        loop = asyncio.get_running_loop()
 
         def run() -> tuple[AsrResult, float] | None:
             with self._decoding:
                 if not wanted.is_set():
                     return None
-                return self.hearing.hear(audio, language), time.perf_counter()
+                heard = self.hearing.hear(audio, language)
+                said = (heard.heard or heard.text).strip()  # whisper's own top text
+                if show and said:
+                    loop.call_soon_threadsafe(self.bus.publish, Transcript(
+                        text=said, is_final=False, language=heard.language))
+                return heard, time.perf_counter()
 
         future = asyncio.ensure_future(self.stack.on_work(run))
         future.add_done_callback(lambda f: wanted.clear() if f.cancelled() else None)
