@@ -23,9 +23,12 @@ from audio.file_source import to_internal
 # espeak-ng is a Debian package scripts/system-deps.sh installs: a missing one must fail
 pytestmark = pytest.mark.slow
 
-# Found on the dev corpus (tuning material, not held-out): espeak-ng's en-gb voice at
-# 260 wpm, which whisper tiny.en's first text hears as no command.
+# Found on the dev corpus (tuning material, not held-out): espeak-ng voices whose
+# "launch the terminal" whisper tiny.en's first text hears as no command. Which ones do
+# depends on the CPU (the same audio decodes differently on an Intel Xeon and an AMD
+# EPYC): en-gb at 260 wpm on the former, en-us+m5 at 260 or en-gb at 280 on the latter.
 FAST_VOICE = ("en-gb", 260)
+CHOICE_VOICES = (FAST_VOICE, ("en-us+m5", 260), ("en-gb", 280), ("en+m3", 240))
 
 
 def espeak(text: str, voice: str, wpm: int) -> np.ndarray:
@@ -83,13 +86,21 @@ def test_a_lower_hypothesis_that_is_a_command_is_chosen(hearing, core):
     hearing.stack.config = replace(hearing.stack.config, asr=replace(
         hearing.stack.config.asr, n_best=5))
     understanding = core.agent.understanding
-    result = hearing.hear(espeak("launch the terminal", *FAST_VOICE))
+    tried = []
+    for voice in CHOICE_VOICES:  # until one whose first text is not this command
+        result = hearing.hear(espeak("launch the terminal", *voice))
+        top = understanding.understand(result.heard) if result.heard else None
+        if result.heard and (top is None or (top.tool, top.args.get("name")) !=
+                             ("open_app", "terminal")):
+            break
+        tried.append(result)
+    else:
+        pytest.fail(f"whisper's first text was the command or nothing was chosen: {tried}")
+    # whisper's own first text was not this command (none, or another app's name that
+    # is not installed): the choice made the difference
     found = understanding.understand(result.text)
     assert found is not None and found.tool == "open_app", result
-    assert found.args["name"] == "terminal"
-    # whisper's own first text was not this command: the choice made the difference
-    top = understanding.understand(result.heard) if result.heard else None
-    assert result.heard and (top is None or top.tool != "open_app"), result
+    assert found.args["name"] == "terminal", result
 
 
 def test_without_n_best_the_top_text_is_all_there_is(hearing, core):
