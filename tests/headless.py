@@ -39,8 +39,9 @@ class HeadlessHeron:
             self.seen.append(json.loads(line))
             if match(self.seen[-1]):
                 return self.seen[-1]
-        self.proc.kill()
-        raise AssertionError(f"Heron never showed {what}: {self.proc.stderr.read()}")
+        self.proc.kill()  # and reaped: a zombie child would fail later tests' checks
+        _, err = self.proc.communicate(timeout=60)
+        raise AssertionError(f"Heron never showed {what}: {err}")
 
     def wait_type(self, event_type: str, timeout_s: float = 60) -> Event:
         return self.wait_for(event_type, lambda e: e["type"] == event_type, timeout_s)
