@@ -4,6 +4,7 @@ timer on the GUI thread measures the longest gap between its ticks."""
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -27,6 +28,10 @@ def longest_stall_ms(qapp, future, timeout_s: float = 180) -> tuple[float, int]:
     from PySide6.QtCore import QTimer
 
     ticks: list[float] = []
+    # The test process holds every earlier test's objects, which a tray does not: a
+    # full collection of them (GIL held) would be a stall of the test, not of Heron.
+    gc.collect()
+    gc.freeze()
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -38,6 +43,7 @@ def longest_stall_ms(qapp, future, timeout_s: float = 180) -> tuple[float, int]:
             time.sleep(0.001)
     finally:
         timer.stop()
+        gc.unfreeze()
     assert future.done(), "the core's job never finished"
     future.result()  # its own errors fail the test
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
