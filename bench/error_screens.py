@@ -139,12 +139,13 @@ def explain_screen(screen: ErrorScreen, ocr: Any) -> dict[str, Any]:
     """One screen end to end: OCR (redacted) → rows → findings → the table → answer."""
     from assistant.builtins.error_fixes import diagnose
     from assistant.builtins.explain_error import explain
-    from assistant.builtins.screen_help import find_errors, screen_rows
+    from assistant.builtins.screen_help import find_errors
+    from vision.types import reading_order
 
     start = time.perf_counter()
     result, _ = ocr.read_sync(Frame(render(screen), source=screen.id))
     ocr_ms = (time.perf_counter() - start) * 1000
-    texts = [row.text for row in screen_rows(result.lines)]
+    texts = [row.text for row in reading_order(result.lines)]
     titles = [ocr.redact(screen.title).text]
     found = diagnose(texts, titles)
     report = explain(texts, find_errors(texts, titles), found)

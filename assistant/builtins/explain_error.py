@@ -21,11 +21,11 @@ from assistant.builtins.screen_help import (
     answer,
     find_errors,
     meaning_of,
-    screen_rows,
 )
 from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
+from vision.types import reading_order
 
 if TYPE_CHECKING:
     from assistant.builtins.screen_ocr import ScreenOcr
@@ -112,7 +112,7 @@ class ExplainError:
         windows, active = await ctx.caps.screen_windows()
         result, redaction = await self._ocr.read(frame)
         titles = [self._ocr.redact(w.title).text for w in windows]
-        rows = screen_rows(result.lines)
+        rows = reading_order(result.lines)
         texts = [row.text for row in rows]
         findings = find_errors(texts, titles)
         found = diagnose(texts, titles)

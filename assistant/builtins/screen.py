@@ -10,12 +10,13 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from assistant.builtins.screen_describe import ScreenView, clickable, describe
-from assistant.builtins.screen_help import find_errors, headings, locate, screen_rows
+from assistant.builtins.screen_help import find_errors, headings, locate
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.permissions.provenance import Origin
 from assistant.tools.manifest import ToolManifest
 from assistant.tools.registry import ToolError
 from vision.controls import controls_on
+from vision.types import reading_order
 
 if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
@@ -146,7 +147,7 @@ class DescribeScreen(ScreenTool):
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         target = args.get("target") or "all"
         view, redaction = await self.view(ctx, target)
-        errors = find_errors([row.text for row in screen_rows(view.lines)],
+        errors = find_errors([row.text for row in reading_order(view.lines)],
                              [t for _, t in view.windows])
         active = view.active
         return {"windows": [{**w.to_dict(), "title": t,

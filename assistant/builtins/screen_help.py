@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from assistant.builtins.error_fixes import Diagnosis, diagnose
-from vision.types import Box, OcrLine, group_rows
+from vision.types import Box, OcrLine
 
 _TRACEBACK = re.compile(r"traceback \(most recent call last\)", re.IGNORECASE)
 _FILE_LINE = re.compile(r'File\s*"?([^",]+)"?,\s*line\s*(\d+)(?:,\s*in\s*(\S+))?')
@@ -159,27 +159,6 @@ def _after_says(sentence: str) -> str:
                  "Some"):
         return f"{first.lower()} {rest}"
     return sentence
-
-
-def screen_rows(lines: Sequence[OcrLine]) -> list[OcrLine]:
-    """OCR lines with the pieces of one text line joined: boxes on one baseline whose gap
-    is under about six characters become one line (an OCR that split "No module named"
-    from "'requests'" must not lose the name). Pieces further apart, such as two
-    windows side by side, stay apart."""
-    rows: list[OcrLine] = []
-    for row in group_rows(lines):
-        current = row[0]
-        for piece in row[1:]:
-            gap = piece.box.x - current.box.right
-            if gap <= 3 * max(current.box.h, piece.box.h):
-                box = current.box.union(piece.box)
-                current = OcrLine(f"{current.text} {piece.text}", box,
-                                  min(current.confidence, piece.confidence))
-            else:
-                rows.append(current)
-                current = piece
-        rows.append(current)
-    return rows
 
 
 # "click on the OK button": the words around the label are not on the screen.

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from assistant.builtins.error_fixes import diagnose
-from assistant.builtins.screen_help import answer, find_errors, headings, screen_rows
+from assistant.builtins.screen_help import answer, find_errors, headings
 from assistant.builtins.screen_ocr import ScreenOcr
 from assistant.cli.output import print_json
 from vision.options import VisionOptions
-from vision.types import Frame
+from vision.types import Frame, reading_order
 
 
 def register(sub) -> None:
@@ -59,7 +59,7 @@ def analyse(frame: Frame, options: VisionOptions, ocr: ScreenOcr | None = None,
         codes.append({"kind": code.kind, "text": red.text,
                       "box": code.box.translate(dx, dy).to_dict()})
     faces = HaarFaceDetector().detect(frame.image)
-    rows = screen_rows(result.lines)
+    rows = reading_order(result.lines)
     texts = [row.text for row in rows]
     errors = find_errors(texts, titles)
     found = diagnose(texts, titles)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from assistant.builtins.error_fixes import diagnose
-from assistant.builtins.screen_help import answer, find_errors, locate, meaning_of, screen_rows
+from assistant.builtins.screen_help import answer, find_errors, locate, meaning_of
+from vision.lines import merge_lines
 from vision.testscreens import TRACEBACK
 from vision.types import Box, OcrLine
 
@@ -60,11 +61,11 @@ def test_the_issues_two_screens_keep_the_name_and_end_in_a_next_step():
                      "environment the script runs in, or its name is misspelt. Install it in "
                      "the environment the script runs in, with that environment's Python: "
                      "python -m pip install requests.")
-    # The OCR read "error:" apart from the rest of its line: one row again.
+    # The OCR's detector read "error:" apart from the rest of its line: one line again.
     log = (_line("cc -o fetch fetch.o -lcurl", x=10, y=10, w=260),
            _line("error:", x=10, y=40, w=60),
            _line("linker command failed with exit code 1", x=80, y=40, w=380))
-    rows = [row.text for row in screen_rows(log)]
+    rows = [row.text for row in merge_lines(log)]
     assert rows == ["cc -o fetch fetch.o -lcurl",
                     "error: linker command failed with exit code 1"]
     reply = answer(find_errors(rows), diagnose(rows))
@@ -75,11 +76,11 @@ def test_the_issues_two_screens_keep_the_name_and_end_in_a_next_step():
         "error: linker command failed"
 
 
-def test_rows_join_pieces_of_one_line_but_not_two_windows_side_by_side():
+def test_the_ocr_joins_pieces_of_one_line_but_not_two_windows_side_by_side():
     pieces = (_line("ModuleNotFoundError: No module named", x=10, y=100, w=370),
               _line("'requests'", x=390, y=101, w=90),
               _line("Budget - LibreOffice", x=1200, y=100, w=200))
-    rows = screen_rows(pieces)
+    rows = merge_lines(pieces)
     assert [r.text for r in rows] == ["ModuleNotFoundError: No module named 'requests'",
                                       "Budget - LibreOffice"]
     assert rows[0].box == Box(10, 100, 470, 21)
