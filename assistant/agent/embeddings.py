@@ -188,6 +188,8 @@ class ExampleIndex:
 
 
 EXAMPLES_PREFIX = "examples-"
+DIGEST_SUFFIX = ".sha256"  # next to each vectors file: the sha256 of its bytes
+KEPT_PHRASE_SETS = 4
 
 
 def shared_vectors_dir() -> Path:
@@ -195,8 +197,6 @@ def shared_vectors_dir() -> Path:
     tools' phrases, read by every data dir that has none of its own yet: a first start
     then skips embedding ~1200 phrases (6-10 s of CPU on 2 cores)."""
     return Path(sys.prefix) / "share" / "heron" / "vectors"
-DIGEST_SUFFIX = ".sha256"  # next to each vectors file: the sha256 of its bytes
-KEPT_PHRASE_SETS = 4
 
 
 def read_vectors(path: Path) -> tuple[np.ndarray | None, str]:

@@ -6,9 +6,10 @@ Two kinds of decode run on the work executor:
   committed), published as Transcript(is_final=False) — for display;
 - as soon as the speech pauses, a decode of the whole utterance (with partials on, its
   text is published as one too: it shares the executor with the streaming passes, which
-  wait behind it on a slow machine, and it hears the speech so far best). If what it heard is a
-  complete, confidently routed command, the endpoint needs only the short silence, and
-  if no speech follows it is the final transcript: nothing is left to decode.
+  wait behind it on a slow machine, and it hears the speech so far best). If what it
+  heard is a complete, confidently routed command, the endpoint needs only the short
+  silence, and if no speech follows it is the final transcript: nothing is left to
+  decode.
 When it is not a complete command, the end of turn is judged: words that cannot end a
 request ("remind me to", "Turn the volume...") mean the speaker is mid-sentence; a known
 command still missing a slot waits the long silence; otherwise the smart-turn model
