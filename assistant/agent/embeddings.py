@@ -136,6 +136,10 @@ class TextEmbedder:
         return vec
 
 
+def _phrases_key(phrases: Sequence[str]) -> str:
+    return hashlib.sha256("\x1f".join(phrases).encode()).hexdigest()
+
+
 class ExampleIndex:
     """Embeddings of the manifests' example phrases, recomputed only when the phrases
     change (a worker added, removed or hot-reloaded). An embedder with a `cache_dir`
@@ -152,7 +156,7 @@ class ExampleIndex:
 
     def matrix(self, phrases: Sequence[str]) -> np.ndarray:
         """(len(phrases), dim) vectors for `phrases`, in order."""
-        key = hashlib.sha256("\x1f".join(phrases).encode()).hexdigest()
+        key = _phrases_key(phrases)
         if key != self._key:
             self._matrix = self._stored(list(phrases)) if phrases else \
                 np.zeros((0, DIM), dtype=np.float32)
@@ -161,8 +165,8 @@ class ExampleIndex:
 
     def file_name(self, phrases: Sequence[str]) -> str:
         """The name the vectors of `phrases` by this embedder's model are kept under."""
-        key = hashlib.sha256("\x1f".join(phrases).encode()).hexdigest()
-        tag = hashlib.sha256(f"{self._embedder.fingerprint}\x1e{key}".encode()).hexdigest()
+        tag = hashlib.sha256(f"{self._embedder.fingerprint}\x1e{_phrases_key(phrases)}"
+                             .encode()).hexdigest()
         return f"{EXAMPLES_PREFIX}{tag[:20]}.npy"
 
     def _stored(self, phrases: list[str]) -> np.ndarray:
