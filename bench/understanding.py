@@ -25,7 +25,7 @@ from assistant.core import Core, build_core
 from assistant.paths import resolve_paths
 from bench.machine import machine_info
 from bench.report import judge, percentile, pyplot, save_figure, target_line, write_report
-from bench.understanding_corpus import DEV, DEV2, HELDOUT, load_jsonl
+from bench.understanding_corpus import HELDOUT, HELDOUT2, TUNING, load_jsonl
 from bench.understanding_oracle import expect, same_args, sample_slots
 from bench.understanding_samples import sample_language, values_for
 
@@ -90,7 +90,7 @@ def _template_cases(languages: tuple[str, ...], per_intent: int) -> list[dict[st
 
 def _paraphrase_cases(quick: bool) -> list[dict[str, Any]]:
     cases = []
-    for part, path in (("dev", DEV), ("dev2", DEV2), ("heldout", HELDOUT)):
+    for part, path in (*TUNING, ("heldout", HELDOUT), ("heldout2", HELDOUT2)):
         rows = load_jsonl(path)
         for row in rows[:QUICK_PARAPHRASES] if quick else rows:
             cases.append({"set": "paraphrases", "part": part, "language": "en",
@@ -190,7 +190,7 @@ def _report(cases: list[dict[str, Any]], languages: tuple[str, ...], per_intent:
         if not c["ok"] and listed[(c["language"], c["intent"])] < MAX_LISTED_FAILURES:
             listed[(c["language"], c["intent"])] += 1
             failures[c["language"]].append(_failure(c))
-    for part in ("dev", "dev2"):
+    for part, _ in TUNING:
         failures[f"paraphrases_{part}"] = [_failure(c) for c in para
                                            if c["part"] == part and not c["ok"]]
     return {
@@ -203,8 +203,9 @@ def _report(cases: list[dict[str, Any]], languages: tuple[str, ...], per_intent:
         "summary": {
             "templates": per_lang,
             "paraphrases": {"heldout": _score(held),
-                            "dev": _score([c for c in para if c["part"] == "dev"]),
-                            "dev2": _score([c for c in para if c["part"] == "dev2"]),
+                            "heldout2": _score([c for c in para if c["part"] == "heldout2"]),
+                            **{part: _score([c for c in para if c["part"] == part])
+                               for part, _ in TUNING},
                             "heldout_by_tool": {t: _score(g) for t, g in sorted(by_tool.items())},
                             "by_stage": _by_stage(para)},
             "by_stage": _by_stage(cases),
@@ -241,9 +242,10 @@ def summary(report: dict[str, Any]) -> list[str]:
                      + (f"; misses in {', '.join(i.removeprefix('Hass') for i in weak)}"
                         if weak else ""))
     p = s["paraphrases"]
-    lines.append(f"  en paraphrases: {p['heldout']['accuracy_pct']} % of {p['heldout']['n']} "
-                 f"(dev {p['dev']['accuracy_pct']} % of {p['dev']['n']}, "
-                 f"dev2 {p['dev2']['accuracy_pct']} % of {p['dev2']['n']})")
+    lines.append(f"  en paraphrases: {p['heldout']['accuracy_pct']} % of {p['heldout']['n']}, "
+                 f"second held-out set {p['heldout2']['accuracy_pct']} % of {p['heldout2']['n']} "
+                 "(" + ", ".join(f"{part} {p[part]['accuracy_pct']} % of {p[part]['n']}"
+                                 for part, _ in TUNING if part in p) + ")")
     lines.append("  by stage: " + ", ".join(f"{k} {v['correct']}/{v['n']}"
                                             for k, v in s["by_stage"].items()))
     lines.append(f"  time per request: median {s['time']['median_ms']} ms, "
@@ -260,11 +262,13 @@ def plot(report: dict[str, Any], path: Path) -> None:
     wide = max(11, len(s["templates"]) * 0.45)
     fig, (acc, lat) = plt.subplots(2 if wide > 11 else 1, 1 if wide > 11 else 2,
                                    figsize=(wide, 8 if wide > 11 else 4))
-    labels = [*s["templates"], "en para."]
+    labels = [*s["templates"], "en para.", "en para. 2"]
     held = [r["heldout"]["accuracy_pct"] or 0 for r in s["templates"].values()]
     dev = [r["dev"]["accuracy_pct"] or 0 for r in s["templates"].values()]
     held.append(s["paraphrases"]["heldout"]["accuracy_pct"] or 0)
     dev.append(s["paraphrases"]["dev"]["accuracy_pct"] or 0)
+    held.append(s["paraphrases"]["heldout2"]["accuracy_pct"] or 0)  # no dev of its own
+    dev.append(float("nan"))
     x = range(len(labels))
     acc.bar([i - 0.2 for i in x], held, 0.4, label="held-out")
     acc.bar([i + 0.2 for i in x], dev, 0.4, label="dev", alpha=0.6)

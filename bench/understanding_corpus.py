@@ -9,9 +9,17 @@ from pathlib import Path
 CORPUS_DIR = Path(__file__).parent / "corpora" / "understanding"
 DEV = CORPUS_DIR / "paraphrases_dev.jsonl"
 HELDOUT = CORPUS_DIR / "paraphrases_heldout.jsonl"
+# A second held-out set, by another author who saw only the tools' schemas, written in
+# session 14 after the dev3 round and never opened: measured, never tuned on (README.md).
+HELDOUT2 = CORPUS_DIR / "paraphrases_heldout2.jsonl"
 # Written later by another author, never looking at the router, and tuned on after its
 # first measurement (README.md): more tuning material, not a second held-out set.
 DEV2 = CORPUS_DIR / "paraphrases_dev2.jsonl"
+# A third and a fourth such set, by two more authors in session 14 (README.md).
+DEV3 = CORPUS_DIR / "paraphrases_dev3.jsonl"
+DEV4 = CORPUS_DIR / "paraphrases_dev4.jsonl"
+# The sets tuned on, in the order they were written.
+TUNING = (("dev", DEV), ("dev2", DEV2), ("dev3", DEV3), ("dev4", DEV4))
 SPLIT_SEED = 14
 DEV_SHARE = 0.6
 

@@ -297,7 +297,7 @@ def _anchored(items: tuple[Item, ...], spans: dict[str, tuple[int, int]],
     for k, item in enumerate(items):
         if item.text not in spans or not item.slot_kind:
             continue
-        if item.slot_kind not in TYPED_SLOTS:
+        if item.slot_kind not in TYPED_SLOTS and item.slot_kind != "number":
             # a label's neighbours may be a duration ("a {seconds} {label} timer")
             anchors = ("", *TYPED_SLOTS) if item.slot_kind == "label" else ("",)
             neighbours = [_anchor(items, k, step, said) for step in (-1, 1)]
@@ -325,7 +325,9 @@ def _needs_anchor(items: tuple[Item, ...], i: int) -> bool:
     """Whether free slot i holds words only after its word before was heard: the slot
     ends the example (or a slot follows it), so that word is its only anchor."""
     item = items[i]
-    if not item.slot_kind or item.slot_kind in TYPED_SLOTS or i == 0:
+    # a number slot holds a number only: it needs no anchor word ("set volume 75")
+    if not item.slot_kind or item.slot_kind in TYPED_SLOTS or item.slot_kind == "number" \
+            or i == 0:
         return False
     before = items[i - 1]
     return not before.slot_kind and before.keep == 0.0 and before.text not in _DETERMINERS \

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from assistant.agent.loose_values import label_said
 from assistant.agent.slots import _LEADING_DETERMINERS, said_values
 from assistant.agent.tokens import mask_values, tokens_of
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from assistant.agent.router import RouteMatch, Router
 
 _CLAUSE_BREAK = re.compile(r"[,;.!?]+(?:\s+|$)|\s+(?:-+|–|—)\s+")
+_TYPED = {"day", "time", "duration"}  # slot kinds found by their shape anywhere
 _PRONOUNS = {"it", "them", "that", "this", "those", "these", "one"}
 CLAUSE_BONUS = 0.02  # a clause must fit this much better than the whole sentence
 CLAUSE_SLACK = 0.1  # … or this much worse, when the sentence's value crosses a clause
@@ -80,16 +82,29 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
             pointed = resolved
         if resolved.score <= bar and not (fuller and pointing):
             continue
+        if not pointing and _cut_short(router, resolved, whole):
+            continue  # "note: buy milk, eggs and bread" is one note, not "buy milk"
         if best is whole or resolved.score > best.score or fuller:
             best = resolved
     if pointed is not None and (best is whole or best.tool != pointed.tool):
         best = pointed
     if best is None or best is whole:
         return whole
-    # words said in the other clauses still count: "too loud, quieter"
-    props = router._manifests[best.tool].input_schema.get("properties", {})
+    # words said in the other clauses still count: "too loud, quieter"; so does a day,
+    # a time or a length the clause's tool takes ("day after tomorrow, what date is that")
+    manifest = router._manifests[best.tool]
+    props = manifest.input_schema.get("properties", {})
     tokens = mask_values(tokens_of(text))
-    return replace(best, args=said_values(props, tokens, best.args))
+    args = dict(best.args)
+    for name, kind in manifest.slots().items():
+        said = [t.value for t in tokens if t.kind == kind and kind in _TYPED]
+        if name not in args and len(said) == 1:
+            args[name] = said[0]
+        elif name not in args and kind == "label" and \
+                (label := label_said(text, args.values())):
+            args[name] = label  # "countdown 15m, call it standup"
+    return replace(best, args=said_values(props, tokens, args),
+                   missing=tuple(n for n in best.missing if n not in args))
 
 # a clause ending on a thing it names: "… about the wine", "… my old phone charger"
 _THING = re.compile(r"\b(?:the|that|this|those|these|my|our|your|some)\s+"
@@ -108,6 +123,34 @@ def _named_thing(clause: str) -> str | None:
     if len(starts) > 1 and not clause[:starts[0]].strip():
         return None
     return thing if thing and not _PRONOUNS & set(thing.split()) else None
+
+
+def _cut_short(router: Router, part: RouteMatch, whole: RouteMatch | None) -> bool:
+    """Whether a clause's reading is the whole sentence's with a value cut at a clause
+    break, where the rest is more of that value ("level 3, row F"), not a sentence of
+    its own ("…, I got some today", "…, please add it")."""
+    if whole is None or part.tool != whole.tool:
+        return False
+    cut = False
+    for name, value in part.args.items():
+        full = whole.args.get(name)
+        if value == full:
+            continue
+        if not (isinstance(value, str) and isinstance(full, str) and len(full) > len(value)
+                and full.lower().startswith(value.lower())):
+            return False
+        mark = _CLAUSE_BREAK.match(full, len(value))
+        rest = full[mark.end():] if mark else ""
+        words = rest.lower().split()
+        if not words or words[0] in _SENTENCE_OPENERS or router._route(rest) is not None:
+            return False
+        cut = True
+    return cut
+
+
+# words a clause of its own opens with, rather than more of a list or an address
+_SENTENCE_OPENERS = {"i", "i'm", "i've", "we", "you", "please", "it", "it's", "that", "this",
+                     "then", "so", "because", "but", "thanks", "thank", "can", "could"}
 
 
 def _holds_pronoun(match: RouteMatch) -> bool:

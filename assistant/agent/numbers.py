@@ -183,6 +183,10 @@ _MERIDIEM = {"am": 0, "pm": 12}
 _NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
 
 
+# A number said before one of these is a quantity, not an hour ("at twenty percent").
+_NOT_TIME_UNITS = {"percent", "%", "per", "degrees", "degree", "points", "point", "times"}
+
+
 def find_clock_time_in(tokens: list[str]) -> ClockMatch | None:
     """The first time of day: "18:30", "6 pm", "six thirty p.m.", "7 o'clock", "noon",
     "at 6". Tokens as from `tokenize`, except that "18:30" may be one token."""
@@ -219,8 +223,8 @@ def _clock_at(tokens: list[str], i: int) -> ClockMatch | None:
     elif tokens[j:j + 1] in (["o'clock"], ["oclock"]):
         j += 1
     elif not (m or (i > 0 and tokens[i - 1] == "at")) or (
-            j < len(tokens) and tokens[j] in _UNIT_SECONDS):
-        return None
+            j < len(tokens) and (tokens[j] in _UNIT_SECONDS or tokens[j] in _NOT_TIME_UNITS)):
+        return None  # "at 20 minutes", "put the sound at twenty percent"
     if half is None and hour <= 12:  # "8 o'clock in the evening", "at 7 in the morning"
         part = _part_of_day(tokens, j)
         if part is not None:

@@ -26,6 +26,7 @@ from assistant.agent.examples import (
     slot_tails,
     users,
 )
+from assistant.agent.loose_values import label_said, screen_targets
 from assistant.agent.slots import (
     choice_values,
     measure_values,
@@ -43,6 +44,7 @@ from assistant.agent.tokens import (
     TYPED_SLOTS,
     Token,
     mask_values,
+    said_on_top,
     tokens_of,
 )
 from assistant.tools.manifest import ToolManifest
@@ -213,7 +215,7 @@ class Router:
         tokens = mask_values(tokens_of(text))
         if not tokens:
             return None
-        costs = [self._insert_cost(t) for t in tokens]
+        costs = self._insert_costs(tokens)
         best: _Scored | None = None
         for t in self._templates:
             if t.tool.name == tool:
@@ -268,7 +270,7 @@ class Router:
         self._last_tokens = tokens
         if not tokens or not self._templates:
             return []
-        costs = [self._insert_cost(t) for t in tokens]
+        costs = self._insert_costs(tokens)
         # "timer" heard is meant as "timer", not a slip for "time": near matches of a
         # word some tool uses as it is count for less.
         fuzz = [KNOWN_WORD_FUZZ if t.text in self._weights else 1.0 for t in tokens]
@@ -328,6 +330,11 @@ class Router:
             return None
         return matrix @ query
 
+    def _insert_costs(self, tokens: list[Token]) -> list[float]:
+        on_top = said_on_top([t.text for t in tokens])  # "… on monitor 2", "… so …"
+        return [_INSERT_FILLER if k in on_top else self._insert_cost(t)
+                for k, t in enumerate(tokens)]
+
     def _insert_cost(self, tok: Token) -> float:
         if tok.text in FILLER or tok.kind == "op":  # "set the volume to 50%"
             return _INSERT_FILLER
@@ -338,13 +345,17 @@ class Router:
     def _match(s: _Scored, text: str, tokens: list[Token]) -> RouteMatch:
         m = s.template.tool
         props = m.input_schema.get("properties", {})
-        args: dict[str, Any] = choice_values(props, tokens)
+        args: dict[str, Any] = {**choice_values(props, tokens), **screen_targets(props, text)}
         for name, kind in m.slots().items():
             value = slot_value(kind, props.get(name, {}), s.spans.get(name), text, tokens)
             if isinstance(value, str) and name in s.template.tails:
                 value = without_tail(value, s.template.tails[name])  # "… to clipboard"
             if value is not None:
                 args[name] = value
+        for name, kind in m.slots().items():
+            if kind == "label" and name not in args and \
+                    (said := label_said(text, args.values())):
+                args[name] = said  # "countdown 15m, call it standup"
         args = said_values(props, tokens, measure_values(m.slots(), args))
         # "it" names nothing by itself: the value is missing (a clause may name it)
         args = {k: v for k, v in args.items() if not (isinstance(v, str)

@@ -11,7 +11,9 @@ words said around a slot's value but no part of it ("the OK button" → "OK");
 "x-any-words": a value that may be another tool's command word ("hours", a unit);
 "x-not-values": values that say the tool is not meant at all (a room, said as the place
 to ask the weather of, asks a sensor: "is it cold in the kitchen");
-"x-message": a message said as it is meant (its "now" and "so that …" are part of it)."""
+"x-message": a message said as it is meant (its "now" and "so that …" are part of it);
+"x-screen-target": a monitor or region said anywhere ("on monitor 2" → "monitor:2",
+read by loose_values.py, as is a timer's name said apart: "…, call it standup")."""
 
 from __future__ import annotations
 
@@ -22,13 +24,20 @@ from assistant.agent.numbers import parse_number, tokenize
 from assistant.agent.tokens import ARTICLES, POLITE_TAILS, TYPED_SLOTS, Token
 
 NAME_KINDS = {"app", "label", "query"}
-_LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",
+LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",
                "set", "start", "cancel", "stop", "delete", "please", "and", "of", "in", "at",
-               "to", "on", "up", "is", "it", "one", "another"}
+               "to", "on", "up", "is", "it", "one", "another", "every", "each", "any",
+               "paused", "running", "current"}
 # "make a note that …", "remind me about …", "send … to my phone saying …"
+# said before a name, never the start of one ("to do" is a list's name)
+_LABEL_LEAD = {"a", "an", "the", "my", "this", "that", "new", "another", "set", "start",
+               "cancel", "stop", "delete", "please", "put", "make", "give", "create"}
+_TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+")
+_QUOTED_WORDS = re.compile(r"\b(?:the\s+)?(?:words?|text|phrase)\s+['\"“‘]([^'\"”’]+)['\"”’]?")
+_FOR_ME = re.compile(r"^for me\s*[:,-]\s*", re.IGNORECASE)
 _LEAD_WORDS = {"that", "about", "to", "saying", "says"}
 _TRAIL_WORDS = {"a", "an", "the", "for", "in", "at", "on", "to", "of", "and", "please"}
-_POLITE = {"please", "thanks", "now"}
+POLITE_WORDS = {"please", "thanks", "now"}
 # Said around a request, never part of its value: the request's own (tokens.py) and
 # these ("… now, would you").
 _POLITE_TAILS = (*POLITE_TAILS, ("now",), ("right", "now"), ("for", "a", "second"),
@@ -53,10 +62,18 @@ _FILE_TYPES = {"pdf", "mp3", "mp4", "jpg", "jpeg", "png", "gif", "svg", "txt", "
                "mkv", "avi", "iso", "epub", "md", "json", "html", "py"}
 # "the budget spreadsheet": the kind of document is not part of its name
 _KIND_OF_FILE = re.compile(r"(?<=\w)\s+(?:file|document|spreadsheet|presentation)s?$")
-_FILE_TYPE = re.compile(r"^(?:all\s+)?(?:my\s+|the\s+)?(\w+?)s?(?:\s+files?)?$")
+_FILE_TYPE = re.compile(r"^(?:(?:all|any|every)\s+)?(?:my\s+|the\s+)?(?:\*?\.)?(\w+?)s?"
+                        r"(?:\s+files?)?$")
 _DETERMINERS = r"(?:a|an|the|my|our|your|some|this|that)"
 # "the pdf called contract", "the presentation about sales": the name is what follows
-_NAMED = re.compile(r"^(?:[\w-]+\s+){1,2}(?:called|named|about)\s+(?=\S)")
+_NAMED = re.compile(r"^(?:(?:[\w-]+\s+){0,2}(?:called|named)|(?:[\w-]+\s+){1,2}about"
+                    r"|(?:every\s+|any\s+|a\s+|the\s+)?files?\s+(?:whose\s+name|that)\s+"
+                    r"(?:contains|has|have|includes?)|(?:every\s+|any\s+|the\s+)?files?\s+"
+                    r"(?:containing|with))\s+(?=\S)")
+# "… somewhere in my home folder", "… on my computer": where a search looks anyway
+_ANYWHERE = re.compile(r"\s+(?:(?:somewhere|anywhere)(?:\s+(?:in|on)\s+(?:my|the)\s+"
+                       r"(?:home\s+(?:folder|directory)|computer|pc|laptop))?|(?:in|on)\s+"
+                       r"(?:my|the)\s+(?:home\s+(?:folder|directory)|computer|pc|laptop))$")
 # "photos with holiday in the name": the name is what is said to be in it
 _IN_NAME = re.compile(r"^(?:[\w-]+\s+){0,2}with\s+(.+?)\s+in\s+(?:the|its|their)\s+"
                       r"(?:file\s*)?names?$")
@@ -92,7 +109,7 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
     if end - start > 1 and tokens[start].text in _LEAD_WORDS:
         start += 1
     before_value = end < len(tokens) and tokens[end].kind in TYPED_SLOTS
-    trail = _TRAIL_WORDS if before_value else _POLITE
+    trail = _TRAIL_WORDS if before_value else POLITE_WORDS
     message = prop.get("x-message", False)
     kept = _kept_tail(tokens, start, end) if message else end
     while end - start > 1 and tokens[end - 1].text in trail:
@@ -109,33 +126,47 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
             return None
         return int(number[0]) if prop.get("type") == "integer" else number[0]
     # a sum keeps its operators as heard; other values are the words as written
-    value = (_as_said(text, tokens[start:end]) if kind == "expression"
+    value = (_LEADING_DETERMINERS.sub("", _as_said(text, tokens[start:end]))
+             if kind == "expression"  # "the square root of 169"
              else text[tokens[start].start:tokens[end - 1].end]).strip(_QUOTES)
     if message and end == len(tokens):  # "tell Bob I don't smoke anymore": its own words
         said_after = _ANY_MORE.match(text, tokens[-1].end)
         value += said_after.group(1) if said_after else ""
     if "x-lead-words" in prop:  # "my email jane@…": the value is what follows
         value = _without_lead(value, prop["x-lead-words"])
+    if kind in ("text", "query"):  # "copy the words 'happy birthday' onto …": those words
+        quoted = _QUOTED_WORDS.search(value)
+        value = quoted.group(1).strip() if quoted else value
     if kind == "text":  # "send my phone a reminder to …": the reminder is what follows
         value = _WRAPPED.sub("", value) or value
+        value = _FOR_ME.sub("", value) or value  # "copy this for me: order 88213"
         value = value if message else _PURPOSE.sub("", value)
     if "x-ends-before" in prop:  # "celsius for my recipe": the unit is "celsius"
         value = _ended(value, prop["x-ends-before"])
     if kind in NAME_KINDS:
         value = _LEADING_DETERMINERS.sub("", value.lower()).strip(_QUOTES)
-        if kind == "label" and all(w in _LABEL_STOP for w in value.split()):
+        if kind == "label" and all(w in LABEL_STOP for w in value.split()):
             return None  # "kill all my timers": "all my" names no timer
+        if kind == "label":  # "resume the paused tea timer": the timer is "tea"
+            words = value.split()
+            while words and words[0] in _LABEL_LEAD:  # "{label} timer" took "set the tea"
+                words.pop(0)
+            if not words:
+                return None  # "make a timer": no name
+            value = _TIMER_STATE.sub("", " ".join(words)) or value
         if kind == "app":
             value = _APP_WORDS.sub("", value)
         if kind == "query":
             named = _IN_NAME.match(value)
-            value = _file_type_glob(named.group(1) if named else _NAMED.sub("", value))
+            named_as = named.group(1).strip(_QUOTES) if named else ""
+            value = _ANYWHERE.sub("", value) or value
+            value = _file_type_glob(named_as or _NAMED.sub("", value).strip(_QUOTES))
     elif kind == "path" and not any(t.kind in ("path", "file") for t in tokens[start:end]):
         return spoken_folder(value) if looks_like_path(value) else None
     elif folder is not None:  # "recipe.txt in my documents folder"
         value = f"{folder}/{value}"
     if "x-drop-words" in prop:  # "the submit button": the button is "submit"
-        value = _drop_edge_words(value, prop["x-drop-words"])
+        value = _drop_edge_words(value, prop["x-drop-words"]).strip(_QUOTES)
     return value or None
 
 
@@ -310,7 +341,11 @@ def said_values(props: dict[str, Any], tokens: list[Token], args: dict[str, Any]
     when one of its words is heard: "cancel all timers") and "x-negative-when-said" (a
     number made negative: "take 2 minutes off the timer"; its schema "default" when no
     number was said: "turn it down")."""
-    words = {t.text for t in tokens}
+    said = [t.text for t in tokens]
+    # "after all", "at all", "all right" say no "all"
+    words = {w for k, w in enumerate(said)
+             if not (w == "all" and ((k > 0 and said[k - 1] in ("after", "at"))
+                                     or said[k + 1:k + 2] == ["right"]))}
     out = dict(args)
     for name, prop in props.items():
         if words & set(prop.get("x-true-when-said", ())):

@@ -43,7 +43,7 @@ _TOKEN = re.compile(
 _IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here"}
 # Said before the command and meaningless to routing.
 # The wake words' own words too: the pre-roll can carry the end of "okay nabu" ("Naboo,").
-LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please",
+LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please", "yo",
                   "so", "um", "uh", "can", "could", "would", "will", "you", "tell", "me"}
 # Cheap to ignore when they appear where an example has nothing.
 FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
@@ -89,7 +89,8 @@ def tokens_of(text: str) -> list[Token]:
             out.append(Token(raw, start, end, kind))
             continue
         out.extend(Token(w, start, end) for w in _expand(raw))
-    return _summed(_join_todo(_without_polite_tail(out[_request_start(out):])))
+    request = _comparatives(_please_after_verb(out[_request_start(out):]))
+    return _summed(_verb_sum(_join_todo(_without_polite_tail(request))))
 
 
 # Said before a request, never part of it ("would you be so kind as to read …").
@@ -127,6 +128,29 @@ def verb_of(gerund: str) -> str | None:
     if groups == 1 or base.endswith(_E_ENDINGS):  # "make", "write", "delete", "resume"
         return base + "e"
     return base  # "open", "visit", "listen", "enter"
+
+
+_MORE = {"quiet": "quieter", "loud": "louder", "soft": "softer", "short": "shorter",
+         "long": "longer"}
+
+
+def _comparatives(tokens: list[Token]) -> list[Token]:
+    """"more quiet" is "quieter" ("make the sound more quiet")."""
+    out: list[Token] = []
+    for tok in tokens:
+        if out and out[-1].text == "more" and tok.text in _MORE:
+            out[-1] = Token(_MORE[tok.text], out[-1].start, tok.end)
+        else:
+            out.append(tok)
+    return out
+
+
+def _please_after_verb(tokens: list[Token]) -> list[Token]:
+    """"play please the song …", "click please on Next": a "please" (or "kindly") said
+    right after the verb is no word of the command."""
+    if len(tokens) > 2 and tokens[1].text in ("please", "kindly") and tokens[0].kind == "word":
+        return [tokens[0], *tokens[2:]]
+    return tokens
 
 
 def _request_start(tokens: list[Token]) -> int:
@@ -180,6 +204,27 @@ SUM_HEADS = (("add", "up"), ("sum", "of"), ("total", "of"), ("add", "together"))
 _SUM_LEAD = {"what", "is", "the", "calculate", "work", "out", "tell", "me", "give"}
 
 
+_VERB_OPS = {"divide": "/", "multiply": "*"}
+
+
+def _verb_sum(tokens: list[Token]) -> list[Token]:
+    """"divide 100 by 8" is "100 / 8"; "multiply 6 by 7" "6 * 7" (the verb opening
+    the request, numbers on both sides of "by")."""
+    words = [t.text for t in tokens]
+    k = 0
+    while k < len(words) and words[k] in _SUM_LEAD:
+        k += 1
+    if k >= len(words) or words[k] not in _VERB_OPS or "by" not in words[k + 1:]:
+        return tokens
+    by = words.index("by", k + 1)
+    before, after = words[k + 1:by], words[by + 1:]
+    if not before or not after or not all(is_number_word(w) for w in before) \
+            or not is_number_word(after[0]):
+        return tokens
+    op = Token(_VERB_OPS[words[k]], tokens[by].start, tokens[by].end, "op")
+    return [*tokens[:k], *tokens[k + 1:by], op, *tokens[by + 1:]]
+
+
 def _summed(tokens: list[Token]) -> list[Token]:
     """"add up 12 and 30": the "and" between the numbers is an operator ("+")."""
     words = [t.text for t in tokens]
@@ -207,6 +252,8 @@ def _join_todo(tokens: list[Token]) -> list[Token]:
 
 
 def _expand(word: str) -> list[str]:
+    if word in _TYPED_SHORT:
+        return _TYPED_SHORT[word].split()
     base, _, tail = word.partition("'")
     if tail == "s":
         return [base, "is"] if base in _IS_WORDS else [base]
@@ -223,6 +270,12 @@ def _expand(word: str) -> list[str]:
 
 
 _CONTRACTED = {"m": "am", "ve": "have", "d": "would"}
+# How people shorten words when they type ("vol 30", "weather tmrw", "pls").
+_TYPED_SHORT = {"vol": "volume", "tmrw": "tomorrow", "tmr": "tomorrow", "tmrw's": "tomorrow's",
+                "pls": "please", "plz": "please", "thx": "thanks", "msg": "message",
+                "pic": "picture", "pics": "pictures", "docs": "documents", "prev": "previous",
+                "rm": "remove", "calc": "calculate", "whats": "what is", "hows": "how is",
+                "wheres": "where is", "nvm": "never mind"}
 _NEGATED = {"can": "can", "won": "will", "shan": "shall"}
 
 
@@ -234,6 +287,8 @@ def mask_values(tokens: list[Token]) -> list[Token]:
     duration = find_duration_in(words)
     if duration and _converted(words[duration.end:]):
         duration = None  # "90 minutes in hours": a quantity to convert, not a delay
+    if duration and _names_a_timer(words, duration.start, duration.end):
+        duration = None  # "pause the 10 minute timer": its name, not a time to set
     if duration:
         spans.append((duration.start, duration.end, DURATION, "duration", duration.seconds))
     clock = find_clock_time_in(words)
@@ -251,6 +306,54 @@ def mask_values(tokens: list[Token]) -> list[Token]:
                    if kind == "duration" and t.text in MORE_WORDS]
         out[start:end] = masked
     return out
+
+
+_SCREENS = r"(?:monitor|screen|display)"
+_PLACE = re.compile(rf"(?:^| )((?:(?:on|in|from) )?(?:the |my )?(?:(?:first|second|third|fourth|"
+                    rf"1st|2nd|3rd|4th|left|right|other) {_SCREENS}|{_SCREENS}"
+                    r" (?:number )?(?:\d|one|two|three|four))|(?:in|on|from) (?:the |my )?"
+                    r"(?:screen )?region \d+)(?= |$)")
+
+
+def screen_place_tokens(words: list[str]) -> set[int]:
+    """Indices of the words saying which monitor or region ("on monitor 2", "in the
+    second screen"): said on top of a screen command, they are no extra words."""
+    said = " ".join(words)
+    out: set[int] = set()
+    for found in _PLACE.finditer(said):
+        first = said[:found.start(1)].count(" ")
+        out.update(range(first, first + found.group(1).count(" ") + 1))
+    return out
+
+
+def said_on_top(words: list[str]) -> set[int]:
+    """Indices of words said on top of a command, not against it: which monitor, and
+    why ("read the text on monitor 2", "volume to 15 so the baby stays asleep")."""
+    return screen_place_tokens(words) | why_tail_tokens(words)
+
+
+_WHY = {"so", "because", "since", "as"}
+
+
+def why_tail_tokens(words: list[str]) -> set[int]:
+    """Indices of a reason said after the request ("volume to 15 so the baby stays
+    asleep", "… because I am cooking"): words on top of a command, not against it."""
+    for k in range(2, len(words) - 1):
+        if words[k] in _WHY and (words[k] != "as" or words[k + 1] in ("i", "we", "it")):
+            return set(range(k, len(words)))
+    return set()
+
+
+_THE = {"the", "my", "that", "this"}
+_TIMER_WORDS = {"timer", "timers", "countdown"}
+_SETTING = {"set", "start", "make", "create", "begin", "run", "want", "need"}
+
+
+def _names_a_timer(words: list[str], start: int, end: int) -> bool:
+    """"the 5 minute timer": a length said between "the" and "timer" names a timer
+    (unless it is to be set: "start the 10 minute timer")."""
+    return start > 0 and words[start - 1] in _THE and end < len(words) \
+        and words[end] in _TIMER_WORDS and (start < 2 or words[start - 2] not in _SETTING)
 
 
 # Units of time a duration may be converted into ("… in hours", "… to mins"): a

@@ -290,6 +290,7 @@ class Calculate:
         # {expression} holds a sum only (numbers and an operator), so "what is
         # {expression}" leaves "what is the weather like" alone.
         examples=("calculate {expression}", "how much is {expression}",
+                  "how much makes {expression}",
                   "work out {expression}", "compute {expression}",
                   "what is the answer to {expression}", "do the math {expression}",
                   "what is {expression}", "{expression}",

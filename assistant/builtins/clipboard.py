@@ -60,6 +60,11 @@ class ClipboardRead:
                 "speech": speech}
 
 
+_SUGGESTED = [f"{what} {how}".strip() for what in ("command", "fix", "fix command")
+              for how in ("", "you suggested", "you just suggested", "you gave me")] + \
+    [f"suggested {what}" for what in ("command", "fix", "fix command")]
+
+
 class ClipboardWrite:
     manifest = ToolManifest(
         name="clipboard_write", title="Copy to the clipboard", builtin=True, effects="write",
@@ -68,7 +73,9 @@ class ClipboardWrite:
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {"text": {"type": "string", "maxLength": MAX_CLIP_CHARS,
-                                    "x-slot": "text", "x-lead-words": _LEAD_WORDS}},
+                                    "x-slot": "text", "x-lead-words": _LEAD_WORDS,
+                                    # the command an error answer offered: copy_fix_command
+                                    "x-not-values": _SUGGESTED}},
         },
         output_schema={"type": "object", "properties": {"chars": {"type": "integer"}}},
         examples=("copy {text} to the clipboard", "copy {text} to my clipboard",

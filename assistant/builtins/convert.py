@@ -30,7 +30,9 @@ _TEMPERATURES = {"celsius": "degC", "centigrade": "degC", "c": "degC", "°c": "d
                  "k": "kelvin"}
 _ALIASES = {"kph": "km/h", "kmh": "km/h", "mph": "mile/hour", "cc": "cm**3", "lbs": "lb",
             "mins": "minute", "secs": "second", "hrs": "hour", "ltr": "liter",
-            "litre": "liter", "litres": "liter", "metre": "meter", "metres": "meter"}
+            "litre": "liter", "litres": "liter", "metre": "meter", "metres": "meter",
+            "kilo": "kilogram", "kilos": "kilogram", "kgs": "kg", "gramme": "gram",
+            "grammes": "gram", "tonnes": "tonne"}
 _CURRENCIES = frozenset({
     "dollar", "dollars", "usd", "euro", "euros", "eur", "gbp", "sterling", "yen", "jpy",
     "yuan", "renminbi", "cny", "rmb", "rupee", "rupees", "inr", "peso", "pesos", "mxn",

@@ -149,7 +149,8 @@ class MediaNext(_Skip):
          "skip to the next track", "skip this one", "next one",
          "go to the next song", "next please", "skip ahead", "skip the song", "skip track",
          "play the next track", "change the song", "another song", "move to the next track",
-         "on to the next song", "jump to the next song"))
+         "on to the next song", "jump to the next song", "go forward a song",
+         "skip forward one track"))
 
 
 class MediaPrevious(_Skip):
@@ -170,6 +171,7 @@ class MediaPlay(_MediaTool):
         "media_play", "Play music", "Find music by name (a song, an album or artist "
         "folder) in the music folder and play it in the media player.",
         ("play {query}", "play some {query}", "put on {query}", "play the song {query}",
+         "music {query}",
          "play the album {query}", "i want to hear {query}", "play music by {query}",
          "play something by {query}",
          "i'd like to listen to {query}", "i want to listen to {query}", "put {query} on",

@@ -39,9 +39,11 @@ _WHAT = {"type": "string", "enum": ["auto", "selection", "window"],
          "description": "auto: the selection, else the active window (default)",
          "x-words": {"selection": ["the selection", "the selected text", "what i selected",
                                    "what is selected", "what i highlighted",
-                                   "the highlighted text"],
+                                   "the highlighted text", "i have marked", "i marked",
+                                   "the marked text"],
                      # "read this window" stays read_screen's (target active)
-                     "window": ["this page", "the page", "this article", "this document"]}}
+                     "window": ["this page", "the page", "this article", "this document",
+                                "the whole window", "the window"]}}
 
 
 class ReadAloud:
@@ -69,6 +71,7 @@ class ReadAloud:
                   "read this page aloud", "read this page to me", "read this page out loud",
                   "read this article to me",
                   "read this document out loud", "can you read this to me",
+                  "read the window out loud", "read me the text i have marked",
                   "read from {from}", "read from {from} onwards", "start reading from {from}",
                   "read this from {from}", "read it from {from}", "read the page from {from}",
                   "start reading at {from}", "read aloud from {from}",

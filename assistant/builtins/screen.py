@@ -27,9 +27,10 @@ SPOKEN_CHARS = 400
 SCREEN_TARGET = {"type": "string", "maxLength": 64, "pattern": r"^(all|active|monitor:\d+|"
            r"region:-?\d+,-?\d+,-?\d+,-?\d+)$",
            "description": "all | active | monitor:N | region:X,Y,W,H (default all)",
-           # for the router: words that choose a value
+           # for the router: words that choose a value, and a monitor or region said
            "x-words": {"active": ["this window", "current window", "active window",
-                                  "focused window", "this app"]}}
+                                  "focused window", "this app"]},
+           "x-screen-target": True}
 TARGET_ONLY = {"type": "object", "additionalProperties": False,
                "properties": {"target": SCREEN_TARGET}}  # a tool whose one argument is where
 # Said around what is on the screen, not part of it: "the word Submit", "the OK button".
@@ -38,7 +39,8 @@ _FILE_SHAPES = ["file", "path"]
 _ON_SCREEN_WORDS = ["the", "a", "word", "words", "text", "button", "link", "icon", "field",
                     "tab", "option", "menu", "box", "labelled", "called", "says",
                     "on the screen", "on my screen", "on screen", "on this page", "on the page",
-                    "in this window", "in the window", "on the display", "where", "is",
+                    "in this window", "in the window", "in the active window",
+                    "in the current window", "on the display", "where", "is",
                     "does it say", "it says", "anywhere", "somewhere"]
 
 
@@ -106,6 +108,7 @@ class ReadScreen(ScreenTool):
                   "read what is on the screen", "read out the screen",
                   "read aloud what is on the screen", "what does it say on the screen",
                   "read what is on my screen", "read the screen out loud",
+                  "ocr the screen", "what text is on the screen",
                   "read out what is on my screen", "what does it say here"),
     )
 
@@ -141,7 +144,10 @@ class DescribeScreen(ScreenTool):
                   "what is this window about", "tell me what you see on the screen",
                   "what is on my monitor", "describe what i am looking at",
                   "give me a summary of the screen", "explain what is on the screen",
-                  "what is going on on my screen"),
+                  "what is going on on my screen", "summarize what is on the screen",
+                  "sum up what is on my screen", "a quick overview of what is on the screen",
+                  "what is on the screen in a few sentences", "briefly what is on my screen",
+                  "what is on the screen just a summary"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -172,6 +178,7 @@ class ListControls(ScreenTool):
         output_schema={"type": "object", "properties": {
             "controls": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},
         examples=("what can i click here", "what can i click", "which buttons are there",
+                  "which buttons and checkboxes are there", "list the controls",
                   "what buttons are on the screen", "list the buttons",
                   "what buttons can i press", "what are my options here",
                   "what can i press in this window", "read me the buttons",
@@ -203,6 +210,8 @@ class FindOnScreen(ScreenTool):
             "found": {"type": "boolean"}, "box": {"type": "object"},
             "matches": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},
         examples=("find {text} on the screen", "where is {text} on the screen",
+                  "find {text} in this window", "locate the {text} button",
+                  "where on the screen does it say {text}",
                   "where does it say {text} on the screen",
                   "where is the {text} link on this page", "where is the {text} icon",
                   "where is the {text} box", "where is the {text} field",
@@ -254,11 +263,15 @@ class ClickOnScreen(ScreenTool):
                           "x": {"type": "integer", "description": "screen x (from "
                                 "find_on_screen); the text must be there"},
                           "y": {"type": "integer"},
-                          "button": {"type": "integer", "minimum": 1, "maximum": 3}}},
+                          "button": {"type": "integer", "minimum": 1, "maximum": 3,
+                                     "description": "1 left (default), 2 middle, 3 right",
+                                     "x-words": {"3": ["right click", "right-click"],
+                                                 "2": ["middle click", "middle-click"]}}}},
         output_schema={"type": "object", "properties": {
             "clicked": {"type": "boolean"}, "x": {"type": "integer"},
             "y": {"type": "integer"}, "untrusted_output": {"type": "boolean"}}},
         examples=("click {text}", "click on {text}", "click the {text} button",
+                  "right click {text}", "right click on {text}",
                   "press the {text} button", "click the button {text}", "press {text}",
                   "tap on the {text} button", "click where it says {text}",
                   "hit the {text} button", "click the {text} link",

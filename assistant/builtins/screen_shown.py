@@ -46,7 +46,8 @@ class ShowScreenReading(ScreenTool):
                   "show me the boxes", "show me what you read on the screen",
                   "show me how you see my screen", "show what you recognised",
                   "show me the text you found on the screen", "let me see what you read",
-                  "show me what you found on the screen"),
+                  "show me what you found on the screen", "show the screenshot you read",
+                  "let me see what you saw on my screen", "show me the boxes you read"),
     )
 
     def __init__(self, ocr: ScreenOcr, directory: Path) -> None:

@@ -31,7 +31,7 @@ _LABEL = {"type": "string", "maxLength": 60, "x-slot": "label", "x-names": "time
 # timer" → seconds=-120.
 _ALL_WORDS = ["all", "every", "both"]
 _REMOVE_WORDS = ["off", "remove", "subtract", "minus", "less", "fewer", "shorten", "reduce",
-                 "cut", "away", "decrease"]
+                 "cut", "away", "decrease", "shorter"]
 
 
 def _schema(**props: Any) -> dict[str, Any]:
@@ -66,7 +66,9 @@ class SetTimer(_TimerTool):
                   "set a timer for {seconds} for the {label}", "put a timer on for {seconds}",
                   "time {seconds} for me", "countdown {seconds}",
                   "a {seconds} timer for the {label}", "make a {label} timer for {seconds}",
-                  "start counting down {seconds}"),
+                  "start counting down {seconds}", "{label} timer {seconds}",
+                  "can i have a {seconds} timer", "set a timer for {seconds} and call it {label}",
+                  "set a timer for {seconds} and name it {label}"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -98,7 +100,8 @@ class ListTimers(_TimerTool):
                   "how long to go on the {label} timer", "how long left on the timer",
                   "check on the {label} timer", "any timers running",
                   "what's left on the timer", "how far along is the {label} timer",
-                  "when is the {label} timer done"),
+                  "when is the {label} timer done",
+                  "how much time does the {label} timer have left"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -191,7 +194,8 @@ class ResumeTimer(_TimerTool):
                   "start the {label} timer again", "unfreeze the timer",
                   "let the timer run again", "resume the countdown", "continue the countdown",
                   "restart the paused {label} timer", "get the {label} timer going again",
-                  "the timer can continue"),
+                  "the timer can continue", "start the {label} timer again where it stopped",
+                  "pick up the {label} timer where it left off"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

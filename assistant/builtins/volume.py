@@ -180,6 +180,7 @@ class ChangeVolume:
          "turn it up by {percent} percent", "make it {percent} percent louder",
          "turn the volume down by {percent}", "lower the volume by {percent} percent",
          "decrease the volume by {percent}", "turn it down by {percent} percent",
+         "turn it down {percent} points", "turn it up {percent} points",
          "make it {percent} percent quieter", "turn the volume up", "turn the volume down",
          "turn it up", "turn it down", "turn it up a bit", "louder", "quieter",
          "volume up", "volume down",

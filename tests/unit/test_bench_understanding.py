@@ -11,7 +11,17 @@ from hassil import Intents, recognize_all
 from hassil.intents import TextSlotList
 from home_assistant_intents import get_intents
 
-from bench.understanding_corpus import DEV, DEV2, HELDOUT, load_jsonl, split_paraphrases
+from bench.understanding_corpus import (
+    DEV,
+    DEV2,
+    DEV3,
+    DEV4,
+    HELDOUT,
+    HELDOUT2,
+    TUNING,
+    load_jsonl,
+    split_paraphrases,
+)
 from bench.understanding_oracle import INTENTS, expect, same_args, sample_slots
 from bench.understanding_samples import VALUES, sample_language
 
@@ -35,14 +45,26 @@ def test_paraphrases_are_many_and_split_as_the_readme_says():
         assert tools_dev[tool] + tools_held[tool] >= 10
 
 
-def test_the_second_tuning_set_shares_no_sentence_with_the_held_out_one():
+def test_the_second_held_out_set_shares_no_sentence_with_any_other():
+    def said(rows):
+        return {" ".join(r["text"].lower().split()).rstrip(".!?") for r in rows}
+
+    held2 = load_jsonl(HELDOUT2)
+    assert len(held2) >= 200 and len(said(held2)) == len(held2)
+    for _, path in (*TUNING, ("heldout", HELDOUT)):
+        assert said(held2).isdisjoint(said(load_jsonl(path))), path.name
+
+
+@pytest.mark.parametrize("path", [DEV2, DEV3, DEV4], ids=["dev2", "dev3", "dev4"])
+def test_the_later_tuning_sets_share_no_sentence_with_the_held_out_one(path):
     def said(rows):
         return {" ".join(r["text"].lower().split()) for r in rows}
 
-    dev2 = load_jsonl(DEV2)
-    assert len(dev2) >= 300
-    assert said(dev2).isdisjoint(said(load_jsonl(HELDOUT)))
-    for row in dev2:
+    rows = load_jsonl(path)
+    assert len(rows) >= 300
+    assert said(rows).isdisjoint(said(load_jsonl(HELDOUT)))
+    assert len(said(rows)) == len(rows)  # no sentence twice
+    for row in rows:
         assert set(row) == {"text", "tool", "args"} and row["text"].strip()
 
 
@@ -147,16 +169,18 @@ def test_bench_runs_on_a_tiny_sample_and_writes_its_report(tmp_path):
         assert r["time"]["median_ms"] > 0
     para = s["paraphrases"]
     quick = understanding.QUICK_PARAPHRASES
-    assert para["dev"]["n"] == para["dev2"]["n"] == para["heldout"]["n"] == quick
+    assert [para[part]["n"] for part, _ in TUNING] == [quick] * len(TUNING)
+    assert para["heldout"]["n"] == para["heldout2"]["n"] == quick
     assert sum(v["n"] for v in s["by_stage"].values()) == sum(
-        r["heldout"]["n"] + r["dev"]["n"] for r in s["templates"].values()) + 3 * quick
+        r["heldout"]["n"] + r["dev"]["n"] for r in s["templates"].values()) + \
+        (len(TUNING) + 2) * quick
     assert s["time"]["median_ms"] <= s["time"]["p95_ms"]
     assert {"templates_pct_en", "templates_pct_ar", "paraphrases_heldout_pct",
             "median_ms"} <= set(s["targets"])
     # Timers and "what time is it" need no new tool: the intents stage answers them.
     assert s["by_stage"]["intents"]["correct"] > 0
     # Held-out paraphrases are scored but never listed (nobody tunes on them).
-    assert set(report["failures"]) == {"en", "ar", "paraphrases_dev", "paraphrases_dev2"}
+    assert set(report["failures"]) == {"en", "ar", *(f"paraphrases_{p}" for p, _ in TUNING)}
     dev = {r["text"] for r in load_jsonl(DEV)}
     assert {f["text"] for f in report["failures"]["paraphrases_dev"]} <= dev
     assert report["machine"]["cores"] >= 1

@@ -28,6 +28,9 @@ DEVICE_CONTROL = frozenset({
     "HassVacuumCleanArea", "HassLawnMowerStartMowing", "HassLawnMowerDock",
 })
 _ARTICLE = re.compile(r"^(?:(?:a|an|the|my|some)\s+)+", re.IGNORECASE)
+_ALSO = re.compile(r"^(?:also|too|as well)\s+", re.IGNORECASE)
+# "the paused tea timer": the timer's state said before its name
+_TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+", re.IGNORECASE)
 # "pause my timer for a sec": `timer (named|called|for) {name}` reads how long as a name.
 _A_WHILE = {"en": re.compile(r"(?:a|one)\s+(?:(?:quick|little|short)\s+)?"
                              r"(?:sec|secs|second|moment|mo|bit|while|minute|tick)",
@@ -68,16 +71,28 @@ def _seconds(slots: dict[str, Any], prefix: str = "") -> int:
     return int(round(total))
 
 
+def _length_label(seconds: int) -> str:
+    """How a timer set for `seconds` is named by its length: "20 minute", "1 hour 30
+    minute" (the timer store finds it by that length)."""
+    parts = [f"{n} {unit}" for n, unit in ((seconds // 3600, "hour"),
+                                           (seconds % 3600 // 60, "minute"),
+                                           (seconds % 60, "second")) if n]
+    return " ".join(parts)
+
+
 def _label(match: IntentMatch) -> dict[str, Any]:
     name = match.slots.get("name")
     if not isinstance(name, str) or not name.strip():
-        return {}
+        # "pause the 20 minute timer": a timer named by the length it was set for
+        length = _seconds(match.slots, "start_")
+        return {"label": _length_label(length)} if length else {}
     label = name.strip().lower()
     a_while = _A_WHILE.get(match.language)
     if a_while is not None and a_while.fullmatch(label.strip(" .,!?")):
         return {}
     if match.language == "en":
         label = _ARTICLE.sub("", label)
+        label = _TIMER_STATE.sub("", label) or label
     return {"label": label} if label else {}
 
 
@@ -115,7 +130,10 @@ def _plain(tool: str) -> Callable[[IntentMatch], Mapped]:
 def _list_item(tool: str, named: bool) -> Callable[[IntentMatch], Mapped]:
     def rule(m: IntentMatch) -> Mapped:
         name = str(m.slots.get("name") or "").strip() if named else ""
-        return Mapped(tool, {"item": _text(m, "item"), "list": name or SHOPPING_LIST})
+        item = _text(m, "item")
+        if m.language == "en":  # "put also bread on the list"
+            item = _ALSO.sub("", item) or item
+        return Mapped(tool, {"item": item, "list": name or SHOPPING_LIST})
     return rule
 
 

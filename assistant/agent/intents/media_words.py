@@ -17,6 +17,8 @@ _NOTHING = {"en": frozenset({
     "the", "a", "an", "my", "our", "it", "this", "that", "one", "ones", "same", "some",
     "something", "anything", "again", "now", "please", "music", "song", "songs", "track",
     "tracks", "tune", "tunes", "media", "playback", "stuff", "thing", "for", "me", "back",
+    # "play again the music from where it stopped": carry on
+    "from", "where", "stopped", "paused", "left", "off", "was",
 })}
 
 
@@ -38,9 +40,14 @@ def player_command(query: str, language: str) -> str | None:
 _BY = {"en": re.compile(
     r"^(?:(?:some|any)thing|(?:some |any )?(?:music|songs?|tracks?|tunes?|stuff)|a (?:song|track|"
     r"tune)|(?:a|an|the) album|(?:an|the) albums?)\s+(?:by|from)\s+(?=\S)", re.IGNORECASE)}
+# … and a kind of music said before its name ("the song Bohemian Rhapsody")
+_KIND = {"en": re.compile(r"^(?:(?:the|a)\s+)?(?:song|track|tune|album|record)\s+(?=\S)",
+                          re.IGNORECASE)}
 
 
 def search_words(query: str, language: str) -> str:
     """The words of a search that name the music: "something by Adele" → "Adele"."""
-    by = _BY.get(language.lower().split("-")[0])
-    return by.sub("", query) if by is not None else query
+    lang = language.lower().split("-")[0]
+    by, kind = _BY.get(lang), _KIND.get(lang)
+    query = by.sub("", query) if by is not None else query
+    return (kind.sub("", query) or query) if kind is not None else query

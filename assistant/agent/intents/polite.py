@@ -63,7 +63,9 @@ def without_polite(value: str, language: str, said: str = "", keep_start: bool =
         opening = re.match(rf"(?:{start})\b[ ,]*", text, re.IGNORECASE)
         if opening is not None and text[opening.end():] and (
                 not keep_start or re.search(rf"\b{re.escape(opening.group().strip(' ,'))}"
-                                            r"\s*[:,;!.]", said, re.IGNORECASE)):
+                                            r"\s*[:,;!.]", said, re.IGNORECASE)
+                # "announce please that we leave": "that" opens the message
+                or re.match(r"that\b", text[opening.end():], re.IGNORECASE)):
             text = text[opening.end():]
     return text.strip(" ,")
 
