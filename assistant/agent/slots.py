@@ -25,16 +25,18 @@ from assistant.agent.tokens import ARTICLES, POLITE_TAILS, TYPED_SLOTS, Token
 
 NAME_KINDS = {"app", "label", "query"}
 LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",
-               "set", "start", "cancel", "stop", "delete", "please", "and", "of", "in", "at",
-               "to", "on", "up", "is", "it", "one", "another", "every", "each", "any",
-               "paused", "running", "current"}
-# "make a note that …", "remind me about …", "send … to my phone saying …"
+              "set", "start", "cancel", "stop", "delete", "please", "and", "of", "in", "at",
+              "to", "on", "up", "is", "it", "one", "another", "every", "each", "any",
+              "paused", "running", "current"}
 # said before a name, never the start of one ("to do" is a list's name)
 _LABEL_LEAD = {"a", "an", "the", "my", "this", "that", "new", "another", "set", "start",
                "cancel", "stop", "delete", "please", "put", "make", "give", "create"}
-_TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+")
+# "the paused tea timer": the timer's state said before its name
+TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+", re.IGNORECASE)
+# "copy the words 'happy birthday' …": the value is the quoted words
 _QUOTED_WORDS = re.compile(r"\b(?:the\s+)?(?:words?|text|phrase)\s+['\"“‘]([^'\"”’]+)['\"”’]?")
 _FOR_ME = re.compile(r"^for me\s*[:,-]\s*", re.IGNORECASE)
+# "make a note that …", "remind me about …", "send … to my phone saying …"
 _LEAD_WORDS = {"that", "about", "to", "saying", "says"}
 _TRAIL_WORDS = {"a", "an", "the", "for", "in", "at", "on", "to", "of", "and", "please"}
 POLITE_WORDS = {"please", "thanks", "now"}
@@ -134,7 +136,7 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         value += said_after.group(1) if said_after else ""
     if "x-lead-words" in prop:  # "my email jane@…": the value is what follows
         value = _without_lead(value, prop["x-lead-words"])
-    if kind in ("text", "query"):  # "copy the words 'happy birthday' onto …": those words
+    if kind in ("text", "query"):  # "copy the words 'hi' onto …": the words are "hi"
         quoted = _QUOTED_WORDS.search(value)
         value = quoted.group(1).strip() if quoted else value
     if kind == "text":  # "send my phone a reminder to …": the reminder is what follows
@@ -153,7 +155,7 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
                 words.pop(0)
             if not words:
                 return None  # "make a timer": no name
-            value = _TIMER_STATE.sub("", " ".join(words)) or value
+            value = TIMER_STATE.sub("", " ".join(words)) or value
         if kind == "app":
             value = _APP_WORDS.sub("", value)
         if kind == "query":

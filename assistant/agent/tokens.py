@@ -271,7 +271,7 @@ def _expand(word: str) -> list[str]:
 
 _CONTRACTED = {"m": "am", "ve": "have", "d": "would"}
 # How people shorten words when they type ("vol 30", "weather tmrw", "pls").
-_TYPED_SHORT = {"vol": "volume", "tmrw": "tomorrow", "tmr": "tomorrow", "tmrw's": "tomorrow's",
+_TYPED_SHORT = {"vol": "volume", "tmrw": "tomorrow", "tmr": "tomorrow",
                 "pls": "please", "plz": "please", "thx": "thanks", "msg": "message",
                 "pic": "picture", "pics": "pictures", "docs": "documents", "prev": "previous",
                 "rm": "remove", "calc": "calculate", "whats": "what is", "hows": "how is",

@@ -15,6 +15,7 @@ from assistant.agent.intents.heron_templates import READ_LIST
 from assistant.agent.intents.media_words import player_command, search_words
 from assistant.agent.intents.polite import broadcast_message, without_polite
 from assistant.agent.intents.recognizer import IntentMatch
+from assistant.agent.slots import TIMER_STATE
 from assistant.builtins.home_control import HOME_CONTROL
 
 CONNECT_HOME_ASSISTANT = ("I can't control lights and other devices myself: connect Home "
@@ -29,8 +30,6 @@ DEVICE_CONTROL = frozenset({
 })
 _ARTICLE = re.compile(r"^(?:(?:a|an|the|my|some)\s+)+", re.IGNORECASE)
 _ALSO = re.compile(r"^(?:also|too|as well)\s+", re.IGNORECASE)
-# "the paused tea timer": the timer's state said before its name
-_TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+", re.IGNORECASE)
 # "pause my timer for a sec": `timer (named|called|for) {name}` reads how long as a name.
 _A_WHILE = {"en": re.compile(r"(?:a|one)\s+(?:(?:quick|little|short)\s+)?"
                              r"(?:sec|secs|second|moment|mo|bit|while|minute|tick)",
@@ -92,7 +91,7 @@ def _label(match: IntentMatch) -> dict[str, Any]:
         return {}
     if match.language == "en":
         label = _ARTICLE.sub("", label)
-        label = _TIMER_STATE.sub("", label) or label
+        label = TIMER_STATE.sub("", label) or label
     return {"label": label} if label else {}
 
 
