@@ -66,7 +66,7 @@ class SetTimer(_TimerTool):
                   "set a timer for {seconds} for the {label}", "put a timer on for {seconds}",
                   "time {seconds} for me", "countdown {seconds}",
                   "a {seconds} timer for the {label}", "make a {label} timer for {seconds}",
-                  "start counting down {seconds}", "{label} timer {seconds}",
+                  "start counting down {seconds}",
                   "can i have a {seconds} timer", "set a timer for {seconds} and call it {label}",
                   "set a timer for {seconds} and name it {label}"),
     )
