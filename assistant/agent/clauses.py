@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 
 from assistant.agent.loose_values import label_said
 from assistant.agent.slots import _LEADING_DETERMINERS, said_values
-from assistant.agent.tokens import mask_values, tokens_of
+from assistant.agent.tokens import TYPED_SLOTS, mask_values, tokens_of
 
 if TYPE_CHECKING:
     from assistant.agent.router import RouteMatch, Router
 
 _CLAUSE_BREAK = re.compile(r"[,;.!?]+(?:\s+|$)|\s+(?:-+|–|—)\s+")
-_TYPED = {"day", "time", "duration"}  # slot kinds found by their shape anywhere
 _PRONOUNS = {"it", "them", "that", "this", "those", "these", "one"}
 CLAUSE_BONUS = 0.02  # a clause must fit this much better than the whole sentence
 CLAUSE_SLACK = 0.1  # … or this much worse, when the sentence's value crosses a clause
@@ -97,7 +96,7 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
     tokens = mask_values(tokens_of(text))
     args = dict(best.args)
     for name, kind in manifest.slots().items():
-        said = [t.value for t in tokens if t.kind == kind and kind in _TYPED]
+        said = [t.value for t in tokens if t.kind == kind and kind in TYPED_SLOTS]
         if name not in args and len(said) == 1:
             args[name] = said[0]
         elif name not in args and kind == "label" and \

@@ -58,6 +58,6 @@ def label_said(text: str, lengths: Iterable[object] = ()) -> str | None:
 
 def screen_targets(props: dict[str, Any], text: str) -> dict[str, str]:
     """The "x-screen-target" arguments a monitor or a region said in `text` sets."""
-    where = screen_target_said(text)
-    return {name: where for name, prop in props.items()
-            if where and prop.get("x-screen-target")}
+    names = [name for name, prop in props.items() if prop.get("x-screen-target")]
+    where = screen_target_said(text) if names else None  # most tools take no screen
+    return dict.fromkeys(names, where) if where else {}
