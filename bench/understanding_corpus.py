@@ -18,8 +18,10 @@ DEV2 = CORPUS_DIR / "paraphrases_dev2.jsonl"
 # A third and a fourth such set, by two more authors in session 14 (README.md).
 DEV3 = CORPUS_DIR / "paraphrases_dev3.jsonl"
 DEV4 = CORPUS_DIR / "paraphrases_dev4.jsonl"
+# A fifth, session 15 (README.md).
+DEV5 = CORPUS_DIR / "paraphrases_dev5.jsonl"
 # The sets tuned on, in the order they were written.
-TUNING = (("dev", DEV), ("dev2", DEV2), ("dev3", DEV3), ("dev4", DEV4))
+TUNING = (("dev", DEV), ("dev2", DEV2), ("dev3", DEV3), ("dev4", DEV4), ("dev5", DEV5))
 SPLIT_SEED = 14
 DEV_SHARE = 0.6
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.agent.loose_values import label_said
+from assistant.agent.loose_values import label_said, said_number, screen_targets
 from assistant.agent.slots import _LEADING_DETERMINERS, said_values
 from assistant.agent.tokens import TYPED_SLOTS, mask_values, tokens_of
 
@@ -94,7 +94,7 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
     manifest = router._manifests[best.tool]
     props = manifest.input_schema.get("properties", {})
     tokens = mask_values(tokens_of(text))
-    args = dict(best.args)
+    args = {**screen_targets(props, text), **best.args}  # "…, drop-downs on monitor 2"
     for name, kind in manifest.slots().items():
         said = [t.value for t in tokens if t.kind == kind and kind in TYPED_SLOTS]
         if name not in args and len(said) == 1:
@@ -102,6 +102,7 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
         elif name not in args and kind == "label" and \
                 (label := label_said(text, args.values())):
             args[name] = label  # "countdown 15m, call it standup"
+    args.update(said_number(manifest.slots(), props, tokens, args))  # "louder, by 15"
     return replace(best, args=said_values(props, tokens, args),
                    missing=tuple(n for n in best.missing if n not in args))
 

@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from assistant.agent.numbers import find_duration
+from assistant.agent.numbers import find_duration, parse_number
 from assistant.agent.slots import LABEL_STOP, POLITE_WORDS
+from assistant.agent.tokens import Token
 
 _NTH = {"1": 1, "2": 2, "3": 3, "4": 4, "one": 1, "two": 2, "three": 3, "four": 4,
         "first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
@@ -40,7 +41,13 @@ _NAMED_LABEL = re.compile(
     r"[\"'“‘]?([^\W\d][\w-]*)", re.IGNORECASE)
 _TIMER_THEN_NAME = re.compile(r"^(?:pause|resume|unpause|continue|cancel|stop|delete|remove|"
                               r"check)\s+timer\s+([^\W\d][\w-]*)[.!?]*$", re.IGNORECASE)
-_NOT_A_NAME = {"next", "first", "second", "last", "other", "same", "only", "whole", "old"}
+_NOT_A_NAME = {"next", "first", "second", "last", "other", "same", "only", "whole", "old",
+               "me", "us", "you", "now", "later", "today", "tonight", "tomorrow", "half",
+               "quarter", "hour", "hours", "minute", "minutes", "seconds", "min",
+               "mins", "sec", "secs", "hr", "hrs", "countdown", "exactly", "about", "around"}
+# "a 10 minute timer for my laundry", "delete the timer for pasta": what it is for
+_TIMER_FOR = re.compile(r"\btimers?\b([^,.;!?]*)", re.IGNORECASE)
+_FOR_NAME = re.compile(r"\bfor\s+(?:(?:the|my|our)\s+)?([^\W\d][\w-]*)", re.IGNORECASE)
 
 
 def label_said(text: str, lengths: Iterable[object] = ()) -> str | None:
@@ -49,11 +56,57 @@ def label_said(text: str, lengths: Iterable[object] = ()) -> str | None:
     length among `lengths` (seconds): "start the 10 minute timer" sets one, unnamed."""
     found = _NAMED_LABEL.search(text) or _TIMER_THEN_NAME.match(text.strip()) \
         or _THE_NAME_TIMER.search(text)
-    name = found.group(1).lower() if found else None
-    if not name or name in LABEL_STOP | _NOT_A_NAME or name in POLITE_WORDS:
+    name = found.group(1).lower() if found else _timer_for(text)
+    if not _a_name(name):
         return None
     length = find_duration(name)
     return None if length is not None and length.seconds in set(lengths) else name
+
+
+def _a_name(word: str | None) -> bool:
+    return bool(word) and word not in LABEL_STOP | _NOT_A_NAME | POLITE_WORDS \
+        and parse_number([word], 0) is None
+
+
+def _timer_for(text: str) -> str | None:
+    after = _TIMER_FOR.search(text)
+    names = (m.group(1).lower() for m in _FOR_NAME.finditer(after.group(1) if after else ""))
+    return next((name for name in names if _a_name(name)), None)
+
+
+def shaped_path(slots: dict[str, str], text: str, tokens: list[Token],
+                args: dict[str, Any]) -> dict[str, Any]:
+    """A file or folder written as a path anywhere ("give us a read of ~/notes.txt")
+    for a tool's one path slot that the example that won left empty."""
+    names = [name for name, kind in slots.items() if kind == "path"]
+    if len(names) != 1 or names[0] in args:
+        return {}
+    said = [t for t in tokens if t.kind in ("path", "file")
+            and not any(isinstance(v, str) and text[t.start:t.end] in v for v in args.values())]
+    return {names[0]: text[said[0].start:said[0].end]} if len(said) == 1 else {}
+
+
+def said_number(slots: dict[str, str], props: dict[str, Any], tokens: list[Token],
+                args: dict[str, Any]) -> dict[str, Any]:
+    """The one number said ("bump the volume up by 30", "the last five notes") for a
+    tool's one number slot that the example that won left empty."""
+    names = [name for name, kind in slots.items() if kind == "number"]
+    if len(names) != 1:
+        return {}
+    prop, had = props.get(names[0], {}), args.get(names[0])
+    # a value the schema's default stood in for ("louder" → 10) is no value said
+    if had is not None and not (isinstance(had, int | float) and "default" in prop
+                                and abs(had) == prop["default"]):
+        return {}
+    words, numbers, k = [t.text for t in tokens], [], 0
+    while k < len(words):
+        found = parse_number(words, k) if words[k] not in ("a", "an") else None
+        numbers += [found[0]] if found else []
+        k += found[1] if found else 1
+    if len(numbers) != 1:
+        return {}
+    number = int(numbers[0]) if prop.get("type") == "integer" else numbers[0]
+    return {names[0]: -number if had is not None and had < 0 else number}
 
 
 def screen_targets(props: dict[str, Any], text: str) -> dict[str, str]:

@@ -199,10 +199,38 @@ def find_clock_time_in(tokens: list[str]) -> ClockMatch | None:
     return None
 
 
+def _past_to(tokens: list[str], i: int) -> tuple[int, int, int] | None:
+    """(hour, minute, end) for "half past six", "quarter to eight", "ten past nine"."""
+    if tokens[i] in ("half", "quarter"):
+        minute, j = (30 if tokens[i] == "half" else 15), i + 1
+    else:
+        number = parse_number(tokens, i)
+        if number is None or number[0] != int(number[0]) or not 0 < number[0] < 60:
+            return None
+        minute, j = int(number[0]), i + number[1]
+        j += tokens[j:j + 1] in (["minutes"], ["minute"])
+    way = tokens[j] if j < len(tokens) else ""
+    hour = parse_number(tokens, j + 1) if way in ("past", "after", "to", "till") else None
+    if hour is None or hour[0] != int(hour[0]) or not 1 <= hour[0] <= 12 or (
+            way not in ("past", "after") and tokens[i] == "half"):
+        return None
+    end = j + 1 + hour[1]  # "from five to ten" is no time: a number needs more said
+    if tokens[i] not in ("half", "quarter") and tokens[j - 1] not in ("minute", "minutes") \
+            and not (i > 0 and tokens[i - 1] == "at") \
+            and _meridiem(tokens, end) is None and _part_of_day(tokens, end) is None:
+        return None
+    if way in ("past", "after"):
+        return int(hour[0]), minute, end
+    return int(hour[0]) - 1 or 12, 60 - minute, end
+
+
 def _clock_at(tokens: list[str], i: int) -> ClockMatch | None:
     m = re.fullmatch(r"(\d{1,2}):(\d{2})", tokens[i])
+    past_to = None if m else _past_to(tokens, i)
     if m:
         hour, minute, j = int(m.group(1)), int(m.group(2)), i + 1
+    elif past_to:
+        hour, minute, j = past_to
     else:
         number = parse_number(tokens, i)
         if number is None or number[0] != int(number[0]):
@@ -222,7 +250,7 @@ def _clock_at(tokens: list[str], i: int) -> ClockMatch | None:
         j += used
     elif tokens[j:j + 1] in (["o'clock"], ["oclock"]):
         j += 1
-    elif not (m or (i > 0 and tokens[i - 1] == "at")) or (
+    elif not (m or past_to or (i > 0 and tokens[i - 1] == "at")) or (
             j < len(tokens) and (tokens[j] in _UNIT_SECONDS or tokens[j] in _NOT_TIME_UNITS)):
         return None  # "at 20 minutes", "put the sound at twenty percent"
     if half is None and hour <= 12:  # "8 o'clock in the evening", "at 7 in the morning"

@@ -26,9 +26,10 @@ from assistant.agent.examples import (
     slot_tails,
     users,
 )
-from assistant.agent.loose_values import label_said, screen_targets
+from assistant.agent.loose_values import label_said, said_number, screen_targets, shaped_path
 from assistant.agent.slots import (
     choice_values,
+    lost_place,
     measure_values,
     refused_value,
     said_values,
@@ -230,9 +231,12 @@ class Router:
         while ranked and ranked[0].score >= self.threshold:
             best = self._match(ranked[0], text, tokens)
             props = ranked[0].template.tool.input_schema.get("properties", {})
-            if not refused_value(props, best.args):
+            if not (refused_value(props, best.args)
+                    or lost_place(ranked[0].template.tool.slots(), ranked[0].spans, text,
+                                  tokens)):
                 break
-            # "is it cold in the kitchen" asks no forecast: the tool is not meant at all
+            # "is it cold in the kitchen" asks no forecast, "locate OK in this window" no
+            # file: the tool is not meant at all
             ranked = [r for r in ranked if r.template.tool is not ranked[0].template.tool]
         if not ranked or ranked[0].score < self.threshold:
             return None
@@ -356,6 +360,8 @@ class Router:
             if kind == "label" and name not in args and \
                     (said := label_said(text, args.values())):
                 args[name] = said  # "countdown 15m, call it standup"
+        args.update(shaped_path(m.slots(), text, tokens, args))  # "a read of ~/a.txt"
+        args.update(said_number(m.slots(), props, tokens, args))  # "… up by 30"
         args = said_values(props, tokens, measure_values(m.slots(), args))
         # "it" names nothing by itself: the value is missing (a clause may name it)
         args = {k: v for k, v in args.items() if not (isinstance(v, str)
@@ -381,18 +387,9 @@ def combine(lexical: float, semantic: float) -> float:
 
 
 def _embed_text(tokens: list[Token]) -> str:
-    shown = []
-    for t in tokens:
-        if t.text == DURATION:
-            shown.append(PLACEHOLDER["duration"])
-        elif t.text == TIME:
-            shown.append(PLACEHOLDER["time"])
-        elif t.text == DAY:
-            shown.append(PLACEHOLDER["day"])
-        elif t.kind in ("url", "domain"):
-            shown.append(PLACEHOLDER["url"])
-        elif t.kind == "path":
-            shown.append(PLACEHOLDER["path"])
-        else:
-            shown.append(t.text)
-    return " ".join(shown)
+    """The words the embedding model reads: typed values, addresses and paths as their
+    placeholders, as in the examples."""
+    kinds = {DURATION: "duration", TIME: "time", DAY: "day"}
+    shapes = {"url": "url", "domain": "url", "path": "path"}
+    return " ".join(PLACEHOLDER[k] if (k := kinds.get(t.text) or shapes.get(t.kind))
+                    else t.text for t in tokens)

@@ -27,14 +27,14 @@ NAME_KINDS = {"app", "label", "query"}
 LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",
               "set", "start", "cancel", "stop", "delete", "please", "and", "of", "in", "at",
               "to", "on", "up", "is", "it", "one", "another", "every", "each", "any",
-              "paused", "running", "current"}
+              "paused", "running", "current", "countdown"}
 # said before a name, never the start of one ("to do" is a list's name)
 _LABEL_LEAD = {"a", "an", "the", "my", "this", "that", "new", "another", "set", "start",
                "cancel", "stop", "delete", "please", "put", "make", "give", "create"}
 # "the paused tea timer": the timer's state said before its name
 TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+", re.IGNORECASE)
-# "copy the words 'happy birthday' …": the value is the quoted words
-_QUOTED_WORDS = re.compile(r"\b(?:the\s+)?(?:words?|text|phrase)\s+['\"“‘]([^'\"”’]+)['\"”’]?")
+# "find it in the active window": a place on the screen is no folder
+_SCREEN_PLACE = re.compile(r"\b(?:window|screen|monitor|display|page|tab)s?$", re.IGNORECASE)
 _FOR_ME = re.compile(r"^for me\s*[:,-]\s*", re.IGNORECASE)
 # "make a note that …", "remind me about …", "send … to my phone saying …"
 _LEAD_WORDS = {"that", "about", "to", "saying", "says"}
@@ -113,7 +113,7 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
     before_value = end < len(tokens) and tokens[end].kind in TYPED_SLOTS
     trail = _TRAIL_WORDS if before_value else POLITE_WORDS
     message = prop.get("x-message", False)
-    kept = _kept_tail(tokens, start, end) if message else end
+    kept = _kept_tail(tokens, start, end) if message else start
     while end - start > 1 and tokens[end - 1].text in trail:
         end -= 1
     start, end = _without_politeness(tokens, start, end)
@@ -136,9 +136,9 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         value += said_after.group(1) if said_after else ""
     if "x-lead-words" in prop:  # "my email jane@…": the value is what follows
         value = _without_lead(value, prop["x-lead-words"])
-    if kind in ("text", "query"):  # "copy the words 'hi' onto …": the words are "hi"
-        quoted = _QUOTED_WORDS.search(value)
-        value = quoted.group(1).strip() if quoted else value
+    quoted = [t for t in tokens[start:end] if t.kind == "quoted"]
+    if kind in NAME_KINDS | {"text"} and len(quoted) == 1:  # "copy 'hi' onto …": "hi"
+        value = text[quoted[0].start:quoted[0].end].strip(_QUOTES)
     if kind == "text":  # "send my phone a reminder to …": the reminder is what follows
         value = _WRAPPED.sub("", value) or value
         value = _FOR_ME.sub("", value) or value  # "copy this for me: order 88213"
@@ -182,6 +182,18 @@ def refused_value(props: dict[str, Any], args: dict[str, Any]) -> bool:
             # "weather in Study": a name said alone and capitalised is a place's own
             if bare.lower() in prop["x-not-values"] and (bare != value or bare.islower()):
                 return True
+    return False
+
+
+def lost_place(slots: dict[str, str], spans: dict[str, Any], text: str,
+               tokens: list[Token]) -> bool:
+    """Whether the words said where a folder goes are a place on the screen ("locate OK
+    in the active window"): then the tool is not meant."""
+    for name, kind in slots.items():
+        span = spans.get(name) if kind == "path" else None
+        said = text[tokens[span[0]].start:tokens[span[1] - 1].end] if span else ""
+        if said and not _PATH_PART.search(said) and _SCREEN_PLACE.search(said):
+            return True
     return False
 
 
@@ -302,7 +314,10 @@ _PATH_PART = re.compile(r"(?:^|\s)[~/]|\w\.[a-z][a-z0-9]{0,4}\b|[a-z][\w-]*/[a-z
 def looks_like_path(value: str) -> bool:
     """False for words with a sum in them and nothing that makes them a path:
     "calculate 12/4" given where a file or folder goes is no file of that name."""
-    return not (" " in value.strip() and _SUM.search(value) and not _PATH_PART.search(value))
+    if _PATH_PART.search(value):
+        return True
+    # "in the active window", "on monitor 2": a place on the screen, not a folder
+    return not (" " in value.strip() and _SUM.search(value) or _SCREEN_PLACE.search(value))
 
 
 def spoken_folder(said: str) -> str:
@@ -348,7 +363,7 @@ def said_values(props: dict[str, Any], tokens: list[Token], args: dict[str, Any]
     words = {w for k, w in enumerate(said)
              if not (w == "all" and ((k > 0 and said[k - 1] in ("after", "at"))
                                      or said[k + 1:k + 2] == ["right"]))}
-    out = dict(args)
+    out, spoken = dict(args), f" {' '.join(said)} "
     for name, prop in props.items():
         if words & set(prop.get("x-true-when-said", ())):
             out[name] = True
@@ -356,8 +371,8 @@ def said_values(props: dict[str, Any], tokens: list[Token], args: dict[str, Any]
             out[name] = prop["default"]
         value = out.get(name)
         if isinstance(value, int | float) and value > 0 and \
-                words & set(prop.get("x-negative-when-said", ())):
-            out[name] = -value
+                any(f" {w} " in spoken for w in prop.get("x-negative-when-said", ())):
+            out[name] = -value  # a word or words ("too loud")
     return out
 
 

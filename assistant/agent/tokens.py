@@ -44,7 +44,8 @@ _IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here
 # Said before the command and meaningless to routing.
 # The wake words' own words too: the pre-roll can carry the end of "okay nabu" ("Naboo,").
 LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please", "yo",
-                  "so", "um", "uh", "can", "could", "would", "will", "you", "tell", "me"}
+                  "so", "um", "uh", "can", "could", "would", "will", "you", "tell", "me",
+                  "kindly"}
 # Cheap to ignore when they appear where an example has nothing.
 FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
                            "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",
@@ -64,16 +65,38 @@ class Token:
     start: int  # character span in the original utterance
     end: int
     kind: str = "word"  # word | num | url | domain | path | file | clock | duration | time
+    # | quoted (words in quotes, one value)
     value: object = None  # seconds for a duration, "HH:MM" for a time
+
+
+# Words in quotes are one value, as typed: "find 'Run workflow' in this window". An
+# apostrophe inside a word ("'don't stop'") or after one ("the kids' toys") is no quote.
+_QUOTED = re.compile(r"(?<![\w'\"‘’“”])(?:\"(?=\S)([^\"]+?)(?<=\S)\"|“(?=\S)([^”]+?)(?<=\S)”"
+                     r"|'(?=\S)((?:[^'\n]|(?<=\w)'(?=\w))+?)(?<=\S)'"
+                     r"|‘(?=\S)([^’]+?)(?<=\S)’)(?!\w)")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each quoted part of `text` (its characters, quotes included, and its words), but
+    not a whole request in quotes."""
+    bare = text.strip(" .!?")
+    return [(m.start(), m.end(), next(g for g in m.groups() if g))
+            for m in _QUOTED.finditer(text) if m.group() != bare]
 
 
 def tokens_of(text: str) -> list[Token]:
     """Tokens with character offsets; contractions expanded ("what's" → what is) and
-    leading filler ("hey jarvis, could you") dropped."""
+    leading filler ("hey jarvis, could you") dropped; words in quotes are one token."""
     out: list[Token] = []
+    quoted = quoted_spans(text)
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "word"
         start, end = m.span()
+        inside = next((q for q in quoted if q[0] <= start < q[1]), None)
+        if inside is not None:
+            if not out or out[-1].kind != "quoted" or out[-1].start != inside[0]:
+                out.append(Token(inside[2].lower(), inside[0], inside[1], "quoted"))
+            continue
         raw = m.group().lower()
         if kind in ("url", "path", "file"):
             trimmed = raw.rstrip(".!?)")
@@ -97,7 +120,8 @@ def tokens_of(text: str) -> list[Token]:
 POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if", "you", "could"),
                 ("do", "you", "think", "you", "could"), ("is", "it", "possible", "to"),
                 ("i", "would", "like", "you", "to"), ("would", "you", "mind"),
-                ("do", "you", "mind"), ("go", "ahead", "and"))
+                ("do", "you", "mind"), ("go", "ahead", "and"), ("i", "wonder", "if"),
+                ("i", "wonder", "whether"), ("i", "wonder"))
 # Lead-ins after which the request is said as a gerund ("would you mind pausing it").
 GERUND_HEADS = {("would", "you", "mind"), ("do", "you", "mind")}
 _GERUND = re.compile(r"^([a-z]{2,})ing$")
@@ -179,7 +203,8 @@ def _request_start(tokens: list[Token]) -> int:
 POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("cheers",),
                 ("for", "a", "moment"), ("for", "a", "bit"), ("for", "a", "sec"),
                 ("if", "you", "do", "not", "mind"), ("if", "you", "would"),
-                ("if", "you", "can"), ("if", "possible"), ("any", "more"), ("anymore",))
+                ("if", "you", "can"), ("if", "possible"), ("any", "more"), ("anymore",),
+                ("real", "quick"))
 # … and after a whole request only ("what's on my list at the moment")
 _SENTENCE_TAILS = (*POLITE_TAILS, ("at", "the", "moment"))
 # Little words before a name that are not part of it ("the", "my")
@@ -275,7 +300,8 @@ _TYPED_SHORT = {"vol": "volume", "tmrw": "tomorrow", "tmr": "tomorrow",
                 "pls": "please", "plz": "please", "thx": "thanks", "msg": "message",
                 "pic": "picture", "pics": "pictures", "docs": "documents", "prev": "previous",
                 "rm": "remove", "calc": "calculate", "whats": "what is", "hows": "how is",
-                "wheres": "where is", "nvm": "never mind"}
+                "wheres": "where is", "nvm": "never mind", "abt": "about", "rn": "right now",
+                "lemme": "let me"}
 _NEGATED = {"can": "can", "won": "will", "shan": "shall"}
 
 

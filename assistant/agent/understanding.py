@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from assistant.agent.asides import without_asides
 from assistant.agent.intents.catalog import package_language
 from assistant.agent.intents.delayed import reminder_text, said_first
 from assistant.agent.intents.devices import DeviceNames
@@ -197,6 +198,15 @@ class Understanding:
             return found, tried
 
     def _run(self, text: str, lang: str) -> tuple[Understood | None, tuple[dict, ...]]:
+        request = without_asides(text, lang)  # "… Kind of Blue? It helps me read."
+        if request != text:
+            found, tried = self._run_one(request, lang)
+            if found is not None and (found.route is None or not (
+                    found.route.missing or found.route.ambiguous)):
+                return found, tried
+        return self._run_one(text, lang)
+
+    def _run_one(self, text: str, lang: str) -> tuple[Understood | None, tuple[dict, ...]]:
         tried: list[dict[str, Any]] = []
         intent = self._intents(text, lang, tried)
         if intent is not None and intent.confidence >= 1.0:

@@ -47,7 +47,7 @@ _NAMED = {("today",): 0, ("to", "day"): 0, ("tomorrow",): 1, ("to", "morrow"): 1
           ("yesterday",): -1, ("day", "after", "tomorrow"): 2,
           ("day", "before", "yesterday"): -2, ("next", "week"): 7, ("last", "week"): -7}
 _LONGEST_FIRST = sorted(_NAMED.items(), key=lambda kv: -len(kv[0]))
-_UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
+_UNIT_DAYS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14, "fortnights": 14}
 
 
 def find_day_offset_in(words: list[str]) -> DayOffsetMatch | None:
@@ -66,7 +66,8 @@ def find_day_offset_in(words: list[str]) -> DayOffsetMatch | None:
 
 
 def _counted_days(words: list[str], i: int) -> DayOffsetMatch | None:
-    """ "in 3 days", "a week from today", "2 weeks ago", starting at words[i]."""
+    """ "in 3 days", "a week from today", "a fortnight from now", "2 weeks ago", "three
+    days out", starting at words[i]."""
     ahead = words[i] in ("in", "after")
     j = i + 1 if ahead else i
     number = (1.0, 1) if j < len(words) and words[j] in ("a", "one") else \
@@ -82,6 +83,8 @@ def _counted_days(words: list[str], i: int) -> DayOffsetMatch | None:
         return None if ahead else DayOffsetMatch(-days, i, end + 1)
     if tail[:1] == ["from"] and len(tail) == 2 and tail[1] in ("now", "today"):
         return DayOffsetMatch(days, i, end + 2)
+    if tail[:1] in (["out"], ["ahead"]):  # "the forecast three days out"
+        return DayOffsetMatch(days, i, end + 1)
     return DayOffsetMatch(days, i, end) if ahead else None
 
 

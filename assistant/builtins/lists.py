@@ -90,7 +90,7 @@ class AddToList(_ListTool):
                   "we are running low on {item}", "i need to buy {item}",
                   "put {item} down on the {list} list", "add {item} onto my {list} list",
                   "i have to get {item}", "can you add {item} to my {list} list",
-                  "{item} needs to go on the {list} list"),
+                  "{item} needs to go on the {list} list", "append {item} to the {list} list"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -122,7 +122,8 @@ class CompleteListItem(_ListTool):
                   "mark {item} as packed on the {list} list", "{item} is done",
                   "i have got {item}", "i have bought {item}", "done with {item}",
                   "tick {item} off", "cross off {item}", "cross off {item} on the {list} list",
-                  "mark {item} as complete", "{item} is finished, tick it off"),
+                  "mark {item} as complete", "{item} is finished, tick it off",
+                  "cross off {item} from my {list} list", "tick off {item} from the {list} list"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -158,7 +159,8 @@ class RemoveFromList(_ListTool):
                   "scratch {item} from the {list} list",
                   "delete {item} off the list", "take {item} off", "strike {item} from my list",
                   "take {item} off the {list} list", "erase {item} from the {list} list",
-                  "we no longer need {item}", "cancel {item} on the {list} list"),
+                  "we no longer need {item}", "cancel {item} on the {list} list",
+                  "take out {item} from the {list} list", "take {item} out of my {list} list"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

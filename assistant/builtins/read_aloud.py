@@ -40,7 +40,8 @@ _WHAT = {"type": "string", "enum": ["auto", "selection", "window"],
          "x-words": {"selection": ["the selection", "the selected text", "what i selected",
                                    "what is selected", "what i highlighted",
                                    "the highlighted text", "i have marked", "i marked",
-                                   "the marked text"],
+                                   "the marked text", "selection", "highlighted",
+                                   "selected"],
                      # "read this window" stays read_screen's (target active)
                      "window": ["this page", "the page", "this article", "this document",
                                 "the whole window", "the window"]}}

@@ -192,7 +192,8 @@ class ChangeVolume:
         {"percent": {"type": "integer", "minimum": -100, "maximum": 100, "not": {"const": 0},
                      "x-slot": "number", "default": 10,
                      "x-negative-when-said": ["down", "lower", "decrease", "reduce",
-                                              "quieter", "softer"],
+                                              "quieter", "softer", "too loud", "so loud",
+                                              "too noisy"],
                      "description": "points to add (negative: to take away)"}})
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

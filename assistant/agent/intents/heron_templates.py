@@ -1,7 +1,8 @@
 """Heron's own sentence templates (hassil syntax, our phrasing) for what the pinned
 `home_assistant_intents` package lacks: reading a list (no intent in any language) and
 removing a list item in Arabic. Merged into the package's data for that language, so the
-package's expansion rules and our `{name}` list of list names apply to them too."""
+package's expansion rules and our `{name}` list of list names apply to them too. Also
+more ways to say "never mind" in English ("forget it", "disregard that")."""
 
 from __future__ import annotations
 
@@ -95,12 +96,28 @@ HERON_INTENTS: dict[str, dict[str, list[dict[str, Any]]]] = {
 }
 
 
+# More ways to say what an intent of the package means, added to its own sentences.
+HERON_MORE: dict[str, dict[str, list[dict[str, Any]]]] = {
+    "HassNevermind": {
+        "en": [_block([
+            "[oh|ah|no|ok|okay] (forget (it|that|about it)|(disregard|ignore|scratch) that "
+            "[request]|don't worry [about it]|no worries|nvm|never mind (that|then|it)) "
+            "[please|then|thanks]",
+        ])],
+    },
+}
+
+
 def with_heron_templates(language: str, data: dict[str, Any]) -> dict[str, Any]:
     """The package's data for `language` plus our templates for intents it lacks there
-    (a copy: the package's own dict stays as it was)."""
+    and our further sentences for some it has (a copy: the package's own dict stays as
+    it was)."""
+    have = data.get("intents", {})
     ours = {intent: by_lang[language] for intent, by_lang in HERON_INTENTS.items()
-            if language in by_lang and intent not in data.get("intents", {})}
-    if not ours:
+            if language in by_lang and intent not in have}
+    more = {intent: by_lang[language] for intent, by_lang in HERON_MORE.items()
+            if language in by_lang and intent in have}
+    if not ours and not more:
         return data
     merged = dict(data)
     merged["intents"] = dict(data.get("intents", {}))
@@ -109,4 +126,7 @@ def with_heron_templates(language: str, data: dict[str, Any]) -> dict[str, Any]:
     merged["lists"].setdefault("todo_list_item", {"wildcard": True})
     for intent, blocks in ours.items():
         merged["intents"][intent] = {"data": copy.deepcopy(blocks)}
+    for intent, blocks in more.items():
+        own = merged["intents"][intent]
+        merged["intents"][intent] = {**own, "data": [*own["data"], *copy.deepcopy(blocks)]}
     return merged

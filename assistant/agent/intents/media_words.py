@@ -12,7 +12,7 @@ _WORD = re.compile(r"[\w']+", re.UNICODE)
 # Words that say which track without naming one, and words that name nothing at all
 # (articles, pronouns, "music", "again", politeness).
 _NEXT = {"en": frozenset({"next", "following"})}
-_PREVIOUS = {"en": frozenset({"previous", "last"})}
+_PREVIOUS = {"en": frozenset({"previous", "last", "before"})}
 _NOTHING = {"en": frozenset({
     "the", "a", "an", "my", "our", "it", "this", "that", "one", "ones", "same", "some",
     "something", "anything", "again", "now", "please", "music", "song", "songs", "track",
@@ -39,10 +39,11 @@ def player_command(query: str, language: str) -> str | None:
 # "songs from Queen"): our music search looks for the name.
 _BY = {"en": re.compile(
     r"^(?:(?:some|any)thing|(?:some |any )?(?:music|songs?|tracks?|tunes?|stuff)|a (?:song|track|"
-    r"tune)|(?:a|an|the) album|(?:an|the) albums?)\s+(?:by|from)\s+(?=\S)", re.IGNORECASE)}
+    r"tune)|(?:a|an|the) album|(?:an|the) albums?)\s+(?:by|from|of)\s+(?=\S)", re.IGNORECASE)}
 # … and a kind of music said before its name ("the song Bohemian Rhapsody")
-_KIND = {"en": re.compile(r"^(?:(?:the|a)\s+)?(?:song|track|tune|album|record)\s+(?=\S)",
-                          re.IGNORECASE)}
+_KIND = {"en": re.compile(r"^(?:for\s+(?:me|us)\s+)?(?:(?:the|a)\s+)?"
+                          r"(?:song|track|tune|album|record)"
+                          r"\s+(?=\S)|^for\s+(?:me|us)\s+(?=\S)", re.IGNORECASE)}
 
 
 def search_words(query: str, language: str) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 POLITE_START = {
-    "en": r"(?:please|hey|ok|okay|so|(?:can|could|would|will) you(?: please)?|"
+    # "hey", "ok", "so" set apart by a comma: "play OK Computer" names an album
+    "en": r"(?:please|(?:hey|ok|okay|so)(?=,)|(?:can|could|would|will) you(?: please)?|"
           r"i want you to|i'd like you to)",
     "de": r"(?:bitte|(?:kannst|könntest|würdest) du(?: bitte)?|(?:können|könnten) sie)",
     "fr": r"(?:s'il te plaît|s'il vous plaît|stp|(?:peux|pourrais)[- ]tu|tu peux|"

@@ -1,0 +1,43 @@
+"""Sentences said around a request that are no part of it: "Would you please play Kind of
+Blue? It helps me concentrate.", "Cross off milk, I bought it already." The request is
+understood without them first; the whole text still counts when the request alone is
+not a whole command ("… by mistake; please take it off again" needs what came before)."""
+
+from __future__ import annotations
+
+import re
+
+# Where one sentence ends and the next begins: after "?", "!" or ";", or after "." before a
+# capital ("p.m. tomorrow" and "notes.txt" go on).
+_BOUNDARY = re.compile(r"(?<=[?!;])\s+|(?<=[^\W\d]{2}[.])\s+(?=[A-Z])")
+# How an aside starts: it says something about the world, not what to do.
+_ASIDE_OPENERS = {"it", "it's", "its", "they", "they're", "the", "my", "i", "i'll", "i'm",
+                  "i've", "i'd", "we", "we're", "this", "that's", "he", "she", "there",
+                  "there's", "our", "his", "her", "everyone", "everybody", "otherwise",
+                  "because", "since", "thanks", "thank", "cheers"}
+_FIRST_WORD = re.compile(r"[\w']+")
+
+
+# A clause after a comma that is an aside too: "cross off milk, I bought it already"; but
+# not one that names what the request is about ("my essay, it's called history").
+_CLAUSE = re.compile(r",\s+(?=[\w'’]+)")
+_NAMING = re.compile(r"\b(?:called|named|titled|labell?ed)\b", re.IGNORECASE)
+
+
+def without_asides(text: str, language: str) -> str:
+    """`text` without its asides (English), or `text` when it has none or is all asides."""
+    if language != "en":
+        return text
+    sentences = [s for s in _BOUNDARY.split(text.strip()) if s.strip()]
+    kept = [s for s in sentences if not _is_aside(s)] or sentences
+    clauses = _CLAUSE.split(kept[-1])
+    while len(clauses) > 1 and _is_aside(clauses[-1]) and not _NAMING.search(clauses[-1]):
+        clauses.pop()
+    kept[-1] = ", ".join(clauses)
+    request = " ".join(kept)
+    return text if request == text.strip() else request
+
+
+def _is_aside(sentence: str) -> bool:
+    first = _FIRST_WORD.search(sentence.replace("\u2019", "'"))
+    return first is not None and first.group().lower() in _ASIDE_OPENERS
