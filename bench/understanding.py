@@ -25,7 +25,7 @@ from assistant.core import Core, build_core
 from assistant.paths import resolve_paths
 from bench.machine import machine_info
 from bench.report import judge, percentile, pyplot, save_figure, target_line, write_report
-from bench.understanding_corpus import HELDOUT, HELDOUT2, TUNING, load_jsonl
+from bench.understanding_corpus import BLIND, HELDOUT, TUNING, load_jsonl
 from bench.understanding_oracle import expect, same_args, sample_slots
 from bench.understanding_samples import sample_language, values_for
 
@@ -90,7 +90,7 @@ def _template_cases(languages: tuple[str, ...], per_intent: int) -> list[dict[st
 
 def _paraphrase_cases(quick: bool) -> list[dict[str, Any]]:
     cases = []
-    for part, path in (*TUNING, ("heldout", HELDOUT), ("heldout2", HELDOUT2)):
+    for part, path in (*TUNING, ("heldout", HELDOUT), *BLIND):
         rows = load_jsonl(path)
         for row in rows[:QUICK_PARAPHRASES] if quick else rows:
             cases.append({"set": "paraphrases", "part": part, "language": "en",
@@ -203,9 +203,8 @@ def _report(cases: list[dict[str, Any]], languages: tuple[str, ...], per_intent:
         "summary": {
             "templates": per_lang,
             "paraphrases": {"heldout": _score(held),
-                            "heldout2": _score([c for c in para if c["part"] == "heldout2"]),
                             **{part: _score([c for c in para if c["part"] == part])
-                               for part, _ in TUNING},
+                               for part, _ in (*BLIND, *TUNING)},
                             "heldout_by_tool": {t: _score(g) for t, g in sorted(by_tool.items())},
                             "by_stage": _by_stage(para)},
             "by_stage": _by_stage(cases),
@@ -243,8 +242,9 @@ def summary(report: dict[str, Any]) -> list[str]:
                         if weak else ""))
     p = s["paraphrases"]
     lines.append(f"  en paraphrases: {p['heldout']['accuracy_pct']} % of {p['heldout']['n']}, "
-                 f"second held-out set {p['heldout2']['accuracy_pct']} % of {p['heldout2']['n']} "
-                 "(" + ", ".join(f"{part} {p[part]['accuracy_pct']} % of {p[part]['n']}"
+                 + ", ".join(f"blind {part} {p[part]['accuracy_pct']} % of {p[part]['n']}"
+                             for part, _ in BLIND) + " ("
+                 + ", ".join(f"{part} {p[part]['accuracy_pct']} % of {p[part]['n']}"
                                  for part, _ in TUNING if part in p) + ")")
     lines.append("  by stage: " + ", ".join(f"{k} {v['correct']}/{v['n']}"
                                             for k, v in s["by_stage"].items()))
@@ -262,13 +262,14 @@ def plot(report: dict[str, Any], path: Path) -> None:
     wide = max(11, len(s["templates"]) * 0.45)
     fig, (acc, lat) = plt.subplots(2 if wide > 11 else 1, 1 if wide > 11 else 2,
                                    figsize=(wide, 8 if wide > 11 else 4))
-    labels = [*s["templates"], "en para.", "en para. 2"]
+    labels = [*s["templates"], "en para.", *(f"en {part}" for part, _ in BLIND)]
     held = [r["heldout"]["accuracy_pct"] or 0 for r in s["templates"].values()]
     dev = [r["dev"]["accuracy_pct"] or 0 for r in s["templates"].values()]
     held.append(s["paraphrases"]["heldout"]["accuracy_pct"] or 0)
     dev.append(s["paraphrases"]["dev"]["accuracy_pct"] or 0)
-    held.append(s["paraphrases"]["heldout2"]["accuracy_pct"] or 0)  # no dev of its own
-    dev.append(float("nan"))
+    for part, _ in BLIND:  # no dev of their own
+        held.append(s["paraphrases"][part]["accuracy_pct"] or 0)
+        dev.append(float("nan"))
     x = range(len(labels))
     acc.bar([i - 0.2 for i in x], held, 0.4, label="held-out")
     acc.bar([i + 0.2 for i in x], dev, 0.4, label="dev", alpha=0.6)

@@ -12,16 +12,23 @@ HELDOUT = CORPUS_DIR / "paraphrases_heldout.jsonl"
 # A second held-out set, by another author who saw only the tools' schemas, written in
 # session 14 after the dev3 round and never opened: measured, never tuned on (README.md).
 HELDOUT2 = CORPUS_DIR / "paraphrases_heldout2.jsonl"
+# A third, by a seventh author in session 15, measured to see whether that session's rules
+# carried over to sentences nobody had read; never tuned on either.
+HELDOUT3 = CORPUS_DIR / "paraphrases_heldout3.jsonl"
+# The held-out sets nobody has read (the bench scores them and never lists a failure).
+BLIND = (("heldout2", HELDOUT2), ("heldout3", HELDOUT3))
 # Written later by another author, never looking at the router, and tuned on after its
 # first measurement (README.md): more tuning material, not a second held-out set.
 DEV2 = CORPUS_DIR / "paraphrases_dev2.jsonl"
 # A third and a fourth such set, by two more authors in session 14 (README.md).
 DEV3 = CORPUS_DIR / "paraphrases_dev3.jsonl"
 DEV4 = CORPUS_DIR / "paraphrases_dev4.jsonl"
-# A fifth, session 15 (README.md).
+# A fifth and a sixth, session 15 (README.md).
 DEV5 = CORPUS_DIR / "paraphrases_dev5.jsonl"
+DEV6 = CORPUS_DIR / "paraphrases_dev6.jsonl"
 # The sets tuned on, in the order they were written.
-TUNING = (("dev", DEV), ("dev2", DEV2), ("dev3", DEV3), ("dev4", DEV4), ("dev5", DEV5))
+TUNING = (("dev", DEV), ("dev2", DEV2), ("dev3", DEV3), ("dev4", DEV4), ("dev5", DEV5),
+          ("dev6", DEV6))
 SPLIT_SEED = 14
 DEV_SHARE = 0.6
 

@@ -154,6 +154,11 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
     # A duration or a time stays out of free values only where the example has a slot
     # for it: "copy meeting at noon" copies the whole text.
     typed = typed | {it.slot_kind for it in items if it.slot_kind in TYPED_SLOTS}
+    # A day, time or length said where this example does not put it ("tomorrow weather in
+    # Osaka" for "weather in {location} {day_offset}") still fills its slot: the slot
+    # counts as said (the word still costs what an extra word costs where it stands).
+    placed = {it.slot_kind for it in items if it.slot_kind in TYPED_SLOTS}
+    anywhere = {kind for kind in placed if any(t.text == TYPED_SLOTS[kind] for t in tokens)}
     neg = -1e9
     best = [[neg] * (n + 1) for _ in range(m + 1)]
     back: list[list[tuple[int, int] | None]] = [[None] * (n + 1) for _ in range(m + 1)]
@@ -172,7 +177,8 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
             item = items[i]
             # The example's part not said: an example is one way of putting it, so
             # leaving a word out costs less than saying a word it does not have.
-            _relax(best, back, i + 1, j, here + item.weight * item.keep, i, j)
+            kept = 1.0 if item.slot_kind in anywhere else item.keep
+            _relax(best, back, i + 1, j, here + item.weight * kept, i, j)
             if j == n:
                 continue
             if not item.slot_kind:

@@ -1,5 +1,6 @@
 """Sentences said around a request that are no part of it: "Would you please play Kind of
-Blue? It helps me concentrate.", "Cross off milk, I bought it already." The request is
+Blue? It helps me concentrate.", "Cross off milk, I bought it already.", "the kids are in
+the bath so put a 15 minute timer on". The request is
 understood without them first; the whole text still counts when the request alone is
 not a whole command ("… by mistake; please take it off again" needs what came before)."""
 
@@ -13,6 +14,7 @@ _BOUNDARY = re.compile(r"(?<=[?!;])\s+|(?<=[^\W\d]{2}[.])\s+(?=[A-Z])")
 # How an aside starts: it says something about the world, not what to do.
 _ASIDE_OPENERS = {"it", "it's", "its", "they", "they're", "the", "my", "i", "i'll", "i'm",
                   "i've", "i'd", "we", "we're", "this", "that's", "he", "she", "there",
+                  "he's", "she's", "they've", "we've", "you're",
                   "there's", "our", "his", "her", "everyone", "everybody", "otherwise",
                   "because", "since", "thanks", "thank", "cheers"}
 _FIRST_WORD = re.compile(r"[\w']+")
@@ -22,6 +24,12 @@ _FIRST_WORD = re.compile(r"[\w']+")
 # not one that names what the request is about ("my essay, it's called history").
 _CLAUSE = re.compile(r",\s+(?=[\w'’]+)")
 _NAMING = re.compile(r"\b(?:called|named|titled|labell?ed)\b", re.IGNORECASE)
+# "the baby's asleep so bring the volume down": a story, then "so" and the request (a
+# verb, not someone doing something: "… so the baby can sleep" is why, not what)
+_SO_REQUEST = re.compile(r"(?<!\bbe)(?<!\bis)(?<!\bare)(?<!\bwas)(?:,\s*|\s+)so\s+"
+                         r"(?!(?:that|i|we|you|he|she|it|they|the|a|an|my|our|your|her|his|"
+                         r"their|this|these|those|everyone|everybody|nobody|much|many|far|long|"
+                         r"kind|good|nice|sweet|very|too)\b)([a-z][\w' ]*\S.*)$", re.IGNORECASE)
 
 
 def without_asides(text: str, language: str) -> str:
@@ -35,6 +43,9 @@ def without_asides(text: str, language: str) -> str:
         clauses.pop()
     kept[-1] = ", ".join(clauses)
     request = " ".join(kept)
+    told = _SO_REQUEST.search(request)
+    if told is not None and len(request[:told.start()].split()) >= 3:
+        request = told.group(1)
     return text if request == text.strip() else request
 
 

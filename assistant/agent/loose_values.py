@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from assistant.agent.numbers import find_duration, parse_number
+from assistant.agent.numbers import find_duration, parse_number, tokenize
 from assistant.agent.slots import LABEL_STOP, POLITE_WORDS
 from assistant.agent.tokens import Token
 
@@ -34,20 +34,30 @@ def screen_target_said(text: str) -> str | None:
 
 
 # "is the 10 minute timer still running", "how much time has the egg timer still"
-_THE_NAME_TIMER = re.compile(r"\b(?:the|my)\s+((?:\d+\s+(?:hour|minute|second)s?|[^\W\d][\w-]*))"
-                             r"\s+timer\b", re.IGNORECASE)
+_THE_NAME_TIMER = re.compile(r"(?:\b(?:the|my|a|an)\s+|^)((?:\d+\s+(?:hour|minute|second)s?|"
+                             r"[^\W\d][\w-]*))\s+timer\b", re.IGNORECASE)
 _NAMED_LABEL = re.compile(
     r"(?:\b(?:call|label|name)\s+it\s+|\b(?:called|named|labell?ed|with\s+the\s+name)\s+)"
     r"[\"'“‘]?([^\W\d][\w-]*)", re.IGNORECASE)
 _TIMER_THEN_NAME = re.compile(r"^(?:pause|resume|unpause|continue|cancel|stop|delete|remove|"
-                              r"check)\s+timer\s+([^\W\d][\w-]*)[.!?]*$", re.IGNORECASE)
+                              r"check)\s+timer\s+[\"'“‘]?([^\W\d][\w-]*)[\"'”’]?[.!?]*$",
+                              re.IGNORECASE)
+# "timer 15 min iv check": a terse timer's name after its length
+_TIMER_LENGTH_NAME = re.compile(
+    r"^(?:set\s+(?:a\s+)?)?timer\s+(?:for\s+)?\d+\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|"
+    r"hours?)\s+([^\W\d][\w-]*(?:\s+[^\W\d][\w-]*){0,2})[.!]*$", re.IGNORECASE)
 _NOT_A_NAME = {"next", "first", "second", "last", "other", "same", "only", "whole", "old",
                "me", "us", "you", "now", "later", "today", "tonight", "tomorrow", "half",
                "quarter", "hour", "hours", "minute", "minutes", "seconds", "min",
-               "mins", "sec", "secs", "hr", "hrs", "countdown", "exactly", "about", "around"}
+               "mins", "sec", "secs", "hr", "hrs", "countdown", "exactly", "about", "around",
+               "quick", "short", "long", "little", "simple", "kitchen",
+               # a verb said before "timer" at the start: "pause timer"
+               "pause", "resume", "unpause", "continue", "check", "show", "list", "reset",
+               "restart", "remove", "kill", "end", "clear", "add", "extend", "get", "how"}
 # "a 10 minute timer for my laundry", "delete the timer for pasta": what it is for
 _TIMER_FOR = re.compile(r"\btimers?\b([^,.;!?]*)", re.IGNORECASE)
-_FOR_NAME = re.compile(r"\bfor\s+(?:(?:the|my|our)\s+)?([^\W\d][\w-]*)", re.IGNORECASE)
+_FOR_NAME = re.compile(r"\b(?:for|of)\s+(?:(?:the|my|our|her|his|their)\s+)?([^\W\d][\w-]*)",
+                       re.IGNORECASE)
 
 
 def label_said(text: str, lengths: Iterable[object] = ()) -> str | None:
@@ -55,7 +65,7 @@ def label_said(text: str, lengths: Iterable[object] = ()) -> str | None:
     timer with the name laundry", "pause timer deploy", "is the egg timer done". Not a
     length among `lengths` (seconds): "start the 10 minute timer" sets one, unnamed."""
     found = _NAMED_LABEL.search(text) or _TIMER_THEN_NAME.match(text.strip()) \
-        or _THE_NAME_TIMER.search(text)
+        or _TIMER_LENGTH_NAME.match(text.strip()) or _THE_NAME_TIMER.search(text)
     name = found.group(1).lower() if found else _timer_for(text)
     if not _a_name(name):
         return None
@@ -64,8 +74,11 @@ def label_said(text: str, lengths: Iterable[object] = ()) -> str | None:
 
 
 def _a_name(word: str | None) -> bool:
-    return bool(word) and word not in LABEL_STOP | _NOT_A_NAME | POLITE_WORDS \
-        and parse_number([word], 0) is None
+    if not word or word in LABEL_STOP | _NOT_A_NAME | POLITE_WORDS:
+        return False
+    words = tokenize(word)  # a number alone ("forty-five") is no name; "10 minute" is
+    number = parse_number(words, 0)
+    return number is None or number[1] < len(words)
 
 
 def _timer_for(text: str) -> str | None:

@@ -226,7 +226,7 @@ class Router:
         return None if best is None else self._match(best, text, tokens)
 
     def _route(self, text: str) -> RouteMatch | None:
-        ranked = self._rank(text)
+        ranked, refused = self._rank(text), set()
         tokens = self._last_tokens
         while ranked and ranked[0].score >= self.threshold:
             best = self._match(ranked[0], text, tokens)
@@ -236,8 +236,10 @@ class Router:
                                   tokens)):
                 break
             # "is it cold in the kitchen" asks no forecast, "locate OK in this window" no
-            # file: the tool is not meant at all
-            ranked = [r for r in ranked if r.template.tool is not ranked[0].template.tool]
+            # file: the tool is not meant at all; the others, all scored, may be
+            refused.add(ranked[0].template.tool.name)
+            ranked = [r for r in self._rank(text, every=True)
+                      if r.template.tool.name not in refused]
         if not ranked or ranked[0].score < self.threshold:
             return None
         if len(ranked) < 2:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.agent.file_words import file_query
 from assistant.agent.numbers import parse_number, tokenize
 from assistant.agent.tokens import ARTICLES, POLITE_TAILS, TYPED_SLOTS, Token
 
@@ -29,8 +30,9 @@ LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "ti
               "to", "on", "up", "is", "it", "one", "another", "every", "each", "any",
               "paused", "running", "current", "countdown"}
 # said before a name, never the start of one ("to do" is a list's name)
-_LABEL_LEAD = {"a", "an", "the", "my", "this", "that", "new", "another", "set", "start",
-               "cancel", "stop", "delete", "please", "put", "make", "give", "create"}
+_LABEL_LEAD = {"a", "an", "the", "my", "her", "his", "their", "our", "this", "that", "new",
+               "another", "set", "start", "cancel", "stop", "delete", "please", "put", "make",
+               "give", "create"}
 # "the paused tea timer": the timer's state said before its name
 TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+", re.IGNORECASE)
 # "find it in the active window": a place on the screen is no folder
@@ -48,37 +50,20 @@ _POLITE_TAILS_LONGEST_FIRST = sorted(_POLITE_TAILS, key=len, reverse=True)
 _POLITE_HEADS = {"please", "kindly"}
 _WRAPPED = re.compile(r"^(?:(?:a|an|the|this)\s+(?:quick\s+)?(?:reminder|message|note|notification|"
                       r"text)\s*(?:to|that|saying|says|:)"
-                      r"|(?:reminder|message|note|notification|text)\s*:)\s*", re.IGNORECASE)
+                      r"|(?:reminder|message|note|notification|text|this|the following)\s*:)\s*",
+                      re.IGNORECASE)
 # "copy … so I can paste it": why it is asked, not what; a message keeps it
 _PURPOSE = re.compile(r"[\s,]+so(?:\s+that)?\s+(?:i|we|you)\s+(?:can|could|may|will)"
                       r"(?:\s+[\w']+){1,4}?\s+(?:it|them)(?:\s+later)?$", re.IGNORECASE)
 _MESSAGE_TAILS = (("now",), ("right", "now"))  # "the meeting starts now"
+_WHILE_CLAUSE = re.compile(r"[\s,]+(?:while|whilst|as|because|since|until|till|so(?:\s+that)?)\s+"
+                           r"(?:i|we|you|he|she|they|it)\b.*$", re.IGNORECASE)
 # the words tokens_of leaves out at the end of a sentence, which a message keeps
 _ANY_MORE = re.compile(r"(\s+any\s*more)\W*$", re.IGNORECASE)
 _SHAPES = {"url": ("url", "domain"), "path": ("path", "file")}
 _APP_WORDS = re.compile(r"\s+(?:app|application|program)$"
                         r"|^(?:the\s+)?(?:app|application|program)\s+")
-# "find all my pdfs", "mp3 files": a kind of file is a glob on its extension.
-_FILE_TYPES = {"pdf", "mp3", "mp4", "jpg", "jpeg", "png", "gif", "svg", "txt", "csv", "doc",
-               "docx", "odt", "ods", "xls", "xlsx", "ppt", "pptx", "zip", "wav", "flac", "ogg",
-               "mkv", "avi", "iso", "epub", "md", "json", "html", "py"}
-# "the budget spreadsheet": the kind of document is not part of its name
-_KIND_OF_FILE = re.compile(r"(?<=\w)\s+(?:file|document|spreadsheet|presentation)s?$")
-_FILE_TYPE = re.compile(r"^(?:(?:all|any|every)\s+)?(?:my\s+|the\s+)?(?:\*?\.)?(\w+?)s?"
-                        r"(?:\s+files?)?$")
-_DETERMINERS = r"(?:a|an|the|my|our|your|some|this|that)"
-# "the pdf called contract", "the presentation about sales": the name is what follows
-_NAMED = re.compile(r"^(?:(?:[\w-]+\s+){0,2}(?:called|named)|(?:[\w-]+\s+){1,2}about"
-                    r"|(?:every\s+|any\s+|a\s+|the\s+)?files?\s+(?:whose\s+name|that)\s+"
-                    r"(?:contains|has|have|includes?)|(?:every\s+|any\s+|the\s+)?files?\s+"
-                    r"(?:containing|with))\s+(?=\S)")
-# "… somewhere in my home folder", "… on my computer": where a search looks anyway
-_ANYWHERE = re.compile(r"\s+(?:(?:somewhere|anywhere)(?:\s+(?:in|on)\s+(?:my|the)\s+"
-                       r"(?:home\s+(?:folder|directory)|computer|pc|laptop))?|(?:in|on)\s+"
-                       r"(?:my|the)\s+(?:home\s+(?:folder|directory)|computer|pc|laptop))$")
-# "photos with holiday in the name": the name is what is said to be in it
-_IN_NAME = re.compile(r"^(?:[\w-]+\s+){0,2}with\s+(.+?)\s+in\s+(?:the|its|their)\s+"
-                      r"(?:file\s*)?names?$")
+_DETERMINERS = r"(?:a|an|the|my|our|your|her|his|their|some|this|that)"
 _LEADING_DETERMINERS = re.compile(rf"^(?:{_DETERMINERS}\s+)+", re.IGNORECASE)
 _QUOTES = " \t\"'“”‘’,;:.!?"
 # Folders a user names by voice ("in documents", "my downloads folder") and the
@@ -143,6 +128,8 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         value = _WRAPPED.sub("", value) or value
         value = _FOR_ME.sub("", value) or value  # "copy this for me: order 88213"
         value = value if message else _PURPOSE.sub("", value)
+    if kind in NAME_KINDS | {"text"} and not message:  # "… Kind of Blue while I draft this"
+        value = _WHILE_CLAUSE.sub("", value) or value
     if "x-ends-before" in prop:  # "celsius for my recipe": the unit is "celsius"
         value = _ended(value, prop["x-ends-before"])
     if kind in NAME_KINDS:
@@ -155,14 +142,11 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
                 words.pop(0)
             if not words:
                 return None  # "make a timer": no name
-            value = TIMER_STATE.sub("", " ".join(words)) or value
+            value = _length_name(TIMER_STATE.sub("", " ".join(words)) or value)
         if kind == "app":
             value = _APP_WORDS.sub("", value)
         if kind == "query":
-            named = _IN_NAME.match(value)
-            named_as = named.group(1).strip(_QUOTES) if named else ""
-            value = _ANYWHERE.sub("", value) or value
-            value = _file_type_glob(named_as or _NAMED.sub("", value).strip(_QUOTES))
+            value = file_query(value)
     elif kind == "path" and not any(t.kind in ("path", "file") for t in tokens[start:end]):
         return spoken_folder(value) if looks_like_path(value) else None
     elif folder is not None:  # "recipe.txt in my documents folder"
@@ -170,6 +154,17 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
     if "x-drop-words" in prop:  # "the submit button": the button is "submit"
         value = _drop_edge_words(value, prop["x-drop-words"]).strip(_QUOTES)
     return value or None
+
+
+def _length_name(label: str) -> str:
+    """A timer named by its length, in digits as timers are named: "twenty minute" →
+    "20 minute"."""
+    words = tokenize(label)
+    number = parse_number(words, 0)
+    if number is None or number[1] != len(words) - 1 or number[0] != int(number[0]) \
+            or words[-1].rstrip("s") not in ("hour", "minute", "second"):
+        return label
+    return f"{int(number[0])} {words[-1].rstrip('s')}"
 
 
 def refused_value(props: dict[str, Any], args: dict[str, Any]) -> bool:
@@ -329,13 +324,6 @@ def spoken_folder(said: str) -> str:
     if name in ("", "home", "home folder"):
         return "~"
     return "~/" + SPOKEN_FOLDERS.get(name, name)
-
-
-def _file_type_glob(value: str) -> str:
-    found = _FILE_TYPE.match(value)
-    if found and found.group(1) in _FILE_TYPES:
-        return f"*.{found.group(1)}"
-    return _KIND_OF_FILE.sub("", value) or value
 
 
 def choice_values(props: dict[str, Any], tokens: list[Token]) -> dict[str, str]:

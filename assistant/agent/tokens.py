@@ -14,6 +14,7 @@ from assistant.agent.numbers import (
     find_duration_in,
     is_number_word,
 )
+from assistant.agent.typed_words import OWNED, OWNERS, PLAIN_VERBS, expand
 from assistant.builtins.clock import find_day_offset_in
 
 # masked tokens standing for a typed value: seconds, "HH:MM", days from today
@@ -40,7 +41,6 @@ _TOKEN = re.compile(
     r"|(?P<word>[a-z]+(?:'[a-z]+)?)",
     re.IGNORECASE,
 )
-_IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here"}
 # Said before the command and meaningless to routing.
 # The wake words' own words too: the pre-roll can carry the end of "okay nabu" ("Naboo,").
 LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please", "yo",
@@ -49,7 +49,8 @@ LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron",
 # Cheap to ignore when they appear where an example has nothing.
 FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
                            "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",
-                           "like", "actually", "oh", "well", "and", "then"}
+                           "like", "actually", "oh", "well", "and", "then", "exactly",
+                           "precisely", "us"}
 # Too short or too common to be fuzzy-matched to anything but themselves.
 STOPWORDS = {"a", "an", "the", "my", "is", "to", "for", "of", "in", "on", "me", "i", "it",
              "at", "and", "this", "that", "what", "are", "be", "do", "with", "by", "from"}
@@ -111,8 +112,8 @@ def tokens_of(text: str) -> list[Token]:
         if kind != "word":
             out.append(Token(raw, start, end, kind))
             continue
-        out.extend(Token(w, start, end) for w in _expand(raw))
-    request = _comparatives(_please_after_verb(out[_request_start(out):]))
+        out.extend(Token(w, start, end) for w in expand(raw))
+    request = _comparatives(_please_after_verb(_plain_verb(_owned(out[_request_start(out):]))))
     return _summed(_verb_sum(_join_todo(_without_polite_tail(request))))
 
 
@@ -121,7 +122,9 @@ POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if"
                 ("do", "you", "think", "you", "could"), ("is", "it", "possible", "to"),
                 ("i", "would", "like", "you", "to"), ("would", "you", "mind"),
                 ("do", "you", "mind"), ("go", "ahead", "and"), ("i", "wonder", "if"),
-                ("i", "wonder", "whether"), ("i", "wonder"))
+                ("i", "wonder", "whether"), ("i", "wonder"),
+                ("i", "would", "be", "grateful", "if", "you", "could"),
+                ("i", "would", "be", "grateful", "if", "you", "would"))
 # Lead-ins after which the request is said as a gerund ("would you mind pausing it").
 GERUND_HEADS = {("would", "you", "mind"), ("do", "you", "mind")}
 _GERUND = re.compile(r"^([a-z]{2,})ing$")
@@ -169,6 +172,26 @@ def _comparatives(tokens: list[Token]) -> list[Token]:
     return out
 
 
+def _owned(tokens: list[Token]) -> list[Token]:
+    """"her screen", "his shopping list": someone helping says whose; to the tools it is
+    the user's own ("my")."""
+    return [Token("my", t.start, t.end) if t.text in OWNERS and k + 1 < len(tokens)
+            and tokens[k + 1].text in OWNED else t for k, t in enumerate(tokens)]
+
+
+def _plain_verb(tokens: list[Token]) -> list[Token]:
+    """A casual verb opening the request is the plain one ("throw oat milk on the list");
+    "remind her" and "remember me" (said for "remind me") are "remind me"."""
+    if len(tokens) > 1 and tokens[0].text in PLAIN_VERBS:
+        tokens = [Token(PLAIN_VERBS[tokens[0].text], tokens[0].start, tokens[0].end),
+                  *tokens[1:]]
+    if len(tokens) > 2 and tokens[0].text in ("remind", "remember") \
+            and tokens[1].text in ("me", "her", "him", "them", "us"):
+        tokens = [Token("remind", tokens[0].start, tokens[0].end),
+                  Token("me", tokens[1].start, tokens[1].end), *tokens[2:]]
+    return tokens
+
+
 def _please_after_verb(tokens: list[Token]) -> list[Token]:
     """"play please the song …", "click please on Next": a "please" (or "kindly") said
     right after the verb is no word of the command."""
@@ -204,9 +227,11 @@ POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("che
                 ("for", "a", "moment"), ("for", "a", "bit"), ("for", "a", "sec"),
                 ("if", "you", "do", "not", "mind"), ("if", "you", "would"),
                 ("if", "you", "can"), ("if", "possible"), ("any", "more"), ("anymore",),
-                ("real", "quick"))
+                ("real", "quick"), ("for", "her"), ("for", "him"), ("for", "them"),
+                ("for", "us"))
 # … and after a whole request only ("what's on my list at the moment")
-_SENTENCE_TAILS = (*POLITE_TAILS, ("at", "the", "moment"))
+_SENTENCE_TAILS = (*POLITE_TAILS, ("at", "the", "moment"), ("please", "tell", "me"),
+                   ("tell", "me"), ("to", "her"), ("to", "him"), ("to", "them"))
 # Little words before a name that are not part of it ("the", "my")
 ARTICLES = frozenset({"a", "an", "the", "my", "your"})
 
@@ -276,35 +301,6 @@ def _join_todo(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _expand(word: str) -> list[str]:
-    if word in _TYPED_SHORT:
-        return _TYPED_SHORT[word].split()
-    base, _, tail = word.partition("'")
-    if tail == "s":
-        return [base, "is"] if base in _IS_WORDS else [base]
-    if tail == "re":
-        return [base, "are"]
-    if tail == "ll":
-        return [base, "will"]
-    if tail in _CONTRACTED:  # "i'm", "i've", "i'd"
-        return [base, _CONTRACTED[tail]]
-    if tail == "t" and base.endswith("n"):
-        # "can't" is "can not", "won't" "will not"; else the n belongs to "not"
-        return [_NEGATED.get(base, base[:-1] or base), "not"]
-    return [word]
-
-
-_CONTRACTED = {"m": "am", "ve": "have", "d": "would"}
-# How people shorten words when they type ("vol 30", "weather tmrw", "pls").
-_TYPED_SHORT = {"vol": "volume", "tmrw": "tomorrow", "tmr": "tomorrow",
-                "pls": "please", "plz": "please", "thx": "thanks", "msg": "message",
-                "pic": "picture", "pics": "pictures", "docs": "documents", "prev": "previous",
-                "rm": "remove", "calc": "calculate", "whats": "what is", "hows": "how is",
-                "wheres": "where is", "nvm": "never mind", "abt": "about", "rn": "right now",
-                "lemme": "let me"}
-_NEGATED = {"can": "can", "won": "will", "shan": "shall"}
-
-
 def mask_values(tokens: list[Token]) -> list[Token]:
     """Replace the first duration, the first clock time and the first day other than
     today ("tomorrow", "in two weeks") by one typed token each."""
@@ -335,7 +331,8 @@ def mask_values(tokens: list[Token]) -> list[Token]:
 
 
 _SCREENS = r"(?:monitor|screen|display)"
-_PLACE = re.compile(rf"(?:^| )((?:(?:on|in|from) )?(?:the |my )?(?:(?:first|second|third|fourth|"
+_WHOSE = r"(?:the |my |her |his |their |your )"
+_PLACE = re.compile(rf"(?:^| )((?:(?:on|in|from) )?{_WHOSE}?(?:(?:first|second|third|fourth|"
                     rf"1st|2nd|3rd|4th|left|right|other) {_SCREENS}|{_SCREENS}"
                     r" (?:number )?(?:\d|one|two|three|four))|(?:in|on|from) (?:the |my )?"
                     r"(?:screen )?region \d+)(?= |$)")
@@ -358,14 +355,17 @@ def said_on_top(words: list[str]) -> set[int]:
     return screen_place_tokens(words) | why_tail_tokens(words)
 
 
-_WHY = {"so", "because", "since", "as"}
+_WHY = {"so", "because", "since"}
+# … and these when someone does something then: "… until I come back", "… while I cook"
+_WHILE = {"as", "until", "till", "while", "whilst"}
+_SUBJECTS = {"i", "we", "it", "you", "he", "she", "they"}
 
 
 def why_tail_tokens(words: list[str]) -> set[int]:
     """Indices of a reason said after the request ("volume to 15 so the baby stays
     asleep", "… because I am cooking"): words on top of a command, not against it."""
     for k in range(2, len(words) - 1):
-        if words[k] in _WHY and (words[k] != "as" or words[k + 1] in ("i", "we", "it")):
+        if words[k] in _WHY or words[k] in _WHILE and words[k + 1] in _SUBJECTS:
             return set(range(k, len(words)))
     return set()
 

@@ -33,7 +33,10 @@ from assistant.agent.intents.recognizer import (
 )
 from assistant.agent.intents.rephrase import rephrased
 from assistant.agent.known_values import unknown_slots
+from assistant.agent.loose_values import screen_targets
 from assistant.agent.router import RouteMatch, Router
+from assistant.agent.slots import choice_values
+from assistant.agent.tokens import tokens_of
 from assistant.builtins.home_control import HOME_CONTROL
 from assistant.builtins.list_store import ListStore
 from assistant.scheduling.timer_store import TimerStore
@@ -201,10 +204,20 @@ class Understanding:
         request = without_asides(text, lang)  # "… Kind of Blue? It helps me read."
         if request != text:
             found, tried = self._run_one(request, lang)
-            if found is not None and (found.route is None or not (
-                    found.route.missing or found.route.ambiguous)):
-                return found, tried
+            # (a request that needs a choice asks it: better than the story routed)
+            if found is not None and (found.route is None or not found.route.missing):
+                # a word said in an aside still chooses ("…, I'm holding it up to the camera")
+                return self._said_anywhere(found, text), tried
         return self._run_one(text, lang)
+
+    def _said_anywhere(self, found: Understood, text: str) -> Understood:
+        manifest = self.router._manifests.get(found.tool or "")
+        if found.route is None or manifest is None:
+            return found
+        props = manifest.input_schema.get("properties", {})
+        args = {**choice_values(props, tokens_of(text)), **screen_targets(props, text),
+                **found.args}
+        return replace(found, args=args, route=replace(found.route, args=dict(args)))
 
     def _run_one(self, text: str, lang: str) -> tuple[Understood | None, tuple[dict, ...]]:
         tried: list[dict[str, Any]] = []

@@ -207,7 +207,8 @@ class WhoIsThere:
                   "look who is there", "who is in the room",
                   "is there someone in front of the camera", "who can you see",
                   "see who is there", "is anybody there",
-                  "look through the camera and see who is there"),
+                  "look through the camera and see who is there",
+                  "is somebody sitting at the desk", "is there a face on the webcam"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

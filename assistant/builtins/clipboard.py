@@ -61,7 +61,8 @@ class ClipboardRead:
 
 
 _SUGGESTED = [f"{what} {how}".strip() for what in ("command", "fix", "fix command")
-              for how in ("", "you suggested", "you just suggested", "you gave me")] + \
+              for how in ("", "you suggested", "you just suggested", "you gave me",
+                          "you suggested to fix the error", "to fix the error", "to fix it")] + \
     [f"suggested {what}" for what in ("command", "fix", "fix command")]
 
 

@@ -33,7 +33,7 @@ class NotifyPhone:
         },
         output_schema={"type": "object", "properties": {
             "outbox_id": {"type": "integer"}, "state": {"type": "string"}}},
-        examples=("send {text} to my phone", "notify my phone {text}",
+        examples=("ping my phone {text}", "send {text} to my phone", "notify my phone {text}",
                   "send a message to my phone {text}", "tell my phone {text}",
                   "push {text} to my phone", "send a note to my phone saying {text}",
                   "send a message to my phone saying {text}", "text my phone {text}",

@@ -44,7 +44,7 @@ _WHAT = {"type": "string", "enum": ["auto", "selection", "window"],
                                    "selected"],
                      # "read this window" stays read_screen's (target active)
                      "window": ["this page", "the page", "this article", "this document",
-                                "the whole window", "the window"]}}
+                                "the whole window", "the window", "the active window"]}}
 
 
 class ReadAloud:
@@ -66,6 +66,8 @@ class ReadAloud:
             "untrusted_output": {"type": "boolean"}, "read_aloud": {"type": "boolean"}}},
         examples=("read this to me", "read this to me please", "read this out to me",
                   "read this aloud", "read it to me", "read me this", "read this out loud",
+                  "read this out loud from {from}", "read it aloud from {from}",
+                  "read this aloud, start from {from}",
                   "read the selection", "read the selection to me", "read the selected text",
                   "read out the selected text", "read what i selected",
                   "read me what i highlighted", "read the highlighted text aloud",

@@ -103,6 +103,7 @@ class ReadScreen(ScreenTool):
         examples=("read the screen", "read the screen to me",
                   "read me the screen", "what does the screen say", "what is on the screen",
                   "read the text on the screen", "read this window",
+                  "read what is on my monitor",
                   "read everything on the display", "what is written in this window",
                   "read out the text on my screen", "what does this window say",
                   "read what is on the screen", "read out the screen",
@@ -178,6 +179,7 @@ class ListControls(ScreenTool):
         output_schema={"type": "object", "properties": {
             "controls": {"type": "array"}, "untrusted_output": {"type": "boolean"}}},
         examples=("what can i click here", "what can i click", "which buttons are there",
+                  "what is clickable here", "list the clickable things",
                   "which buttons and checkboxes are there", "list the controls",
                   "what buttons are on the screen", "list the buttons",
                   "what buttons can i press", "what are my options here",

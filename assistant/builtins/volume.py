@@ -156,7 +156,7 @@ class SetVolume:
          "put the volume at {percent}", "turn the volume to {percent}",
          "set the volume at {percent}", "volume {percent} percent", "change volume to {percent}",
          "sound to {percent} percent", "set the volume to half", "turn the volume to max",
-         "put the volume on full"),
+         "put the volume on full", "put the volume on {percent}"),
         {"percent": {"type": "integer", "minimum": 0, "maximum": 100, "x-slot": "number",
                      # a level said in words (a number said wins)
                      "x-words": {"50": ["half", "halfway"], "100": ["max", "maximum", "full"]},
@@ -188,7 +188,9 @@ class ChangeVolume:
          "a bit louder", "a little quieter", "too loud", "it is too quiet", "i can't hear it",
          "lower the volume", "raise the volume", "turn it down a bit",
          "turn the sound down a little", "reduce the volume", "softer", "boost the volume",
-         "it is too loud", "crank it up", "bring the volume down"),
+         "it is too loud", "crank it up", "bring the volume down", "volume up {percent}",
+         "volume down {percent}", "turn the volume up a notch", "turn it down a notch",
+         "i can barely hear it"),
         {"percent": {"type": "integer", "minimum": -100, "maximum": 100, "not": {"const": 0},
                      "x-slot": "number", "default": 10,
                      "x-negative-when-said": ["down", "lower", "decrease", "reduce",
@@ -229,7 +231,8 @@ class UnmuteAudio:
         ("unmute", "unmute the sound", "unmute the audio", "turn the sound back on",
          "sound on", "unmute the speakers",
          "turn the sound on", "unmute everything", "sound back on", "bring the sound back",
-         "unmute the laptop", "turn on the sound", "turn the audio back on"))
+         "unmute the laptop", "turn on the sound", "turn the audio back on",
+         "take the mute off", "take off the mute"))
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
         before, after = await asyncio.to_thread(_volume(ctx).set_mute, False)

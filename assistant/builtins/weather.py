@@ -148,6 +148,7 @@ class GetWeather:
                   "what's the weather looking like in {location}",
                   "is it going to be a nice day", "will it be hot {day_offset}", "will it be sunny",
                   "will it be sunny in {location} {day_offset}",
+                  "forecast {location} {day_offset}",
                   "is it going to be warm", "how hot is it", "how hot will it be {day_offset}",
                   "how hot will it get", "will i need gloves", "do i need a hat {day_offset}",
                   "any chance of rain", "any chance of rain {day_offset}",

@@ -12,12 +12,9 @@ from hassil.intents import TextSlotList
 from home_assistant_intents import get_intents
 
 from bench.understanding_corpus import (
+    BLIND,
     DEV,
-    DEV2,
-    DEV3,
-    DEV4,
     HELDOUT,
-    HELDOUT2,
     TUNING,
     load_jsonl,
     split_paraphrases,
@@ -45,17 +42,20 @@ def test_paraphrases_are_many_and_split_as_the_readme_says():
         assert tools_dev[tool] + tools_held[tool] >= 10
 
 
-def test_the_second_held_out_set_shares_no_sentence_with_any_other():
+@pytest.mark.parametrize(("part", "blind"), BLIND, ids=[part for part, _ in BLIND])
+def test_the_blind_held_out_sets_share_no_sentence_with_any_other(part, blind):
     def said(rows):
         return {" ".join(r["text"].lower().split()).rstrip(".!?") for r in rows}
 
-    held2 = load_jsonl(HELDOUT2)
-    assert len(held2) >= 200 and len(said(held2)) == len(held2)
-    for _, path in (*TUNING, ("heldout", HELDOUT)):
-        assert said(held2).isdisjoint(said(load_jsonl(path))), path.name
+    rows = load_jsonl(blind)
+    assert len(rows) >= 200 and len(said(rows)) == len(rows)
+    for _, path in (*TUNING, ("heldout", HELDOUT), *BLIND):
+        if path != blind:
+            assert said(rows).isdisjoint(said(load_jsonl(path))), (part, path.name)
 
 
-@pytest.mark.parametrize("path", [DEV2, DEV3, DEV4], ids=["dev2", "dev3", "dev4"])
+@pytest.mark.parametrize("path", [path for _, path in TUNING[1:]],
+                         ids=[part for part, _ in TUNING[1:]])
 def test_the_later_tuning_sets_share_no_sentence_with_the_held_out_one(path):
     def said(rows):
         return {" ".join(r["text"].lower().split()) for r in rows}
@@ -170,10 +170,11 @@ def test_bench_runs_on_a_tiny_sample_and_writes_its_report(tmp_path):
     para = s["paraphrases"]
     quick = understanding.QUICK_PARAPHRASES
     assert [para[part]["n"] for part, _ in TUNING] == [quick] * len(TUNING)
-    assert para["heldout"]["n"] == para["heldout2"]["n"] == quick
+    assert [para[part]["n"] for part in ("heldout", *(p for p, _ in BLIND))] == \
+        [quick] * (1 + len(BLIND))
     assert sum(v["n"] for v in s["by_stage"].values()) == sum(
         r["heldout"]["n"] + r["dev"]["n"] for r in s["templates"].values()) + \
-        (len(TUNING) + 2) * quick
+        (len(TUNING) + 1 + len(BLIND)) * quick
     assert s["time"]["median_ms"] <= s["time"]["p95_ms"]
     assert {"templates_pct_en", "templates_pct_ar", "paraphrases_heldout_pct",
             "median_ms"} <= set(s["targets"])

@@ -2,7 +2,8 @@
 quotes as one value, a sentence or clause said beside the request ("It helps me
 concentrate."), a polite ending after a value, "never mind" said other ways, a timer
 named by what it is for, a path or a number said away from where the example puts it,
-"too loud", times said as "half past six", days as "a fortnight from now"."""
+"too loud", times said as "half past six", days as "a fortnight from now", casual verbs
+("throw oat milk on the list"), and a refused tool leaving the route to the others."""
 
 from __future__ import annotations
 
@@ -15,18 +16,20 @@ from assistant.agent.numbers import find_clock_time_in, tokenize
 from assistant.agent.router import Router
 from assistant.agent.tokens import tokens_of
 from assistant.agent.understanding import Understanding, intent_recognizer
+from assistant.builtins.clipboard import ClipboardWrite
 from assistant.builtins.clock import GetDate, find_day_offset_in
+from assistant.builtins.explain_error import CopyFixCommand
 from assistant.builtins.files import FindFiles, ReadFile
-from assistant.builtins.lists import CompleteListItem, RemoveFromList
+from assistant.builtins.lists import AddToList, CompleteListItem, RemoveFromList
 from assistant.builtins.media import MediaPlay
 from assistant.builtins.notes import ListNotes
 from assistant.builtins.screen import ClickOnScreen, FindOnScreen, ListControls
 from assistant.builtins.timers import CancelTimer, SetTimer
 from assistant.builtins.volume import ChangeVolume, SetVolume
 
-TOOLS = (GetDate, FindFiles, ReadFile, CompleteListItem, RemoveFromList, MediaPlay, ListNotes,
-         ClickOnScreen, FindOnScreen, ListControls, CancelTimer, SetTimer, ChangeVolume,
-         SetVolume)
+TOOLS = (GetDate, FindFiles, ReadFile, AddToList, CompleteListItem, RemoveFromList, MediaPlay,
+         ListNotes, ClickOnScreen, FindOnScreen, ListControls, CancelTimer, SetTimer,
+         ChangeVolume, SetVolume, ClipboardWrite, CopyFixCommand)
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +72,13 @@ def test_a_screen_place_is_no_folder_to_search(router):
     ("My eyes are tired. Please read this to me.", "Please read this to me."),
     ("Cross off milk from the to-do list, I did it already",
      "Cross off milk from the to-do list"),
-    # a clause that names the thing is no aside, nor is a "so please …"
+    # a clause that names the thing is no aside; after a story, "so" + a verb is the request
     ("where's my essay file, it's called history essay",
      "where's my essay file, it's called history essay"),
-    ("My memory isn't what it used to be, so please write a note",
-     "My memory isn't what it used to be, so please write a note"),
+    ("My memory isn't what it used to be, so please write a note", "please write a note"),
+    ("the kids are in the bath so put a 15 minute timer on", "put a 15 minute timer on"),
+    ("turn it down so the baby can sleep", "turn it down so the baby can sleep"),
+    ("would you be so kind as to read this", "would you be so kind as to read this"),
     ("remind me at 3 p.m. tomorrow", "remind me at 3 p.m. tomorrow"),
 ])
 def test_asides_are_set_apart_from_the_request(said, asked):
@@ -142,6 +147,32 @@ def test_a_time_said_past_or_to_the_hour(said, hhmm):
 def test_days_said_as_fortnights_or_days_out(said, days):
     found = find_day_offset_in(tokenize(said))
     assert found is not None and found.days == days
+
+
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    ("throw oat milk on the shopping list", "add_to_list",
+     {"item": "oat milk", "list": "shopping"}),
+    ("timer 15 min iv check", "set_timer", {"seconds": 900, "label": "iv check"}),
+    ("vol up 20", "change_volume", {"percent": 20}),
+    ("set the volume to exactly 50 percent", "set_volume", {"percent": 50}),
+    ("search for files with name Lebenslauf", "find_files", {"query": "lebenslauf"}),
+    ("look for files matching *.mp4 in Videos", "find_files",
+     {"query": "*.mp4", "dir": "~/Videos"}),
+])
+def test_casual_verbs_terse_names_and_described_files(router, said, tool, args):
+    assert routed(router, said) == (tool, args)
+
+
+def test_a_refused_tool_leaves_the_route_to_the_others(router):
+    # clipboard_write refuses "the command you suggested …": the others are scored anew
+    said = "copy the fix you suggested to the clipboard please"
+    assert routed(router, said) == ("copy_fix_command", {})
+
+
+def test_a_delayed_broadcast_said_with_a_colon_is_said_now(understanding):
+    found = understanding.understand("broadcast: meeting starts in five minutes", "en")
+    assert found is not None and (found.tool, found.args) == (
+        "broadcast", {"message": "meeting starts in five minutes"})
 
 
 def test_a_router_without_the_tool_still_says_no(router):

@@ -56,8 +56,9 @@ def said_first(command: str, text: str, language: str) -> bool:
     not with a request to be reminded ("announce that we're leaving in five minutes",
     not "remind me to …" nor "in five minutes, …")."""
     lang = language.lower().split("-")[0]
-    said = " ".join(text.split()).casefold()
-    wanted = " ".join(command.split()).casefold()
+    # hassil's command has no punctuation: "broadcast: meeting starts in five minutes"
+    said = " ".join(re.sub(r"[^\w\s']", " ", text).split()).casefold()
+    wanted = " ".join(re.sub(r"[^\w\s']", " ", command).split()).casefold()
     start, remind = POLITE_START.get(lang), _REMIND.get(lang)
     if start is not None:
         said = re.sub(rf"^(?:{start})[ ,]+", "", said, flags=re.IGNORECASE)

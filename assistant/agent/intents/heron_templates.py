@@ -25,11 +25,13 @@ def _block(sentences: list[str], slots: dict[str, str] | None = None) -> dict[st
 HERON_INTENTS: dict[str, dict[str, list[dict[str, Any]]]] = {
     READ_LIST: {
         "en": [_block([
-            "(what's|what is|what are|whats) [the things] (on|in) [my|the|our] {name} [list]",
+            "(what's|what is|what are|whats) [the things] (on|in|inside) [my|the|our] {name} "
+            "[list]",
             "(read|show|tell) [me] [(my|the|our)] {name} [list]",
             "read [me] what's (on|in) [my|the|our] {name} [list]",
             "what do I have (on|in) [my|the|our] {name} [list]",
-            "what (do|did) I (need|have) to buy",
+            "[i (can't|cannot|don't) remember] what [do|did] I [still] (need|have) to (buy|get)",
+            "what I (need|have) [still] to (buy|get)",
         ])],
         "de": [
             _block([
@@ -100,9 +102,9 @@ HERON_INTENTS: dict[str, dict[str, list[dict[str, Any]]]] = {
 HERON_MORE: dict[str, dict[str, list[dict[str, Any]]]] = {
     "HassNevermind": {
         "en": [_block([
-            "[oh|ah|no|ok|okay] (forget (it|that|about it)|(disregard|ignore|scratch) that "
-            "[request]|don't worry [about it]|no worries|nvm|never mind (that|then|it)) "
-            "[please|then|thanks]",
+            "[oh|ah|och|no|ok|okay] (forget (it|that|about it)|(disregard|ignore|scratch) "
+            "(that|my previous|the previous|my last) [request]|don't worry [about it]|no worries|"
+            "nvm|never mind [that|then|it]) [please|then|thanks]",
         ])],
     },
 }

@@ -28,7 +28,7 @@ DEVICE_CONTROL = frozenset({
     "HassSetPosition", "HassFanSetSpeed", "HassVacuumStart", "HassVacuumReturnToBase",
     "HassVacuumCleanArea", "HassLawnMowerStartMowing", "HassLawnMowerDock",
 })
-_ARTICLE = re.compile(r"^(?:(?:a|an|the|my|some)\s+)+", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:(?:a|an|the|my|our|your|her|his|their|some)\s+)+", re.IGNORECASE)
 _ALSO = re.compile(r"^(?:also|too|as well)\s+", re.IGNORECASE)
 # "pause my timer for a sec": `timer (named|called|for) {name}` reads how long as a name.
 _A_WHILE = {"en": re.compile(r"(?:a|one)\s+(?:(?:quick|little|short)\s+)?"
