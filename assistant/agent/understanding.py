@@ -206,8 +206,10 @@ class Understanding:
             found, tried = self._run_one(request, lang)
             # (a request that needs a choice asks it: better than the story routed)
             if found is not None and (found.route is None or not found.route.missing):
+                # what was understood is reported: the words set apart are not in it
+                tried = ({**tried[0], "request": request}, *tried[1:]) if tried else tried
                 # a word said in an aside still chooses ("…, I'm holding it up to the camera")
-                return self._said_anywhere(found, text), tried
+                return replace(self._said_anywhere(found, text), tried=tried), tried
         return self._run_one(text, lang)
 
     def _said_anywhere(self, found: Understood, text: str) -> Understood:

@@ -64,6 +64,7 @@ class SetTimer(_TimerTool):
                   "i need a timer for {seconds}", "make a timer for {seconds}",
                   "make a {seconds} timer", "timer {seconds} for {label}",
                   "set a timer for {seconds} for the {label}", "put a timer on for {seconds}",
+                  "put a {seconds} timer on",
                   "time {seconds} for me", "countdown {seconds}",
                   "a {seconds} timer for the {label}", "make a {label} timer for {seconds}",
                   "start counting down {seconds}",

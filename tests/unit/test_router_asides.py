@@ -102,6 +102,14 @@ def test_the_request_without_what_was_said_around_it(understanding, said, tool, 
     assert (found.tool, found.args) == (tool, args)
 
 
+def test_what_was_understood_without_the_aside_is_reported(understanding):
+    said = "Would you please play Kind of Blue? It helps me concentrate while I read."
+    found = understanding.understand(said, "en")
+    assert found is not None and found.tried[0]["request"] == "Would you please play Kind of Blue?"
+    assert understanding.tried(said, "en")[0]["request"] == found.tried[0]["request"]
+    assert "request" not in understanding.understand("play Kind of Blue", "en").tried[0]
+
+
 @pytest.mark.parametrize("said", ["forget it", "Oh, forget it, it doesn't matter any more.",
                                   "nvm", "Disregard that request.", "never mind"])
 def test_never_mind_said_other_ways_ends_the_turn_quietly(understanding, said):

@@ -76,6 +76,7 @@ def test_the_request_in_a_story_or_said_for_someone(understanding, said, tool, a
 @pytest.mark.parametrize(("said", "tool", "args"), [
     # a day said before the request fills the day all the same
     ("tomorrow weather in Osaka", "get_weather", {"location": "Osaka", "day_offset": 1}),
+    ("put a 15 minute timer on", "set_timer", {"seconds": 900}),
     ("Find photo files *.jpg in Pictures folder", "find_files",
      {"query": "*.jpg", "dir": "~/Pictures"}),
     ("Put in clipboard this: Rua das Flores 25", "clipboard_write",
