@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistant.agent.numbers import find_duration, parse_number, tokenize
-from assistant.agent.slots import LABEL_STOP, POLITE_WORDS
+from assistant.agent.slots import LABEL_STOP, POLITE_WORDS, choice_values
 from assistant.agent.tokens import Token
 
 _NTH = {"1": 1, "2": 2, "3": 3, "4": 4, "one": 1, "two": 2, "three": 3, "four": 4,
@@ -120,6 +120,12 @@ def said_number(slots: dict[str, str], props: dict[str, Any], tokens: list[Token
         return {}
     number = int(numbers[0]) if prop.get("type") == "integer" else numbers[0]
     return {names[0]: -number if had is not None and had < 0 else number}
+
+
+def said_anywhere(props: dict[str, Any], text: str, tokens: list[Token]) -> dict[str, Any]:
+    """The arguments words said anywhere in `text` set: "x-words" choices and the
+    screen target ("… on monitor 2")."""
+    return {**choice_values(props, tokens), **screen_targets(props, text)}
 
 
 def screen_targets(props: dict[str, Any], text: str) -> dict[str, str]:

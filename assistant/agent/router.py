@@ -26,9 +26,8 @@ from assistant.agent.examples import (
     slot_tails,
     users,
 )
-from assistant.agent.loose_values import label_said, said_number, screen_targets, shaped_path
+from assistant.agent.loose_values import label_said, said_anywhere, said_number, shaped_path
 from assistant.agent.slots import (
-    choice_values,
     lost_place,
     measure_values,
     refused_value,
@@ -351,7 +350,7 @@ class Router:
     def _match(s: _Scored, text: str, tokens: list[Token]) -> RouteMatch:
         m = s.template.tool
         props = m.input_schema.get("properties", {})
-        args: dict[str, Any] = {**choice_values(props, tokens), **screen_targets(props, text)}
+        args: dict[str, Any] = said_anywhere(props, text, tokens)
         for name, kind in m.slots().items():
             value = slot_value(kind, props.get(name, {}), s.spans.get(name), text, tokens)
             if isinstance(value, str) and name in s.template.tails:

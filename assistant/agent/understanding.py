@@ -33,9 +33,8 @@ from assistant.agent.intents.recognizer import (
 )
 from assistant.agent.intents.rephrase import rephrased
 from assistant.agent.known_values import unknown_slots
-from assistant.agent.loose_values import screen_targets
+from assistant.agent.loose_values import said_anywhere
 from assistant.agent.router import RouteMatch, Router
-from assistant.agent.slots import choice_values
 from assistant.agent.tokens import tokens_of
 from assistant.builtins.home_control import HOME_CONTROL
 from assistant.builtins.list_store import ListStore
@@ -217,8 +216,7 @@ class Understanding:
         if found.route is None or manifest is None:
             return found
         props = manifest.input_schema.get("properties", {})
-        args = {**choice_values(props, tokens_of(text)), **screen_targets(props, text),
-                **found.args}
+        args = {**said_anywhere(props, text, tokens_of(text)), **found.args}
         return replace(found, args=args, route=replace(found.route, args=dict(args)))
 
     def _run_one(self, text: str, lang: str) -> tuple[Understood | None, tuple[dict, ...]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from assistant.agent.intents.recognizer import SlotSources
 from assistant.agent.router import Router
+from assistant.agent.understanding import Understanding, intent_recognizer
 
 
 def words_router(tools) -> Router:
@@ -13,3 +15,9 @@ def routed(router: Router, said: str):
     match = router.route(said)
     assert match is not None, (said, router.scores(said)[:2])
     return match.tool, match.args
+
+
+def understanding_over(router: Router) -> Understanding:
+    """Home Assistant's intents, then `router`; a shopping list and a to-do list exist."""
+    sources = SlotSources(list_names=lambda: ["shopping list", "to-do list"])
+    return Understanding(router, intent_recognizer(sources))

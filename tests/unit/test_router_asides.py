@@ -8,14 +8,12 @@ named by what it is for, a path or a number said away from where the example put
 from __future__ import annotations
 
 import pytest
-from router_support import routed, words_router
+from router_support import routed, understanding_over, words_router
 
 from assistant.agent.asides import without_asides
-from assistant.agent.intents.recognizer import SlotSources
 from assistant.agent.numbers import find_clock_time_in, tokenize
 from assistant.agent.router import Router
 from assistant.agent.tokens import tokens_of
-from assistant.agent.understanding import Understanding, intent_recognizer
 from assistant.builtins.clipboard import ClipboardWrite
 from assistant.builtins.clock import GetDate, find_day_offset_in
 from assistant.builtins.explain_error import CopyFixCommand
@@ -39,8 +37,7 @@ def router():
 
 @pytest.fixture(scope="module")
 def understanding(router):
-    sources = SlotSources(list_names=lambda: ["shopping list", "to-do list"])
-    return Understanding(router, intent_recognizer(sources))
+    return understanding_over(router)
 
 
 def test_words_in_quotes_are_one_token_but_an_apostrophe_is_no_quote():

@@ -7,12 +7,10 @@ pattern among other words, and "this:" before what to copy."""
 from __future__ import annotations
 
 import pytest
-from router_support import routed, words_router
+from router_support import routed, understanding_over, words_router
 
 from assistant.agent.asides import without_asides
-from assistant.agent.intents.recognizer import SlotSources
 from assistant.agent.tokens import tokens_of
-from assistant.agent.understanding import Understanding, intent_recognizer
 from assistant.builtins.clipboard import ClipboardWrite
 from assistant.builtins.clock import GetDate, GetTime
 from assistant.builtins.files import FindFiles
@@ -34,8 +32,7 @@ def router():
 
 @pytest.fixture(scope="module")
 def understanding(router):
-    sources = SlotSources(list_names=lambda: ["shopping list", "to-do list"])
-    return Understanding(router, intent_recognizer(sources))
+    return understanding_over(router)
 
 
 @pytest.mark.parametrize(("said", "words"), [
