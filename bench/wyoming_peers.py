@@ -5,9 +5,11 @@ joe voice) and wyoming-openwakeword (the models in its own wheel, from its own v
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ class WyomingPeer:
     name: str
     proc: subprocess.Popen
     port: int
+    log: Path | None = None  # what the server printed (its stderr)
 
     @property
     def backend(self) -> str:
@@ -37,6 +40,14 @@ class WyomingPeer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        if self.log is not None:
+            self.log.unlink(missing_ok=True)
+
+    def printed(self, last: int = 4000) -> str:
+        """The end of what the server printed: for a failing test's message."""
+        if self.log is None or not self.log.is_file():
+            return ""
+        return self.log.read_text(errors="replace")[-last:]
 
 
 def free_port() -> int:
@@ -51,19 +62,27 @@ def start(module: str, *args: str, python: str = sys.executable,
     """`python -m module --uri tcp://127.0.0.1:PORT ARGS`, once it accepts connections
     (on `port`, or a free one)."""
     port = port or free_port()
-    proc = subprocess.Popen([python, "-m", module, "--uri", f"tcp://127.0.0.1:{port}",
-                             *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    fd, name = tempfile.mkstemp(prefix=f"{module}-", suffix=".log")
+    os.close(fd)
+    log = Path(name)
+    with log.open("wb") as err:
+        proc = subprocess.Popen([python, "-m", module, "--uri", f"tcp://127.0.0.1:{port}",
+                                 *args], stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + READY_S
     while True:
         if proc.poll() is not None:
-            raise CodedError("bench.peer_failed", f"{module} exited with {proc.returncode}",
+            said = log.read_text(errors="replace").strip().splitlines()[-1:]
+            log.unlink(missing_ok=True)
+            raise CodedError("bench.peer_failed", f"{module} exited with {proc.returncode}"
+                             + "".join(f" ({line.strip()})" for line in said),
                              "install the test extras: `make test` sets them up")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return WyomingPeer(module, proc, port)
+            return WyomingPeer(module, proc, port, log)
         except OSError:
             if time.monotonic() > deadline:
                 proc.kill()
+                log.unlink(missing_ok=True)
                 raise CodedError("bench.peer_failed", f"{module} did not start in "
                                  f"{READY_S:g} s", "is the machine very busy?") from None
             time.sleep(0.3)

@@ -109,9 +109,9 @@ def test_the_server_hears_the_wake_word_and_not_other_speech(
     finally:
         detector.close()
     # once per utterance (the server reports several frames; the cooldown holds)
-    assert heard == [(WORD, (ENGINE,))]
+    assert heard == [(WORD, (ENGINE,))], server.printed()
     assert other == []
-    assert again == [(WORD, (ENGINE,))]
+    assert again == [(WORD, (ENGINE,))], server.printed()
     assert health.healthy and health.last_ms is not None
 
 
@@ -188,7 +188,7 @@ def test_heron_listen_wakes_through_the_server_and_doctor_shows_it(
     doctor_down = json.loads(run_heron(home_down, "doctor", "--json").stdout)
 
     for out, engines in ((up, {ENGINE}), (down, {"micro", "oww"})):
-        assert out.returncode == 0, out.stderr
+        assert out.returncode == 0, (out.stderr, server.printed())
         turn = json.loads(out.stdout)
         assert turn["wake"]["detected"] and turn["wake"]["model"] == WORD
         assert set(turn["wake"]["engines"]) == engines
