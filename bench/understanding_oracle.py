@@ -5,7 +5,6 @@ for comparing arguments (documented in bench/corpora/understanding/README.md).""
 from __future__ import annotations
 
 import ast
-import functools
 import math
 import operator
 import re
@@ -105,6 +104,9 @@ DEFAULTS = {"list": "shopping list", "day_offset": 0, "all": False, "source": "s
 
 def _text(v: str) -> str:
     v = " ".join(v.split()).strip().rstrip(".!?").strip().casefold()
+    # labels are written without a leading article; a note or reminder said with one is
+    # the same note ("the plumber is coming on Tuesday")
+    v = re.sub(r"^(?:the|a|an)\s+(?=\S)", "", v)
     # Arabic writes the article into the word ("الشاي", the tea): it is not part of a name.
     return re.sub(r"^ال(?=[\u0621-\u064a]{2})", "", v)
 
@@ -124,30 +126,29 @@ def _url(v: str) -> str:
     return re.sub(r"^https?://", "", _text(v)).rstrip("/")
 
 
-def _unit(v: str) -> Any:
-    """The pint unit `v` names (None when pint does not know it)."""
-    name = re.sub(r"^degrees?\s+", "", v.strip(), flags=re.IGNORECASE)
+def _unit(v: str, said: bool = False) -> Any:
+    """The pint unit `v` names (None when it names none): a label as pint spells it, or
+    (`said`) a unit Heron passed on, read as the convert tool reads it ("kilos", "CUPS",
+    "celsius"), since that is what the user gets."""
+    from assistant.builtins.convert import parse_unit, unit_registry
+
     try:
-        return _registry().parse_units(name)
+        if said:
+            return parse_unit(v)
+        return unit_registry().parse_units(re.sub(r"^degrees?\s+", "", v.strip(),
+                                                  flags=re.IGNORECASE))
     except Exception:  # noqa: BLE001 — pint raises several kinds for unknown names
         return None
 
 
-@functools.cache
-def _registry():
-    from pint import UnitRegistry  # only when units are compared
-
-    return UnitRegistry()
-
-
 def _same_unit(want: str, got: str) -> bool:
-    a, b = _unit(want), _unit(got)
+    a, b = _unit(want), _unit(got, said=True)
     if a is None or b is None:
         return _text(want) == _text(got)
     if a == b:
         return True
     try:  # "mph" and "mile / hour" are one unit under two names
-        q = _registry().Quantity(1.0, a).to(b)
+        q = (1.0 * a).to(b)
     except Exception:  # noqa: BLE001 — incompatible or offset units
         return False
     return math.isclose(q.magnitude, 1.0, rel_tol=1e-9)

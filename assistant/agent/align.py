@@ -1,6 +1,6 @@
 """The router's lexical side: sound-alike word similarity and a fuzzy alignment of an
 utterance against one example phrase that also says which words fill each {slot}.
-Tokens and typed values come from `tokens.py`."""
+Tokens come from `tokens.py`, typed values masked by `value_masks.py`."""
 
 from __future__ import annotations
 
@@ -30,13 +30,14 @@ FREE_SLOT_MAX = {"label": 3, "app": 5, "number": 6, "expression": 24}
 FREE_SLOT_DEFAULT_MAX = 40
 # Token kinds that show a value is an address or a path rather than words.
 _SHAPED_FOR = {"url": ("url", "domain"), "path": ("path", "file")}
-POINTING = {"it", "them"}
+POINTING = {"it", "them", "em"}
 LABEL_NOT_FIRST = {"on", "in", "at", "to", "for", "of", "with", "from", "off"}
 KEEP_WHEN_LEFT_OUT = 0.4  # share of a left-out word's weight still counted
 MISHEARD_WORDS = 2  # a dropped slot value this short may be a command word misheard
 # Words that say a folder, which a path slot takes as surely as "~/…"
 FOLDER_NAMES = frozenset(SPOKEN_FOLDERS) | {"folder", "directory", "home"}
 _PATH_WORD_COST = 0.001
+TYPED_ELSEWHERE = 0.1
 
 
 # -- word similarity -------------------------------------------------------------------
@@ -153,6 +154,12 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
     fuzz = fuzz or [1.0] * n
     # A duration or a time stays out of free values only where the example has a slot
     # for it: "copy meeting at noon" copies the whole text.
+    # A day, time or length the tool takes, said where this example has no slot for it
+    # ("weather for Abuja the day after tomorrow" for "weather for {location}"), costs
+    # what a little word costs: the slot is filled from anywhere (slots.slot_value).
+    insert_cost = [min(c, TYPED_ELSEWHERE) if tokens[j].kind in typed
+                   and not any(it.slot_kind == tokens[j].kind for it in items) else c
+                   for j, c in enumerate(insert_cost)]
     typed = typed | {it.slot_kind for it in items if it.slot_kind in TYPED_SLOTS}
     # A day, time or length said where this example does not put it ("tomorrow weather in
     # Osaka" for "weather in {location} {day_offset}") still fills its slot: the slot

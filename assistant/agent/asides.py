@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import re
 
+from assistant.agent.tokens import NOT_AFTER_ABBREVIATION
+
 # Where one sentence ends and the next begins: after "?", "!" or ";", or after "." before a
-# capital ("p.m. tomorrow" and "notes.txt" go on).
-_BOUNDARY = re.compile(r"(?<=[?!;])\s+|(?<=[^\W\d]{2}[.])\s+(?=[A-Z])")
+# capital ("p.m. tomorrow", "notes.txt" and "Mr. Haldane" go on).
+_BOUNDARY = re.compile(rf"(?<=[?!;])\s+|(?<=[^\W\d]{{2}}[.]){NOT_AFTER_ABBREVIATION}\s+(?=[A-Z])")
 # How an aside starts: it says something about the world, not what to do.
 _ASIDE_OPENERS = {"it", "it's", "its", "they", "they're", "the", "my", "i", "i'll", "i'm",
                   "i've", "i'd", "we", "we're", "this", "that's", "he", "she", "there",
                   "he's", "she's", "they've", "we've", "you're",
                   "there's", "our", "his", "her", "everyone", "everybody", "otherwise",
-                  "because", "since", "thanks", "thank", "cheers"}
+                  "because", "since", "thanks", "thank", "cheers", "gotta", "gonna"}
 _FIRST_WORD = re.compile(r"[\w']+")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.agent.align import Item, joined_similarity, word_similarity
+from assistant.agent.align import TYPED_ELSEWHERE, Item, joined_similarity, word_similarity
 from assistant.agent.tokens import TYPED_SLOTS, Token
 
 
@@ -132,6 +132,9 @@ class Bounds:
             masks[~self._has_items] = 0
             unpaid = np.zeros(len(self._total))
             for j in range(counted):
-                unpaid += insert_cost[j] * ((masks >> j) & 1 == 0)
+                # a day, time or length may cost less where the tool takes it (align)
+                cost = min(insert_cost[j], TYPED_ELSEWHERE) if tokens[j].kind in TYPED_SLOTS \
+                    else insert_cost[j]
+                unpaid += cost * ((masks >> j) & 1 == 0)
             gain = gain - np.where(self._has_free, 0.0, unpaid)
         return np.maximum(gain, 0.0) / self._total

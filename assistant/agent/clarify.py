@@ -11,7 +11,8 @@ from typing import Any
 from assistant.agent.align import word_similarity
 from assistant.agent.router import RouteMatch
 from assistant.agent.slots import looks_like_path
-from assistant.agent.tokens import DURATION, STOPWORDS, TIME, mask_values, tokens_of
+from assistant.agent.tokens import DURATION, STOPWORDS, TIME, tokens_of
+from assistant.agent.value_masks import mask_values
 from assistant.tools.manifest import ToolManifest
 
 CLARIFY_TTL_S = 30.0

@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 
 from assistant.agent.loose_values import label_said, said_number, screen_targets
 from assistant.agent.slots import _LEADING_DETERMINERS, said_values
-from assistant.agent.tokens import TYPED_SLOTS, mask_values, tokens_of
+from assistant.agent.tokens import NOT_ABBREVIATED, TYPED_SLOTS, tokens_of
+from assistant.agent.value_masks import mask_values
 
 if TYPE_CHECKING:
     from assistant.agent.router import RouteMatch, Router
 
-_CLAUSE_BREAK = re.compile(r"[,;.!?]+(?:\s+|$)|\s+(?:-+|–|—)\s+")
-_PRONOUNS = {"it", "them", "that", "this", "those", "these", "one"}
+_CLAUSE_BREAK = re.compile(rf"(?:[,;!?]|{NOT_ABBREVIATED}\.)[,;.!?]*(?:\s+|$)"
+                           r"|\s+(?:-+|–|—)\s+")
+_PRONOUNS = {"it", "them", "em", "that", "this", "those", "these", "one"}
 CLAUSE_BONUS = 0.02  # a clause must fit this much better than the whole sentence
 CLAUSE_SLACK = 0.1  # … or this much worse, when the sentence's value crosses a clause
 EXACT = 0.999
@@ -60,7 +62,7 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
         part = parts[k]
         if part is None or part.ambiguous:
             continue
-        pointing = bool(_PRONOUNS & {t.text for t in tokens_of(clause)})
+        pointing = _points_back(clause)
         if crossing and exact and not pointing:
             continue
         others = [n for n in range(len(texts)) if n != k]
@@ -151,6 +153,20 @@ def _cut_short(router: Router, part: RouteMatch, whole: RouteMatch | None) -> bo
 # words a clause of its own opens with, rather than more of a list or an address
 _SENTENCE_OPENERS = {"i", "i'm", "i've", "we", "you", "please", "it", "it's", "that", "this",
                      "then", "so", "because", "but", "thanks", "thank", "can", "could"}
+
+
+# after "that" these open a clause it introduces ("a note that the deposition …")
+_CLAUSE_AFTER_THAT = {"the", "a", "an", "my", "our", "your", "his", "her", "their", "i", "we",
+                      "you", "he", "she", "they", "it", "there", "is", "was"}
+
+
+def _points_back(clause: str) -> bool:
+    """Whether a clause says "it", "them", "that" … for a thing named elsewhere; "that"
+    opening a clause of its own ("make a note that the hearing moved") points nowhere."""
+    words = [t.text for t in tokens_of(clause)]
+    return any(w in _PRONOUNS and not (w == "that" and k + 1 < len(words)
+                                       and words[k + 1] in _CLAUSE_AFTER_THAT)
+               for k, w in enumerate(words))
 
 
 def _holds_pronoun(match: RouteMatch) -> bool:

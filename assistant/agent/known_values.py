@@ -45,6 +45,13 @@ def unknown_slots(tool: str | None, args: dict, list_names: Callable[[], Iterabl
     return tuple(out)
 
 
+def no_unit_said(tool: str, args: dict) -> bool:
+    """Whether a conversion names units, none of which is one ("how many time is left in
+    my timer"): the converter is not meant at all."""
+    said = [str(args[s]) for s in UNIT_SLOTS if tool == "convert" and args.get(s)]
+    return bool(said) and not any(is_currency(v) or _unit(v) for v in said)
+
+
 def _unit(value: str) -> bool:
     try:
         parse_unit(value)

@@ -45,7 +45,8 @@ _TIMER_THEN_NAME = re.compile(r"^(?:pause|resume|unpause|continue|cancel|stop|de
 # "timer 15 min iv check": a terse timer's name after its length
 _TIMER_LENGTH_NAME = re.compile(
     r"^(?:set\s+(?:a\s+)?)?timer\s+(?:for\s+)?\d+\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|"
-    r"hours?)\s+([^\W\d][\w-]*(?:\s+[^\W\d][\w-]*){0,2})[.!]*$", re.IGNORECASE)
+    r"hours?)\s+(?:(?:label|name|called|named)\s+)?([^\W\d][\w-]*(?:\s+[^\W\d][\w-]*){0,2})"
+    r"[.!]*$", re.IGNORECASE)
 _NOT_A_NAME = {"next", "first", "second", "last", "other", "same", "only", "whole", "old",
                "me", "us", "you", "now", "later", "today", "tonight", "tomorrow", "half",
                "quarter", "hour", "hours", "minute", "minutes", "seconds", "min",

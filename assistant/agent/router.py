@@ -26,8 +26,10 @@ from assistant.agent.examples import (
     slot_tails,
     users,
 )
+from assistant.agent.known_values import no_unit_said
 from assistant.agent.loose_values import label_said, said_anywhere, said_number, shaped_path
 from assistant.agent.slots import (
+    below_minimum,
     lost_place,
     measure_values,
     refused_value,
@@ -43,10 +45,9 @@ from assistant.agent.tokens import (
     TIME,
     TYPED_SLOTS,
     Token,
-    mask_values,
-    said_on_top,
     tokens_of,
 )
+from assistant.agent.value_masks import mask_values, said_on_top
 from assistant.tools.manifest import ToolManifest
 from models.errors import ModelError
 
@@ -230,9 +231,10 @@ class Router:
         while ranked and ranked[0].score >= self.threshold:
             best = self._match(ranked[0], text, tokens)
             props = ranked[0].template.tool.input_schema.get("properties", {})
-            if not (refused_value(props, best.args)
-                    or lost_place(ranked[0].template.tool.slots(), ranked[0].spans, text,
-                                  tokens)):
+            if not (refused_value(props, best.args) or no_unit_said(best.tool, best.args)
+                    or below_minimum(props, best.args)
+                    or lost_place(ranked[0].template.tool.slots(), props, ranked[0].spans,
+                                  text, tokens)):
                 break
             # "is it cold in the kitchen" asks no forecast, "locate OK in this window" no
             # file: the tool is not meant at all; the others, all scored, may be

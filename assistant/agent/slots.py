@@ -32,7 +32,7 @@ LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "ti
 # said before a name, never the start of one ("to do" is a list's name)
 _LABEL_LEAD = {"a", "an", "the", "my", "her", "his", "their", "our", "this", "that", "new",
                "another", "set", "start", "cancel", "stop", "delete", "please", "put", "make",
-               "give", "create"}
+               "give", "create", "label", "labelled", "labeled", "called", "named"}
 # "the paused tea timer": the timer's state said before its name
 TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+", re.IGNORECASE)
 # "find it in the active window": a place on the screen is no folder
@@ -58,10 +58,18 @@ _PURPOSE = re.compile(r"[\s,]+so(?:\s+that)?\s+(?:i|we|you)\s+(?:can|could|may|w
 _MESSAGE_TAILS = (("now",), ("right", "now"))  # "the meeting starts now"
 _WHILE_CLAUSE = re.compile(r"[\s,]+(?:while|whilst|as|because|since|until|till|so(?:\s+that)?)\s+"
                            r"(?:i|we|you|he|she|they|it)\b.*$", re.IGNORECASE)
+# "Ottawa, where I must travel for a hearing", "lock the cabinet, as the cleaners come at
+# six": a reason after a comma; a message keeps it, a reminder's words do not
+_COMMA_REASON = re.compile(r"\s*,\s*(?:as|because|since|so|where|whereas|given|seeing\s+as|"
+                           r"in\s+case|now\s+that)\b.*$", re.IGNORECASE)
+# "so that I remember to file the motion", "(5 minutes) from now to switch it off": what
+# the reminder is for follows
+_REMEMBER_TO = re.compile(r"^(?:(?:so\s+(?:that\s+)?)?(?:i|we)\s+(?:can\s+|will\s+)?"
+                          r"remember\s+to|from\s+now(?:\s+to)?)\s+", re.IGNORECASE)
 # the words tokens_of leaves out at the end of a sentence, which a message keeps
 _ANY_MORE = re.compile(r"(\s+any\s*more)\W*$", re.IGNORECASE)
 _SHAPES = {"url": ("url", "domain"), "path": ("path", "file")}
-_APP_WORDS = re.compile(r"\s+(?:app|application|program)$"
+_APP_WORDS = re.compile(r"\s+(?:app|application|program|game)$"
                         r"|^(?:the\s+)?(?:app|application|program)\s+")
 _DETERMINERS = r"(?:a|an|the|my|our|your|her|his|their|some|this|that)"
 _LEADING_DETERMINERS = re.compile(rf"^(?:{_DETERMINERS}\s+)+", re.IGNORECASE)
@@ -111,7 +119,8 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         number = parse_number(words, 0)
         if number is None:
             return None
-        return int(number[0]) if prop.get("type") == "integer" else number[0]
+        value = -number[0] if _signed_minus(tokens, start) else number[0]
+        return int(value) if prop.get("type") == "integer" else value
     # a sum keeps its operators as heard; other values are the words as written
     value = (_LEADING_DETERMINERS.sub("", _as_said(text, tokens[start:end]))
              if kind == "expression"  # "the square root of 169"
@@ -120,7 +129,7 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         said_after = _ANY_MORE.match(text, tokens[-1].end)
         value += said_after.group(1) if said_after else ""
     if "x-lead-words" in prop:  # "my email jane@…": the value is what follows
-        value = _without_lead(value, prop["x-lead-words"])
+        value = _without_lead(value, prop["x-lead-words"], prop.get("x-lead-nouns", ()))
     quoted = [t for t in tokens[start:end] if t.kind == "quoted"]
     if kind in NAME_KINDS | {"text"} and len(quoted) == 1:  # "copy 'hi' onto …": "hi"
         value = text[quoted[0].start:quoted[0].end].strip(_QUOTES)
@@ -130,6 +139,8 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         value = value if message else _PURPOSE.sub("", value)
     if kind in NAME_KINDS | {"text"} and not message:  # "… Kind of Blue while I draft this"
         value = _WHILE_CLAUSE.sub("", value) or value
+    if kind in NAME_KINDS | {"text"} and (not message or prop.get("x-sheds-reasons")):
+        value = _REMEMBER_TO.sub("", _COMMA_REASON.sub("", value) or value) or value
     if "x-ends-before" in prop:  # "celsius for my recipe": the unit is "celsius"
         value = _ended(value, prop["x-ends-before"])
     if kind in NAME_KINDS:
@@ -156,6 +167,23 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
     return value or None
 
 
+def _signed_minus(tokens: list[Token], start: int) -> bool:
+    """Whether the number starting at `start` is said negative: "-20 celsius", "minus
+    20" or "negative 5" (not "5 minus 3" nor "5 - 3": a sum)."""
+    if start == 0:
+        return False
+    before = tokens[start - 1]  # tokens_of makes a "minus" said as a sign a "-"
+    return before.text == "-" and before.kind == "op" and (
+        start < 2 or tokens[start - 2].kind not in ("num", "op"))
+
+
+def below_minimum(props: dict[str, Any], args: dict[str, Any]) -> bool:
+    """Whether a number said is below what its slot takes ("volume -20" sets no volume
+    of -20: it turns it down)."""
+    return any(isinstance(args.get(name), int | float) and "minimum" in prop
+               and args[name] < prop["minimum"] for name, prop in props.items())
+
+
 def _length_name(label: str) -> str:
     """A timer named by its length, in digits as timers are named: "twenty minute" →
     "20 minute"."""
@@ -180,14 +208,20 @@ def refused_value(props: dict[str, Any], args: dict[str, Any]) -> bool:
     return False
 
 
-def lost_place(slots: dict[str, str], spans: dict[str, Any], text: str,
-               tokens: list[Token]) -> bool:
+def lost_place(slots: dict[str, str], props: dict[str, Any], spans: dict[str, Any],
+               text: str, tokens: list[Token]) -> bool:
     """Whether the words said where a folder goes are a place on the screen ("locate OK
-    in the active window"): then the tool is not meant."""
+    in the active window"), or where a value goes start with a word no such value starts
+    with ("x-not-first-words": "start from 'make the glaze'" names no app): then the tool
+    is not meant."""
     for name, kind in slots.items():
-        span = spans.get(name) if kind == "path" else None
+        span = spans.get(name)
         said = text[tokens[span[0]].start:tokens[span[1] - 1].end] if span else ""
-        if said and not _PATH_PART.search(said) and _SCREEN_PLACE.search(said):
+        if said and kind == "path" and not _PATH_PART.search(said) \
+                and _SCREEN_PLACE.search(said):
+            return True
+        first = tokens[span[0]].text.lower() if span else ""
+        if first and first in props.get(name, {}).get("x-not-first-words", ()):
             return True
     return False
 
@@ -239,7 +273,9 @@ def _ended(value: str, words: list[str]) -> str:
     low = [p.lower() for p in parts]
     cut = next((k for k in range(1, len(parts)) if low[k] in words and not (
         low[k] == "and" and parse_number(low[k + 1:k + 2], 0) is not None)), len(parts))
-    return " ".join(parts[:cut])
+    # nor past a comma: "how many miles is 10 kilometres, do you know"
+    cut = next((k + 1 for k in range(cut) if parts[k].endswith(",")), cut)
+    return " ".join(parts[:cut]).rstrip(",")
 
 
 def _folder_after(tokens: list[Token]) -> str | None:
@@ -255,12 +291,19 @@ def _folder_after(tokens: list[Token]) -> str | None:
     return spoken_folder(said)
 
 
-def _without_lead(value: str, phrases: list[str]) -> str:
-    """`value` without a phrase saying what it is ("my email …", "the text …")."""
+def _without_lead(value: str, phrases: list[str], nouns: list[str] = ()) -> str:
+    """`value` without a phrase saying what it is ("my email …", "the text …", "my
+    address, 14 Elm Street"), or one ending on one of `nouns` before something with a
+    digit in it ("the matter number 2024-CV-01187", "her NHS number 485 777 3456")."""
     low = value.lower()
     for phrase in sorted(phrases, key=len, reverse=True):
-        if low.startswith(phrase + " ") and value[len(phrase):].strip(_QUOTES):
+        if re.match(re.escape(phrase) + r"[,:]?\s", low) and value[len(phrase):].strip(_QUOTES):
             return value[len(phrase):].strip(_QUOTES)
+    if nouns:
+        named = re.match(rf"{_DETERMINERS}\s+(?:[\w'-]+\s+){{0,2}}?(?:{'|'.join(nouns)})[,:]?\s+"
+                         r"(?=\S*\d)", value, re.IGNORECASE)
+        if named and value[named.end():].strip(_QUOTES):
+            return value[named.end():].strip(_QUOTES)
     return value
 
 
@@ -300,6 +343,15 @@ def _without_politeness(tokens: list[Token], start: int, end: int) -> tuple[int,
     return start, end
 
 
+def without_politeness(value: str) -> str:
+    """A value heard elsewhere (a Home Assistant intent's wildcard) without the
+    politeness said after it: "Vera Lynn for me" → "Vera Lynn"."""
+    return _POLITE_END.sub("", value) or value
+
+
+_POLITE_END = re.compile(r"(?:[\s,]+(?:" + "|".join(
+    r"\s+".join(map(re.escape, tail)) for tail in sorted(POLITE_TAILS, key=len, reverse=True))
+    + r"))+[\s.!?,]*$", re.IGNORECASE)
 _SUM = re.compile(r"\d\s*/\s*\d")
 # "~", a leading "/", a file extension, or several parts of letters ("notes/work/cv")
 _PATH_PART = re.compile(r"(?:^|\s)[~/]|\w\.[a-z][a-z0-9]{0,4}\b|[a-z][\w-]*/[a-z][\w-]*/",

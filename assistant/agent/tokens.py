@@ -1,6 +1,6 @@
 """Utterance tokens that remember where they came from: contractions expanded, leading
-filler and polite tails dropped, and typed values (durations, clock times, days) masked
-up front so every example phrase sees them the same way."""
+filler and polite tails dropped, a question asked the indirect way asked plainly. Typed
+values (durations, clock times, days) are masked by value_masks.py."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ import re
 from dataclasses import dataclass
 
 from assistant.agent.numbers import (
-    MORE_WORDS,
-    TIME_UNIT_WORDS,
-    find_clock_time_in,
-    find_duration_in,
     is_number_word,
 )
 from assistant.agent.typed_words import OWNED, OWNERS, PLAIN_VERBS, expand
-from assistant.builtins.clock import find_day_offset_in
 
 # masked tokens standing for a typed value: seconds, "HH:MM", days from today
 DURATION, TIME, DAY = "<duration>", "<time>", "<day>"
@@ -41,11 +36,16 @@ _TOKEN = re.compile(
     r"|(?P<word>[a-z]+(?:'[a-z]+)?)",
     re.IGNORECASE,
 )
+# A "." after these ends no sentence nor clause ("call Mr. Haldane", "Dr. Smith moved it").
+_ABBREVIATED = ("Mr", "Mrs", "Ms", "Dr", "St", "Prof", "Mt", "Jr", "Sr", "vs", "etc", "approx",
+                "No", "Ave", "Rd", "Inc", "Ltd", "Co")
+NOT_ABBREVIATED = "".join(rf"(?<!\b(?i:{a}))" for a in _ABBREVIATED)  # before its "."
+NOT_AFTER_ABBREVIATION = "".join(rf"(?<!\b(?i:{a})\.)" for a in _ABBREVIATED)
 # Said before the command and meaningless to routing.
 # The wake words' own words too: the pre-roll can carry the end of "okay nabu" ("Naboo,").
 LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please", "yo",
                   "so", "um", "uh", "can", "could", "would", "will", "you", "tell", "me",
-                  "kindly"}
+                  "kindly", "possibly", "maybe", "bro", "pls", "plz", "perhaps"}
 # Cheap to ignore when they appear where an example has nothing.
 FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
                            "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",
@@ -112,9 +112,26 @@ def tokens_of(text: str) -> list[Token]:
         if kind != "word":
             out.append(Token(raw, start, end, kind))
             continue
+        if raw in ("minus", "negative") and (not out or out[-1].kind not in ("num", "op")) \
+                and re.match(r"\s*\d", text[end:]):
+            out.append(Token("-", start, end, "op"))  # "minus 20 celsius": a sign
+            continue
         out.extend(Token(w, start, end) for w in expand(raw))
-    request = _comparatives(_please_after_verb(_plain_verb(_owned(out[_request_start(out):]))))
+    request = _comparatives(_please_after_verb(_plain_verb(_owned(
+        _asked_plainly(out[_request_start(out):])))))
     return _summed(_verb_sum(_join_todo(_without_polite_tail(request))))
+
+
+def _asked_plainly(tokens: list[Token]) -> list[Token]:
+    """A question asked the indirect way is asked plainly: "(tell me) what 48 times 17
+    is" → "what is 48 times 17"; "2 to the power of 10 is how much" → "how much is …"."""
+    words = [t.text for t in tokens]
+    if len(words) > 2 and words[0] == "what" and words[-1] in ("is", "are") \
+            and words[1] not in ("is", "are", "was"):
+        return [tokens[0], tokens[-1], *tokens[1:-1]]
+    if len(words) > 3 and words[-3:-1] == ["is", "how"] and words[-1] in ("much", "many"):
+        return [*tokens[-2:], tokens[-3], *tokens[:-3]]
+    return tokens
 
 
 # Said before a request, never part of it ("would you be so kind as to read …").
@@ -124,7 +141,18 @@ POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if"
                 ("do", "you", "mind"), ("go", "ahead", "and"), ("i", "wonder", "if"),
                 ("i", "wonder", "whether"), ("i", "wonder"),
                 ("i", "would", "be", "grateful", "if", "you", "could"),
-                ("i", "would", "be", "grateful", "if", "you", "would"))
+                ("i", "would", "be", "grateful", "if", "you", "would"),
+                ("i", "should", "be", "grateful", "if", "you", "would"),
+                ("i", "should", "be", "grateful", "if", "you", "could"),
+                ("any", "chance", "you", "could"), ("any", "chance", "you", "can"),
+                ("is", "there", "a", "way", "to"), ("is", "there", "any", "way", "to"),
+                ("would", "it", "be", "possible", "to"), ("would", "it", "be", "possible",
+                                                           "for", "you", "to"),
+                ("i", "was", "hoping", "you", "would"), ("i", "was", "hoping", "you", "could"),
+                ("i", "would", "love", "it", "if", "you", "could"),
+                ("i", "would", "love", "to", "know"), ("i", "would", "like", "to", "know"),
+                ("i", "need", "to", "know"), ("i", "want", "to", "know"),
+                ("what", "if", "you"), ("how", "about", "you"))
 # Lead-ins after which the request is said as a gerund ("would you mind pausing it").
 GERUND_HEADS = {("would", "you", "mind"), ("do", "you", "mind")}
 _GERUND = re.compile(r"^([a-z]{2,})ing$")
@@ -185,6 +213,13 @@ def _plain_verb(tokens: list[Token]) -> list[Token]:
     if len(tokens) > 1 and tokens[0].text in PLAIN_VERBS:
         tokens = [Token(PLAIN_VERBS[tokens[0].text], tokens[0].start, tokens[0].end),
                   *tokens[1:]]
+    words = [t.text for t in tokens[:7]]
+    for k in (5, 6):  # "i (would) like to be reminded …" is "remind me …"
+        if len(tokens) > k + 1 and words[k - 2:k] == ["be", "reminded"] and words[0] == "i" \
+                and words[k - 3] == "to" and words[k - 4] in ("like", "want", "need", "wish"):
+            tokens = [Token("remind", tokens[0].start, tokens[k - 1].end),
+                      Token("me", tokens[k - 1].end, tokens[k - 1].end), *tokens[k:]]
+            break
     if len(tokens) > 2 and tokens[0].text in ("remind", "remember") \
             and tokens[1].text in ("me", "her", "him", "them", "us"):
         tokens = [Token("remind", tokens[0].start, tokens[0].end),
@@ -228,7 +263,8 @@ POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("che
                 ("if", "you", "do", "not", "mind"), ("if", "you", "would"),
                 ("if", "you", "can"), ("if", "possible"), ("any", "more"), ("anymore",),
                 ("real", "quick"), ("for", "her"), ("for", "him"), ("for", "them"),
-                ("for", "us"))
+                ("for", "us"), ("eh",), ("lol",), ("ta",), ("rn",), ("or", "what"),
+                ("mate",), ("bro",), ("pls",), ("plz",), ("lmao",), ("innit",))
 # … and after a whole request only ("what's on my list at the moment")
 _SENTENCE_TAILS = (*POLITE_TAILS, ("at", "the", "moment"), ("please", "tell", "me"),
                    ("tell", "me"), ("to", "her"), ("to", "him"), ("to", "them"))
@@ -299,99 +335,3 @@ def _join_todo(tokens: list[Token]) -> list[Token]:
             continue
         out.append(tok)
     return out
-
-
-def mask_values(tokens: list[Token]) -> list[Token]:
-    """Replace the first duration, the first clock time and the first day other than
-    today ("tomorrow", "in two weeks") by one typed token each."""
-    words = [t.text for t in tokens]
-    spans: list[tuple[int, int, str, str, object]] = []
-    duration = find_duration_in(words)
-    if duration and _converted(words[duration.end:]):
-        duration = None  # "90 minutes in hours": a quantity to convert, not a delay
-    if duration and _names_a_timer(words, duration.start, duration.end):
-        duration = None  # "pause the 10 minute timer": its name, not a time to set
-    if duration:
-        spans.append((duration.start, duration.end, DURATION, "duration", duration.seconds))
-    clock = find_clock_time_in(words)
-    if clock and not _overlaps(spans, clock.start, clock.end):
-        spans.append((clock.start, clock.end, TIME, "time", clock.hhmm))
-    day = find_day_offset_in(words)
-    # today is what a date question means anyway ("what is today's date" stays as said)
-    if day and day.days and not _overlaps(spans, day.start, day.end):
-        spans.append((day.start, day.end, DAY, "day", day.days))
-    out = list(tokens)
-    for start, end, text, kind, value in sorted(spans, reverse=True):
-        masked = [Token(text, tokens[start].start, tokens[end - 1].end, kind, value)]
-        # "15 more minutes" is "15 minutes more": the "more" still asks for a change
-        masked += [Token("more", t.start, t.end) for t in tokens[start:end]
-                   if kind == "duration" and t.text in MORE_WORDS]
-        out[start:end] = masked
-    return out
-
-
-_SCREENS = r"(?:monitor|screen|display)"
-_WHOSE = r"(?:the |my |her |his |their |your )"
-_PLACE = re.compile(rf"(?:^| )((?:(?:on|in|from) )?{_WHOSE}?(?:(?:first|second|third|fourth|"
-                    rf"1st|2nd|3rd|4th|left|right|other) {_SCREENS}|{_SCREENS}"
-                    r" (?:number )?(?:\d|one|two|three|four))|(?:in|on|from) (?:the |my )?"
-                    r"(?:screen )?region \d+)(?= |$)")
-
-
-def screen_place_tokens(words: list[str]) -> set[int]:
-    """Indices of the words saying which monitor or region ("on monitor 2", "in the
-    second screen"): said on top of a screen command, they are no extra words."""
-    said = " ".join(words)
-    out: set[int] = set()
-    for found in _PLACE.finditer(said):
-        first = said[:found.start(1)].count(" ")
-        out.update(range(first, first + found.group(1).count(" ") + 1))
-    return out
-
-
-def said_on_top(words: list[str]) -> set[int]:
-    """Indices of words said on top of a command, not against it: which monitor, and
-    why ("read the text on monitor 2", "volume to 15 so the baby stays asleep")."""
-    return screen_place_tokens(words) | why_tail_tokens(words)
-
-
-_WHY = {"so", "because", "since"}
-# … and these when someone does something then: "… until I come back", "… while I cook"
-_WHILE = {"as", "until", "till", "while", "whilst"}
-_SUBJECTS = {"i", "we", "it", "you", "he", "she", "they"}
-
-
-def why_tail_tokens(words: list[str]) -> set[int]:
-    """Indices of a reason said after the request ("volume to 15 so the baby stays
-    asleep", "… because I am cooking"): words on top of a command, not against it."""
-    for k in range(2, len(words) - 1):
-        if words[k] in _WHY or words[k] in _WHILE and words[k + 1] in _SUBJECTS:
-            return set(range(k, len(words)))
-    return set()
-
-
-_THE = {"the", "my", "that", "this"}
-_TIMER_WORDS = {"timer", "timers", "countdown"}
-_SETTING = {"set", "start", "make", "create", "begin", "run", "want", "need"}
-
-
-def _names_a_timer(words: list[str], start: int, end: int) -> bool:
-    """"the 5 minute timer": a length said between "the" and "timer" names a timer
-    (unless it is to be set: "start the 10 minute timer")."""
-    return start > 0 and words[start - 1] in _THE and end < len(words) \
-        and words[end] in _TIMER_WORDS and (start < 2 or words[start - 2] not in _SETTING)
-
-
-# Units of time a duration may be converted into ("… in hours", "… to mins"): a
-# duration's own units, and the longer and shorter ones no duration is said in.
-_TIME_UNITS = TIME_UNIT_WORDS | {"day", "days", "week", "weeks", "month", "months", "year",
-                                 "years", "millisecond", "milliseconds", "ms"}
-
-
-def _converted(after: list[str]) -> bool:
-    """Whether the words after a duration ask to convert it: "in hours", "into days"."""
-    return len(after) == 2 and after[0] in ("in", "into", "to") and after[1] in _TIME_UNITS
-
-
-def _overlaps(spans: list[tuple], start: int, end: int) -> bool:
-    return any(start < s_end and s_start < end for s_start, s_end, *_ in spans)

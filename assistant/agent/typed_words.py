@@ -7,7 +7,8 @@ _IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here
 # Verbs people open a request with for "put" and "remove" ("throw oat milk on the list",
 # "chuck on some jazz", "bin the crisps off the list").
 PLAIN_VERBS = {"throw": "put", "chuck": "put", "bung": "put", "pop": "put", "slap": "put",
-               "whack": "put", "toss": "put", "bin": "remove", "ditch": "remove"}
+               "whack": "put", "toss": "put", "bin": "remove", "ditch": "remove",
+               "crank": "turn", "knock": "take"}
 
 # Whose things someone helping names ("her screen", "his to-do list") and the things.
 OWNERS = {"her", "his", "their", "your"}
@@ -48,5 +49,8 @@ _TYPED_SHORT = {"vol": "volume", "tmrw": "tomorrow", "tmr": "tomorrow",
                 # Scots: "whit's the weather the morra", "knock it doon a wee bit"
                 "whit": "what", "aff": "off", "tae": "to", "doon": "down", "gonnae": "going to",
                 "morra": "tomorrow", "ye": "you", "gaun": "going", "wis": "was", "wee": "",
-                "oot": "out"}
+                "oot": "out",
+                # texting: "ur music", "im going live", "add em", "check the cam"
+                "u": "you", "ur": "your", "im": "i am", "theyre": "they are", "dont": "do not",
+                "cant": "can not", "cam": "camera", "tunes": "music", "em": "them"}
 _NEGATED = {"can": "can", "won": "will", "shan": "shall"}

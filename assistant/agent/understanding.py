@@ -35,6 +35,7 @@ from assistant.agent.intents.rephrase import rephrased
 from assistant.agent.known_values import unknown_slots
 from assistant.agent.loose_values import said_anywhere
 from assistant.agent.router import RouteMatch, Router
+from assistant.agent.slots import without_politeness
 from assistant.agent.tokens import tokens_of
 from assistant.builtins.home_control import HOME_CONTROL
 from assistant.builtins.list_store import ListStore
@@ -320,8 +321,11 @@ class Understanding:
         if mapped.intent is not None:
             entry["means"] = mapped.intent
             match = replace(match, intent=mapped.intent, response=None)
+        # "play some Vera Lynn for me": the wildcard took the politeness too
+        args = {k: without_politeness(v) if isinstance(v, str) and lang == "en" else v
+                for k, v in mapped.args.items()}
         return self._broadcast_now(text, lang, match, tried) or Understood(
-            UnderstandingStage.INTENTS, mapped.tool, dict(mapped.args), match.confidence,
+            UnderstandingStage.INTENTS, mapped.tool, args, match.confidence,
             match.intent, lang, mapped.reply, intent=match)
 
     def _timer_said(self, text: str, lang: str, match: IntentMatch) -> bool:

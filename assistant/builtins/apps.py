@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from assistant.tools.registry import ToolContext
 
 
+# "start from 'make the glaze'", "run over the list": words no app's name starts with
+_NOT_FIRST = ("from", "at", "over", "with", "by", "into", "about", "where", "again")
+
+
 class OpenApp:
     manifest = ToolManifest(
         name="open_app", title="Open an app", builtin=True, effects="write",
@@ -23,7 +27,7 @@ class OpenApp:
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["name"],
             "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100,
-                                    "x-slot": "app"}},
+                                    "x-slot": "app", "x-not-first-words": _NOT_FIRST}},
         },
         output_schema={"type": "object", "properties": {"app": {"type": "object"}}},
         examples=("open {name}", "launch {name}", "open up {name}", "start the {name} app",

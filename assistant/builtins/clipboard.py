@@ -20,6 +20,9 @@ SPOKEN_CHARS = 300
 _LEAD_WORDS = ["my email address", "my email", "the address", "my address", "the text", "text",
                "my phone number", "the number", "the link", "the code", "the word", "the words",
                "the phrase", "the sentence"]
+# "the matter number 2024-CV-01187": what is copied follows what it is called
+_LEAD_NOUNS = ["number", "no", "address", "code", "id", "reference", "ref", "pin", "postcode",
+               "zip code"]
 
 
 class ClipboardRead:
@@ -75,6 +78,7 @@ class ClipboardWrite:
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {"text": {"type": "string", "maxLength": MAX_CLIP_CHARS,
                                     "x-slot": "text", "x-lead-words": _LEAD_WORDS,
+                                    "x-lead-nouns": _LEAD_NOUNS,
                                     # the command an error answer offered: copy_fix_command
                                     "x-not-values": _SUGGESTED}},
         },

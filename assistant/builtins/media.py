@@ -179,7 +179,7 @@ class MediaPlay(_MediaTool):
          "play some music by {query}", "listen to {query}", "put on some {query}",
          "could you put on {query}", "i feel like listening to {query}",
          "i am in the mood for {query}", "i fancy some {query}", "stick on {query}",
-         "stick {query} on"),
+         "stick {query} on", "how about some {query}", "what about some {query}"),
         input_schema={
             "type": "object", "additionalProperties": False, "required": ["query"],
             "properties": {"query": {"type": "string", "minLength": 1, "maxLength": 200,

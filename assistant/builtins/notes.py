@@ -83,7 +83,8 @@ class TakeNote:
                   "add to my notes {text}", "please remember {text}", "log a note {text}",
                   "note to self {text}", "put a note down {text}", "note this down {text}",
                   "keep a note that {text}", "jot this down {text}", "make a memo {text}",
-                  "write down that {text}"),
+                  "write down that {text}", "jot something down {text}",
+                  "i need to write something down {text}"),
     )
 
     def __init__(self, store: NoteStore) -> None:

@@ -78,7 +78,7 @@ class SetReminder:
             "type": "object", "additionalProperties": False, "required": ["text"],
             "properties": {
                 "text": {"type": "string", "minLength": 1, "maxLength": 500, "x-slot": "text",
-                         "x-message": True,
+                         "x-message": True, "x-sheds-reasons": True,
                          "description": "what to remind the user of"},
                 "seconds": {"type": "integer", "minimum": 1, "maximum": MAX_REMINDER_S,
                             "x-slot": "duration", "description": "delay from now"},

@@ -131,6 +131,8 @@ def test_sampling_is_fixed_by_the_seed_and_skips_slots_no_tool_takes():
 
 def test_argument_comparison_follows_the_documented_rules():
     assert same_args({"item": "eggs", "list": "shopping list"}, {"item": " Eggs."})
+    assert same_args({"text": "plumber is coming"}, {"text": "The plumber is coming"})
+    assert not same_args({"text": "plumber is coming"}, {"text": "a plumber came"})
     assert same_args({"list": "to-do list"}, {"list": "todo"})
     assert same_args({"query": "cv", "dir": "~/Documents"}, {"query": "CV", "dir": "documents"})
     assert same_args({"url": "github.com"}, {"url": "https://github.com/"})
@@ -138,6 +140,13 @@ def test_argument_comparison_follows_the_documented_rules():
                      {"value": 5.0, "from_unit": "miles", "to_unit": "km"})
     assert same_args({"value": 60, "from_unit": "mile/hour", "to_unit": "kilometer/hour"},
                      {"value": 60, "from_unit": "mph", "to_unit": "km/h"})
+    # a unit Heron passes on counts as the convert tool reads it: the user gets kilograms
+    assert same_args({"value": 11, "from_unit": "stone", "to_unit": "kilogram"},
+                     {"value": 11, "from_unit": "stone", "to_unit": "kilos"})
+    assert same_args({"value": 30, "from_unit": "degree_Celsius", "to_unit": "degree_Fahrenheit"},
+                     {"value": 30, "from_unit": "celsius", "to_unit": "Fahrenheit"})
+    assert not same_args({"value": 11, "from_unit": "stone", "to_unit": "kilogram"},
+                         {"value": 11, "from_unit": "stone", "to_unit": "pounds"})
     assert same_args({"expression": "15% of 80"}, {"expression": "80 * 15 / 100"})
     assert same_args({"label": "شاي"}, {"label": "الشاي"})
     assert same_args({}, {"day_offset": 0})

@@ -11,7 +11,8 @@ from router_support import routed, words_router
 from assistant.agent.align import Item
 from assistant.agent.bounds import Bounds, WordIndex
 from assistant.agent.numbers import find_clock_time_in
-from assistant.agent.tokens import mask_values, tokens_of
+from assistant.agent.tokens import tokens_of
+from assistant.agent.value_masks import mask_values
 from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.clock import GetDate, GetTime

@@ -8,7 +8,8 @@ import pytest
 from router_support import routed, words_router
 
 from assistant.agent.clauses import clauses_of
-from assistant.agent.tokens import DURATION, mask_values, tokens_of
+from assistant.agent.tokens import DURATION, tokens_of
+from assistant.agent.value_masks import mask_values
 from assistant.builtins.calculate import Calculate
 from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite
 from assistant.builtins.convert import Convert

@@ -11,7 +11,8 @@ import pytest
 from assistant.agent.align import align
 from assistant.agent.bounds import WordIndex, upper_bounds
 from assistant.agent.router import Router
-from assistant.agent.tokens import mask_values, tokens_of
+from assistant.agent.tokens import tokens_of
+from assistant.agent.value_masks import mask_values
 from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.camera import CameraSnapshot, ScanQr, WhoIsThere
 from assistant.builtins.clipboard import ClipboardRead, ClipboardWrite

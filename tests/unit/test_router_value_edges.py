@@ -11,7 +11,8 @@ from router_support import words_router
 
 from assistant.agent.examples import named_variants, slot_tails
 from assistant.agent.slots import without_tail
-from assistant.agent.tokens import mask_values, tokens_of, verb_of
+from assistant.agent.tokens import tokens_of, verb_of
+from assistant.agent.value_masks import mask_values
 from assistant.builtins.apps import OpenApp, OpenUrl
 from assistant.builtins.broadcast import Broadcast
 from assistant.builtins.calculate import Calculate

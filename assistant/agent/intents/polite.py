@@ -9,8 +9,8 @@ import re
 
 POLITE_START = {
     # "hey", "ok", "so" set apart by a comma: "play OK Computer" names an album
-    "en": r"(?:please|(?:hey|ok|okay|so)(?=,)|(?:can|could|would|will) you(?: please)?|"
-          r"i want you to|i'd like you to)",
+    "en": r"(?:please|(?:hey|ok|okay|so)(?=,)|(?:can|could|would|will) you"
+          r"(?: please| possibly| maybe| kindly)?|i want you to|i'd like you to)",
     "de": r"(?:bitte|(?:kannst|könntest|würdest) du(?: bitte)?|(?:können|könnten) sie)",
     "fr": r"(?:s'il te plaît|s'il vous plaît|stp|(?:peux|pourrais)[- ]tu|tu peux|"
           r"(?:pouvez|pourriez)[- ]vous|vous pouvez)",
