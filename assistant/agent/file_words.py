@@ -12,7 +12,8 @@ _FILE_TYPES = {"pdf", "mp3", "mp4", "jpg", "jpeg", "png", "gif", "svg", "txt", "
                "docx", "odt", "ods", "xls", "xlsx", "ppt", "pptx", "zip", "wav", "flac", "ogg",
                "mkv", "avi", "iso", "epub", "md", "json", "html", "py"}
 # "the budget spreadsheet": the kind of document is not part of its name
-_KIND_OF_FILE = re.compile(r"(?<=\w)\s+(?:file|document|spreadsheet|presentation)s?$")
+_KIND_OF_FILE = re.compile(r"(?<=\w)\s+(?:file|document|spreadsheet|presentation|folder|"
+                           r"directory)s?$")
 _FILE_TYPE = re.compile(r"^(?:(?:all|any|every)\s+)?(?:my\s+|the\s+)?(?:\*?\.)?(\w+?)s?"
                         r"(?:\s+files?)?$")
 # "the pdf called contract", "the presentation about sales": the name is what follows

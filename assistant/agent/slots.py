@@ -223,7 +223,12 @@ def lost_place(slots: dict[str, str], props: dict[str, Any], spans: dict[str, An
         first = tokens[span[0]].text.lower() if span else ""
         if first and first in props.get(name, {}).get("x-not-first-words", ()):
             return True
-    return False
+    # "find 'next' in the active window": a window named, the search is on the screen
+    return "path" in slots.values() and _IN_A_WINDOW.search(text) is not None
+
+
+_IN_A_WINDOW = re.compile(r"\b(?:in|on|of|from)\s+(?:the\s+|my\s+)?(?:active|current|focused)"
+                          r"\s+window\b", re.IGNORECASE)
 
 
 def _as_said(text: str, tokens: list[Token]) -> str:

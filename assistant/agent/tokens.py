@@ -152,7 +152,10 @@ POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if"
                 ("i", "would", "love", "it", "if", "you", "could"),
                 ("i", "would", "love", "to", "know"), ("i", "would", "like", "to", "know"),
                 ("i", "need", "to", "know"), ("i", "want", "to", "know"),
-                ("what", "if", "you"), ("how", "about", "you"))
+                ("what", "if", "you"), ("how", "about", "you"),
+                ("i", "would", "ask", "that", "you"), ("i", "would", "ask", "you", "to"),
+                ("i", "would", "appreciate", "it", "if", "you", "could"),
+                ("i", "would", "appreciate", "it", "if", "you", "would"))
 # Lead-ins after which the request is said as a gerund ("would you mind pausing it").
 GERUND_HEADS = {("would", "you", "mind"), ("do", "you", "mind")}
 _GERUND = re.compile(r"^([a-z]{2,})ing$")

@@ -52,5 +52,6 @@ _TYPED_SHORT = {"vol": "volume", "tmrw": "tomorrow", "tmr": "tomorrow",
                 "oot": "out",
                 # texting: "ur music", "im going live", "add em", "check the cam"
                 "u": "you", "ur": "your", "im": "i am", "theyre": "they are", "dont": "do not",
-                "cant": "can not", "cam": "camera", "tunes": "music", "em": "them"}
+                "cant": "can not", "cam": "camera", "tunes": "music", "em": "them",
+                "gonna": "going to", "wanna": "want to", "gotta": "have to"}
 _NEGATED = {"can": "can", "won": "will", "shan": "shall"}

@@ -11,6 +11,7 @@ from assistant.agent.numbers import (
     TIME_UNIT_WORDS,
     find_clock_time_in,
     find_duration_in,
+    is_number_word,
 )
 from assistant.agent.tokens import DAY, DURATION, TIME, Token
 from assistant.builtins.clock import find_day_offset_in
@@ -53,12 +54,15 @@ _WHOSE = r"(?:the |my |her |his |their |your )"
 _PLACE = re.compile(rf"(?:^| )((?:(?:on|in|from) )?{_WHOSE}?(?:(?:first|second|third|fourth|"
                     rf"1st|2nd|3rd|4th|left|right|other) {_SCREENS}|{_SCREENS}"
                     r" (?:number )?(?:\d|one|two|three|four))|(?:in|on|from) (?:the |my )?"
-                    r"(?:screen )?region \d+)(?= |$)")
+                    r"(?:screen )?region \d+"
+                    # "… of the active window": which window, said on top as well
+                    r"|(?:in|on|of|from) (?:the |my )?(?:active|current|focused) window)(?= |$)")
 
 
 def screen_place_tokens(words: list[str]) -> set[int]:
-    """Indices of the words saying which monitor or region ("on monitor 2", "in the
-    second screen"): said on top of a screen command, they are no extra words."""
+    """Indices of the words saying which monitor, region or window ("on monitor 2", "in
+    the second screen", "of the active window"): said on top of a screen command, they
+    are no extra words."""
     said = " ".join(words)
     out: set[int] = set()
     for found in _PLACE.finditer(said):
@@ -75,15 +79,29 @@ def said_on_top(words: list[str]) -> set[int]:
 
 _WHY = {"so", "because", "since"}
 # … and these when someone does something then: "… until I come back", "… while I cook"
-_WHILE = {"as", "until", "till", "while", "whilst"}
+_WHILE = {"as", "until", "till", "while", "whilst", "then"}
 _SUBJECTS = {"i", "we", "it", "you", "he", "she", "they"}
+# … and these when someone else does something then: "… before my son takes me there"
+_WHEN = {"before", "when", "once"}
+_SOMEONE = _SUBJECTS | {"my", "our", "his", "her", "their"}
+# what a sum is for: "15 percent of 86 for the tip"
+_FOR_WHAT = {"the", "a", "an", "my", "our", "this"}
+# a statement said after the request: "cancel the pizza timer they are done"
+_STATED = {"they", "it", "we", "i", "she", "he"}
+_BE = {"are", "is", "am", "was", "were"}
 
 
 def why_tail_tokens(words: list[str]) -> set[int]:
     """Indices of a reason said after the request ("volume to 15 so the baby stays
-    asleep", "… because I am cooking"): words on top of a command, not against it."""
+    asleep", "… because I am cooking", "… 2450 divided by 7 for the apportionment"):
+    words on top of a command, not against it."""
     for k in range(2, len(words) - 1):
-        if words[k] in _WHY or words[k] in _WHILE and words[k + 1] in _SUBJECTS:
+        if words[k] in _WHY or words[k] in _WHILE and words[k + 1] in _SUBJECTS \
+                or words[k] in _WHEN and words[k + 1] in _SOMEONE \
+                or words[k] == "for" and words[k + 1] in _FOR_WHAT \
+                and is_number_word(words[k - 1]) \
+                or k >= 3 and words[k] in _STATED and words[k + 1] in _BE \
+                and words[k - 1] not in ("and", "but", "or", "so", "that"):
             return set(range(k, len(words)))
     return set()
 

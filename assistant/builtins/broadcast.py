@@ -26,7 +26,10 @@ class Broadcast:
             "type": "object", "additionalProperties": False, "required": ["message"],
             "properties": {"message": {"type": "string", "minLength": 1,
                                        "maxLength": MAX_TEXT_CHARS, "x-slot": "text",
-                                       "x-message": True}},
+                                       "x-message": True,
+                                       # "tell everyone in the house that tea is ready"
+                                       "x-lead-words": ["in the house that", "in the house",
+                                                        "at home that", "here that"]}},
         },
         output_schema={"type": "object", "properties": {
             "message": {"type": "string"}, "outbox_id": {"type": "integer"},
@@ -42,7 +45,8 @@ class Broadcast:
                   "shout to the kids {message}", "let the whole house know {message}",
                   "tell the kids {message}", "tell the family {message}", "call out {message}",
                   "make an announcement that {message}", "say to everyone {message}",
-                  "tell the whole house {message}"),
+                  "tell the whole house {message}", "let the kids know {message}",
+                  "let the family know {message}"),
     )
 
     def __init__(self, outbox: Outbox) -> None:

@@ -32,7 +32,11 @@ _ALIASES = {"kph": "km/h", "kmh": "km/h", "mph": "mile/hour", "cc": "cm**3", "lb
             "mins": "minute", "secs": "second", "hrs": "hour", "ltr": "liter",
             "litre": "liter", "litres": "liter", "metre": "meter", "metres": "meter",
             "kilo": "kilogram", "kilos": "kilogram", "kgs": "kg", "gramme": "gram",
-            "grammes": "gram", "tonnes": "tonne"}
+            "grammes": "gram", "tonnes": "tonne",
+            # data sizes as people type them (pint reads "mb" as a millibarn)
+            "kb": "kilobyte", "mb": "megabyte", "gb": "gigabyte", "tb": "terabyte",
+            "pb": "petabyte", "kib": "kibibyte", "mib": "mebibyte", "gib": "gibibyte",
+            "tib": "tebibyte", "gigs": "gigabyte", "gig": "gigabyte", "megs": "megabyte"}
 _CURRENCIES = frozenset({
     "dollar", "dollars", "usd", "euro", "euros", "eur", "gbp", "sterling", "yen", "jpy",
     "yuan", "renminbi", "cny", "rmb", "rupee", "rupees", "inr", "peso", "pesos", "mxn",

@@ -123,7 +123,8 @@ class CompleteListItem(_ListTool):
                   "i have got {item}", "i have bought {item}", "done with {item}",
                   "tick {item} off", "cross off {item}", "cross off {item} on the {list} list",
                   "mark {item} as complete", "{item} is finished, tick it off",
-                  "cross off {item} from my {list} list", "tick off {item} from the {list} list"),
+                  "cross off {item} from my {list} list", "tick off {item} from the {list} list",
+                  "tick {item} off from the {list} list"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -201,6 +202,8 @@ class ReadList(_ListTool):
                   "remind me what is on the {list} list", "remind me what is on the list",
                   "i forgot what is on my {list} list",
                   "i can not remember what is on the {list} list", "what is in my {list} list",
+                  "what remains on my {list} list", "read back my {list} list",
+                  "what is inside my {list} list",
                   "what do we need from the shop"),
     )
 

@@ -102,7 +102,8 @@ class ListTimers(_TimerTool):
                   "check on the {label} timer", "any timers running",
                   "what's left on the timer", "how far along is the {label} timer",
                   "when is the {label} timer done",
-                  "how much time does the {label} timer have left"),
+                  "how much time does the {label} timer have left",
+                  "how long left on the {label}", "how much time remains on the {label} timer"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
@@ -196,6 +197,7 @@ class ResumeTimer(_TimerTool):
                   "start the {label} timer again", "unfreeze the timer",
                   "let the timer run again", "resume the countdown", "continue the countdown",
                   "restart the paused {label} timer", "get the {label} timer going again",
+                  "put the {label} timer back on", "{label} timer back on",
                   "the timer can continue", "start the {label} timer again where it stopped",
                   "pick up the {label} timer where it left off"),
     )

@@ -141,6 +141,8 @@ class GetWeather:
                   "do i need a coat", "will it be cold", "will it snow {day_offset}",
                   "will it snow in {location}", "is it going to be windy {day_offset}",
                   "is it going to be cold {day_offset}",
+                  "is it going to be hot in {location} {day_offset}",
+                  "is it going to be cold in {location} {day_offset}",
                   "is it windy outside", "how cold will it get",
                   "how cold is it going to be {day_offset}", "is it nice out",
                   "what is it doing outside", "is the sun out", "do i need sunscreen",

@@ -33,6 +33,9 @@ def convert(value, from_unit, to_unit):
     ((5, "feet", "inches"), "5 feet is 60 inches.", 60),
     ((1, "gallon", "litres"), "1 gallon is 3.785 liters.", 3.78541),
     ((2, "hours", "minutes"), "2 hours is 120 minutes.", 120),
+    # data sizes as typed: "MB" is a megabyte, never pint's millibarn
+    ((1500, "MB", "GB"), "1500 megabytes is 1.5 gigabytes.", 1.5),
+    ((2, "GiB", "mib"), "2 gibibytes is 2048 mebibytes.", 2048),
 ])
 def test_units_are_converted_and_said(args, speech, value):
     out = convert(*args)

@@ -3,8 +3,10 @@ title's full stop ("Mr. Haldane") ends no sentence, a reason after a comma ("…
 cleaners come at six") is no part of a place or a reminder, "could you possibly", "any
 chance you could", "what 48 times 17 is", texting ("ur", "em", "lol", "eh"), a sign
 said before a number ("minus 20 celsius"), a day said where the example has none, what a
-copied number is called ("the matter number …"), and readings no tool is meant for
-("how many time is left in my timer" names no unit; "start from 'the glaze'" no app)."""
+copied number is called ("the matter number …"), a window or a purpose said on top ("of
+the active window", "… for the tip", "… before my son takes me"), and readings no tool
+is meant for ("how many time is left in my timer" names no unit; "start from 'the
+glaze'" no app)."""
 
 from __future__ import annotations
 
@@ -14,21 +16,25 @@ from router_support import routed, understanding_over, words_router
 from assistant.agent.clauses import clauses_of
 from assistant.agent.tokens import tokens_of
 from assistant.builtins.apps import OpenApp
+from assistant.builtins.broadcast import Broadcast
 from assistant.builtins.calculate import Calculate
 from assistant.builtins.clipboard import ClipboardWrite
 from assistant.builtins.convert import Convert
-from assistant.builtins.lists import AddToList, RemoveFromList
+from assistant.builtins.files import FindFiles
+from assistant.builtins.lists import AddToList, CompleteListItem, ReadList, RemoveFromList
 from assistant.builtins.media import MediaPlay
 from assistant.builtins.notes import TakeNote
 from assistant.builtins.read_aloud import ReadAloud
 from assistant.builtins.reminders import SetReminder
+from assistant.builtins.screen import DescribeScreen, ReadScreen
 from assistant.builtins.timers import ListTimers, SetTimer
 from assistant.builtins.volume import ChangeVolume, SetVolume
 from assistant.builtins.weather import GetWeather
 
 TOOLS = (OpenApp, Calculate, ClipboardWrite, Convert, AddToList, RemoveFromList, MediaPlay,
          TakeNote, ReadAloud, SetReminder, ListTimers, SetTimer, ChangeVolume, SetVolume,
-         GetWeather)
+         GetWeather, Broadcast, FindFiles, CompleteListItem, ReadList, DescribeScreen,
+         ReadScreen)
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +93,28 @@ def test_a_title_s_full_stop_ends_no_clause():
      {"text": "the wifi password is on the fridge"}),
 ])
 def test_formal_and_texted_requests(understanding, said, tool, args):
+    found = understanding.understand(said, "en")
+    assert found is not None, said
+    assert (found.tool, found.args) == (tool, args)
+
+
+@pytest.mark.parametrize(("said", "tool", "args"), [
+    ("Please describe what is displayed in the active window, as I am unsure whether it "
+     "worked.", "describe_screen", {"target": "active"}),
+    ("Please tell everyone in the house that tea is on the table.", "broadcast",
+     {"message": "tea is on the table"}),
+    ("let the kids know supper's ready", "broadcast", {"message": "supper's ready"}),
+    ("I have bought the tomatoes, kindly tick it off from the shopping list.",
+     "complete_list_item", {"item": "tomatoes", "list": "shopping"}),
+    ("Would you read me my shopping list before my son takes me to the supermarket?",
+     "read_list", {"list": "shopping"}),
+    ("find me the cottage photos folder", "find_files", {"query": "cottage photos"}),
+    ("work out 15 percent of 86 for the tip", "calculate", {"expression": "15 percent of 86"}),
+    ("timer 45 min then i gotta get off", "set_timer", {"seconds": 2700}),
+    ("is it gonna be hot in Auckland tomorrow?", "get_weather",
+     {"day_offset": 1, "location": "Auckland"}),
+])
+def test_more_formal_and_texted_requests(understanding, said, tool, args):
     found = understanding.understand(said, "en")
     assert found is not None, said
     assert (found.tool, found.args) == (tool, args)
