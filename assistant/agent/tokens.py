@@ -7,9 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.agent.numbers import (
-    is_number_word,
-)
+from assistant.agent.numbers import is_number_word
 from assistant.agent.typed_words import OWNED, OWNERS, PLAIN_VERBS, expand
 
 # masked tokens standing for a typed value: seconds, "HH:MM", days from today
@@ -38,7 +36,7 @@ _TOKEN = re.compile(
 )
 # A "." after these ends no sentence nor clause ("call Mr. Haldane", "Dr. Smith moved it").
 _ABBREVIATED = ("Mr", "Mrs", "Ms", "Dr", "St", "Prof", "Mt", "Jr", "Sr", "vs", "etc", "approx",
-                "No", "Ave", "Rd", "Inc", "Ltd", "Co")
+                "Ave", "Rd", "Inc", "Ltd")
 NOT_ABBREVIATED = "".join(rf"(?<!\b(?i:{a}))" for a in _ABBREVIATED)  # before its "."
 NOT_AFTER_ABBREVIATION = "".join(rf"(?<!\b(?i:{a})\.)" for a in _ABBREVIATED)
 # Said before the command and meaningless to routing.
