@@ -157,14 +157,14 @@ def align(items: tuple[Item, ...], tokens: list[Token], insert_cost: list[float]
     # A day, time or length the tool takes, said where this example has no slot for it
     # ("weather for Abuja the day after tomorrow" for "weather for {location}"), costs
     # what a little word costs: the slot is filled from anywhere (slots.slot_value).
-    insert_cost = [min(c, TYPED_ELSEWHERE) if tokens[j].kind in typed
-                   and not any(it.slot_kind == tokens[j].kind for it in items) else c
+    placed = {it.slot_kind for it in items if it.slot_kind in TYPED_SLOTS}
+    elsewhere = typed - placed
+    insert_cost = [min(c, TYPED_ELSEWHERE) if tokens[j].kind in elsewhere else c
                    for j, c in enumerate(insert_cost)]
-    typed = typed | {it.slot_kind for it in items if it.slot_kind in TYPED_SLOTS}
+    typed = typed | placed
     # A day, time or length said where this example does not put it ("tomorrow weather in
     # Osaka" for "weather in {location} {day_offset}") still fills its slot: the slot
     # counts as said (the word still costs what an extra word costs where it stands).
-    placed = {it.slot_kind for it in items if it.slot_kind in TYPED_SLOTS}
     anywhere = {kind for kind in placed if any(t.text == TYPED_SLOTS[kind] for t in tokens)}
     neg = -1e9
     best = [[neg] * (n + 1) for _ in range(m + 1)]

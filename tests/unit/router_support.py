@@ -21,3 +21,10 @@ def understanding_over(router: Router) -> Understanding:
     """Home Assistant's intents, then `router`; a shopping list and a to-do list exist."""
     sources = SlotSources(list_names=lambda: ["shopping list", "to-do list"])
     return Understanding(router, intent_recognizer(sources))
+
+
+def understood(understanding: Understanding, said: str):
+    """(tool, args) that `understanding` found for English `said`; it must find one."""
+    found = understanding.understand(said, "en")
+    assert found is not None, said
+    return found.tool, found.args

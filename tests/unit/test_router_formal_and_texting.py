@@ -11,7 +11,7 @@ glaze'" no app)."""
 from __future__ import annotations
 
 import pytest
-from router_support import routed, understanding_over, words_router
+from router_support import routed, understanding_over, understood, words_router
 
 from assistant.agent.clauses import clauses_of
 from assistant.agent.tokens import tokens_of
@@ -93,9 +93,7 @@ def test_a_title_s_full_stop_ends_no_clause():
      {"text": "the wifi password is on the fridge"}),
 ])
 def test_formal_and_texted_requests(understanding, said, tool, args):
-    found = understanding.understand(said, "en")
-    assert found is not None, said
-    assert (found.tool, found.args) == (tool, args)
+    assert understood(understanding, said) == (tool, args)
 
 
 @pytest.mark.parametrize(("said", "tool", "args"), [
@@ -115,9 +113,7 @@ def test_formal_and_texted_requests(understanding, said, tool, args):
      {"day_offset": 1, "location": "Auckland"}),
 ])
 def test_more_formal_and_texted_requests(understanding, said, tool, args):
-    found = understanding.understand(said, "en")
-    assert found is not None, said
-    assert (found.tool, found.args) == (tool, args)
+    assert understood(understanding, said) == (tool, args)
 
 
 @pytest.mark.parametrize(("said", "tool", "args"), [
