@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.agent.loose_values import label_said, said_number, screen_targets
+from assistant.agent.loose_values import label_said, said_anywhere, said_number
 from assistant.agent.slots import _LEADING_DETERMINERS, said_values
 from assistant.agent.tokens import NOT_ABBREVIATED, TYPED_SLOTS, tokens_of
 from assistant.agent.value_masks import mask_values
@@ -96,7 +96,8 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
     manifest = router._manifests[best.tool]
     props = manifest.input_schema.get("properties", {})
     tokens = mask_values(tokens_of(text))
-    args = {**screen_targets(props, text), **best.args}  # "…, drop-downs on monitor 2"
+    # "…, drop-downs on monitor 2", "…, holding it up to the camera"
+    args = {**said_anywhere(props, text, tokens), **best.args}
     for name, kind in manifest.slots().items():
         said = [t.value for t in tokens if t.kind == kind and kind in TYPED_SLOTS]
         if name not in args and len(said) == 1:

@@ -52,6 +52,11 @@ def no_unit_said(tool: str, args: dict) -> bool:
     return bool(said) and not any(is_currency(v) or _unit(v) for v in said)
 
 
+def is_unit(value: str) -> bool:
+    """Whether the converter reads `value` as a unit or a currency."""
+    return is_currency(value) or _unit(value)
+
+
 def _unit(value: str) -> bool:
     try:
         parse_unit(value)

@@ -17,6 +17,7 @@ _TENS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1000}
 _FRACTIONS = {"half": 0.5, "quarter": 0.25}
+_AND_HALF = (["and", "a", "half"], ["and", "half"])  # "one and half hour" (non-native)
 _UNIT_SECONDS = {
     "second": 1, "seconds": 1, "sec": 1, "secs": 1, "s": 1,
     "minute": 60, "minutes": 60, "min": 60, "mins": 60, "m": 60,
@@ -42,10 +43,8 @@ def parse_number(tokens: list[str], i: int) -> tuple[float, int] | None:
     tok = tokens[i]
     if re.fullmatch(r"\d+(?:\.\d+)?", tok):
         value, j = float(tok), i + 1
-        # "1 and a half"
-        if tokens[j:j + 3] == ["and", "a", "half"]:
-            return value + 0.5, j + 3 - i
-        return value, j - i
+        extra = _and_half(tokens, j)  # "1 and a half"
+        return value + (0.5 if extra else 0), j + extra - i
     if tok not in _NUMBER_WORDS:
         return None
     total, current, j = 0.0, 0.0, i
@@ -78,9 +77,16 @@ def parse_number(tokens: list[str], i: int) -> tuple[float, int] | None:
     if not seen:
         return None
     value = total + current
-    if tokens[j:j + 3] == ["and", "a", "half"]:
-        return value + 0.5, j + 3 - i
-    return value, j - i
+    extra = _and_half(tokens, j)
+    return value + (0.5 if extra else 0), j + extra - i
+
+
+def _and_half(tokens: list[str], j: int) -> int:
+    """How many tokens of "and a half" / "and half" start at j (0 if none)."""
+    for words in _AND_HALF:
+        if tokens[j:j + len(words)] == words:
+            return len(words)
+    return 0
 
 
 @dataclass(frozen=True)
@@ -125,16 +131,38 @@ def _duration_at(tokens: list[str], i: int) -> DurationMatch | None:
         total += seconds
         parts += 1
         j = k + consumed
-        # "an hour and a half" / "two minutes and a half"
-        if tokens[j:j + 3] == ["and", "a", "half"]:
+        # "an hour and a half" / "two minutes and a half" / "an hour and half"
+        extra = _and_half(tokens, j)
+        if extra:
             total += 0.5 * unit_s
-            j += 3
+            j += extra
+    tail = _unitless_tail(tokens, j, last_unit_s) if parts else None
+    if tail:
+        total, j = total + tail[0], j + tail[1]
     if not parts or total <= 0:
         return None
     return DurationMatch(int(round(total)), i, j)
 
 
 MORE_WORDS = {"more", "extra", "additional"}
+
+
+def _unitless_tail(tokens: list[str], j: int, unit_s: int) -> tuple[float, int] | None:
+    """(seconds, tokens) of a whole number 1–59 said after hours or minutes without its
+    own unit: "1 hour 15" is 75 minutes, "5 minutes 30" is 5½ minutes. Not when a unit
+    or "more" follows it (that is another duration or a count)."""
+    if unit_s not in (3600, 60):
+        return None
+    number = parse_number(tokens, j)
+    if number is None:
+        return None
+    value, consumed = number
+    after = tokens[j + consumed:j + consumed + 1]
+    if value != int(value) or not 1 <= value <= 59 or tokens[j] in ("a", "an") or (
+            after and (after[0] in _UNIT_SECONDS or after[0] in MORE_WORDS
+                       or after[0] in _NOT_TIME_UNITS)):
+        return None
+    return value * unit_s / 60, consumed
 
 
 def _duration_part(tokens: list[str], k: int) -> tuple[float, int, int] | None:

@@ -28,6 +28,7 @@ from assistant.agent.examples import (
 )
 from assistant.agent.known_values import no_unit_said
 from assistant.agent.loose_values import label_said, said_anywhere, said_number, shaped_path
+from assistant.agent.pointed_quantity import pointed_conversion
 from assistant.agent.slots import (
     below_minimum,
     lost_place,
@@ -209,6 +210,11 @@ class Router:
         match = self._route(text)
         if clauses_of(text):
             match = clause_route(self, text, match)
+        plainly = pointed_conversion(text)  # "40 pounds of tomatoes, what's that in kilos"
+        if plainly is not None:
+            converted = self._route(plainly)
+            if converted is not None and converted.tool == "convert" and not converted.missing:
+                match = converted
         self._last_route = (text, match)
         return match
 

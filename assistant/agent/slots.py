@@ -12,6 +12,8 @@ words said around a slot's value but no part of it ("the OK button" → "OK");
 "x-not-values": values that say the tool is not meant at all (a room, said as the place
 to ask the weather of, asks a sensor: "is it cold in the kitchen");
 "x-message": a message said as it is meant (its "now" and "so that …" are part of it);
+"x-ends-at-statement": a name that ends at a comma followed by something said about the
+world ("tick off bananas, Grandad's brought some", "play Johnny Clegg, feeling nostalgic");
 "x-screen-target": a monitor or region said anywhere ("on monitor 2" → "monitor:2",
 read by loose_values.py, as is a timer's name said apart: "…, call it standup")."""
 
@@ -141,6 +143,8 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         value = _WHILE_CLAUSE.sub("", value) or value
     if kind in NAME_KINDS | {"text"} and (not message or prop.get("x-sheds-reasons")):
         value = _REMEMBER_TO.sub("", _COMMA_REASON.sub("", value) or value) or value
+    if prop.get("x-ends-at-statement"):
+        value = without_statement(value)
     if "x-ends-before" in prop:  # "celsius for my recipe": the unit is "celsius"
         value = _ended(value, prop["x-ends-before"])
     if kind in NAME_KINDS:
@@ -151,6 +155,9 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
             words = value.split()
             while words and words[0] in _LABEL_LEAD:  # "{label} timer" took "set the tea"
                 words.pop(0)
+            if len(words) > 1 and words[-1] in ("timer", "timers") \
+                    and prop.get("x-names") == "timer":
+                words.pop()  # "onto the patrol timer": the timer is "patrol"
             if not words:
                 return None  # "make a timer": no name
             value = _length_name(TIMER_STATE.sub("", " ".join(words)) or value)
@@ -164,6 +171,8 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         value = f"{folder}/{value}"
     if "x-drop-words" in prop:  # "the submit button": the button is "submit"
         value = _drop_edge_words(value, prop["x-drop-words"]).strip(_QUOTES)
+        if value.lower() in prop["x-drop-words"]:
+            return None  # "today weather": "today" is no place
     return value or None
 
 
@@ -346,6 +355,22 @@ def _without_politeness(tokens: list[Token], start: int, end: int) -> tuple[int,
             start += 1
             changed = True
     return start, end
+
+
+# A comma, then a clause saying something about the world rather than more of a name:
+# a subject ("I'm out", "Leo missed the beginning") or a clipped one ("feeling
+# nostalgic", "need a reference for …"). "eggs, milk and bread" is still a name.
+_STATEMENT = re.compile(
+    r"\s*,\s*(?:(?i:i|i'm|im|i've|i'd|we|we're|he|he's|she|she's|they|they're|it|it's|"
+    r"my|our|his|her|their|there's|that's|feeling|need|needs|got|gotta|cos|cause|coz|"
+    r"just|been)\s|[A-Z][\w-]*(?:'s)?\s+(?:is|was|has|had|says|said|just|missed|wants|"
+    r"needs|loves|likes|found|brought|been|did|does|can't|won't)\b).*$")
+
+
+def without_statement(value: str) -> str:
+    """A name without a statement said after it and a comma: "bananas, Grandad's just
+    brought some home" → "bananas"."""
+    return _STATEMENT.sub("", value) or value
 
 
 def without_politeness(value: str) -> str:

@@ -117,7 +117,23 @@ def tokens_of(text: str) -> list[Token]:
         out.extend(Token(w, start, end) for w in expand(raw))
     request = _comparatives(_please_after_verb(_plain_verb(_owned(
         _asked_plainly(out[_request_start(out):])))))
-    return _summed(_verb_sum(_join_todo(_without_polite_tail(request))))
+    return _summed(_verb_sum(_join_todo(_without_polite_tail(_timer_kinds(request)))))
+
+
+# Timers named for what they are: "pause the pomodoro" is the pomodoro timer.
+_TIMER_KINDS = {"pomodoro"}
+_TIMER_NOUNS = {"timer", "timers", "countdown"}
+
+
+def _timer_kinds(tokens: list[Token]) -> list[Token]:
+    if any(t.text in _TIMER_NOUNS for t in tokens):  # "timer 25m label pomodoro"
+        return tokens
+    out: list[Token] = []
+    for t in tokens:
+        out.append(t)
+        if t.text in _TIMER_KINDS:
+            out.append(Token("timer", t.start, t.end))
+    return out
 
 
 def _asked_plainly(tokens: list[Token]) -> list[Token]:
@@ -254,7 +270,16 @@ def _request_start(tokens: list[Token]) -> int:
         while i < len(tokens) - 1 and tokens[i].text in LEADING_FILLER:
             i += 1
             changed = True
+        # "help me open whatsapp": a request said as help with it ("help me with this
+        # error" asks for the help itself)
+        if [t.text for t in tokens[i:i + 2]] == ["help", "me"] and len(tokens) > i + 3 \
+                and tokens[i + 2].text not in _HELP_WITH:
+            i += 2
+            changed = True
     return i
+
+
+_HELP_WITH = {"with", "out", "understand", "to", "please", "now", "here"}
 
 
 # Said after a request, never part of it nor of its values ("… for me, if you don't
@@ -265,7 +290,10 @@ POLITE_TAILS = (("please",), ("thanks",), ("thank", "you"), ("for", "me"), ("che
                 ("if", "you", "can"), ("if", "possible"), ("any", "more"), ("anymore",),
                 ("real", "quick"), ("for", "her"), ("for", "him"), ("for", "them"),
                 ("for", "us"), ("eh",), ("lol",), ("ta",), ("rn",), ("or", "what"),
-                ("mate",), ("bro",), ("pls",), ("plz",), ("lmao",), ("innit",))
+                ("mate",), ("bro",), ("pls",), ("plz",), ("lmao",), ("innit",),
+                # Singapore/Malaysia and South Africa: "open whatsapp lah", "can or not"
+                ("lah",), ("leh",), ("lor",), ("ah",), ("can", "or", "not"), ("hey",),
+                ("asap",), ("quick",), ("quickly",), ("thx",), ("ty",))
 # … and after a whole request only ("what's on my list at the moment")
 _SENTENCE_TAILS = (*POLITE_TAILS, ("at", "the", "moment"), ("please", "tell", "me"),
                    ("tell", "me"), ("to", "her"), ("to", "him"), ("to", "them"))

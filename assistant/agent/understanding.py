@@ -24,7 +24,9 @@ from assistant.agent.intents.mapping import (
     Mapped,
     map_intent,
 )
+from assistant.agent.intents.never_mind import never_mind_said
 from assistant.agent.intents.open_app import AppNames, open_app_match
+from assistant.agent.intents.polite import as_said
 from assistant.agent.intents.recognizer import (
     OPEN_NAMES,
     IntentMatch,
@@ -35,7 +37,7 @@ from assistant.agent.intents.rephrase import rephrased
 from assistant.agent.known_values import unknown_slots
 from assistant.agent.loose_values import said_anywhere
 from assistant.agent.router import RouteMatch, Router
-from assistant.agent.slots import without_politeness
+from assistant.agent.slots import without_politeness, without_statement
 from assistant.agent.tokens import tokens_of
 from assistant.builtins.home_control import HOME_CONTROL
 from assistant.builtins.list_store import ListStore
@@ -57,6 +59,10 @@ CACHE_TTL_S = 2.0
 FREE_TEXT_SLOTS = ("path", "query", "text", "name")
 MAX_FREE_TEXT_SHARE = 0.5
 _WORD = re.compile(r"\w+", re.UNICODE)
+NEVER_MIND_INTENT = "HassNevermind"
+# A clause beside "never mind" this sure of a tool is a new request ("never mind, set a
+# timer for 5 minutes"); a weaker one is the reason ("…, I don't need anything now").
+NEW_REQUEST_SCORE = 0.9
 HINT_CHARS = 400  # whisper reads at most ~220 prompt tokens
 MAX_HINT_APPS = 30
 
@@ -201,6 +207,9 @@ class Understanding:
             return found, tried
 
     def _run(self, text: str, lang: str) -> tuple[Understood | None, tuple[dict, ...]]:
+        quiet = self._never_mind(text, lang)  # "oh never mind, Ava's found it herself"
+        if quiet is not None:
+            return quiet, quiet.tried
         request = without_asides(text, lang)  # "… Kind of Blue? It helps me read."
         if request != text:
             found, tried = self._run_one(request, lang)
@@ -211,6 +220,32 @@ class Understanding:
                 # a word said in an aside still chooses ("…, I'm holding it up to the camera")
                 return replace(self._said_anywhere(found, text), tried=tried), tried
         return self._run_one(text, lang)
+
+    def _never_mind(self, text: str, lang: str) -> Understood | None:
+        """Never mind said with a reason around it, unless the rest is a new request."""
+        said = never_mind_said(text, lambda phrase: self._is_never_mind(phrase, lang))
+        if said is None or any(self._new_request(clause, lang) for clause in said.rest):
+            return None
+        tried: list[dict[str, Any]] = []
+        found = self._intents(said.phrase, lang, tried)
+        if found is None:
+            return None
+        tried[-1] = {**tried[-1], "request": said.phrase, "note": "the rest says why"}
+        return replace(found, tried=tuple(tried))
+
+    def _is_never_mind(self, phrase: str, lang: str) -> bool:
+        match = self.recognizer.recognize(phrase, lang)
+        return match is not None and match.intent == NEVER_MIND_INTENT \
+            and match.confidence >= 1.0
+
+    def _new_request(self, clause: str, lang: str) -> bool:
+        found, _ = self._run_one(clause, lang)
+        if found is None or found.tool is None:
+            return False
+        if found.stage == UnderstandingStage.INTENTS:
+            return found.confidence >= 1.0
+        return found.route is not None and not found.route.missing \
+            and found.confidence >= NEW_REQUEST_SCORE
 
     def _said_anywhere(self, found: Understood, text: str) -> Understood:
         manifest = self.router._manifests.get(found.tool or "")
@@ -322,8 +357,8 @@ class Understanding:
             entry["means"] = mapped.intent
             match = replace(match, intent=mapped.intent, response=None)
         # "play some Vera Lynn for me": the wildcard took the politeness too
-        args = {k: without_politeness(v) if isinstance(v, str) and lang == "en" else v
-                for k, v in mapped.args.items()}
+        args = {k: _plain_wildcard(v, match.said or text) if isinstance(v, str)
+                and lang == "en" else v for k, v in mapped.args.items()}
         return self._broadcast_now(text, lang, match, tried) or Understood(
             UnderstandingStage.INTENTS, mapped.tool, args, match.confidence,
             match.intent, lang, mapped.reply, intent=match)
@@ -393,6 +428,15 @@ def _fits_language(route: RouteMatch, text: str, lang: str) -> bool:
     said = len(_WORD.findall(text))
     free = sum(len(_WORD.findall(str(route.args.get(slot) or ""))) for slot in FREE_TEXT_SLOTS)
     return said > 0 and free <= MAX_FREE_TEXT_SHARE * said
+
+
+def _plain_wildcard(value: str, said: str) -> str:
+    """A wildcard's words without politeness or a statement said after them ("play some
+    Johnny Clegg, feeling nostalgic"): the comma is only in what was said."""
+    value = without_politeness(value)
+    written = as_said(value, said)
+    shorter = without_statement(written)
+    return shorter if shorter != written else value
 
 
 def _copy(u: Understood | None) -> Understood | None:

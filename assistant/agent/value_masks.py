@@ -23,7 +23,7 @@ def mask_values(tokens: list[Token]) -> list[Token]:
     words = [t.text for t in tokens]
     spans: list[tuple[int, int, str, str, object]] = []
     duration = find_duration_in(words)
-    if duration and _converted(words[duration.end:]):
+    if duration and (_converted(words[duration.end:]) or _asked_in(words[:duration.start])):
         duration = None  # "90 minutes in hours": a quantity to convert, not a delay
     if duration and _names_a_timer(words, duration.start, duration.end):
         duration = None  # "pause the 10 minute timer": its name, not a time to set
@@ -34,7 +34,8 @@ def mask_values(tokens: list[Token]) -> list[Token]:
         spans.append((clock.start, clock.end, TIME, "time", clock.hhmm))
     day = find_day_offset_in(words)
     # today is what a date question means anyway ("what is today's date" stays as said)
-    if day and day.days and not _overlaps(spans, day.start, day.end):
+    if day and day.days and not _overlaps(spans, day.start, day.end) \
+            and not _asked_in(words[:day.start] + words[day.start:day.start + 1]):
         spans.append((day.start, day.end, DAY, "day", day.days))
     out = list(tokens)
     for start, end, text, kind, value in sorted(spans, reverse=True):
@@ -127,6 +128,17 @@ _TIME_UNITS = TIME_UNIT_WORDS | {"day", "days", "week", "weeks", "month", "month
 def _converted(after: list[str]) -> bool:
     """Whether the words after a duration ask to convert it: "in hours", "into days"."""
     return len(after) == 2 and after[0] in ("in", "into", "to") and after[1] in _TIME_UNITS
+
+
+def _asked_in(before: list[str]) -> bool:
+    """Whether the words before a quantity of time ask what it is in another unit of
+    time: "how many seconds are in [3 days]", "hours in [2 weeks]"."""
+    if not before or before[-1] != "in":
+        return False
+    rest = before[:-1]
+    while rest and rest[-1] in ("are", "is", "there"):
+        rest = rest[:-1]
+    return bool(rest) and rest[-1] in _TIME_UNITS
 
 
 def _overlaps(spans: list[tuple], start: int, end: int) -> bool:

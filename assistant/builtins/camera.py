@@ -101,6 +101,7 @@ class CameraSnapshot:
                   "take a photograph", "take a picture with the camera", "make a photo",
                   "shoot a photo", "capture a photo", "webcam photo",
                   "take a photo with the webcam", "snap a picture", "take a shot with the camera",
+                  "take a photo of this", "take a picture of this i am holding up",
                   "photo from the camera", "capture an image from the "
                   "webcam"),
     )
@@ -208,7 +209,9 @@ class WhoIsThere:
                   "is there someone in front of the camera", "who can you see",
                   "see who is there", "is anybody there",
                   "look through the camera and see who is there",
-                  "is somebody sitting at the desk", "is there a face on the webcam"),
+                  "is somebody sitting at the desk", "is there a face on the webcam",
+                  "check the camera and tell me if anyone is there",
+                  "check on the webcam if someone is still sitting at the computer"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

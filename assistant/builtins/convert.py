@@ -204,7 +204,8 @@ class Convert:
                   "{value} {from_unit} is how many {to_unit}",
                   "convert {value} {from_unit} into {to_unit}",
                   "express {value} {from_unit} in {to_unit}",
-                  "how many {to_unit} in {value} {from_unit}"),
+                  "how many {to_unit} in {value} {from_unit}",
+                  "{to_unit} in {value} {from_unit}"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -186,6 +186,7 @@ class MediaPlay(_MediaTool):
                                      "x-slot": "text",
                                      # "some jazz", "my workout playlist": what to look for
                                      "x-drop-words": ["some", "my", "the", "a bit of"],
+                                     "x-ends-at-statement": True,
                                      "description": "song, album or artist to play"}}},
         permissions=("media.control", f"fs.read:{MediaOptions().glob()}"))
 

@@ -181,6 +181,8 @@ class ChangeVolume:
          "turn the volume down by {percent}", "lower the volume by {percent} percent",
          "decrease the volume by {percent}", "turn it down by {percent} percent",
          "turn it down {percent} points", "turn it up {percent} points",
+         "bring it down {percent}", "bring the volume down by {percent}",
+         "bring it up {percent}", "bring the volume up by {percent}",
          "make it {percent} percent quieter", "turn the volume up", "turn the volume down",
          "turn it up", "turn it down", "turn it up a bit", "louder", "quieter",
          "volume up", "volume down",

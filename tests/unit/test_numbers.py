@@ -22,6 +22,14 @@ from assistant.agent.numbers import find_duration, spoken_duration
     ("2 minutes in 30 seconds", 150),  # whisper's "and", misheard
     ("5 minutes in the kitchen", 300),
     ("5 minutes in 10 minutes", 300),  # not a join: the unit does not get smaller
+    ("a timer 1 hour 15 for the lamb", 4500),  # the smaller unit left unsaid
+    ("two hours thirty", 9000),
+    ("5 minutes 30", 330),
+    ("10 minutes 2 times", 600),  # a count, not seconds
+    ("1 hour 15 percent", 3600),
+    ("an hour 90", 3600),  # no minute count past 59
+    ("one and half hour", 5400),  # "and half" without its article
+    ("an hour and half", 5400),
 ])
 def test_durations_in_words_and_digits(text, seconds):
     match = find_duration(text)

@@ -79,7 +79,19 @@ def broadcast_message(value: str, language: str, said: str = "") -> str:
         found = re.match(rf"(?:{addressee})\b[ ,:]*", text, re.IGNORECASE)
         if found is not None and text[found.end():]:
             text = text[found.end():]
-    return _unframed(text, language, said)
+    return as_said(_unframed(text, language, said), said)
+
+
+def as_said(value: str, said: str) -> str:
+    """`value`'s words as they were written in `said`, with the commas and colons
+    between them that the templates' matching dropped ("dinner's ready, come in"); the
+    value itself when its words are not found there in order."""
+    words = re.findall(r"\w+(?:'\w+)*", value)
+    if not words or not said:
+        return value
+    found = re.search(r"(?<!\w)" + r"[^\w']+".join(re.escape(w) for w in words) + r"(?!\w)",
+                      said, re.IGNORECASE)
+    return said[found.start():found.end()] if found is not None else value
 
 
 def _unframed(text: str, language: str, said: str) -> str:
