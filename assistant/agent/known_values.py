@@ -52,6 +52,12 @@ def no_unit_said(tool: str, args: dict) -> bool:
     return bool(said) and not any(is_currency(v) or _unit(v) for v in said)
 
 
+def unknown_unit(tool: str, args: dict) -> bool:
+    """Whether a conversion names a unit the converter cannot read."""
+    return tool == "convert" and any(args.get(s) and not is_unit(str(args[s]))
+                                     for s in UNIT_SLOTS)
+
+
 def is_unit(value: str) -> bool:
     """Whether the converter reads `value` as a unit or a currency."""
     return is_currency(value) or _unit(value)

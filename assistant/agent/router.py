@@ -26,7 +26,7 @@ from assistant.agent.examples import (
     slot_tails,
     users,
 )
-from assistant.agent.known_values import no_unit_said
+from assistant.agent.known_values import no_unit_said, unknown_unit
 from assistant.agent.loose_values import label_said, said_anywhere, said_number, shaped_path
 from assistant.agent.pointed_quantity import pointed_conversion
 from assistant.agent.slots import (
@@ -231,6 +231,26 @@ class Router:
                     best = _Scored(t, a.score, a.score, None, a.matched, a.spans)
         return None if best is None else self._match(best, text, tokens)
 
+    def _complete_of_tool(self, tool: str, text: str, tokens: list[Token]
+                          ) -> RouteMatch | None:
+        """The best example of `tool` that fills every required slot with a value the
+        tool can use (a unit the converter reads), if it clears the threshold."""
+        costs = self._insert_costs(tokens)
+        scored = []
+        for t in self._templates:
+            if t.tool.name == tool:
+                a = align(t.items, tokens, costs, None, t.typed)
+                if a.score >= self.threshold:
+                    scored.append(_Scored(t, a.score, a.score, None, a.matched, a.spans))
+        props = self._manifests[tool].input_schema.get("properties", {})
+        for s in sorted(scored, key=lambda s: s.score, reverse=True):
+            match = self._match(s, text, tokens)
+            if not match.missing and not (refused_value(props, match.args)
+                                          or no_unit_said(tool, match.args)
+                                          or unknown_unit(tool, match.args)):
+                return match
+        return None
+
     def _route(self, text: str) -> RouteMatch | None:
         ranked, refused = self._rank(text), set()
         tokens = self._last_tokens
@@ -249,6 +269,11 @@ class Router:
                       if r.template.tool.name not in refused]
         if not ranked or ranked[0].score < self.threshold:
             return None
+        # "change 30 celsius to fahrenheit": another example says it all, as well (unless
+        # "it" stands for what is missing: a clause may name it)
+        if best.missing and not any(t.text in POINTING for t in tokens):
+            whole = self._complete_of_tool(best.tool, text, tokens)
+            best = whole if whole is not None and whole.score >= best.score else best
         if len(ranked) < 2:
             return best
         second = ranked[1]

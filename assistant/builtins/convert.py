@@ -198,6 +198,8 @@ class Convert:
                   "how many {to_unit} are in {value} {from_unit}",
                   "what is {value} {from_unit} in {to_unit}",
                   "change {value} {from_unit} into {to_unit}",
+                  "change {value} {from_unit} to {to_unit}",
+                  "convert {value} {from_unit} in {to_unit}",
                   "{value} {from_unit} in {to_unit}", "{value} {from_unit} to {to_unit}",
                   "how much is {value} {from_unit} in {to_unit}",
                   "turn {value} {from_unit} into {to_unit}",

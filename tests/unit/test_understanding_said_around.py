@@ -137,6 +137,9 @@ def test_a_pointed_conversion_is_routed_as_one(understanding):
     ("how many seconds are in 3 days", "convert",
      {"value": 3.0, "from_unit": "days", "to_unit": "seconds"}),
     ("grams in 8 oz?", "convert", {"value": 8.0, "from_unit": "oz", "to_unit": "grams"}),
+    # a reading that leaves a value out loses to one of the same tool that says it all
+    ("Please take out the sunscreen from packing list", "remove_from_list",
+     {"item": "sunscreen", "list": "packing"}),
     ("help me open slack", "open_app", {"name": "slack"}),
     ("open slack asap", "open_app", {"name": "slack"}),
     ("remind me in 20 minutes to off the aircon lah", "set_reminder",
