@@ -138,6 +138,10 @@ def _unit(v: str, said: bool = False) -> Any:
         return unit_registry().parse_units(re.sub(r"^degrees?\s+", "", v.strip(),
                                                   flags=re.IGNORECASE))
     except Exception:  # noqa: BLE001 — pint raises several kinds for unknown names
+        pass
+    try:  # a label pint has no name for, spelled its way ("square_meter")
+        return parse_unit(v.replace("_", " "))
+    except Exception:  # noqa: BLE001
         return None
 
 

@@ -88,9 +88,16 @@ def tokens_of(text: str) -> list[Token]:
     leading filler ("hey jarvis, could you") dropped; words in quotes are one token."""
     out: list[Token] = []
     quoted = quoted_spans(text)
+    texted = -1  # the end of a texted "every1" (its "1" is no number)
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "word"
         start, end = m.span()
+        if start < texted:
+            continue
+        if kind == "word" and _TEXTED_ONE.match(text, start):  # "tell every1 in the house"
+            texted = end + 1
+            out.append(Token(_TEXTED_ONES[m.group().lower()], start, texted))
+            continue
         inside = next((q for q in quoted if q[0] <= start < q[1]), None)
         if inside is not None:
             if not out or out[-1].kind != "quoted" or out[-1].start != inside[0]:
@@ -134,6 +141,10 @@ def _timer_kinds(tokens: list[Token]) -> list[Token]:
         if t.text in _TIMER_KINDS:
             out.append(Token("timer", t.start, t.end))
     return out
+
+
+_TEXTED_ONES = {"some": "someone", "every": "everyone", "any": "anyone", "no": "nobody"}
+_TEXTED_ONE = re.compile(r"(?i:some|every|any|no)1(?![\w])")
 
 
 def _asked_plainly(tokens: list[Token]) -> list[Token]:

@@ -8,7 +8,7 @@ _IS_WORDS = {"what", "it", "that", "there", "how", "who", "where", "when", "here
 # "chuck on some jazz", "bin the crisps off the list").
 PLAIN_VERBS = {"throw": "put", "chuck": "put", "bung": "put", "pop": "put", "slap": "put",
                "whack": "put", "toss": "put", "bin": "remove", "ditch": "remove",
-               "crank": "turn", "knock": "take", "tack": "add"}
+               "crank": "turn", "knock": "take", "tack": "add", "stick": "put"}
 
 # Whose things someone helping names ("her screen", "his to-do list") and the things.
 OWNERS = {"her", "his", "their", "your"}

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 SPOKEN_ITEMS = 20
 _ITEM = {"type": "string", "minLength": 1, "maxLength": MAX_ITEM_CHARS, "x-slot": "text",
          "x-drop-words": ["the", "some", "my", "our"], "x-ends-at-statement": True,
+         # "is milk on the list" asks; it adds nothing
+         "x-not-first-words": ["is", "are", "was", "what", "anything", "do", "does"],
          "description": "the item in the user's words, without a leading article"}
 _LIST = {"type": "string", "maxLength": MAX_NAME_CHARS, "x-slot": "label", "x-names": "list",
          "description": 'the list\'s name, e.g. "shopping list", "to-do list" '
@@ -86,7 +88,7 @@ class AddToList(_ListTool):
                   "we're out of {item}", "we are out of {item}",
                   "put {item} on the {list} list", "stick {item} on the {list} list",
                   "add {item} to {list} list", "add {item} in {list} list",
-                  "add {item} to the list", "add {item} please",
+                  "add {item} to the list", "add {item} please", "{item} on the list",
                   "remember to buy {item}", "we have run out of {item}", "we are low on {item}",
                   "we are running low on {item}", "i need to buy {item}",
                   "put {item} down on the {list} list", "add {item} onto my {list} list",

@@ -147,6 +147,11 @@ def test_argument_comparison_follows_the_documented_rules():
                      {"value": 30, "from_unit": "celsius", "to_unit": "Fahrenheit"})
     assert not same_args({"value": 11, "from_unit": "stone", "to_unit": "kilogram"},
                          {"value": 11, "from_unit": "stone", "to_unit": "pounds"})
+    # a label pint has no name for ("square_meter") still names its unit
+    assert same_args({"value": 4200, "from_unit": "square_foot", "to_unit": "square_meter"},
+                     {"value": 4200, "from_unit": "square feet", "to_unit": "square metres"})
+    assert not same_args({"value": 4200, "from_unit": "square_foot", "to_unit": "square_meter"},
+                         {"value": 4200, "from_unit": "square feet", "to_unit": "square miles"})
     assert same_args({"expression": "15% of 80"}, {"expression": "80 * 15 / 100"})
     assert same_args({"label": "شاي"}, {"label": "الشاي"})
     assert same_args({}, {"day_offset": 0})

@@ -141,6 +141,10 @@ def test_a_pointed_conversion_is_routed_as_one(understanding):
     ("Please take out the sunscreen from packing list", "remove_from_list",
      {"item": "sunscreen", "list": "packing"}),
     ("help me open slack", "open_app", {"name": "slack"}),
+    ("heavy cream on the list", "add_to_list", {"item": "heavy cream"}),
+    ("stick bread on the list", "add_to_list", {"item": "bread"}),
+    ("tell every1 in the house im going live dont come in", "broadcast",
+     {"message": "im going live dont come in"}),
     ("open slack asap", "open_app", {"name": "slack"}),
     ("remind me in 20 minutes to off the aircon lah", "set_reminder",
      {"text": "off the aircon", "seconds": 1200}),
@@ -162,3 +166,8 @@ def test_what_is_said_around_a_command(understanding, said, tool, args):
 def test_a_day_is_no_town(understanding, said):
     tool, args = understood(understanding, said)
     assert tool == "get_weather" and "location" not in args
+
+
+def test_asking_whether_a_thing_is_on_the_list_adds_nothing(understanding):
+    tool, _ = understood(understanding, "is milk on the list")
+    assert tool == "read_list"
