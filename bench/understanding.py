@@ -80,7 +80,7 @@ def _template_cases(languages: tuple[str, ...], per_intent: int) -> list[dict[st
     for lang in languages:
         index: Counter[str] = Counter()
         for s in sample_language(lang, sample_slots(), per_intent, SEED, expect):
-            tool, args = expect(s.intent, s.slots)
+            tool, args = expect(s.intent, s.slots, s.text, lang)
             part = "dev" if index[s.intent] % 5 in TEMPLATE_DEV else "heldout"
             index[s.intent] += 1
             cases.append({"set": "templates", "part": part, "language": lang,

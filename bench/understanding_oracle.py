@@ -91,9 +91,21 @@ def sample_slots() -> dict[str, tuple[frozenset[str], str | None]]:
     return {name: (slots, list_slot) for name, (_, slots, list_slot, _c) in INTENTS.items()}
 
 
-def expect(intent: str, slots: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """The tool and arguments a sentence of `intent` built from `slots` must give."""
+# English sentences of the shopping list's "complete" intent that say "remove X" or
+# "delete X": the package's shopping list can only check items off, but Heron's lists
+# can remove them too, and someone who says "delete" wants the item gone (every author
+# of the English corpora labelled these as removal).
+_REMOVAL_WORDS = ("remove", "delete")
+
+
+def expect(intent: str, slots: dict[str, Any], text: str = "", language: str = ""
+           ) -> tuple[str | None, dict[str, Any]]:
+    """The tool and arguments a sentence of `intent` built from `slots` must give (`text`
+    and `language`, when given, for the one reading that depends on the verb said)."""
     tool, _, _, convert = INTENTS[intent]
+    if intent == "HassShoppingListCompleteItem" and language == "en" \
+            and text.split()[:1] and text.split()[0].lower() in _REMOVAL_WORDS:
+        tool = "remove_from_list"
     return tool, convert(slots)
 
 

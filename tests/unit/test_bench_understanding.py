@@ -129,6 +129,15 @@ def test_sampling_is_fixed_by_the_seed_and_skips_slots_no_tool_takes():
 # -- comparing arguments ---------------------------------------------------------------------
 
 
+def test_a_sampled_removal_from_the_shopping_list_is_expected_as_removal():
+    slots = {"item": "eggs"}
+    assert expect("HassShoppingListCompleteItem", slots, "remove eggs from the list", "en")[0] \
+        == "remove_from_list"
+    assert expect("HassShoppingListCompleteItem", slots, "check off eggs from my list", "en")[0] \
+        == "complete_list_item"
+    assert expect("HassShoppingListCompleteItem", slots)[0] == "complete_list_item"
+
+
 def test_argument_comparison_follows_the_documented_rules():
     assert same_args({"item": "eggs", "list": "shopping list"}, {"item": " Eggs."})
     assert same_args({"text": "plumber is coming"}, {"text": "The plumber is coming"})

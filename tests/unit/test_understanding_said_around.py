@@ -171,3 +171,13 @@ def test_a_day_is_no_town(understanding, said):
 def test_asking_whether_a_thing_is_on_the_list_adds_nothing(understanding):
     tool, _ = understood(understanding, "is milk on the list")
     assert tool == "read_list"
+
+
+@pytest.mark.parametrize(("said", "tool"), [
+    # Home Assistant's shopping list reads these as checking the item off; ours can remove
+    ("remove eggs from the list", "remove_from_list"),
+    ("delete eggs from the list, I added them by mistake", "remove_from_list"),
+    ("check eggs off the list", "complete_list_item"),
+])
+def test_removing_from_the_shopping_list_is_removal(understanding, said, tool):
+    assert understood(understanding, said) == (tool, {"item": "eggs", "list": "shopping list"})

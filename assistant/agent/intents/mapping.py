@@ -30,6 +30,10 @@ DEVICE_CONTROL = frozenset({
 })
 _ARTICLE = re.compile(r"^(?:(?:a|an|the|my|our|your|her|his|their|some)\s+)+", re.IGNORECASE)
 _ALSO = re.compile(r"^(?:also|too|as well)\s+", re.IGNORECASE)
+# The package reads "remove/delete X from the list" as checking X off (its shopping list
+# has no removal); we have both, and someone who says "delete" means it gone.
+_REMOVING = re.compile(r"\b(?:remove|delete|drop|erase|get\s+rid\s+of|take\b.*\b(?:off|out))\b",
+                       re.IGNORECASE)
 # "pause my timer for a sec": `timer (named|called|for) {name}` reads how long as a name.
 _A_WHILE = {"en": re.compile(r"(?:a|one)\s+(?:(?:quick|little|short)\s+)?"
                              r"(?:sec|secs|second|moment|mo|bit|while|minute|tick)",
@@ -130,9 +134,12 @@ def _list_item(tool: str, named: bool) -> Callable[[IntentMatch], Mapped]:
     def rule(m: IntentMatch) -> Mapped:
         name = str(m.slots.get("name") or "").strip() if named else ""
         item = _text(m, "item")
+        said_tool = tool
         if m.language == "en":  # "put also bread on the list"
             item = _ALSO.sub("", item) or item
-        return Mapped(tool, {"item": item, "list": name or SHOPPING_LIST})
+            if tool == "complete_list_item" and _REMOVING.search(m.said):
+                said_tool = "remove_from_list"
+        return Mapped(said_tool, {"item": item, "list": name or SHOPPING_LIST})
     return rule
 
 
