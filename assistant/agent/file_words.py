@@ -30,6 +30,9 @@ _ANYWHERE = re.compile(r"\s+(?:(?:somewhere|anywhere)(?:\s+(?:in|on)\s+(?:my|the
 _IN_NAME = re.compile(r"^(?:[\w-]+\s+){0,2}with\s+(.+?)\s+in\s+(?:the|its|their)\s+"
                       r"(?:file\s*)?names?$")
 _GLOB = re.compile(r"(?<!\S)\*\.\w+(?!\S)")
+# "… saved it in a file called letter from tom": the name is what follows the last
+# "called" (said anywhere in the words for the search)
+_CALLED = re.compile(r"(?:^|.*[\s,])(?:called|named|titled)\s+(?=\S)", re.IGNORECASE)
 
 
 def file_query(value: str) -> str:
@@ -37,6 +40,10 @@ def file_query(value: str) -> str:
     its articles already gone)."""
     named = _IN_NAME.match(value)
     named_as = named.group(1).strip(_QUOTES) if named else ""
+    called = _CALLED.search(value)  # "my essay file, it's called history essay"
+    if called and not named_as:
+        rest = value[called.end():]
+        named_as = (_ANYWHERE.sub("", rest) or rest).strip(_QUOTES)
     value = _ANYWHERE.sub("", value) or value
     value = _file_type_glob(named_as or _NAMED.sub("", value).strip(_QUOTES))
     glob = _GLOB.search(value)  # "photo files *.jpg": the pattern

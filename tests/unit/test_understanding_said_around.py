@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from router_support import understanding_over, understood, words_router
 
+from assistant.agent.file_words import file_query
 from assistant.agent.intents.never_mind import never_mind_said
 from assistant.agent.pointed_quantity import pointed_conversion
 from assistant.builtins.apps import OpenApp
@@ -141,6 +142,17 @@ def test_a_pointed_conversion_is_routed_as_one(understanding):
     ("Please take out the sunscreen from packing list", "remove_from_list",
      {"item": "sunscreen", "list": "packing"}),
     ("help me open slack", "open_app", {"name": "slack"}),
+    # a thing said to be bought or done before "tick it off"
+    ("Butter is bought. Please check it off.", "complete_list_item", {"item": "Butter"}),
+    ("Shallots are done, tick them off the prep list.", "complete_list_item",
+     {"item": "Shallots", "list": "prep"}),
+    ("I have packed the sunscreen, please mark it as done on the packing list",
+     "complete_list_item", {"item": "sunscreen", "list": "packing"}),
+    ("mark 'call back mrs lindqvist' done on to-do list", "complete_list_item",
+     {"item": "call back mrs lindqvist", "list": "to-do"}),
+    ("um could you tick off finish lab report on my to-do list", "complete_list_item",
+     {"item": "finish lab report", "list": "to-do"}),
+    ("weather in berlin rn", "get_weather", {"location": "berlin"}),
     ("heavy cream on the list", "add_to_list", {"item": "heavy cream"}),
     ("stick bread on the list", "add_to_list", {"item": "bread"}),
     ("tell every1 in the house im going live dont come in", "broadcast",
@@ -181,3 +193,15 @@ def test_asking_whether_a_thing_is_on_the_list_adds_nothing(understanding):
 ])
 def test_removing_from_the_shopping_list_is_removal(understanding, said, tool):
     assert understood(understanding, said) == (tool, {"item": "eggs", "list": "shopping list"})
+
+
+@pytest.mark.parametrize(("words", "query"), [
+    ("essay file, it's called history essay", "history essay"),
+    ("grandson sent me a letter and saved it in a file called letter from tom",
+     "letter from tom"),
+    ("file named tax return somewhere in my home folder", "tax return"),
+    ("pdf called contract", "contract"),
+    ("photos with holiday in the name", "holiday"),
+])
+def test_a_file_is_looked_for_by_what_it_is_called(words, query):
+    assert file_query(words) == query
