@@ -42,7 +42,7 @@ def test_the_languages_are_the_ones_doctor_lists():
 
 def _problem(core: Core, language: str, sample) -> str | None:
     """Why `sample` was not understood, or None when it was."""
-    tool, args = expect(sample.intent, sample.slots)
+    tool, args = expect(sample.intent, sample.slots, sample.text, language)
     found = core.agent.understanding.understand(sample.text, language)
     if found is None or found.tool != tool:
         return f"{sample.text!r}: got {found and found.tool}, expected {tool}"

@@ -43,7 +43,7 @@ def test_mapped_intents_give_arguments_the_tools_accept(core, language):
     problems = []
     for s in samples:
         found = core.agent.understanding.understand(s.text, language)
-        tool, _ = expect(s.intent, s.slots)
+        tool, _ = expect(s.intent, s.slots, s.text, language)
         if found is None or found.tool != tool:
             problems.append((s.intent, s.text, "tool", found and found.tool, tool))
             continue
