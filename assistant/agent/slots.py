@@ -284,7 +284,7 @@ def _ended(value: str, words: list[str]) -> str:
     """`value` up to the first of `words` after its first word; not at an "and" that a
     number follows ("3 feet and 2 inches" is one quantity, not 3 feet)."""
     parts = value.split()
-    low = [p.lower() for p in parts]
+    low = [p.lower().rstrip(",;:.!?") for p in parts]
     cut = next((k for k in range(1, len(parts)) if low[k] in words and not (
         low[k] == "and" and parse_number(low[k + 1:k + 2], 0) is not None)), len(parts))
     # nor past a comma: "how many miles is 10 kilometres, do you know"

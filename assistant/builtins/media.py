@@ -178,6 +178,7 @@ class MediaPlay(_MediaTool):
          "play me {query}", "let's hear {query}", "can you play {query}", "start playing {query}",
          "play some music by {query}", "listen to {query}", "put on some {query}",
          "could you put on {query}", "i feel like listening to {query}",
+         "i want to listen {query}",
          "i am in the mood for {query}", "i fancy some {query}", "stick on {query}",
          "stick {query} on", "how about some {query}", "what about some {query}"),
         input_schema={
@@ -187,6 +188,8 @@ class MediaPlay(_MediaTool):
                                      # "some jazz", "my workout playlist": what to look for
                                      "x-drop-words": ["some", "my", "the", "a bit of"],
                                      "x-ends-at-statement": True,
+                                     # "Burna Boy songs": the search is for Burna Boy
+                                     "x-ends-before": ["songs", "tracks", "tunes"],
                                      "description": "song, album or artist to play"}}},
         permissions=("media.control", f"fs.read:{MediaOptions().glob()}"))
 

@@ -153,6 +153,10 @@ def test_a_pointed_conversion_is_routed_as_one(understanding):
     ("um could you tick off finish lab report on my to-do list", "complete_list_item",
      {"item": "finish lab report", "list": "to-do"}),
     ("weather in berlin rn", "get_weather", {"location": "berlin"}),
+    # "songs" after a name only says it is music
+    ("Please play some Burna Boy songs.", "media_play", {"query": "Burna Boy"}),
+    ("I want to listen Teresa Teng songs, please play.", "media_play",
+     {"query": "Teresa Teng"}),
     ("heavy cream on the list", "add_to_list", {"item": "heavy cream"}),
     ("stick bread on the list", "add_to_list", {"item": "bread"}),
     ("tell every1 in the house im going live dont come in", "broadcast",

@@ -46,9 +46,14 @@ _KIND = {"en": re.compile(r"^(?:for\s+(?:me|us)\s+)?(?:(?:the|a)\s+)?"
                           r"\s+(?=\S)|^for\s+(?:me|us)\s+(?=\S)", re.IGNORECASE)}
 
 
+# … and after it ("Burna Boy songs")
+_AFTER = {"en": re.compile(r"(?<=\S)\s+(?:songs|tracks|tunes)$", re.IGNORECASE)}
+
+
 def search_words(query: str, language: str) -> str:
     """The words of a search that name the music: "something by Adele" → "Adele"."""
     lang = language.lower().split("-")[0]
-    by, kind = _BY.get(lang), _KIND.get(lang)
+    by, kind, after = _BY.get(lang), _KIND.get(lang), _AFTER.get(lang)
     query = by.sub("", query) if by is not None else query
-    return (kind.sub("", query) or query) if kind is not None else query
+    query = (kind.sub("", query) or query) if kind is not None else query
+    return after.sub("", query) if after is not None else query
