@@ -37,6 +37,10 @@ _LABEL_LEAD = {"a", "an", "the", "my", "her", "his", "their", "our", "this", "th
                "give", "create", "label", "labelled", "labeled", "called", "named"}
 # "the paused tea timer": the timer's state said before its name
 TIMER_STATE = re.compile(r"^(?:paused|running|current|stopped)\s+", re.IGNORECASE)
+# where the thing a timer is for sits: "the boerewors on the braai", "bread in the oven"
+TIMER_PLACE = re.compile(r"(?<=\S)\s+(?:in|on)\s+the\s+(?:oven|stove|hob|grill|braai|bbq|"
+                         r"barbecue|cooker|pan|pot|fire|smoker|fryer|air\s+fryer|"
+                         r"microwave|slow\s+cooker)$", re.IGNORECASE)
 # "find it in the active window": a place on the screen is no folder
 _SCREEN_PLACE = re.compile(r"\b(?:window|screen|monitor|display|page|tab)s?$", re.IGNORECASE)
 _FOR_ME = re.compile(r"^for me\s*[:,-]\s*", re.IGNORECASE)
@@ -158,9 +162,13 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
             if len(words) > 1 and words[-1] in ("timer", "timers") \
                     and prop.get("x-names") == "timer":
                 words.pop()  # "onto the patrol timer": the timer is "patrol"
+            while len(words) > 1 and words[-1] in ("in", "on", "at") \
+                    and prop.get("x-names") == "timer":
+                words.pop()  # "the bread in [the oven]": the words ran out mid-place
             if not words:
                 return None  # "make a timer": no name
             value = _length_name(TIMER_STATE.sub("", " ".join(words)) or value)
+            value = TIMER_PLACE.sub("", value)
         if kind == "app":
             value = _APP_WORDS.sub("", value)
         if kind == "query":

@@ -43,7 +43,10 @@ NOT_AFTER_ABBREVIATION = "".join(rf"(?<!\b(?i:{a})\.)" for a in _ABBREVIATED)
 # The wake words' own words too: the pre-roll can carry the end of "okay nabu" ("Naboo,").
 LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please", "yo",
                   "so", "um", "uh", "can", "could", "would", "will", "you", "tell", "me",
-                  "kindly", "possibly", "maybe", "bro", "pls", "plz", "perhaps"}
+                  "kindly", "possibly", "maybe", "bro", "pls", "plz", "perhaps",
+                  # interjections: "eish, set a timer …", "oh go back to the one before"
+                  "oh", "ah", "eish", "aiyah", "aiya", "hmm", "erm", "er", "oops", "ugh",
+                  "argh", "well", "alright", "actually", "sorry", "wait"}
 # Cheap to ignore when they appear where an example has nothing.
 FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
                            "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",

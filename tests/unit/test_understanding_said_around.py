@@ -153,6 +153,12 @@ def test_a_pointed_conversion_is_routed_as_one(understanding):
     ("um could you tick off finish lab report on my to-do list", "complete_list_item",
      {"item": "finish lab report", "list": "to-do"}),
     ("weather in berlin rn", "get_weather", {"location": "berlin"}),
+    # an interjection set apart, and where the thing a timer is for sits
+    ("eish, set a 12 minute timer for the boerewors on the braai", "set_timer",
+     {"seconds": 720, "label": "boerewors"}),
+    ("set a timer for 10 minutes for the bread in the oven", "set_timer",
+     {"seconds": 600, "label": "bread"}),
+    ("well, open firefox", "open_app", {"name": "firefox"}),
     # "songs" after a name only says it is music
     ("Please play some Burna Boy songs.", "media_play", {"query": "Burna Boy"}),
     ("I want to listen Teresa Teng songs, please play.", "media_play",

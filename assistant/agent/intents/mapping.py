@@ -15,7 +15,7 @@ from assistant.agent.intents.heron_templates import READ_LIST
 from assistant.agent.intents.media_words import player_command, search_words
 from assistant.agent.intents.polite import broadcast_message, without_polite
 from assistant.agent.intents.recognizer import IntentMatch
-from assistant.agent.slots import TIMER_STATE
+from assistant.agent.slots import TIMER_PLACE, TIMER_STATE
 from assistant.builtins.home_control import HOME_CONTROL
 
 CONNECT_HOME_ASSISTANT = ("I can't control lights and other devices myself: connect Home "
@@ -96,6 +96,7 @@ def _label(match: IntentMatch) -> dict[str, Any]:
     if match.language == "en":
         label = _ARTICLE.sub("", label)
         label = TIMER_STATE.sub("", label) or label
+        label = TIMER_PLACE.sub("", label)
     return {"label": label} if label else {}
 
 

@@ -15,6 +15,9 @@ _OPENINGS = {
         (r"(?:send|put|give|do|make)(?: out)? (?:a|an) (?:broadcast|announcement)"
          r"(?: (?:to|for) (?:the )?(?:whole )?(?:house|home|family|kids|everyone|everybody|"
          r"all))?", "broadcast"),
+        # an interjection set apart before the request: "eish, set a 12 minute timer …"
+        (r"(?:eish|aiya|aiyah|oh|ah|oops|well|hmm|erm|sorry|actually|wait|alright)(?=\s*,)",
+         ""),
     ),
 }
 
@@ -29,5 +32,5 @@ def rephrased(text: str, language: str) -> str | None:
     for opening, words in _OPENINGS.get(lang, ()):
         found = re.match(rf"({before})(?:{opening})\b", said, re.IGNORECASE)
         if found is not None and said[found.end():].strip(" ,.!?;:"):
-            return f"{found.group(1)}{words}{said[found.end():]}"
+            return f"{found.group(1)}{words}{said[found.end():]}".strip(" ,")
     return None
