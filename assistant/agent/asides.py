@@ -39,6 +39,8 @@ def without_asides(text: str, language: str) -> str:
     if language != "en":
         return text
     sentences = [s for s in _BOUNDARY.split(text.strip()) if s.strip()]
+    if not sentences:  # only white space ("\f"): nothing to set apart
+        return text
     kept = [s for s in sentences if not _is_aside(s)] or sentences
     clauses = _CLAUSE.split(kept[-1])
     while len(clauses) > 1 and _is_aside(clauses[-1]) and not _NAMING.search(clauses[-1]):

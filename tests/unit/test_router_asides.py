@@ -77,6 +77,7 @@ def test_a_screen_place_is_no_folder_to_search(router):
     ("turn it down so the baby can sleep", "turn it down so the baby can sleep"),
     ("would you be so kind as to read this", "would you be so kind as to read this"),
     ("remind me at 3 p.m. tomorrow", "remind me at 3 p.m. tomorrow"),
+    ("\f", "\f"),  # only white space (an API client sent it): nothing to set apart
 ])
 def test_asides_are_set_apart_from_the_request(said, asked):
     assert without_asides(said, "en") == asked
