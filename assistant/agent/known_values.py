@@ -27,7 +27,7 @@ def unknown_slots(tool: str | None, args: dict, list_names: Callable[[], Iterabl
     if tool == "convert":
         for slot in UNIT_SLOTS:
             value = str(args.get(slot) or "")
-            if value and not is_currency(value) and not _unit(value):
+            if value and not is_unit(value):
                 out.append(slot)
     elif tool == "calculate" and args.get("expression"):
         try:
@@ -49,7 +49,7 @@ def no_unit_said(tool: str, args: dict) -> bool:
     """Whether a conversion names units, none of which is one ("how many time is left in
     my timer"): the converter is not meant at all."""
     said = [str(args[s]) for s in UNIT_SLOTS if tool == "convert" and args.get(s)]
-    return bool(said) and not any(is_currency(v) or _unit(v) for v in said)
+    return bool(said) and not any(is_unit(v) for v in said)
 
 
 def unknown_unit(tool: str, args: dict) -> bool:

@@ -220,36 +220,34 @@ class Router:
 
     def _best_of_tool(self, tool: str, text: str) -> RouteMatch | None:
         tokens = mask_values(tokens_of(text))
-        if not tokens:
-            return None
-        costs = self._insert_costs(tokens)
-        best: _Scored | None = None
-        for t in self._templates:
-            if t.tool.name == tool:
-                a = align(t.items, tokens, costs, None, t.typed)
-                if best is None or a.score > best.score:
-                    best = _Scored(t, a.score, a.score, None, a.matched, a.spans)
-        return None if best is None else self._match(best, text, tokens)
+        scored = self._aligned_of_tool(tool, tokens) if tokens else []
+        return self._match(scored[0], text, tokens) if scored else None
 
     def _complete_of_tool(self, tool: str, text: str, tokens: list[Token]
                           ) -> RouteMatch | None:
         """The best example of `tool` that fills every required slot with a value the
         tool can use (a unit the converter reads), if it clears the threshold."""
-        costs = self._insert_costs(tokens)
-        scored = []
-        for t in self._templates:
-            if t.tool.name == tool:
-                a = align(t.items, tokens, costs, None, t.typed)
-                if a.score >= self.threshold:
-                    scored.append(_Scored(t, a.score, a.score, None, a.matched, a.spans))
         props = self._manifests[tool].input_schema.get("properties", {})
-        for s in sorted(scored, key=lambda s: s.score, reverse=True):
+        for s in self._aligned_of_tool(tool, tokens):
+            if s.score < self.threshold:
+                break
             match = self._match(s, text, tokens)
             if not match.missing and not (refused_value(props, match.args)
                                           or no_unit_said(tool, match.args)
                                           or unknown_unit(tool, match.args)):
                 return match
         return None
+
+    def _aligned_of_tool(self, tool: str, tokens: list[Token]) -> list[_Scored]:
+        """Every example of `tool` aligned with `tokens` by words alone, best first (in
+        the examples' order among equals)."""
+        costs = self._insert_costs(tokens)
+        scored = []
+        for t in self._templates:
+            if t.tool.name == tool:
+                a = align(t.items, tokens, costs, None, t.typed)
+                scored.append(_Scored(t, a.score, a.score, None, a.matched, a.spans))
+        return sorted(scored, key=lambda s: s.score, reverse=True)
 
     def _route(self, text: str) -> RouteMatch | None:
         ranked, refused = self._rank(text), set()

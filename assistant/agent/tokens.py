@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.agent.numbers import is_number_word
-from assistant.agent.typed_words import OWNED, OWNERS, PLAIN_VERBS, expand
+from assistant.agent.typed_words import INTERJECTIONS, OWNED, OWNERS, PLAIN_VERBS, expand
 
 # masked tokens standing for a typed value: seconds, "HH:MM", days from today
 DURATION, TIME, DAY = "<duration>", "<time>", "<day>"
@@ -44,9 +44,7 @@ NOT_AFTER_ABBREVIATION = "".join(rf"(?<!\b(?i:{a})\.)" for a in _ABBREVIATED)
 LEADING_FILLER = {"hey", "hi", "ok", "okay", "jarvis", "nabu", "naboo", "heron", "please", "yo",
                   "so", "um", "uh", "can", "could", "would", "will", "you", "tell", "me",
                   "kindly", "possibly", "maybe", "bro", "pls", "plz", "perhaps",
-                  # interjections: "eish, set a timer …", "oh go back to the one before"
-                  "oh", "ah", "eish", "aiyah", "aiya", "hmm", "erm", "er", "oops", "ugh",
-                  "argh", "well", "alright", "actually", "sorry", "wait"}
+                  *INTERJECTIONS}  # "eish, set a timer …", "oh go back to the one before"
 # Cheap to ignore when they appear where an example has nothing.
 FILLER = LEADING_FILLER | {"now", "thanks", "thank", "just", "quickly", "again", "for",
                            "a", "an", "the", "my", "me", "to", "up", "of", "right", "away",
@@ -132,11 +130,11 @@ def tokens_of(text: str) -> list[Token]:
 
 # Timers named for what they are: "pause the pomodoro" is the pomodoro timer.
 _TIMER_KINDS = {"pomodoro"}
-_TIMER_NOUNS = {"timer", "timers", "countdown"}
+TIMER_NOUNS = {"timer", "timers", "countdown"}
 
 
 def _timer_kinds(tokens: list[Token]) -> list[Token]:
-    if any(t.text in _TIMER_NOUNS for t in tokens):  # "timer 25m label pomodoro"
+    if any(t.text in TIMER_NOUNS for t in tokens):  # "timer 25m label pomodoro"
         return tokens
     out: list[Token] = []
     for t in tokens:

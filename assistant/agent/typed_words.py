@@ -10,6 +10,11 @@ PLAIN_VERBS = {"throw": "put", "chuck": "put", "bung": "put", "pop": "put", "sla
                "whack": "put", "toss": "put", "bin": "remove", "ditch": "remove",
                "crank": "turn", "knock": "take", "tack": "add", "stick": "put"}
 
+# Interjections said before a request, never part of it ("eish, set a timer …", "oh
+# never mind", "well, open firefox").
+INTERJECTIONS = {"oh", "ah", "eish", "aiyah", "aiya", "hmm", "erm", "er", "oops", "ugh",
+                 "argh", "well", "alright", "actually", "sorry", "wait"}
+
 # Whose things someone helping names ("her screen", "his to-do list") and the things.
 OWNERS = {"her", "his", "their", "your"}
 OWNED = {"screen", "computer", "laptop", "pc", "phone", "list", "timer", "timers", "notes",

@@ -13,7 +13,7 @@ from assistant.agent.numbers import (
     find_duration_in,
     is_number_word,
 )
-from assistant.agent.tokens import DAY, DURATION, TIME, Token
+from assistant.agent.tokens import DAY, DURATION, TIME, TIMER_NOUNS, Token
 from assistant.builtins.clock import find_day_offset_in
 
 
@@ -108,7 +108,6 @@ def why_tail_tokens(words: list[str]) -> set[int]:
 
 
 _THE = {"the", "my", "that", "this"}
-_TIMER_WORDS = {"timer", "timers", "countdown"}
 _SETTING = {"set", "start", "make", "create", "begin", "run", "want", "need"}
 
 
@@ -116,7 +115,7 @@ def _names_a_timer(words: list[str], start: int, end: int) -> bool:
     """"the 5 minute timer": a length said between "the" and "timer" names a timer
     (unless it is to be set: "start the 10 minute timer")."""
     return start > 0 and words[start - 1] in _THE and end < len(words) \
-        and words[end] in _TIMER_WORDS and (start < 2 or words[start - 2] not in _SETTING)
+        and words[end] in TIMER_NOUNS and (start < 2 or words[start - 2] not in _SETTING)
 
 
 # Units of time a duration may be converted into ("… in hours", "… to mins"): a

@@ -9,13 +9,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.agent.typed_words import INTERJECTIONS
+
 # Words without which no sentence says never mind (English; other languages match only
 # the package's whole sentences).
 _KEYWORDS = {"never", "nevermind", "nvm", "forget", "scratch", "disregard", "ignore",
              "worry", "worries"}
 # Interjections before it that the templates do not all allow ("aiyah never mind").
-_OPENERS = {"oh", "ah", "aiyah", "aiya", "actually", "sorry", "ok", "okay", "um", "uh",
-            "well", "eish", "hmm", "no", "wait", "oops", "erm", "meh", "nah", "right"}
+_OPENERS = INTERJECTIONS | {"ok", "okay", "um", "uh", "no", "meh", "nah", "right"}
 _CLAUSE_END = re.compile(r"\s*(?:[,;:!?]|\.(?=\s|$)|\s[-–—]\s)\s*")
 _WORD = re.compile(r"[\w']+")
 MAX_PHRASE_WORDS = 5  # "disregard my previous request please"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from assistant.agent.intents.polite import POLITE_START
+from assistant.agent.typed_words import INTERJECTIONS
 
 # (opening, the template's words for it), tried in order; the rest of the sentence stays.
 _OPENINGS = {
@@ -16,8 +17,7 @@ _OPENINGS = {
          r"(?: (?:to|for) (?:the )?(?:whole )?(?:house|home|family|kids|everyone|everybody|"
          r"all))?", "broadcast"),
         # an interjection set apart before the request: "eish, set a 12 minute timer …"
-        (r"(?:eish|aiya|aiyah|oh|ah|oops|well|hmm|erm|sorry|actually|wait|alright)(?=\s*,)",
-         ""),
+        (rf"(?:{'|'.join(sorted(INTERJECTIONS))})(?=\s*,)", ""),
     ),
 }
 
