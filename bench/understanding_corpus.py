@@ -28,9 +28,10 @@ DEV5 = CORPUS_DIR / "paraphrases_dev5.jsonl"
 DEV6 = CORPUS_DIR / "paraphrases_dev6.jsonl"
 DEV7 = CORPUS_DIR / "paraphrases_dev7.jsonl"
 DEV8 = CORPUS_DIR / "paraphrases_dev8.jsonl"  # session 17
+DEV9 = CORPUS_DIR / "paraphrases_dev9.jsonl"  # session 18
 # The sets tuned on, in the order they were written.
 TUNING = (("dev", DEV), ("dev2", DEV2), ("dev3", DEV3), ("dev4", DEV4), ("dev5", DEV5),
-          ("dev6", DEV6), ("dev7", DEV7), ("dev8", DEV8))
+          ("dev6", DEV6), ("dev7", DEV7), ("dev8", DEV8), ("dev9", DEV9))
 SPLIT_SEED = 14
 DEV_SHARE = 0.6
 

@@ -43,7 +43,11 @@ def without_asides(text: str, language: str) -> str:
         return text
     kept = [s for s in sentences if not _is_aside(s)] or sentences
     clauses = _CLAUSE.split(kept[-1])
-    while len(clauses) > 1 and _is_aside(clauses[-1]) and not _NAMING.search(clauses[-1]):
+    # after a colon the words are dictated ("make a note: plumber on Thursday, he charges
+    # 2500"): all of them are the note
+    dictated = ":" in clauses[0]
+    while len(clauses) > 1 and not dictated and _is_aside(clauses[-1]) \
+            and not _NAMING.search(clauses[-1]):
         clauses.pop()
     kept[-1] = ", ".join(clauses)
     request = " ".join(kept)

@@ -60,7 +60,9 @@ def clause_route(router: Router, text: str, whole: RouteMatch | None) -> RouteMa
     parts = [router._route(clause) for clause in texts]
     for k, clause in enumerate(texts):
         part = parts[k]
-        if part is None or part.ambiguous:
+        # a clause torn between two tools is still the request when nothing else is
+        # ("Maisie hates this song, skip to the next one"): the agent asks which
+        if part is None or (part.ambiguous and whole is not None):
             continue
         pointing = _points_back(clause)
         if crossing and exact and not pointing:
@@ -116,11 +118,33 @@ _THING = re.compile(r"\b(?:the|that|this|those|these|my|our|your|some)\s+"
 
 _THINGS = re.compile(r"\b(?:the|that|this|those|these|my|our|your|some)\s", re.IGNORECASE)
 
+# when it was said of the thing, after it: "… the Frozen soundtrack all morning"
+_WHEN_AFTER = re.compile(r"(?:\s+(?:(?:all|this|every)\s+(?:morning|afternoon|evening|night|"
+                         r"day|week|month|year)|today|tonight|yesterday|lately|recently|"
+                         r"again|for ages))+\W*$", re.IGNORECASE)
+
+
+# where a thing was got, after it: "picked up the fittings at the merchants"
+_GOT_AT = re.compile(r"^(\s*(?:i\s+|we\s+)?(?:just\s+)?(?:got|picked\s+up|bought|grabbed|"
+                     r"collected|found)\s+.+?)\s+(?:at|from)\s+(?:the|a|an)\s+.+$",
+                     re.IGNORECASE)
+# a thing that came or is done: "pbs arrived this morning", "the weeding project is
+# finally finished"
+_CAME = re.compile(r"^\s*(?:the\s+|my\s+|our\s+)?((?:[\w'-]+\s+){0,2}?[\w'-]+)\s+"
+                   r"(?:(?:has|have|is|are)\s+)?(?:(?:finally|just|now|already)\s+)?"
+                   r"(?:arrived|came(?:\s+in)?|turned\s+up|showed\s+up|been\s+delivered|"
+                   r"done|finished|sorted)\W*$", re.IGNORECASE)
+
 
 def _named_thing(clause: str) -> str | None:
     """The thing a clause ends on; None when it opens on another ("the milk is in the
     fridge": which one "it" is cannot be told)."""
-    found = _THING.search(clause)
+    clause = _WHEN_AFTER.sub("", clause)
+    came = _CAME.match(clause)
+    if came is not None and not _PRONOUNS & set(came.group(1).lower().split()):
+        return came.group(1).lower()
+    got = _GOT_AT.match(clause)
+    found = _THING.search(got.group(1) if got else clause)
     thing = found.group(1).lower() if found else None
     starts = [m.start() for m in _THINGS.finditer(clause)]
     if len(starts) > 1 and not clause[:starts[0]].strip():

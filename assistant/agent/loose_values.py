@@ -124,9 +124,22 @@ def said_number(slots: dict[str, str], props: dict[str, Any], tokens: list[Token
 
 
 def said_anywhere(props: dict[str, Any], text: str, tokens: list[Token]) -> dict[str, Any]:
-    """The arguments words said anywhere in `text` set: "x-words" choices and the
-    screen target ("… on monitor 2")."""
-    return {**choice_values(props, tokens), **screen_targets(props, text)}
+    """The arguments words said anywhere in `text` set: "x-words" choices, the screen
+    target ("… on monitor 2") and a place "there" stands for."""
+    return {**choice_values(props, tokens), **screen_targets(props, text),
+            **places_there(props, text)}
+
+
+# "I'm travelling to Edinburgh …; what's the weather like there": the place named before
+_PLACE_THEN_THERE = re.compile(r"\b(?:to|in|at|visiting)\s+((?:[A-Z][\w'-]+)(?:\s+[A-Z][\w'-]+)"
+                               r"{0,2})\b.*\bthere\b", re.DOTALL)
+
+
+def places_there(props: dict[str, Any], text: str) -> dict[str, str]:
+    """The "x-there" argument a place named earlier sets when the request says "there"."""
+    names = [name for name, prop in props.items() if prop.get("x-there")]
+    found = _PLACE_THEN_THERE.search(text) if names else None
+    return dict.fromkeys(names, found.group(1)) if found else {}
 
 
 def screen_targets(props: dict[str, Any], text: str) -> dict[str, str]:

@@ -7,11 +7,14 @@ Arguments no slot holds: "x-words" (a value chosen by words said anywhere; a num
 for an integer property), "x-true-when-said" and "x-negative-when-said". "x-drop-words":
 words said around a slot's value but no part of it ("the OK button" → "OK");
 "x-lead-words": phrases saying what the value is before it ("my email …");
-"x-ends-before": words a short value ends before ("celsius for my recipe" → "celsius");
+"x-colon-head": a pattern of what may be said before a colon and the value ("this: …");
+"x-ends-before": words a short value ends before ("celsius for my recipe" → "celsius"),
+or a comma; "x-ends-at": words a value ends before ("the accept button on the board");
 "x-any-words": a value that may be another tool's command word ("hours", a unit);
 "x-not-values": values that say the tool is not meant at all (a room, said as the place
 to ask the weather of, asks a sensor: "is it cold in the kitchen");
 "x-message": a message said as it is meant (its "now" and "so that …" are part of it);
+"x-put-on": a thing said between "put" and "on" ("put some Nina Simone on for the crowd");
 "x-ends-at-statement": a name that ends at a comma followed by something said about the
 world ("tick off bananas, Grandad's brought some", "play Johnny Clegg, feeling nostalgic");
 "x-screen-target": a monitor or region said anywhere ("on monitor 2" → "monitor:2",
@@ -27,12 +30,12 @@ from assistant.agent.numbers import parse_number, tokenize
 from assistant.agent.tokens import ARTICLES, POLITE_TAILS, TYPED_SLOTS, Token
 
 NAME_KINDS = {"app", "label", "query"}
-LABEL_STOP = {"a", "an", "the", "my", "new", "this", "that", "all", "timer", "timers", "for",
+LABEL_STOP = {"a", "an", "the", "my", "me", "new", "this", "that", "all", "timer", "timers", "for",
               "set", "start", "cancel", "stop", "delete", "please", "and", "of", "in", "at",
               "to", "on", "up", "is", "it", "one", "another", "every", "each", "any",
               "paused", "running", "current", "countdown"}
 # said before a name, never the start of one ("to do" is a list's name)
-_LABEL_LEAD = {"a", "an", "the", "my", "her", "his", "their", "our", "this", "that", "new",
+_LABEL_LEAD = {"a", "an", "the", "my", "me", "her", "his", "their", "our", "this", "that", "new",
                "another", "set", "start", "cancel", "stop", "delete", "please", "put", "make",
                "give", "create", "label", "labelled", "labeled", "called", "named"}
 # "the paused tea timer": the timer's state said before its name
@@ -61,6 +64,9 @@ _WRAPPED = re.compile(r"^(?:(?:a|an|the|this)\s+(?:quick\s+)?(?:reminder|message
 # "copy … so I can paste it": why it is asked, not what; a message keeps it
 _PURPOSE = re.compile(r"[\s,]+so(?:\s+that)?\s+(?:i|we|you)\s+(?:can|could|may|will)"
                       r"(?:\s+[\w']+){1,4}?\s+(?:it|them)(?:\s+later)?$", re.IGNORECASE)
+# what "put … on" leaves after the thing put on: "on", and why ("… on for the lunch crowd")
+_PUT_ON = re.compile(r"\s+on(?:\s+(?:for|while|whilst|as|so|because|till|until|during)\b.*)?$",
+                     re.IGNORECASE)
 _MESSAGE_TAILS = (("now",), ("right", "now"))  # "the meeting starts now"
 _WHILE_CLAUSE = re.compile(r"[\s,]+(?:while|whilst|as|because|since|until|till|so(?:\s+that)?)\s+"
                            r"(?:i|we|you|he|she|they|it)\b.*$", re.IGNORECASE)
@@ -88,6 +94,8 @@ SPOKEN_FOLDERS = {"desktop": "Desktop", "document": "Documents", "documents": "D
                   "video": "Videos", "videos": "Videos", "templates": "Templates",
                   "public": "Public"}
 _FOLDER_WORDS = re.compile(r"\s+(?:folder|directory|dir)$")
+# "my documents folder, looking for an invoice": the folder's name ends at "folder"
+_AFTER_FOLDER = re.compile(r"(?<=\s)(?:folder|directory)\b.+$")
 
 
 def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, text: str,
@@ -134,6 +142,9 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
     if message and end == len(tokens):  # "tell Bob I don't smoke anymore": its own words
         said_after = _ANY_MORE.match(text, tokens[-1].end)
         value += said_after.group(1) if said_after else ""
+    if "x-colon-head" in prop:  # "my gas safe number to the clipboard: 584213"
+        headed = re.match(rf"(?:{prop['x-colon-head']})\s*:\s+(?=\S)", value, re.IGNORECASE)
+        value = value[headed.end():] if headed else value
     if "x-lead-words" in prop:  # "my email jane@…": the value is what follows
         value = _without_lead(value, prop["x-lead-words"], prop.get("x-lead-nouns", ()))
     quoted = [t for t in tokens[start:end] if t.kind == "quoted"]
@@ -149,8 +160,12 @@ def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, te
         value = _REMEMBER_TO.sub("", _COMMA_REASON.sub("", value) or value) or value
     if prop.get("x-ends-at-statement"):
         value = without_statement(value)
+    if prop.get("x-put-on") and start > 0 and tokens[start - 1].text in ("put", "some"):
+        value = _PUT_ON.sub("", value) or value  # "put some Nina Simone on for the crowd"
     if "x-ends-before" in prop:  # "celsius for my recipe": the unit is "celsius"
         value = _ended(value, prop["x-ends-before"])
+    if "x-ends-at" in prop:  # "the accept button on the load board": "accept"
+        value = _ended(value, prop["x-ends-at"], at_comma=False)
     if kind in NAME_KINDS:
         value = _LEADING_DETERMINERS.sub("", value.lower()).strip(_QUOTES)
         if kind == "label" and all(w in LABEL_STOP for w in value.split()):
@@ -229,8 +244,8 @@ def lost_place(slots: dict[str, str], props: dict[str, Any], spans: dict[str, An
                text: str, tokens: list[Token]) -> bool:
     """Whether the words said where a folder goes are a place on the screen ("locate OK
     in the active window"), or where a value goes start with a word no such value starts
-    with ("x-not-first-words": "start from 'make the glaze'" names no app): then the tool
-    is not meant."""
+    with ("x-not-first-words": "start from 'make the glaze'" names no app), or right after
+    a word that means another tool ("x-not-after"): then the tool is not meant."""
     for name, kind in slots.items():
         span = spans.get(name)
         said = text[tokens[span[0]].start:tokens[span[1] - 1].end] if span else ""
@@ -239,6 +254,10 @@ def lost_place(slots: dict[str, str], props: dict[str, Any], spans: dict[str, An
             return True
         first = tokens[span[0]].text.lower() if span else ""
         if first and first in props.get(name, {}).get("x-not-first-words", ()):
+            return True
+        # "x-not-after": "turn it down to 20" sets a level, "… by 20" changes it
+        before = tokens[span[0] - 1].text if span and span[0] > 0 else ""
+        if before and before in props.get(name, {}).get("x-not-after", ()):
             return True
     # "find 'next' in the active window": a window named, the search is on the screen
     return "path" in slots.values() and _IN_A_WINDOW.search(text) is not None
@@ -288,15 +307,16 @@ def _kept_tail(tokens: list[Token], start: int, end: int) -> int:
     return start
 
 
-def _ended(value: str, words: list[str]) -> str:
-    """`value` up to the first of `words` after its first word; not at an "and" that a
-    number follows ("3 feet and 2 inches" is one quantity, not 3 feet)."""
+def _ended(value: str, words: list[str], at_comma: bool = True) -> str:
+    """`value` up to the first of `words` after its first word (or a comma); not at an
+    "and" that a number follows ("3 feet and 2 inches" is one quantity, not 3 feet)."""
     parts = value.split()
     low = [p.lower().rstrip(",;:.!?") for p in parts]
     cut = next((k for k in range(1, len(parts)) if low[k] in words and not (
         low[k] == "and" and parse_number(low[k + 1:k + 2], 0) is not None)), len(parts))
     # nor past a comma: "how many miles is 10 kilometres, do you know"
-    cut = next((k + 1 for k in range(cut) if parts[k].endswith(",")), cut)
+    if at_comma:
+        cut = next((k + 1 for k in range(cut) if parts[k].endswith(",")), cut)
     return " ".join(parts[:cut]).rstrip(",")
 
 
@@ -409,7 +429,8 @@ def spoken_folder(said: str) -> str:
     """A folder named in words as a path under home: "my documents folder" →
     "~/Documents", "home" → "~", "projects" → "~/projects" (find_files then looks for
     it without regard to case)."""
-    name = _FOLDER_WORDS.sub("", _LEADING_DETERMINERS.sub("", said.strip().lower()))
+    said = _AFTER_FOLDER.sub("folder", said.strip().lower())
+    name = _FOLDER_WORDS.sub("", _LEADING_DETERMINERS.sub("", said))
     name = name.strip(_QUOTES)
     if name in ("", "home", "home folder"):
         return "~"

@@ -181,9 +181,29 @@ POLITE_HEADS = (("be", "so", "kind", "as", "to"), ("i", "was", "wondering", "if"
                 ("what", "if", "you"), ("how", "about", "you"),
                 ("i", "would", "ask", "that", "you"), ("i", "would", "ask", "you", "to"),
                 ("i", "would", "appreciate", "it", "if", "you", "could"),
-                ("i", "would", "appreciate", "it", "if", "you", "would"))
+                ("i", "would", "appreciate", "it", "if", "you", "would"),
+                ("i", "am", "requesting", "you", "to"), ("i", "request", "you", "to"),
+                ("i", "would", "love", "it", "if", "you"),
+                ("i", "would", "appreciate", "it", "if", "you"),
+                ("it", "would", "be", "great", "if", "you"),
+                # someone asking for another: "she wants to know what day it is"
+                ("she", "wants", "to", "know"), ("he", "wants", "to", "know"),
+                ("they", "want", "to", "know"), ("she", "is", "asking"), ("he", "is", "asking"),
+                ("they", "are", "asking"))
 # Lead-ins after which the request is said as a gerund ("would you mind pausing it").
 GERUND_HEADS = {("would", "you", "mind"), ("do", "you", "mind")}
+# … or in the past tense ("i'd love it if you reminded me …")
+PAST_HEADS = {("i", "would", "love", "it", "if", "you"),
+              ("i", "would", "appreciate", "it", "if", "you"),
+              ("it", "would", "be", "great", "if", "you")}
+# "is it possible to see how long …": the asking is the request
+_ASK_VERBS = {"see", "check", "know", "learn"}
+_ASKED = {"how", "what", "when", "where", "whether", "if", "which", "who", "what's", "how's"}
+_IRREGULAR_PAST = {"told": "tell", "took": "take", "gave": "give", "made": "make",
+                   "found": "find", "ran": "run", "wrote": "write", "brought": "bring",
+                   "sent": "send", "rang": "ring", "got": "get", "kept": "keep",
+                   "threw": "throw", "showed": "show", "put": "put", "set": "set",
+                   "read": "read", "shut": "shut", "cut": "cut", "let": "let"}
 _GERUND = re.compile(r"^([a-z]{2,})ing$")
 _VOWEL_GROUPS = re.compile(r"[aeiou]+")
 # after a short vowel that had an e: "delet(e)", "updat(e)", "resum(e)", "compar(e)"
@@ -199,6 +219,8 @@ def verb_of(gerund: str) -> str | None:
     base = found.group(1)
     groups = len(_VOWEL_GROUPS.findall(base))
     last, before = base[-1], base[-2]
+    if len(base) == 3 and last == before and base[0] in "aeiou":
+        return base  # "add", "egg"
     if last == before and last not in "aeiou":  # a doubled consonant
         if last in "lsfz" and not (groups > 1 and base.endswith("ell")):
             return base  # "tell", "call", "kiss"; but "cancel(l)", "label(l)"
@@ -212,6 +234,16 @@ def verb_of(gerund: str) -> str | None:
     if groups == 1 or base.endswith(_E_ENDINGS):  # "make", "write", "delete", "resume"
         return base + "e"
     return base  # "open", "visit", "listen", "enter"
+
+
+def verb_of_past(word: str) -> str | None:
+    """The verb a past tense is said of ("reminded" → "remind", "paused" → "pause",
+    "copied" → "copy", "told" → "tell"); None for none."""
+    if word in _IRREGULAR_PAST:
+        return _IRREGULAR_PAST[word]
+    if len(word) > 4 and word.endswith("ied"):
+        return word[:-3] + "y"
+    return verb_of(word[:-2] + "ing") if len(word) > 4 and word.endswith("ed") else None
 
 
 _MORE = {"quiet": "quieter", "loud": "louder", "soft": "softer", "short": "shorter",
@@ -276,9 +308,13 @@ def _request_start(tokens: list[Token]) -> int:
                     tuple(t.text for t in tokens[i:i + len(head)]) == head:
                 i += len(head)
                 changed = True
-                verb = verb_of(tokens[i].text) if head in GERUND_HEADS else None
+                verb = verb_of(tokens[i].text) if head in GERUND_HEADS else \
+                    verb_of_past(tokens[i].text) if head in PAST_HEADS else None
                 if verb:
                     tokens[i] = Token(verb, tokens[i].start, tokens[i].end)
+                if tokens[i].text in _ASK_VERBS and len(tokens) > i + 2 \
+                        and tokens[i + 1].text in _ASKED:
+                    i += 1
         while i < len(tokens) - 1 and tokens[i].text in LEADING_FILLER:
             i += 1
             changed = True

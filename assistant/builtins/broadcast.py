@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assistant.agent.intents.polite import COLON_HEAD_EN
 from assistant.builtins.phone import MAX_TEXT_CHARS
 from assistant.companion.outbox import NoticeKind, Outbox
 from assistant.tools.manifest import ToolManifest
@@ -27,6 +28,8 @@ class Broadcast:
             "properties": {"message": {"type": "string", "minLength": 1,
                                        "maxLength": MAX_TEXT_CHARS, "x-slot": "text",
                                        "x-message": True,
+                                       # "broadcast this: …", "announce to the shop: …"
+                                       "x-colon-head": COLON_HEAD_EN,
                                        # "tell everyone in the house that tea is ready"
                                        "x-lead-words": ["in the house that", "in the house",
                                                         "at home that", "here that"]}},

@@ -160,7 +160,8 @@ class ScanQr:
         examples=("scan this qr code", "scan a qr code", "read this qr code",
                   "what does this qr code say", "scan this barcode",
                   "read the qr code on my screen", "scan the barcode with the webcam",
-                  "read the qr code i am holding up to the camera", "decode this qr code"),
+                  "read the qr code i am holding up to the camera", "decode this qr code",
+                  "scan the barcode, i am holding it up to the camera"),
     )
 
     def __init__(self, ocr: ScreenOcr) -> None:

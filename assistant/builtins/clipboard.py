@@ -22,7 +22,9 @@ _LEAD_WORDS = ["my email address", "my email", "the address", "my address", "the
                "the phrase", "the sentence"]
 # "the matter number 2024-CV-01187": what is copied follows what it is called
 _LEAD_NOUNS = ["number", "no", "address", "code", "id", "reference", "ref", "pin", "postcode",
-               "zip code"]
+               "zip code", "password", "sequence", "serial"]
+# "the wifi password to the clipboard: flatwhite22": what is copied follows the colon
+_COLON_HEAD = r"[^\d:]{1,60}"
 
 
 class ClipboardRead:
@@ -79,6 +81,7 @@ class ClipboardWrite:
             "properties": {"text": {"type": "string", "maxLength": MAX_CLIP_CHARS,
                                     "x-slot": "text", "x-lead-words": _LEAD_WORDS,
                                     "x-lead-nouns": _LEAD_NOUNS,
+                                    "x-colon-head": _COLON_HEAD,
                                     # the command an error answer offered: copy_fix_command
                                     "x-not-values": _SUGGESTED}},
         },

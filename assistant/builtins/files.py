@@ -55,7 +55,7 @@ def _scopes(options: FilesOptions) -> tuple[str, ...]:
 # "search for anything named tax": what follows is the name
 _QUERY_LEADS = ["anything named", "anything called", "something named", "something called",
                 "files named", "files called", "a file named", "a file called",
-                "the file named", "the file called", "anything with"]
+                "the file named", "the file called", "anything with", "of my"]
 
 
 class _FileTool:
@@ -217,7 +217,8 @@ class FindFiles(_FileTool):
                   "where is the file {query}", "search for files named {query}",
                   "find {query} in {dir}", "look for {query} in {dir}",
                   "search my files for {query}", "where is my {query} file",
-                  "find the file called {query}", "look for a file called {query}",
+                  "find the file called {query}", "find the file called {query} in my {dir} folder",
+                  "look for a file called {query}",
                   "where did i put the {query} file", "where did i put {query}",
                   "where did i save {query}",
                   "search {dir} for {query}", "look in {dir} for {query}",

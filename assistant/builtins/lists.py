@@ -31,6 +31,9 @@ _LIST = {"type": "string", "maxLength": MAX_NAME_CHARS, "x-slot": "label", "x-na
                         '(default: shopping list)'}
 _ITEM_ARGS = {"type": "object", "additionalProperties": False, "required": ["item"],
               "properties": {"item": _ITEM, "list": _LIST}}
+# "got the bread from the co-op": what was bought, not where
+_DONE_ITEM_ARGS = {**_ITEM_ARGS, "properties": {
+    "item": {**_ITEM, "x-ends-at": ["from", "at"]}, "list": _LIST}}
 _RESULT = {"type": "object", "properties": {
     "list": {"type": "string"}, "item": {"type": "string"},
     "items": {"type": "array", "items": {"type": "string"}}, "speech": {"type": "string"}}}
@@ -112,7 +115,7 @@ class CompleteListItem(_ListTool):
         effects="write",
         description="Check an item off a named list (shopping list by default): it is "
                     "done or bought.",
-        input_schema=_ITEM_ARGS, output_schema=_RESULT,
+        input_schema=_DONE_ITEM_ARGS, output_schema=_RESULT,
         examples=("cross {item} off my {list} list", "cross {item} off the list",
                   "mark {item} done in {list} list", "mark {item} done on the {list} list",
                   "mark {item} as done on the {list} list",

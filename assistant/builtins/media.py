@@ -187,7 +187,7 @@ class MediaPlay(_MediaTool):
                                      "x-slot": "text",
                                      # "some jazz", "my workout playlist": what to look for
                                      "x-drop-words": ["some", "my", "the", "a bit of"],
-                                     "x-ends-at-statement": True,
+                                     "x-ends-at-statement": True, "x-put-on": True,
                                      # "Burna Boy songs": the search is for Burna Boy
                                      "x-ends-before": ["songs", "tracks", "tunes"],
                                      "description": "song, album or artist to play"}}},

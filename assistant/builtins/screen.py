@@ -44,6 +44,10 @@ _ON_SCREEN_WORDS = ["the", "a", "word", "words", "text", "button", "link", "icon
                     "does it say", "it says", "anywhere", "somewhere"]
 
 
+# "the accept button on the load board", "the word Renew appears": the text ends there
+_ENDS_AT = ["button", "appears"]
+
+
 # -- shared helpers ----------------------------------------------------------------------
 def masked_note(redaction: Redaction) -> str:
     """"I masked 2 items (card, password)." — counts only, never the secrets."""
@@ -206,6 +210,7 @@ class FindOnScreen(ScreenTool):
                       "properties": {
                           "text": {"type": "string", "minLength": 1, "maxLength": 200,
                                    "x-slot": "text", "x-drop-words": _ON_SCREEN_WORDS,
+                                   "x-ends-at": _ENDS_AT,
                                    "x-not-shapes": _FILE_SHAPES},
                           "target": SCREEN_TARGET}},
         output_schema={"type": "object", "properties": {
@@ -261,6 +266,7 @@ class ClickOnScreen(ScreenTool):
                       "properties": {
                           "text": {"type": "string", "minLength": 1, "maxLength": 200,
                                    "x-slot": "text", "x-drop-words": _ON_SCREEN_WORDS,
+                                   "x-ends-at": _ENDS_AT,
                                    "x-not-shapes": _FILE_SHAPES},
                           "x": {"type": "integer", "description": "screen x (from "
                                 "find_on_screen); the text must be there"},

@@ -69,7 +69,8 @@ class SetTimer(_TimerTool):
                   "a {seconds} timer for the {label}", "make a {label} timer for {seconds}",
                   "start counting down {seconds}",
                   "can i have a {seconds} timer", "set a timer for {seconds} and call it {label}",
-                  "set a timer for {seconds} and name it {label}"),
+                  "set a timer for {seconds} and name it {label}",
+                  "a {seconds} countdown for {label}", "start a {seconds} timer for {label}"),
     )
 
     async def run(self, args: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:

@@ -156,8 +156,11 @@ class SetVolume:
          "put the volume at {percent}", "turn the volume to {percent}",
          "set the volume at {percent}", "volume {percent} percent", "change volume to {percent}",
          "sound to {percent} percent", "set the volume to half", "turn the volume to max",
-         "put the volume on full", "put the volume on {percent}"),
+         "put the volume on full", "put the volume on {percent}",
+         "reduce the volume to {percent} percent", "lower the volume to {percent}",
+         "turn it down to {percent}", "turn it up to {percent}"),
         {"percent": {"type": "integer", "minimum": 0, "maximum": 100, "x-slot": "number",
+                     "x-not-after": ["by"],  # "lower the volume by 10" changes it
                      # a level said in words (a number said wins)
                      "x-words": {"50": ["half", "halfway"], "100": ["max", "maximum", "full"]},
                      "description": "new volume, 0 to 100"}})
@@ -182,6 +185,7 @@ class ChangeVolume:
          "decrease the volume by {percent}", "turn it down by {percent} percent",
          "turn it down {percent} points", "turn it up {percent} points",
          "bring it down {percent}", "bring the volume down by {percent}",
+         "turn it up {percent}", "turn it down {percent}",
          "bring it up {percent}", "bring the volume up by {percent}",
          "make it {percent} percent quieter", "turn the volume up", "turn the volume down",
          "turn it up", "turn it down", "turn it up a bit", "louder", "quieter",
@@ -196,6 +200,7 @@ class ChangeVolume:
          "volume up a bit", "volume down a bit"),
         {"percent": {"type": "integer", "minimum": -100, "maximum": 100, "not": {"const": 0},
                      "x-slot": "number", "default": 10,
+                     "x-not-after": ["to"],  # "turn it down to 20" sets a level
                      "x-negative-when-said": ["down", "lower", "decrease", "reduce",
                                               "quieter", "softer", "too loud", "so loud",
                                               "too noisy"],

@@ -102,7 +102,8 @@ HERON_INTENTS: dict[str, dict[str, list[dict[str, Any]]]] = {
 HERON_MORE: dict[str, dict[str, list[dict[str, Any]]]] = {
     "HassNevermind": {
         "en": [_block([
-            "[oh|ah|och|no|ok|okay] (forget (it|that|about it)|(disregard|ignore|scratch) "
+            "[oh|ah|och|no|ok|okay|actually] [just] (forget (it|that|about it|[that] i asked|"
+            "what i (said|asked))|leave it|don't bother|(disregard|ignore|scratch) "
             "(that|my previous|the previous|my last) [request]|don't worry [about it]|no worries|"
             "nvm|never mind [that|then|it]) [please|then|thanks]",
         ])],

@@ -121,6 +121,17 @@ def _change_timer(sign: int) -> Callable[[IntentMatch], Mapped]:
     return rule
 
 
+# "stop the timer for a moment, someone's at the door": a pause, not the end of it
+_FOR_A_MOMENT = re.compile(r"\b(?:stop|hold)\b.*\btimers?\s+for\s+(?:a|one)\s+"
+                           r"(?:moment|sec(?:ond)?|bit|minute|mo)\b", re.IGNORECASE)
+
+
+def _cancel_timer(m: IntentMatch) -> Mapped:
+    if m.language == "en" and _FOR_A_MOMENT.search(m.said or ""):
+        return Mapped("pause_timer", {})
+    return Mapped("cancel_timer", _label(m))
+
+
 def _labelled(tool: str) -> Callable[[IntentMatch], Mapped]:
     # A timer named by its length ("the 5 minute timer") is left to the tool's "which
     # timer" rule: our timers are found by label.
@@ -131,12 +142,18 @@ def _plain(tool: str) -> Callable[[IntentMatch], Mapped]:
     return lambda m: Mapped(tool, {})
 
 
-def _list_item(tool: str, named: bool) -> Callable[[IntentMatch], Mapped]:
-    def rule(m: IntentMatch) -> Mapped:
+_POINTING_ITEMS = {"it", "them", "that", "this", "those", "these", "em", "'em"}
+
+
+def _list_item(tool: str, named: bool) -> Callable[[IntentMatch], Mapped | None]:
+    def rule(m: IntentMatch) -> Mapped | None:
         name = str(m.slots.get("name") or "").strip() if named else ""
         item = _text(m, "item")
         said_tool = tool
         if m.language == "en":  # "put also bread on the list"
+            if item.lower() in _POINTING_ITEMS:
+                return None  # "the weeding project is done, check it off": what "it" is
+                # another clause says; the router's clause reading finds it
             item = _ALSO.sub("", item) or item
             if tool == "complete_list_item" and _REMOVING.search(m.said):
                 said_tool = "remove_from_list"
@@ -185,7 +202,7 @@ _PLAYER_INTENTS = {"media_next": "HassMediaNext", "media_previous": "HassMediaPr
                    "media_resume": "HassMediaUnpause"}
 _RULES: dict[str, Callable[[IntentMatch], Mapped | None]] = {
     "HassStartTimer": _start_timer,
-    "HassCancelTimer": _labelled("cancel_timer"),
+    "HassCancelTimer": _cancel_timer,
     "HassCancelAllTimers": lambda m: Mapped("cancel_timer", {"all": True}),
     "HassPauseTimer": _labelled("pause_timer"),
     "HassUnpauseTimer": _labelled("resume_timer"),

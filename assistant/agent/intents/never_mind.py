@@ -14,7 +14,10 @@ from assistant.agent.typed_words import INTERJECTIONS
 # Words without which no sentence says never mind (English; other languages match only
 # the package's whole sentences).
 _KEYWORDS = {"never", "nevermind", "nvm", "forget", "scratch", "disregard", "ignore",
-             "worry", "worries"}
+             "worry", "worries", "leave", "bother"}
+# … and these only when they are the whole clause ("leave it, I'll do it myself", not
+# "leave it on the list")
+_WHOLE_CLAUSE = {"leave", "bother"}
 # Interjections before it that the templates do not all allow ("aiyah never mind").
 _OPENERS = INTERJECTIONS | {"ok", "okay", "um", "uh", "no", "meh", "nah", "right"}
 _CLAUSE_END = re.compile(r"\s*(?:[,;:!?]|\.(?=\s|$)|\s[-–—]\s)\s*")
@@ -49,6 +52,8 @@ def never_mind_said(text: str, is_never_mind: Callable[[str], bool]) -> NeverMin
             if not _KEYWORDS & {_bare(w) for w in words[start:end]}:
                 continue
             if end < len(words) and _bare(words[end]) in _ABOUT:
+                continue
+            if end < len(words) and _WHOLE_CLAUSE & {_bare(w) for w in words[start:end]}:
                 continue
             if is_never_mind(phrase):
                 tail = " ".join(words[end:])

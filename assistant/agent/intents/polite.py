@@ -9,7 +9,7 @@ import re
 
 POLITE_START = {
     # "hey", "ok", "so" set apart by a comma: "play OK Computer" names an album
-    "en": r"(?:please|(?:hey|ok|okay|so)(?=,)|(?:can|could|would|will) you"
+    "en": r"(?:please|kindly|(?:hey|ok|okay|so)(?=,)|(?:can|could|would|will) you"
           r"(?: please| possibly| maybe| kindly)?|i want you to|i'd like you to)",
     "de": r"(?:bitte|(?:kannst|könntest|würdest) du(?: bitte)?|(?:können|könnten) sie)",
     "fr": r"(?:s'il te plaît|s'il vous plaît|stp|(?:peux|pourrais)[- ]tu|tu peux|"
@@ -27,6 +27,10 @@ POLITE_END = {
     "pt": r"(?:por favor|obrigad[oa])", "ar": r"(?:من فضلك|لو سمحت|شكرا)",
 }
 # Who a broadcast is for, said before the message ("announce to the house that …").
+# Said before a colon and the message, naming it or whom it is for ("broadcast this: …",
+# "announce to the shop: card machine's down").
+COLON_HEAD_EN = r"this|that|the following|to [\w' ]{1,30}"
+_COLON_HEADS = {"en": COLON_HEAD_EN}
 _ADDRESSEES = {
     "en": r"to (?:the )?(?:whole )?(?:house|home|household|family|kids|room|everyone|"
           r"everybody|all)(?: (?:that|saying))?|that",
@@ -79,7 +83,10 @@ def broadcast_message(value: str, language: str, said: str = "") -> str:
         found = re.match(rf"(?:{addressee})\b[ ,:]*", text, re.IGNORECASE)
         if found is not None and text[found.end():]:
             text = text[found.end():]
-    return as_said(_unframed(text, language, said), said)
+    message = as_said(_unframed(text, language, said), said)
+    head = _COLON_HEADS.get(_code(language))
+    headed = re.match(rf"(?:{head})\s*:\s+(?=\S)", message, re.IGNORECASE) if head else None
+    return message[headed.end():] if headed else message
 
 
 def as_said(value: str, said: str) -> str:
