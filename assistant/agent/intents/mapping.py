@@ -151,9 +151,10 @@ def _list_item(tool: str, named: bool) -> Callable[[IntentMatch], Mapped | None]
         item = _text(m, "item")
         said_tool = tool
         if m.language == "en":  # "put also bread on the list"
+            # "the weeding project is done, check it off": what "it" is another clause
+            # says; the router's clause reading finds it
             if item.lower() in _POINTING_ITEMS:
-                return None  # "the weeding project is done, check it off": what "it" is
-                # another clause says; the router's clause reading finds it
+                return None
             item = _ALSO.sub("", item) or item
             if tool == "complete_list_item" and _REMOVING.search(m.said):
                 said_tool = "remove_from_list"
