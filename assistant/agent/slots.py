@@ -96,6 +96,7 @@ SPOKEN_FOLDERS = {"desktop": "Desktop", "document": "Documents", "documents": "D
 _FOLDER_WORDS = re.compile(r"\s+(?:folder|directory|dir)$")
 # "my documents folder, looking for an invoice": the folder's name ends at "folder"
 _AFTER_FOLDER = re.compile(r"(?<=\s)(?:folder|directory)\b.+$")
+_FOLDER_NAMED = re.compile(r"^(?:folder|directory)\s+(?:called|named)\s+(.+)$")
 
 
 def slot_value(kind: str, prop: dict[str, Any], span: tuple[int, int] | None, text: str,
@@ -429,9 +430,10 @@ def spoken_folder(said: str) -> str:
     """A folder named in words as a path under home: "my documents folder" →
     "~/Documents", "home" → "~", "projects" → "~/projects" (find_files then looks for
     it without regard to case)."""
-    said = _AFTER_FOLDER.sub("folder", said.strip().lower())
-    name = _FOLDER_WORDS.sub("", _LEADING_DETERMINERS.sub("", said))
-    name = name.strip(_QUOTES)
+    said = _LEADING_DETERMINERS.sub("", said.strip().lower())
+    named = _FOLDER_NAMED.match(said)  # "the folder called projects"
+    said = _AFTER_FOLDER.sub("folder", named.group(1) if named else said)
+    name = _FOLDER_WORDS.sub("", said).strip(_QUOTES)
     if name in ("", "home", "home folder"):
         return "~"
     return "~/" + SPOKEN_FOLDERS.get(name, name)

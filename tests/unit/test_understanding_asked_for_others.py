@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from router_support import understanding_over, understood, words_router
 
+from assistant.agent.slots import spoken_folder
 from assistant.agent.tokens import verb_of, verb_of_past
 from assistant.builtins.broadcast import Broadcast
 from assistant.builtins.clipboard import ClipboardWrite
@@ -110,6 +111,8 @@ def understanding():
      {"query": "*.pdf", "dir": "~/Documents"}),
     ("Could you find the file called overdue notices in my Documents folder?", "find_files",
      {"query": "overdue notices", "dir": "~/Documents"}),
+    ("find report.pdf in the folder called projects", "find_files",
+     {"query": "report.pdf", "dir": "~/projects"}),
 ])
 def test_what_is_asked(understanding, said, tool, args):
     assert understood(understanding, said) == (tool, args)
@@ -143,6 +146,14 @@ def test_rules_that_do_not_misfire(understanding, said, tool, args):
 ])
 def test_the_verb_of_a_past_tense(past, verb):
     assert verb_of_past(past) == verb
+
+
+@pytest.mark.parametrize(("said", "folder"), [
+    ("my documents folder, looking for an invoice", "~/Documents"),
+    ("the folder called projects", "~/projects"), ("home", "~"), ("downloads", "~/Downloads"),
+])
+def test_a_folder_said_in_words(said, folder):
+    assert spoken_folder(said) == folder
 
 
 def test_adding_is_add():
